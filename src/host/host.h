@@ -1,0 +1,60 @@
+/* host.h - the proactor interface between the VM and its platform.
+ *
+ * The core submits an operation tagged with an op id; the host completes it
+ * later, exactly once, by calling lyng_complete(vm, op, status, value) from
+ * its event loop - never from inside the submitting call. status is 0 on
+ * success or a negative errno-style code (HOST_E*). Handles are small
+ * integers owned by the host. One backend is linked per build:
+ * posix.c (epoll), js.c (wasm imports), wasi.c. */
+#ifndef LYNG_HOST_H
+#define LYNG_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../include/lyng.h"
+
+typedef struct host host;
+
+/* Error codes, shared by all backends so messages are identical everywhere. */
+#define HOST_OK 0
+#define HOST_ECANCELED (-1)
+#define HOST_ECONNREFUSED (-2)
+#define HOST_ECONNRESET (-3)
+#define HOST_ETIMEDOUT (-4)
+#define HOST_EADDRINUSE (-5)
+#define HOST_ENOTFOUND (-6)
+#define HOST_ECLOSED (-7)
+#define HOST_EINVAL (-8)
+#define HOST_EUNSUPPORTED (-9)
+#define HOST_EPIPE (-10)
+#define HOST_EACCES (-11)
+#define HOST_EADDRNOTAVAIL (-12)
+#define HOST_ENETUNREACH (-13)
+#define HOST_EMFILE (-14)
+#define HOST_EIO (-15)
+const char *host_error_name(int status);
+
+host *host_new(lyng_vm *vm);
+void host_free(host *h);
+
+/* Capabilities, for Net.isSupported() and friends. */
+#define HOST_CAP_TCP 1
+#define HOST_CAP_TCP_SERVER 2
+#define HOST_CAP_UDP 4
+#define HOST_CAP_RESOLVE 8
+unsigned host_caps(host *h);
+
+/* Completes `op` with status 0 after `ms` milliseconds. */
+void host_timer(host *h, uint32_t op, int64_t ms);
+/* Cancels a pending op: it then completes with HOST_ECANCELED (still once). */
+void host_cancel(host *h, uint32_t op);
+
+/* Monotonic milliseconds, for timeouts. */
+int64_t host_now_ms(host *h);
+
+/* Native backends only: wait up to timeout_ms (-1 = forever) for events and
+ * deliver their completions. Returns the number of completions delivered. */
+int host_wait(host *h, int timeout_ms);
+
+#endif

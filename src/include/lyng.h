@@ -1,0 +1,72 @@
+/* lyng.h - the embedding API of the Lyng runtime.
+ *
+ * A host creates a VM, defines globals, registers native modules, starts a
+ * script and drives it: lyng_run() runs every coroutine that can make progress
+ * and reports whether the script still waits on the host (timers, sockets).
+ * The native CLI, the wasm exports and embedders all use only this file. */
+#ifndef LYNG_H
+#define LYNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LYNG_VERSION "0.1.0"
+
+typedef struct VM lyng_vm;
+
+/* Output goes through one callback so embedders can capture it. stream is 1
+ * (stdout) or 2 (stderr). NULL writes to the process's stdout/stderr. */
+typedef void (*lyng_write_fn)(void *ud, int stream, const char *data, size_t len);
+
+typedef struct lyng_config {
+    lyng_write_fn write;
+    void *userdata;
+    size_t memory_limit; /* bytes of VM heap; 0 = default (1 GiB) */
+} lyng_config;
+
+/* Status of lyng_run / lyng_eval. */
+enum {
+    LYNG_DONE = 0,     /* the script and every coroutine finished */
+    LYNG_WAITING = 1,  /* waiting on the host: call lyng_run after a completion */
+    LYNG_ERROR = 2,    /* the script raised an uncaught exception */
+    LYNG_COMPILE_ERROR = 3,
+    LYNG_EXIT = 4      /* the script called exit(code) */
+};
+
+lyng_vm *lyng_new(const lyng_config *cfg);
+void lyng_free(lyng_vm *vm);
+
+/* Globals: -D NAME=VALUE and ARGV. */
+void lyng_define_int(lyng_vm *vm, const char *name, int64_t value);
+void lyng_define_string(lyng_vm *vm, const char *name, const char *value, size_t len);
+void lyng_define_string_list(lyng_vm *vm, const char *name, int argc, const char *const *argv);
+
+/* A native module, created on its first `import`. The init function defines
+ * the module's exports with the VM's internal API (see src/lyng/vm.h). */
+typedef void (*lyng_module_init)(lyng_vm *vm, void *exports_map);
+void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init);
+
+/* Starts a script. Returns LYNG_COMPILE_ERROR (see lyng_result_text) or
+ * LYNG_WAITING, after which lyng_run drives it. */
+int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len);
+
+/* Runs all coroutines that can run. Returns LYNG_WAITING while host
+ * operations are pending, else LYNG_DONE, LYNG_ERROR or LYNG_EXIT. */
+int lyng_run(lyng_vm *vm);
+
+/* After LYNG_DONE: inspect() of the script's final value. After LYNG_ERROR
+ * or LYNG_COMPILE_ERROR: the error report (class, message, location, stack).
+ * Owned by the VM, valid until the next lyng_eval or lyng_free. */
+const char *lyng_result_text(lyng_vm *vm);
+/* After LYNG_ERROR: the exception's class name and message. */
+const char *lyng_error_class(lyng_vm *vm);
+const char *lyng_error_message(lyng_vm *vm);
+int lyng_exit_code(lyng_vm *vm);
+
+/* The host delivers the completion of an operation it was asked to start. */
+void lyng_complete(lyng_vm *vm, uint32_t op, int32_t status, int64_t value);
+
+/* The host backend attached to this VM (src/host/host.h). */
+struct host *lyng_host(lyng_vm *vm);
+
+#endif

@@ -1,0 +1,369 @@
+/* api.c - the embedding API (lyng.h): creating a VM with its builtin
+ * classes, globals and prelude, starting scripts and reporting results. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../host/host.h"
+#include "compiler.h"
+#include "prelude.h"
+#include "vm.h"
+
+/* ---- globals ---- */
+
+uint32_t vm_global_slot(VM *vm, const char *name, size_t len) {
+    String *s = str_intern(vm, name, len);
+    Value v;
+    if (map_get(vm->global_names, v_obj(s), &v)) return (uint32_t)v.as.i;
+    if (vm->nglobals == vm->gcap) {
+        uint32_t ncap = vm->gcap ? vm->gcap * 2 : 256;
+        vm->gvals = vm_realloc(vm, vm->gvals, sizeof(Value) * vm->gcap, sizeof(Value) * ncap);
+        vm->gflags = vm_realloc(vm, vm->gflags, vm->gcap, ncap);
+        vm->gnames = vm_realloc(vm, vm->gnames, sizeof(String *) * vm->gcap, sizeof(String *) * ncap);
+        vm->gcap = ncap;
+    }
+    uint32_t slot = vm->nglobals++;
+    vm->gvals[slot] = V_VOID;
+    vm->gflags[slot] = 0;
+    vm->gnames[slot] = s;
+    map_put(vm, vm->global_names, v_obj(s), v_int(slot));
+    return slot;
+}
+
+void vm_def_global(VM *vm, const char *name, Value v) {
+    uint32_t slot = vm_global_slot(vm, name, strlen(name));
+    vm->gvals[slot] = v;
+    vm->gflags[slot] = GF_DEFINED | GF_VAL;
+}
+
+Native *vm_def_global_fn(VM *vm, const char *name, NativeFn fn) {
+    Native *n = native_new(vm, name, fn);
+    vm_def_global(vm, name, v_obj(n));
+    return n;
+}
+
+Native *vm_def_method(VM *vm, Class *cls, const char *name, NativeFn fn) {
+    Native *n = native_new(vm, name, fn);
+    map_put_str(vm, cls->methods, name, v_obj(n));
+    return n;
+}
+
+Native *vm_def_property(VM *vm, Class *cls, const char *name, NativeFn fn) {
+    Native *n = vm_def_method(vm, cls, name, fn);
+    n->property = true;
+    return n;
+}
+
+Native *vm_def_static(VM *vm, Class *cls, const char *name, NativeFn fn) {
+    Native *n = native_new(vm, name, fn);
+    map_put_str(vm, cls->statics, name, v_obj(n));
+    return n;
+}
+
+Class *vm_def_class(VM *vm, const char *name, Class *super) {
+    Class *c = class_new(vm, name, super);
+    vm_def_global(vm, name, v_obj(c));
+    return c;
+}
+
+/* ---- argument helpers for natives ---- */
+
+NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn) {
+    if (argc < min || (max >= 0 && argc > max)) {
+        if (min == max) return vm_throw(vm, vm->c.illegal_argument, "%s takes %d argument%s, got %d", fn, min, min == 1 ? "" : "s", argc);
+        return vm_throw(vm, vm->c.illegal_argument, "%s takes %d to %d arguments, got %d", fn, min, max, argc);
+    }
+    return NR_OK;
+}
+
+bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out) {
+    if (i >= argc || !IS_INT(argv[i])) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: argument %d must be an Int, got %s", fn, i + 1,
+                 i < argc ? v_type_name(vm, argv[i]) : "nothing");
+        return false;
+    }
+    *out = argv[i].as.i;
+    return true;
+}
+
+bool arg_str(VM *vm, Value *argv, int argc, int i, const char *fn, String **out) {
+    if (i >= argc || !IS_OT(argv[i], OT_STRING)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: argument %d must be a String, got %s", fn, i + 1,
+                 i < argc ? v_type_name(vm, argv[i]) : "nothing");
+        return false;
+    }
+    *out = (String *)argv[i].as.o;
+    return true;
+}
+
+/* ---- bootstrap ---- */
+
+static NativeResult exception_ctor(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    if (argc > 1) return vm_throw(vm, vm->c.illegal_argument, "an exception takes at most a message");
+    String *msg = NULL;
+    if (argc == 1 && !IS_NULL(argv[0])) msg = IS_OT(argv[0], OT_STRING) ? (String *)argv[0].as.o : v_to_String(vm, argv[0]);
+    Instance *e = vm_make_exception(vm, (Class *)self.as.o, msg);
+    map_put(vm, e->fields, v_obj(vm->s_stack), V_NULL);
+    *out = v_obj(e);
+    return NR_OK;
+}
+
+static void make_classes(VM *vm) {
+    Classes *c = &vm->c;
+    c->any = class_new(vm, "Any", NULL);
+    c->class_ = class_new(vm, "Class", c->any);
+    c->string = class_new(vm, "String", c->any);
+    c->map = class_new(vm, "Map", c->any);
+    /* objects made before their class existed get it now */
+    for (Obj *o = vm->objects; o; o = o->next) {
+        if (o->cls) continue;
+        if (o->type == OT_CLASS) o->cls = c->class_;
+        else if (o->type == OT_MAP) o->cls = c->map;
+        else if (o->type == OT_STRING) o->cls = c->string;
+    }
+    c->iterable = class_new(vm, "Iterable", c->any);
+    c->string->super = c->iterable;
+    c->map->super = c->iterable;
+    c->number = class_new(vm, "Number", c->any);
+    c->int_ = class_new(vm, "Int", c->number);
+    c->real = class_new(vm, "Real", c->number);
+    c->bool_ = class_new(vm, "Bool", c->any);
+    c->char_ = class_new(vm, "Char", c->any);
+    c->null_ = class_new(vm, "Null", c->any);
+    c->void_ = class_new(vm, "Void", c->any);
+    c->list = class_new(vm, "List", c->iterable);
+    c->set = class_new(vm, "Set", c->iterable);
+    c->range = class_new(vm, "Range", c->iterable);
+    c->entry = class_new(vm, "MapEntry", c->any);
+    c->buffer = class_new(vm, "Buffer", c->iterable);
+    c->mutable_buffer = class_new(vm, "MutableBuffer", c->buffer);
+    c->callable = class_new(vm, "Callable", c->any);
+    c->deferred = class_new(vm, "Deferred", c->any);
+    c->completable = class_new(vm, "CompletableDeferred", c->deferred);
+    c->mutex = class_new(vm, "Mutex", c->any);
+    c->fiber = class_new(vm, "Fiber", c->any);
+    c->iterator = class_new(vm, "Iterator", c->any);
+    Class *all[] = {c->any, c->class_, c->string, c->map, c->iterable, c->number, c->int_, c->real,
+                    c->bool_, c->char_, c->null_, c->void_, c->list, c->set, c->range, c->entry,
+                    c->buffer, c->mutable_buffer, c->callable, c->deferred, c->completable,
+                    c->mutex, c->iterator};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vm_def_global(vm, all[i]->name->data, v_obj(all[i]));
+
+    c->exception = vm_def_class(vm, "Exception", c->any);
+    c->exception->is_exception = true;
+    c->exception->ctor = exception_ctor;
+    struct { Class **slot; const char *name; } ex[] = {
+        {&c->illegal_argument, "IllegalArgumentException"},
+        {&c->illegal_state, "IllegalStateException"},
+        {&c->illegal_operation, "IllegalOperationException"},
+        {&c->illegal_assignment, "IllegalAssignmentException"},
+        {&c->illegal_access, "IllegalAccessException"},
+        {&c->null_reference, "NullReferenceException"},
+        {&c->class_cast, "ClassCastException"},
+        {&c->index_out_of_bounds, "IndexOutOfBoundsException"},
+        {&c->no_such_element, "NoSuchElementException"},
+        {&c->not_found, "NotFoundException"},
+        {&c->not_implemented, "NotImplementedException"},
+        {&c->symbol_not_defined, "SymbolNotDefinedException"},
+        {&c->unset, "UnsetException"},
+        {&c->iteration_end, "IterationEndException"},
+        {&c->assertion_failed, "AssertionFailedException"},
+        {&c->unknown, "UnknownException"},
+        {&c->arithmetic, "ArithmeticException"},
+        {&c->stack_overflow, "StackOverflowException"},
+        {&c->out_of_memory, "OutOfMemoryException"},
+    };
+    for (size_t i = 0; i < sizeof ex / sizeof ex[0]; i++) {
+        *ex[i].slot = vm_def_class(vm, ex[i].name, c->exception);
+        (*ex[i].slot)->ctor = exception_ctor;
+    }
+}
+
+static void report_prelude_error(VM *vm, const char *what) {
+    fprintf(stderr, "lyng: internal error in the prelude: %s\n", what);
+    (void)vm;
+    abort();
+}
+
+lyng_vm *lyng_new(const lyng_config *cfg) {
+    VM *vm = calloc(1, sizeof(VM));
+    if (!vm) return NULL;
+    if (cfg) vm->cfg = *cfg;
+#if defined(__wasm__)
+    vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)512 << 20;
+#else
+    vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
+#endif
+    vm->next_gc = 1 << 20;
+    vm->max_frames = 20000;
+    vm->pending_exc = V_VOID;
+    vm->main_result = V_VOID;
+    vm->main_error = V_VOID;
+    vm->prelude_result = V_VOID;
+    vm->gc_paused = 1; /* nothing is rooted until the VM is built */
+    vm->global_names = map_new(vm);
+    make_classes(vm);
+    vm->roots = list_new(vm, 0);
+    vm->s_this = str_intern(vm, "this", 4);
+    vm->s_it = str_intern(vm, "it", 2);
+    vm->s_message = str_intern(vm, "message", 7);
+    vm->s_stack = str_intern(vm, "stackTrace", 10);
+    vm->s_name_prop = str_intern(vm, "name", 4);
+    vm->s_getter = str_intern(vm, "get()", 5);
+    lib_core_init(vm);
+    lib_string_init(vm);
+    lib_list_init(vm);
+    lib_map_init(vm);
+    lib_buffer_init(vm);
+    lib_math_init(vm);
+    lib_coroutine_init(vm);
+    vm->host = host_new(vm);
+    char *err = NULL;
+    Proto *p = compile_script(vm, "prelude.lyng", lyng_prelude_src, strlen(lyng_prelude_src), &err);
+    if (!p) report_prelude_error(vm, err);
+    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
+    cl->proto = p;
+    cl->self = V_VOID;
+    cl->nupvals = 0;
+    Value out;
+    if (vm_call_sync(vm, v_obj(cl), V_VOID, 0, NULL, &out) != NR_OK) report_prelude_error(vm, "it raised an exception");
+    vm->gc_paused = 0;
+    return vm;
+}
+
+void lyng_free(lyng_vm *vm) {
+    if (!vm) return;
+    gc_free_all(vm);
+    if (vm->host) host_free(vm->host);
+    free(vm->itab);
+    free(vm->gvals);
+    free(vm->gflags);
+    free(vm->gnames);
+    free(vm->ops);
+    free(vm->modules);
+    free(vm->result_text);
+    free(vm->err_class);
+    free(vm->err_message);
+    free(vm);
+}
+
+struct host *lyng_host(lyng_vm *vm) { return vm->host; }
+
+void lyng_define_int(lyng_vm *vm, const char *name, int64_t value) {
+    uint32_t slot = vm_global_slot(vm, name, strlen(name));
+    vm->gvals[slot] = v_int(value);
+    vm->gflags[slot] = GF_DEFINED | GF_VAL;
+}
+
+void lyng_define_string(lyng_vm *vm, const char *name, const char *value, size_t len) {
+    uint32_t slot = vm_global_slot(vm, name, strlen(name));
+    vm->gvals[slot] = v_obj(str_new(vm, value, len));
+    vm->gflags[slot] = GF_DEFINED | GF_VAL;
+}
+
+void lyng_define_string_list(lyng_vm *vm, const char *name, int argc, const char *const *argv) {
+    List *l = list_new(vm, (uint32_t)argc);
+    for (int i = 0; i < argc; i++) list_push(vm, l, v_obj(str_cstr(vm, argv[i])));
+    vm_def_global(vm, name, v_obj(l));
+}
+
+void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init) {
+    vm->modules = realloc(vm->modules, sizeof(Module) * (vm->nmodules + 1));
+    if (!vm->modules) abort();
+    vm->modules[vm->nmodules].name = name;
+    vm->modules[vm->nmodules].init = init;
+    vm->modules[vm->nmodules].exports = NULL;
+    vm->nmodules++;
+}
+
+static void set_text(char **slot, const char *s, size_t len) {
+    free(*slot);
+    *slot = malloc(len + 1);
+    if (!*slot) abort();
+    memcpy(*slot, s, len);
+    (*slot)[len] = 0;
+}
+
+int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
+    char *err = NULL;
+    free(vm->err_class);
+    free(vm->err_message);
+    vm->err_class = vm->err_message = NULL;
+    vm->main_done = false;
+    vm->main_result = V_VOID;
+    vm->main_error = V_VOID;
+    Proto *p = compile_script(vm, name, src, len, &err);
+    if (!p) {
+        set_text(&vm->result_text, err, strlen(err));
+        set_text(&vm->err_class, "SyntaxError", 11);
+        set_text(&vm->err_message, err, strlen(err));
+        free(err);
+        return LYNG_COMPILE_ERROR;
+    }
+    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
+    cl->proto = p;
+    cl->self = V_VOID;
+    cl->nupvals = 0;
+    vm->main = vm_fiber_new(vm, v_obj(cl), 0, NULL);
+    vm_ready(vm, vm->main);
+    return LYNG_WAITING;
+}
+
+static void report_error(VM *vm, Value exc) {
+    StrBuf sb;
+    sb_init(&sb);
+    const char *cls = v_type_name(vm, exc);
+    Value msg = V_NULL, st = V_NULL;
+    if (IS_OT(exc, OT_INSTANCE)) {
+        map_get(((Instance *)exc.as.o)->fields, v_obj(vm->s_message), &msg);
+        map_get(((Instance *)exc.as.o)->fields, v_obj(vm->s_stack), &st);
+    }
+    StrBuf m;
+    sb_init(&m);
+    if (!IS_NULL(msg)) v_to_string(vm, &m, msg);
+    sb_adds(&sb, cls);
+    if (m.len) {
+        sb_adds(&sb, ": ");
+        sb_add(&sb, m.data, m.len);
+    }
+    if (IS_OT(st, OT_LIST)) {
+        List *l = (List *)st.as.o;
+        for (uint32_t i = 0; i < l->count; i++) {
+            sb_adds(&sb, "\n    ");
+            v_to_string(vm, &sb, l->items[i]);
+        }
+    }
+    set_text(&vm->result_text, sb.data ? sb.data : "", sb.len);
+    set_text(&vm->err_class, cls, strlen(cls));
+    set_text(&vm->err_message, m.data ? m.data : "", m.len);
+    sb_free(&sb);
+    sb_free(&m);
+}
+
+int lyng_run(lyng_vm *vm) {
+    vm_run_ready(vm);
+    if (vm->exiting) return LYNG_EXIT;
+    if (vm->main_done && !IS_VOID(vm->main_error)) {
+        report_error(vm, vm->main_error);
+        return LYNG_ERROR;
+    }
+    if (vm->ready_head || vm->live_ops > 0) return LYNG_WAITING;
+    if (!vm->main_done) {
+        vm_throw(vm, vm->c.illegal_state, "deadlock: the script waits for a result that nothing will produce");
+        Value e = vm->pending_exc;
+        vm->pending_exc = V_VOID;
+        report_error(vm, e);
+        return LYNG_ERROR;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    v_inspect(vm, &sb, vm->main_result);
+    set_text(&vm->result_text, sb.data ? sb.data : "", sb.len);
+    sb_free(&sb);
+    return LYNG_DONE;
+}
+
+const char *lyng_result_text(lyng_vm *vm) { return vm->result_text ? vm->result_text : ""; }
+const char *lyng_error_class(lyng_vm *vm) { return vm->err_class ? vm->err_class : ""; }
+const char *lyng_error_message(lyng_vm *vm) { return vm->err_message ? vm->err_message : ""; }
+int lyng_exit_code(lyng_vm *vm) { return vm->exit_code; }

@@ -1,0 +1,2005 @@
+/* compiler.c - parses Lyng and emits bytecode in one pass (Pratt parser).
+ *
+ * Every expression leaves exactly one value on the stack; the compiler tracks
+ * the stack depth so that block locals get the slot where their initializer
+ * was pushed, even in the middle of an expression. Variables captured by
+ * closures become upvalues, closed when their scope ends. */
+#include "compiler.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexer.h"
+#include "vm.h"
+
+typedef struct Local {
+    const char *name;
+    uint32_t len;
+    uint16_t slot;
+    int scope;
+    bool captured;
+    bool is_val;
+} Local;
+
+typedef struct UpDesc {
+    uint16_t index;
+    bool is_local;
+    bool is_val;
+} UpDesc;
+
+typedef struct JumpList {
+    uint32_t *at;
+    int n, cap;
+} JumpList;
+
+typedef struct TryCtx {
+    struct TryCtx *outer;
+    bool handler_active; /* a runtime handler is pushed for this try */
+    bool has_finally;
+    bool in_finally;     /* compiling the finally body: exits don't rerun it */
+    Lexer fin_lx;        /* the lexer positioned at the finally block's '{' */
+    Token fin_tok;
+} TryCtx;
+
+typedef struct LoopCtx {
+    struct LoopCtx *outer;
+    const char *label;
+    uint32_t label_len;
+    int result_slot;
+    int continue_sp;     /* depth to unwind to before continuing */
+    JumpList breaks, continues;
+    TryCtx *try_outside; /* innermost try that encloses the loop */
+} LoopCtx;
+
+typedef struct Fn {
+    struct Fn *enclosing;
+    Proto *proto;
+    Local *locals;
+    int nlocals, local_cap;
+    int scope;
+    UpDesc up[256];
+    int nup;
+    int sp;
+    LoopCtx *loop;
+    TryCtx *tries;
+    bool toplevel;
+} Fn;
+
+typedef struct C {
+    VM *vm;
+    Lexer lx;
+    Token prev, cur;
+    Fn *fn;
+    char *err;
+    const char *name;
+    const char *src;
+    size_t srclen;
+    int nesting;
+} C;
+
+static const int8_t op_effect[] = {
+#define OP(name, n, eff) eff,
+#include "opcodes.h"
+#undef OP
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static void error_at(C *c, Token *t, const char *fmt, ...) {
+    if (c->err) return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* locate the source line for the caret */
+    const char *p = c->src, *end = c->src + c->srclen;
+    for (uint32_t l = 1; l < t->line && p < end; p++)
+        if (*p == '\n') l++;
+    const char *le = p;
+    while (le < end && *le != '\n') le++;
+    StrBuf sb;
+    sb_init(&sb);
+    sb_printf(&sb, "%s:%u:%u: syntax error: %s\n", c->name, t->line, t->col, msg);
+    sb_add(&sb, p, (size_t)(le - p));
+    sb_addc(&sb, '\n');
+    for (uint32_t i = 1; i < t->col && p + i - 1 < le; i++) sb_addc(&sb, p[i - 1] == '\t' ? '\t' : ' ');
+    sb_addc(&sb, '^');
+    c->err = sb.data;
+}
+
+#define ERROR(...) error_at(c, &c->prev, __VA_ARGS__)
+#define ERROR_CUR(...) error_at(c, &c->cur, __VA_ARGS__)
+
+/* ---------------------------------------------------------------- tokens */
+
+static void advance(C *c) {
+    c->prev = c->cur;
+    if (c->err) {
+        c->cur.type = T_EOF;
+        return;
+    }
+    c->cur = lex_next(&c->lx);
+    if (c->cur.type == T_ERROR) {
+        error_at(c, &c->cur, "%s", c->cur.error);
+        c->cur.type = T_EOF;
+    }
+}
+
+static bool check(C *c, TokenType t) { return c->cur.type == t; }
+
+static bool accept(C *c, TokenType t) {
+    if (!check(c, t)) return false;
+    advance(c);
+    return true;
+}
+
+static void expect(C *c, TokenType t, const char *what) {
+    if (check(c, t)) {
+        advance(c);
+        return;
+    }
+    if (c->cur.type == T_EOF) ERROR_CUR("expected %s but the input ended", what);
+    else ERROR_CUR("expected %s but found '%.*s'", what, (int)c->cur.len, c->cur.start);
+}
+
+/* The token after the current one, without consuming anything. */
+static Token peek2(C *c) {
+    Lexer copy = c->lx;
+    return lex_next(&copy);
+}
+
+static bool is_name(TokenType t) { return t == T_IDENT; }
+
+/* ---------------------------------------------------------------- emitting */
+
+static Proto *proto_of(C *c) { return c->fn->proto; }
+
+static void emit_byte(C *c, uint8_t b) {
+    Proto *p = proto_of(c);
+    if (p->code_len == p->code_cap) {
+        uint32_t ncap = p->code_cap ? p->code_cap * 2 : 64;
+        p->code = vm_realloc(c->vm, p->code, p->code_cap, ncap);
+        p->lines = vm_realloc(c->vm, p->lines, p->code_cap * sizeof(LineInfo), ncap * sizeof(LineInfo));
+        p->code_cap = ncap;
+    }
+    p->lines[p->code_len].line = c->prev.line;
+    p->lines[p->code_len].col = c->prev.col;
+    p->code[p->code_len++] = b;
+}
+
+static void emit_u16(C *c, uint32_t v) {
+    if (v > 0xFFFF) ERROR("function too large");
+    emit_byte(c, (uint8_t)(v & 0xFF));
+    emit_byte(c, (uint8_t)((v >> 8) & 0xFF));
+}
+
+static void adjust(C *c, int delta) {
+    c->fn->sp += delta;
+    if (c->fn->sp > (int)proto_of(c)->max_stack) proto_of(c)->max_stack = (uint32_t)c->fn->sp;
+}
+
+static void emit_op(C *c, OpCode op) {
+    emit_byte(c, (uint8_t)op);
+    adjust(c, op_effect[op]);
+}
+
+static void emit_op_u16(C *c, OpCode op, uint32_t arg) {
+    emit_op(c, op);
+    emit_u16(c, arg);
+}
+
+static uint32_t add_const(C *c, Value v) {
+    Proto *p = proto_of(c);
+    for (uint32_t i = 0; i < p->nconsts && i < 256; i++)
+        if (p->consts[i].type == v.type && v_identical(p->consts[i], v) &&
+            !(IS_OT(v, OT_PROTO))) return i;
+    if (p->nconsts == p->const_cap) {
+        uint32_t ncap = p->const_cap ? p->const_cap * 2 : 8;
+        p->consts = vm_realloc(c->vm, p->consts, p->const_cap * sizeof(Value), ncap * sizeof(Value));
+        p->const_cap = ncap;
+    }
+    p->consts[p->nconsts] = v;
+    if (p->nconsts >= 0xFFFF) ERROR("too many constants in one function");
+    return p->nconsts++;
+}
+
+static uint32_t name_const(C *c, const char *s, size_t len) {
+    return add_const(c, v_obj(str_intern(c->vm, s, len)));
+}
+
+static void emit_const(C *c, Value v) { emit_op_u16(c, OP_CONST, add_const(c, v)); }
+
+static uint32_t emit_jump(C *c, OpCode op) {
+    emit_op(c, op);
+    emit_u16(c, 0xFFFF);
+    return proto_of(c)->code_len - 2;
+}
+
+static void patch_jump(C *c, uint32_t at) {
+    uint32_t off = proto_of(c)->code_len - (at + 2);
+    if (off > 0xFFFF) ERROR("jump too large");
+    proto_of(c)->code[at] = (uint8_t)(off & 0xFF);
+    proto_of(c)->code[at + 1] = (uint8_t)(off >> 8);
+}
+
+static void emit_loop(C *c, uint32_t target) {
+    emit_op(c, OP_LOOP);
+    uint32_t off = proto_of(c)->code_len + 2 - target;
+    emit_u16(c, off);
+}
+
+static void jl_add(JumpList *jl, uint32_t at) {
+    if (jl->n == jl->cap) {
+        jl->cap = jl->cap ? jl->cap * 2 : 4;
+        jl->at = realloc(jl->at, (size_t)jl->cap * sizeof(uint32_t));
+        if (!jl->at) abort();
+    }
+    jl->at[jl->n++] = at;
+}
+
+static void jl_patch(C *c, JumpList *jl) {
+    for (int i = 0; i < jl->n; i++) patch_jump(c, jl->at[i]);
+    free(jl->at);
+    jl->at = NULL;
+    jl->n = jl->cap = 0;
+}
+
+/* ---------------------------------------------------------------- scopes */
+
+static Proto *proto_new(C *c, const char *name, size_t len) {
+    Proto *p = vm_alloc(c->vm, OT_PROTO, c->vm->c.callable, sizeof(Proto));
+    memset((char *)p + sizeof(Obj), 0, sizeof(Proto) - sizeof(Obj));
+    p->name = str_intern(c->vm, name, len);
+    p->source = str_cstr(c->vm, c->name);
+    p->rest_param = -1;
+    return p;
+}
+
+static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
+    memset(fn, 0, sizeof *fn);
+    fn->enclosing = c->fn;
+    fn->proto = proto_new(c, name, len);
+    fn->sp = 1; /* slot 0: this */
+    fn->proto->max_stack = 1;
+    c->fn = fn;
+    /* keep the prototype reachable while it is being built */
+    list_push(c->vm, c->vm->roots, v_obj(fn->proto));
+}
+
+static Proto *fn_end(C *c) {
+    Fn *fn = c->fn;
+    Proto *p = fn->proto;
+    p->nupvals = (uint16_t)fn->nup;
+    if (fn->nup) {
+        p->upval_is_local = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup);
+        p->upval_index = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup * sizeof(uint16_t));
+        for (int i = 0; i < fn->nup; i++) {
+            p->upval_is_local[i] = fn->up[i].is_local;
+            p->upval_index[i] = fn->up[i].index;
+        }
+    }
+    free(fn->locals);
+    c->fn = fn->enclosing;
+    return p;
+}
+
+static Local *add_local(C *c, const char *name, uint32_t len, int slot, bool is_val) {
+    Fn *fn = c->fn;
+    if (fn->nlocals == fn->local_cap) {
+        fn->local_cap = fn->local_cap ? fn->local_cap * 2 : 16;
+        fn->locals = realloc(fn->locals, (size_t)fn->local_cap * sizeof(Local));
+        if (!fn->locals) abort();
+    }
+    Local *l = &fn->locals[fn->nlocals++];
+    l->name = name;
+    l->len = len;
+    l->slot = (uint16_t)slot;
+    l->scope = fn->scope;
+    l->captured = false;
+    l->is_val = is_val;
+    return l;
+}
+
+static void begin_scope(C *c) { c->fn->scope++; }
+
+/* Ends a scope whose value is on top of the stack: the value moves down to
+ * the scope's first slot. */
+static void end_scope(C *c) {
+    Fn *fn = c->fn;
+    int first = -1;
+    while (fn->nlocals > 0 && fn->locals[fn->nlocals - 1].scope == fn->scope) {
+        first = fn->locals[fn->nlocals - 1].slot;
+        fn->nlocals--;
+    }
+    fn->scope--;
+    if (first >= 0) {
+        emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+        fn->sp = first + 1;
+    }
+}
+
+static int resolve_local(Fn *fn, const char *name, uint32_t len) {
+    for (int i = fn->nlocals - 1; i >= 0; i--)
+        if (fn->locals[i].len == len && memcmp(fn->locals[i].name, name, len) == 0) return i;
+    return -1;
+}
+
+static int add_upval(C *c, Fn *fn, uint16_t index, bool is_local, bool is_val) {
+    for (int i = 0; i < fn->nup; i++)
+        if (fn->up[i].index == index && fn->up[i].is_local == is_local) return i;
+    if (fn->nup == 256) {
+        ERROR("too many captured variables in one function");
+        return 0;
+    }
+    fn->up[fn->nup].index = index;
+    fn->up[fn->nup].is_local = is_local;
+    fn->up[fn->nup].is_val = is_val;
+    return fn->nup++;
+}
+
+static int resolve_upval(C *c, Fn *fn, const char *name, uint32_t len) {
+    if (!fn->enclosing) return -1;
+    int l = resolve_local(fn->enclosing, name, len);
+    if (l >= 0) {
+        fn->enclosing->locals[l].captured = true;
+        return add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+    }
+    int u = resolve_upval(c, fn->enclosing, name, len);
+    if (u >= 0) return add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+    return -1;
+}
+
+static bool at_global_scope(C *c) { return c->fn->toplevel && c->fn->scope == 0; }
+
+/* ---------------------------------------------------------------- grammar */
+
+typedef enum {
+    P_NONE, P_ASSIGN, P_TERNARY, P_ELVIS, P_OR, P_AND, P_BOR, P_BXOR, P_BAND,
+    P_EQUALITY, P_COMPARE, P_RANGE, P_ENTRY, P_SHIFT, P_TERM, P_FACTOR, P_AS,
+    P_UNARY, P_POSTFIX
+} Prec;
+
+static void expression(C *c);
+static void parse_prec(C *c, Prec p);
+static void block_expr(C *c);
+static void statement(C *c, bool *is_local);
+static void function_body(C *c, Fn *fn, bool lambda);
+static void lambda(C *c);
+
+static Prec infix_prec(TokenType t) {
+    switch (t) {
+    case T_QUESTION: return P_TERNARY;
+    case T_ELVIS: return P_ELVIS;
+    case T_OR: return P_OR;
+    case T_AND: return P_AND;
+    case T_PIPE: return P_BOR;
+    case T_CARET: return P_BXOR;
+    case T_AMP: return P_BAND;
+    case T_EQ: case T_NE: case T_ID: case T_NID: return P_EQUALITY;
+    case T_LT: case T_LE: case T_GT: case T_GE: case T_CMP: case T_IN: case T_NOT_IN:
+    case T_IS: case T_NOT_IS: case T_MATCH: case T_NOT_MATCH: return P_COMPARE;
+    case T_DOTDOT: case T_DOTDOTLT: return P_RANGE;
+    case T_FATARROW: return P_ENTRY;
+    case T_SHL: case T_SHR: return P_SHIFT;
+    case T_PLUS: case T_MINUS: return P_TERM;
+    case T_STAR: case T_SLASH: case T_PERCENT: return P_FACTOR;
+    case T_AS: case T_AS_SAFE: return P_AS;
+    case T_DOT: case T_SAFE_DOT: case T_LPAREN: case T_LBRACKET: case T_SAFE_LBRACKET:
+    case T_SAFE_LPAREN: case T_BANGBANG: case T_COLONCOLON: case T_PLUSPLUS: case T_MINUSMINUS:
+        return P_POSTFIX;
+    default: return P_NONE;
+    }
+}
+
+/* Operators that may begin a continuation line. */
+static bool continues_line(TokenType t) {
+    return t == T_DOT || t == T_SAFE_DOT || t == T_ELVIS || t == T_AND || t == T_OR;
+}
+
+static void skip_type(C *c) {
+    if (accept(c, T_LPAREN)) {
+        int depth = 1;
+        while (depth > 0 && !check(c, T_EOF)) {
+            if (check(c, T_LPAREN)) depth++;
+            if (check(c, T_RPAREN)) depth--;
+            advance(c);
+        }
+        if (accept(c, T_ARROW)) skip_type(c);
+        return;
+    }
+    if (!check(c, T_IDENT) && !check(c, T_NULL) && !check(c, T_VOID)) {
+        ERROR_CUR("expected a type");
+        return;
+    }
+    advance(c);
+    while (check(c, T_DOT) && peek2(c).type == T_IDENT) { advance(c); advance(c); }
+    if (check(c, T_LT) && !c->cur.nl_before) {
+        int depth = 0;
+        do {
+            if (check(c, T_LT)) depth++;
+            else if (check(c, T_GT)) depth--;
+            else if (check(c, T_SHR)) depth -= 2;
+            else if (check(c, T_EOF)) break;
+            advance(c);
+        } while (depth > 0);
+    }
+    if (check(c, T_QUESTION) && !c->cur.nl_before) advance(c);
+}
+
+/* --- variables --- */
+
+static void load_name(C *c, const char *name, uint32_t len) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        emit_op_u16(c, OP_GET_LOCAL, fn->locals[l].slot);
+        return;
+    }
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) {
+        emit_op_u16(c, OP_GET_UPVAL, (uint32_t)u);
+        return;
+    }
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+}
+
+/* Stores the value on top of the stack into a name (keeping it). */
+static void store_name(C *c, const char *name, uint32_t len) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        if (fn->locals[l].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
+        else emit_op_u16(c, OP_SET_LOCAL, fn->locals[l].slot);
+        return;
+    }
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) {
+        if (fn->up[u].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
+        else emit_op_u16(c, OP_SET_UPVAL, (uint32_t)u);
+        return;
+    }
+    emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+}
+
+static bool is_assign_op(TokenType t) {
+    return t == T_ASSIGN || t == T_PLUS_ASSIGN || t == T_MINUS_ASSIGN || t == T_STAR_ASSIGN ||
+           t == T_SLASH_ASSIGN || t == T_PERCENT_ASSIGN || t == T_NULL_ASSIGN;
+}
+
+static OpCode compound_op(TokenType t) {
+    switch (t) {
+    case T_PLUS_ASSIGN: return OP_ADD;
+    case T_MINUS_ASSIGN: return OP_SUB;
+    case T_STAR_ASSIGN: return OP_MUL;
+    case T_SLASH_ASSIGN: return OP_DIV;
+    default: return OP_MOD;
+    }
+}
+
+/* An assignable place: a name, `obj.name` or `obj[index]`. The object and
+ * index (if any) are already on the stack. */
+typedef enum { PL_NAME, PL_PROP, PL_INDEX } PlaceKind;
+typedef struct Place {
+    PlaceKind kind;
+    const char *name;
+    uint32_t len;
+    uint32_t name_k;
+} Place;
+
+static void place_store(C *c, Place *pl) {
+    switch (pl->kind) {
+    case PL_NAME: store_name(c, pl->name, pl->len); break;
+    case PL_PROP: emit_op_u16(c, OP_SET_PROP, pl->name_k); break;
+    case PL_INDEX: emit_op(c, OP_SET_INDEX); break;
+    }
+}
+
+/* Handles `= e`, `op= e`, `?= e`, `++`, `--` after a place. For index and
+ * property places, the needed operands are duplicated with local temps. */
+static void assignment(C *c, Place *pl) {
+    TokenType op = c->cur.type;
+    advance(c);
+    if (pl->kind == PL_INDEX && op != T_ASSIGN) {
+        /* stack: obj idx. Keep copies in temps: obj idx | obj idx value */
+        int base = c->fn->sp - 2;
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
+        emit_op(c, OP_GET_INDEX);
+    } else if (pl->kind == PL_PROP && op != T_ASSIGN) {
+        emit_op(c, OP_DUP);
+        emit_op_u16(c, OP_GET_PROP, pl->name_k);
+    } else if (op != T_ASSIGN) {
+        load_name(c, pl->name, pl->len);
+    }
+    if (op == T_ASSIGN) {
+        expression(c);
+    } else if (op == T_NULL_ASSIGN) {
+        uint32_t j = emit_jump(c, OP_ELVIS); /* not null: keep current value */
+        expression(c);
+        /* store only on the null path */
+        if (pl->kind == PL_NAME) {
+            place_store(c, pl);
+        } else {
+            place_store(c, pl);
+        }
+        uint32_t end = emit_jump(c, OP_JUMP);
+        patch_jump(c, j);
+        /* not-null path: drop the place operands under the value */
+        if (pl->kind != PL_NAME) {
+            int keep = c->fn->sp - 1;
+            int first = keep - (pl->kind == PL_INDEX ? 2 : 1);
+            emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+            c->fn->sp = first + 1;
+        }
+        patch_jump(c, end);
+        return;
+    } else {
+        expression(c);
+        emit_op(c, compound_op(op));
+    }
+    place_store(c, pl);
+}
+
+static void incdec(C *c, Place *pl, int delta, bool prefix) {
+    /* value before, new value; stores new; leaves old (postfix) or new */
+    if (pl->kind == PL_NAME) {
+        load_name(c, pl->name, pl->len);
+        if (!prefix) emit_op(c, OP_DUP);
+        emit_op(c, OP_INC_DEC);
+        emit_byte(c, (uint8_t)(int8_t)delta);
+        store_name(c, pl->name, pl->len);
+        if (!prefix) emit_op(c, OP_POP);
+        return;
+    }
+    int base = c->fn->sp - (pl->kind == PL_INDEX ? 2 : 1);
+    /* obj [idx] */
+    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
+    if (pl->kind == PL_INDEX) {
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
+        emit_op(c, OP_GET_INDEX);
+    } else {
+        emit_op_u16(c, OP_GET_PROP, pl->name_k);
+    }
+    /* obj [idx] old */
+    int old_slot = c->fn->sp - 1;
+    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
+    if (pl->kind == PL_INDEX) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
+    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)old_slot);
+    emit_op(c, OP_INC_DEC);
+    emit_byte(c, (uint8_t)(int8_t)delta);
+    place_store(c, pl); /* obj [idx] old new */
+    if (!prefix) emit_op(c, OP_POP); /* keep old */
+    else { emit_op(c, OP_SWAP); emit_op(c, OP_POP); }
+    emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)base);
+    c->fn->sp = base + 1;
+}
+
+/* After a place has been parsed: assignment, ++/--, or a plain read. */
+static void finish_place(C *c, Place *pl, bool can_assign) {
+    if (can_assign && is_assign_op(c->cur.type)) {
+        assignment(c, pl);
+        return;
+    }
+    if ((check(c, T_PLUSPLUS) || check(c, T_MINUSMINUS)) && !c->cur.nl_before) {
+        int d = check(c, T_PLUSPLUS) ? 1 : -1;
+        advance(c);
+        incdec(c, pl, d, false);
+        return;
+    }
+    switch (pl->kind) {
+    case PL_NAME: load_name(c, pl->name, pl->len); break;
+    case PL_PROP: emit_op_u16(c, OP_GET_PROP, pl->name_k); break;
+    case PL_INDEX: emit_op(c, OP_GET_INDEX); break;
+    }
+}
+
+/* --- literals --- */
+
+static uint32_t hexval(const char *s, int n, bool *ok) {
+    uint32_t v = 0;
+    for (int i = 0; i < n; i++) {
+        char ch = s[i];
+        int d;
+        if (ch >= '0' && ch <= '9') d = ch - '0';
+        else if ((ch | 32) >= 'a' && (ch | 32) <= 'f') d = (ch | 32) - 'a' + 10;
+        else { *ok = false; return 0; }
+        v = v * 16 + (uint32_t)d;
+    }
+    return v;
+}
+
+/* Decodes one escape at s[*i] (just after the backslash) into sb. */
+static void decode_escape(C *c, StrBuf *sb, const char *s, size_t len, size_t *i, char quote) {
+    char e = s[*i];
+    (*i)++;
+    switch (e) {
+    case 'n': sb_addc(sb, '\n'); break;
+    case 'r': sb_addc(sb, '\r'); break;
+    case 't': sb_addc(sb, '\t'); break;
+    case '\\': sb_addc(sb, '\\'); break;
+    case '"': sb_addc(sb, '"'); break;
+    case '\'': sb_addc(sb, '\''); break;
+    case '$': sb_addc(sb, '$'); break;
+    case 'u': {
+        bool ok = *i + 4 <= len;
+        uint32_t cp = ok ? hexval(s + *i, 4, &ok) : 0;
+        if (!ok) { ERROR("malformed \\u escape"); return; }
+        *i += 4;
+        sb_add_utf8(sb, cp);
+        break;
+    }
+    default:
+        (void)quote;
+        sb_addc(sb, '\\');
+        sb_addc(sb, e);
+        break;
+    }
+}
+
+static bool is_blank(const char *s, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r') return false;
+    return true;
+}
+
+/* Multi-line literals: drop a blank first and last line and the common
+ * indentation. Returns a malloc'd copy. */
+static char *trim_indent(const char *s, size_t len, size_t *out_len) {
+    const char *lines[4096];
+    size_t lens[4096];
+    int n = 0;
+    const char *p = s, *end = s + len;
+    while (p <= end && n < 4096) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e) e = end;
+        lines[n] = p;
+        lens[n] = (size_t)(e - p);
+        n++;
+        p = e + 1;
+    }
+    int first = 0, last = n - 1;
+#define BLANK(k) is_blank(lines[k], lens[k])
+    if (n > 1 && BLANK(0)) first = 1;
+    if (last > first && BLANK(last)) last--;
+    size_t indent = (size_t)-1;
+    for (int k = first; k <= last; k++) {
+        if (BLANK(k)) continue;
+        size_t q = 0;
+        while (q < lens[k] && (lines[k][q] == ' ' || lines[k][q] == '\t')) q++;
+        if (q < indent) indent = q;
+    }
+#undef BLANK
+    if (indent == (size_t)-1) indent = 0;
+    char *out = malloc(len + 1);
+    if (!out) abort();
+    size_t o = 0;
+    for (int k = first; k <= last; k++) {
+        size_t skip = lens[k] < indent ? lens[k] : indent;
+        memcpy(out + o, lines[k] + skip, lens[k] - skip);
+        o += lens[k] - skip;
+        if (k < last) out[o++] = '\n';
+    }
+    out[o] = 0;
+    *out_len = o;
+    return out;
+}
+
+static void compile_sub_expression(C *c, const char *s, size_t len, uint32_t line) {
+    Lexer saved_lx = c->lx;
+    Token saved_prev = c->prev, saved_cur = c->cur;
+    lex_init(&c->lx, s, len, line);
+    advance(c);
+    expression(c);
+    if (!check(c, T_EOF)) ERROR_CUR("unexpected text in string interpolation");
+    c->lx = saved_lx;
+    c->prev = saved_prev;
+    if (!c->err) c->cur = saved_cur;
+}
+
+static bool id_start_ch(unsigned char ch) { return ch == '_' || ((ch | 32) >= 'a' && (ch | 32) <= 'z') || ch >= 0x80; }
+
+static void string_literal(C *c) {
+    Token t = c->prev;
+    const char *raw = t.start + 1;
+    size_t len = t.len - 2;
+    char *owned = NULL;
+    if (memchr(raw, '\n', len)) raw = owned = trim_indent(raw, len, &len);
+    StrBuf sb;
+    sb_init(&sb);
+    int parts = 0;
+    size_t i = 0;
+    while (i < len && !c->err) {
+        char ch = raw[i];
+        if (ch == '\\' && i + 1 < len) {
+            i++;
+            decode_escape(c, &sb, raw, len, &i, '"');
+        } else if (ch == '$' && i + 1 < len && raw[i + 1] == '$') {
+            sb_addc(&sb, '$');
+            i += 2;
+        } else if (ch == '$' && i + 1 < len && (raw[i + 1] == '{' || id_start_ch((unsigned char)raw[i + 1]))) {
+            if (sb.len || parts == 0) {
+                emit_const(c, v_obj(str_new(c->vm, sb.data ? sb.data : "", sb.len)));
+                parts++;
+                sb.len = 0;
+            }
+            if (raw[i + 1] == '{') {
+                size_t start = i + 2, j = start;
+                int depth = 1;
+                while (j < len && depth > 0) {
+                    if (raw[j] == '{') depth++;
+                    else if (raw[j] == '}') { if (--depth == 0) break; }
+                    else if (raw[j] == '"') { j++; while (j < len && raw[j] != '"') { if (raw[j] == '\\') j++; j++; } }
+                    j++;
+                }
+                if (depth != 0) { ERROR("unterminated ${ in string"); break; }
+                compile_sub_expression(c, raw + start, j - start, t.line);
+                i = j + 1;
+            } else {
+                size_t start = i + 1, j = start;
+                while (j < len && (id_start_ch((unsigned char)raw[j]) || (raw[j] >= '0' && raw[j] <= '9'))) j++;
+                load_name(c, raw + start, (uint32_t)(j - start));
+                i = j;
+            }
+            emit_op(c, OP_TOSTR);
+            parts++;
+        } else {
+            sb_addc(&sb, ch);
+            i++;
+        }
+    }
+    if (sb.len || parts == 0) {
+        emit_const(c, v_obj(str_new(c->vm, sb.data ? sb.data : "", sb.len)));
+        parts++;
+    }
+    if (parts > 1) {
+        emit_op_u16(c, OP_CONCAT, (uint32_t)parts);
+        adjust(c, -(parts - 1));
+    }
+    sb_free(&sb);
+    free(owned);
+}
+
+static void char_literal(C *c) {
+    Token t = c->prev;
+    const char *raw = t.start + 1;
+    size_t len = t.len - 2;
+    StrBuf sb;
+    sb_init(&sb);
+    size_t i = 0;
+    if (len > 0 && raw[0] == '\\') {
+        i = 1;
+        decode_escape(c, &sb, raw, len, &i, '\'');
+    } else {
+        sb_add(&sb, raw, len);
+        i = len;
+    }
+    size_t nchars = 0;
+    if (i != len || !utf8_valid(sb.data ? sb.data : "", sb.len, &nchars) || nchars != 1) {
+        ERROR("a character literal holds exactly one character");
+    } else {
+        size_t k = 0;
+        emit_const(c, v_char(utf8_next(sb.data, sb.len, &k)));
+    }
+    sb_free(&sb);
+}
+
+/* --- calls --- */
+
+/* Parses `(args) {lambda}` and emits the call. `invoke_k` >= 0 means a
+ * method invocation on the receiver below the arguments. */
+static void call_args(C *c, bool had_paren, int64_t invoke_k) {
+    int argc = 0;
+    uint32_t names[64];
+    int nnamed = 0;
+    if (had_paren) {
+        while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+            if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
+                advance(c);
+                if (nnamed == 64) { ERROR("too many named arguments"); break; }
+                names[nnamed++] = name_const(c, c->prev.start, c->prev.len);
+                advance(c);
+                expression(c);
+            } else {
+                if (nnamed) ERROR_CUR("positional argument after a named one");
+                expression(c);
+            }
+            argc++;
+            if (!accept(c, T_COMMA)) break;
+        }
+        expect(c, T_RPAREN, "')' after arguments");
+    }
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        advance(c);
+        lambda(c);
+        argc++;
+        if (nnamed) {
+            /* a trailing lambda is positional: move it before the named ones
+             * is not possible on the stack, so name it "" and let the VM
+             * place it after the positionals */
+            names[nnamed++] = name_const(c, "", 0);
+        }
+    }
+    if (argc > 255) ERROR("too many arguments");
+    if (invoke_k >= 0) {
+        if (nnamed) {
+            List *l = list_new(c->vm, (uint32_t)nnamed);
+            for (int i = 0; i < nnamed; i++) list_push(c->vm, l, proto_of(c)->consts[names[i]]);
+            uint32_t lk = add_const(c, v_obj(l));
+            emit_op(c, OP_INVOKE_NAMED);
+            emit_u16(c, (uint32_t)invoke_k);
+            emit_byte(c, (uint8_t)argc);
+            emit_u16(c, lk);
+        } else {
+            emit_op(c, OP_INVOKE);
+            emit_u16(c, (uint32_t)invoke_k);
+            emit_byte(c, (uint8_t)argc);
+        }
+    } else if (nnamed) {
+        List *l = list_new(c->vm, (uint32_t)nnamed);
+        for (int i = 0; i < nnamed; i++) list_push(c->vm, l, proto_of(c)->consts[names[i]]);
+        uint32_t lk = add_const(c, v_obj(l));
+        emit_op(c, OP_CALL_NAMED);
+        emit_byte(c, (uint8_t)argc);
+        emit_u16(c, lk);
+    } else {
+        emit_op(c, OP_CALL);
+        emit_byte(c, (uint8_t)argc);
+    }
+    adjust(c, -argc);
+}
+
+/* --- functions and lambdas --- */
+
+static void param_list(C *c, Fn *fn, TokenType close) {
+    Proto *p = fn->proto;
+    String *names[255];
+    int defaults_at[255];
+    Lexer dl[255];
+    Token dt[255];
+    int n = 0;
+    while (!check(c, close) && !check(c, T_EOF)) {
+        if (accept(c, T_VAL) || accept(c, T_VAR)) { /* tier 2 field params parse */ }
+        if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); return; }
+        advance(c);
+        Token name = c->prev;
+        if (n == 255) { ERROR("too many parameters"); return; }
+        names[n] = str_intern(c->vm, name.start, name.len);
+        add_local(c, name.start, name.len, n + 1, false);
+        defaults_at[n] = 0;
+        if (accept(c, T_ELLIPSIS)) {
+            if (p->rest_param >= 0) ERROR("only one rest parameter is allowed");
+            p->rest_param = (int16_t)n;
+        }
+        if (accept(c, T_COLON)) skip_type(c);
+        if (check(c, T_ASSIGN)) {
+            /* defaults are compiled in the prologue, after all params exist */
+            advance(c);
+            defaults_at[n] = 1;
+            dl[n] = c->lx;
+            dt[n] = c->cur;
+            int depth = 0;
+            while (!check(c, T_EOF)) {
+                if (depth == 0 && (check(c, T_COMMA) || check(c, close))) break;
+                if (check(c, T_LPAREN) || check(c, T_LBRACKET) || check(c, T_LBRACE)) depth++;
+                if (check(c, T_RPAREN) || check(c, T_RBRACKET) || check(c, T_RBRACE)) depth--;
+                advance(c);
+            }
+        }
+        n++;
+        if (!accept(c, T_COMMA)) break;
+    }
+    p->nparams = (uint16_t)n;
+    fn->sp = n + 1;
+    p->max_stack = (uint32_t)n + 1;
+    p->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) p->param_names[i] = names[i];
+    if (close == T_RPAREN) expect(c, T_RPAREN, "')' after parameters");
+    else expect(c, T_ARROW, "'->' after lambda parameters");
+    /* prologue: defaults, then required checks */
+    Lexer after_lx = c->lx;
+    Token after_prev = c->prev, after_cur = c->cur;
+    for (int i = 0; i < n && !c->err; i++) {
+        if (i == p->rest_param) continue;
+        if (defaults_at[i]) {
+            p->has_defaults = true;
+            emit_op(c, OP_ARG_DEFAULT);
+            emit_u16(c, (uint32_t)i + 1);
+            emit_u16(c, 0xFFFF);
+            uint32_t j = proto_of(c)->code_len - 2;
+            c->lx = dl[i];
+            c->cur = dt[i];
+            expression(c);
+            emit_op_u16(c, OP_SET_LOCAL, (uint32_t)i + 1);
+            emit_op(c, OP_POP);
+            patch_jump(c, j);
+        } else if (close == T_RPAREN) {
+            emit_op_u16(c, OP_ARG_REQUIRED, (uint32_t)i + 1);
+        }
+    }
+    c->lx = after_lx;
+    c->prev = after_prev;
+    if (!c->err) c->cur = after_cur;
+}
+
+/* The statements of a function body up to '}', then RETURN. */
+static void body_statements(C *c) {
+    bool last_local = false;
+    bool any = false;
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (accept(c, T_SEMI)) continue;
+        if (any && !last_local) emit_op(c, OP_POP);
+        int before = c->fn->sp;
+        statement(c, &last_local);
+        (void)before;
+        any = true;
+        if (!check(c, T_RBRACE) && !check(c, T_SEMI) && !check(c, T_EOF) && !c->cur.nl_before)
+            ERROR_CUR("expected a new line or ';' before '%.*s'", (int)c->cur.len, c->cur.start);
+    }
+    if (!any) emit_op(c, OP_VOID);
+    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+}
+
+static void emit_closure(C *c, Proto *p, Fn *fn) {
+    uint32_t k = add_const(c, v_obj(p));
+    emit_op_u16(c, OP_CLOSURE, k);
+    for (int i = 0; i < fn->nup; i++) {
+        emit_byte(c, fn->up[i].is_local ? 1 : 0);
+        emit_u16(c, fn->up[i].index);
+    }
+}
+
+static void function_body(C *c, Fn *fn, bool lambda_body) {
+    (void)lambda_body;
+    if (accept(c, T_ASSIGN)) {
+        expression(c);
+    } else {
+        expect(c, T_LBRACE, "'{' to start the function body");
+        body_statements(c);
+        expect(c, T_RBRACE, "'}' after the function body");
+    }
+    emit_op(c, OP_RETURN);
+    (void)fn;
+}
+
+/* `fun name(params) body`; leaves the closure on the stack. */
+static void function(C *c, const char *name, uint32_t len) {
+    Fn fn;
+    fn_begin(c, &fn, name, len);
+    /* generic parameters: fun <T> f / fun f<T> */
+    if (check(c, T_LT)) skip_type(c);
+    expect(c, T_LPAREN, "'(' after the function name");
+    param_list(c, &fn, T_RPAREN);
+    if (accept(c, T_COLON)) skip_type(c);
+    function_body(c, &fn, false);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+/* Called after '{' in expression position: a lambda or a map literal. */
+static bool lambda_has_params(C *c) {
+    if (check(c, T_ARROW)) return true;
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    while (t.type == T_IDENT || t.type == T_COMMA || t.type == T_COLON || t.type == T_DOT ||
+           t.type == T_QUESTION || t.type == T_ELLIPSIS || t.type == T_ASSIGN || t.type == T_NULL ||
+           t.type == T_INT || t.type == T_TRUE || t.type == T_FALSE) {
+        t = lex_next(&lx);
+    }
+    return t.type == T_ARROW;
+}
+
+static void lambda(C *c) {
+    Fn fn;
+    fn_begin(c, &fn, "lambda", 6);
+    if (lambda_has_params(c)) {
+        if (accept(c, T_ARROW)) {
+            fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+            fn.sp = 1;
+        } else {
+            param_list(c, &fn, T_ARROW);
+        }
+    } else {
+        fn.proto->implicit_it = true;
+        fn.proto->nparams = 1;
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+        fn.proto->param_names[0] = str_intern(c->vm, "it", 2);
+        add_local(c, "it", 2, 1, false);
+        fn.sp = 2;
+        fn.proto->max_stack = 2;
+    }
+    body_statements(c);
+    expect(c, T_RBRACE, "'}' to close the lambda");
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+static bool looks_like_map(C *c) {
+    if (!(check(c, T_IDENT) || check(c, T_STRING))) return false;
+    return peek2(c).type == T_COLON;
+}
+
+static void map_literal(C *c) {
+    int n = 0;
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (check(c, T_IDENT)) {
+            advance(c);
+            Token key = c->prev;
+            emit_const(c, v_obj(str_new(c->vm, key.start, key.len)));
+            expect(c, T_COLON, "':' in a map literal");
+            if (check(c, T_COMMA) || check(c, T_RBRACE)) load_name(c, key.start, key.len);
+            else expression(c);
+        } else if (accept(c, T_STRING)) {
+            string_literal(c);
+            expect(c, T_COLON, "':' in a map literal");
+            expression(c);
+        } else {
+            ERROR_CUR("expected a key in the map literal");
+            return;
+        }
+        n++;
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RBRACE, "'}' to close the map literal");
+    emit_op_u16(c, OP_MAP, (uint32_t)n);
+    adjust(c, 1 - 2 * n);
+}
+
+/* --- control flow --- */
+
+static void branch_body(C *c) {
+    if (check(c, T_LBRACE)) {
+        advance(c);
+        block_expr(c);
+    } else {
+        bool is_local = false;
+        statement(c, &is_local);
+        if (is_local) ERROR("a declaration cannot be a branch");
+    }
+}
+
+static void if_expr(C *c) {
+    expect(c, T_LPAREN, "'(' after 'if'");
+    expression(c);
+    expect(c, T_RPAREN, "')' after the condition");
+    uint32_t jf = emit_jump(c, OP_JUMP_IF_FALSE);
+    branch_body(c);
+    uint32_t jend = emit_jump(c, OP_JUMP);
+    patch_jump(c, jf);
+    adjust(c, -1);
+    if (check(c, T_ELSE) || (check(c, T_SEMI) && peek2(c).type == T_ELSE)) {
+        accept(c, T_SEMI);
+        advance(c);
+        branch_body(c);
+    } else {
+        emit_op(c, OP_VOID);
+    }
+    patch_jump(c, jend);
+}
+
+static void when_expr(C *c) {
+    if (!accept(c, T_LPAREN)) {
+        ERROR_CUR("'when' needs a subject: when (value) { ... }");
+        return;
+    }
+    expression(c);
+    expect(c, T_RPAREN, "')' after the subject");
+    int subj = c->fn->sp - 1;
+    begin_scope(c);
+    add_local(c, "(when)", 6, subj, true);
+    expect(c, T_LBRACE, "'{' to start the branches");
+    JumpList ends = {0};
+    bool has_else = false;
+    while (!check(c, T_RBRACE) && !check(c, T_EOF) && !c->err) {
+        if (accept(c, T_SEMI)) continue;
+        if (accept(c, T_ELSE)) {
+            expect(c, T_ARROW, "'->' after 'else'");
+            branch_body(c);
+            jl_add(&ends, emit_jump(c, OP_JUMP));
+            adjust(c, -1);
+            has_else = true;
+            continue;
+        }
+        JumpList hits = {0};
+        for (;;) {
+            emit_op_u16(c, OP_GET_LOCAL, (uint32_t)subj);
+            if (accept(c, T_IN)) { parse_prec(c, P_RANGE); emit_op(c, OP_IN); }
+            else if (accept(c, T_NOT_IN)) { parse_prec(c, P_RANGE); emit_op(c, OP_IN); emit_op(c, OP_NOT); }
+            else if (accept(c, T_IS)) { parse_prec(c, P_RANGE); emit_op(c, OP_IS); if (check(c, T_QUESTION)) advance(c); }
+            else if (accept(c, T_NOT_IS)) { parse_prec(c, P_RANGE); emit_op(c, OP_IS); emit_op(c, OP_NOT); }
+            else { expression(c); emit_op(c, OP_EQ); }
+            jl_add(&hits, emit_jump(c, OP_JUMP_IF_TRUE));
+            if (!accept(c, T_COMMA)) break;
+        }
+        uint32_t next = emit_jump(c, OP_JUMP);
+        jl_patch(c, &hits);
+        expect(c, T_ARROW, "'->' after the condition");
+        branch_body(c);
+        jl_add(&ends, emit_jump(c, OP_JUMP));
+        adjust(c, -1);
+        patch_jump(c, next);
+    }
+    expect(c, T_RBRACE, "'}' after the branches");
+    if (!has_else) emit_op(c, OP_VOID);
+    else emit_op(c, OP_VOID); /* unreachable filler keeps the depth right */
+    jl_patch(c, &ends);
+    end_scope(c);
+}
+
+static void push_loop(C *c, LoopCtx *lp, const char *label, uint32_t label_len) {
+    memset(lp, 0, sizeof *lp);
+    lp->outer = c->fn->loop;
+    lp->label = label;
+    lp->label_len = label_len;
+    lp->try_outside = c->fn->tries;
+    c->fn->loop = lp;
+}
+
+/* loop value slot is on the stack (VOID); body values are stored in it */
+static void store_loop_value(C *c, LoopCtx *lp) {
+    emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
+    emit_op(c, OP_POP);
+}
+
+static void loop_else(C *c, LoopCtx *lp) {
+    if (check(c, T_ELSE) && !c->cur.nl_before) {
+        advance(c);
+        branch_body(c);
+        store_loop_value(c, lp);
+    } else if (check(c, T_ELSE)) {
+        advance(c);
+        branch_body(c);
+        store_loop_value(c, lp);
+    }
+}
+
+static void while_expr(C *c, const char *label, uint32_t llen) {
+    LoopCtx lp;
+    push_loop(c, &lp, label, llen);
+    emit_op(c, OP_VOID);
+    lp.result_slot = c->fn->sp - 1;
+    lp.continue_sp = c->fn->sp;
+    uint32_t top = proto_of(c)->code_len;
+    expect(c, T_LPAREN, "'(' after 'while'");
+    expression(c);
+    expect(c, T_RPAREN, "')' after the condition");
+    uint32_t exit = emit_jump(c, OP_JUMP_IF_FALSE);
+    branch_body(c);
+    store_loop_value(c, &lp);
+    jl_patch(c, &lp.continues); /* continue jumps land here, then loop */
+    emit_loop(c, top);
+    patch_jump(c, exit);
+    loop_else(c, &lp);
+    jl_patch(c, &lp.breaks);
+    c->fn->loop = lp.outer;
+}
+
+static void do_while_expr(C *c, const char *label, uint32_t llen) {
+    LoopCtx lp;
+    push_loop(c, &lp, label, llen);
+    emit_op(c, OP_VOID);
+    lp.result_slot = c->fn->sp - 1;
+    lp.continue_sp = c->fn->sp;
+    uint32_t top = proto_of(c)->code_len;
+    expect(c, T_LBRACE, "'{' after 'do'");
+    /* the body's scope stays open for the condition */
+    begin_scope(c);
+    int scope_base = c->fn->sp;
+    bool last_local = false, any = false;
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (accept(c, T_SEMI)) continue;
+        if (any && !last_local) emit_op(c, OP_POP);
+        statement(c, &last_local);
+        any = true;
+    }
+    if (!any) emit_op(c, OP_VOID);
+    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+    expect(c, T_RBRACE, "'}' after the loop body");
+    store_loop_value(c, &lp);
+    jl_patch(c, &lp.continues);
+    expect(c, T_WHILE, "'while' after the do block");
+    expect(c, T_LPAREN, "'(' after 'while'");
+    expression(c);
+    expect(c, T_RPAREN, "')' after the condition");
+    uint32_t exit = emit_jump(c, OP_JUMP_IF_FALSE);
+    emit_op_u16(c, OP_UNWIND, (uint32_t)scope_base);
+    int sp_body = c->fn->sp;
+    c->fn->sp = scope_base;
+    emit_loop(c, top);
+    patch_jump(c, exit);
+    c->fn->sp = sp_body;
+    emit_op_u16(c, OP_UNWIND, (uint32_t)scope_base);
+    c->fn->sp = scope_base;
+    /* drop the body's locals from the compiler's view */
+    while (c->fn->nlocals > 0 && c->fn->locals[c->fn->nlocals - 1].scope == c->fn->scope) c->fn->nlocals--;
+    c->fn->scope--;
+    loop_else(c, &lp);
+    jl_patch(c, &lp.breaks);
+    c->fn->loop = lp.outer;
+}
+
+static void for_expr(C *c, const char *label, uint32_t llen) {
+    LoopCtx lp;
+    push_loop(c, &lp, label, llen);
+    emit_op(c, OP_VOID);
+    lp.result_slot = c->fn->sp - 1;
+    expect(c, T_LPAREN, "'(' after 'for'");
+    if (!is_name(c->cur.type)) { ERROR_CUR("expected the loop variable"); return; }
+    advance(c);
+    Token var = c->prev;
+    if (accept(c, T_COLON)) skip_type(c);
+    expect(c, T_IN, "'in' after the loop variable");
+    expression(c);
+    expect(c, T_RPAREN, "')' after the iterable");
+    emit_op(c, OP_ITER_INIT);
+    begin_scope(c);
+    add_local(c, "(iter)", 6, c->fn->sp - 1, true);
+    int var_slot = c->fn->sp;
+    lp.continue_sp = var_slot;
+    uint32_t top = proto_of(c)->code_len;
+    uint32_t exit = emit_jump(c, OP_ITER_NEXT);
+    begin_scope(c);
+    add_local(c, var.start, var.len, var_slot, true);
+    branch_body(c);
+    store_loop_value(c, &lp);
+    /* close the loop variable (each iteration has its own) */
+    c->fn->nlocals--;
+    c->fn->scope--;
+    jl_patch(c, &lp.continues);
+    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot);
+    c->fn->sp = var_slot;
+    emit_loop(c, top);
+    patch_jump(c, exit);
+    adjust(c, -1); /* ITER_NEXT pushed nothing on the exit path */
+    /* pop the iterator */
+    c->fn->nlocals--;
+    c->fn->scope--;
+    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 1);
+    c->fn->sp = var_slot - 1;
+    loop_else(c, &lp);
+    jl_patch(c, &lp.breaks);
+    c->fn->loop = lp.outer;
+}
+
+static void compile_finally(C *c, TryCtx *t) {
+    Lexer saved = c->lx;
+    Token sp = c->prev, sc = c->cur;
+    bool was = t->in_finally;
+    t->in_finally = true;
+    c->lx = t->fin_lx;
+    c->cur = t->fin_tok;
+    expect(c, T_LBRACE, "'{' after 'finally'");
+    block_expr(c);
+    emit_op(c, OP_POP);
+    t->in_finally = was;
+    c->lx = saved;
+    c->prev = sp;
+    if (!c->err) c->cur = sc;
+}
+
+/* Leaves try blocks between here and `stop` (exclusive): pops their
+ * handlers and runs their finally blocks, innermost first. */
+static void exit_tries(C *c, TryCtx *stop) {
+    for (TryCtx *t = c->fn->tries; t && t != stop; t = t->outer) {
+        if (t->in_finally) continue;
+        if (t->handler_active) emit_op(c, OP_END_TRY);
+        if (t->has_finally) compile_finally(c, t);
+    }
+}
+
+static bool can_start_value(C *c) {
+    if (c->cur.nl_before) return false;
+    switch (c->cur.type) {
+    case T_RBRACE: case T_RPAREN: case T_RBRACKET: case T_SEMI: case T_EOF: case T_ELSE:
+    case T_COMMA: case T_COLON:
+        return false;
+    default: return true;
+    }
+}
+
+static LoopCtx *find_loop(C *c, Token *label) {
+    LoopCtx *lp = c->fn->loop;
+    if (label) {
+        while (lp && !(lp->label && lp->label_len == label->len - 1 &&
+                       memcmp(lp->label, label->start + 1, lp->label_len) == 0)) lp = lp->outer;
+        if (!lp) ERROR("no loop labelled '%.*s'", (int)label->len - 1, label->start + 1);
+    } else if (!lp) {
+        ERROR("'%.*s' outside a loop", (int)c->prev.len, c->prev.start);
+    }
+    return lp;
+}
+
+static void break_expr(C *c, bool is_continue) {
+    Token kw = c->prev;
+    Token label;
+    bool has_label = false;
+    if (check(c, T_AT_LABEL) && !c->cur.nl_before) {
+        advance(c);
+        label = c->prev;
+        has_label = true;
+    }
+    (void)kw;
+    LoopCtx *lp = find_loop(c, has_label ? &label : NULL);
+    if (!lp) return;
+    int sp = c->fn->sp;
+    if (!is_continue && can_start_value(c)) {
+        expression(c);
+        emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
+        emit_op(c, OP_POP);
+    }
+    exit_tries(c, lp->try_outside);
+    if (is_continue) {
+        emit_op_u16(c, OP_UNWIND, (uint32_t)lp->continue_sp);
+        jl_add(&lp->continues, emit_jump(c, OP_JUMP));
+    } else {
+        emit_op_u16(c, OP_UNWIND, (uint32_t)lp->result_slot + 1);
+        jl_add(&lp->breaks, emit_jump(c, OP_JUMP));
+    }
+    c->fn->sp = sp + 1; /* unreachable: pretend a value was produced */
+}
+
+static void return_expr(C *c) {
+    int sp = c->fn->sp;
+    if (check(c, T_AT_LABEL) && !c->cur.nl_before) advance(c); /* return@label: innermost */
+    if (can_start_value(c)) expression(c);
+    else emit_op(c, OP_VOID);
+    exit_tries(c, NULL);
+    emit_op(c, OP_RETURN);
+    c->fn->sp = sp + 1;
+}
+
+/* Finds the block after `try { ... } catch ...` that is `finally { ... }`. */
+static bool scan_finally(C *c, Lexer *out_lx, Token *out_tok) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    for (;;) {
+        /* skip an optional (...) then a balanced {...} */
+        if (t.type == T_LPAREN) {
+            int d = 1;
+            while (d > 0) {
+                t = lex_next(&lx);
+                if (t.type == T_EOF || t.type == T_ERROR) return false;
+                if (t.type == T_LPAREN) d++;
+                if (t.type == T_RPAREN) d--;
+            }
+            t = lex_next(&lx);
+        }
+        if (t.type != T_LBRACE) return false;
+        int d = 1;
+        while (d > 0) {
+            t = lex_next(&lx);
+            if (t.type == T_EOF || t.type == T_ERROR) return false;
+            if (t.type == T_LBRACE) d++;
+            if (t.type == T_RBRACE) d--;
+        }
+        Lexer before = lx;
+        t = lex_next(&lx);
+        if (t.type == T_CATCH) {
+            t = lex_next(&lx);
+            continue;
+        }
+        if (t.type == T_FINALLY) {
+            before = lx;
+            *out_tok = lex_next(&lx);
+            *out_lx = lx;
+            return out_tok->type == T_LBRACE;
+        }
+        (void)before;
+        return false;
+    }
+}
+
+static void catch_clauses(C *c, TryCtx *t, JumpList *ends) {
+    /* the exception is on top of the stack */
+    int exc_slot = c->fn->sp - 1;
+    while (check(c, T_CATCH) || (check(c, T_SEMI) && peek2(c).type == T_CATCH)) {
+        accept(c, T_SEMI);
+        advance(c);
+        begin_scope(c);
+        uint32_t next = 0;
+        bool typed = false;
+        if (accept(c, T_LPAREN)) {
+            if (!is_name(c->cur.type)) { ERROR_CUR("expected the exception variable"); return; }
+            advance(c);
+            Token var = c->prev;
+            add_local(c, var.start, var.len, exc_slot, true);
+            if (accept(c, T_COLON)) {
+                typed = true;
+                JumpList hits = {0};
+                do {
+                    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)exc_slot);
+                    if (!is_name(c->cur.type)) { ERROR_CUR("expected an exception class"); return; }
+                    advance(c);
+                    Token cls = c->prev;
+                    while (accept(c, T_DOT)) { expect(c, T_IDENT, "a name"); cls = c->prev; }
+                    load_name(c, cls.start, cls.len);
+                    emit_op(c, OP_IS);
+                    jl_add(&hits, emit_jump(c, OP_JUMP_IF_TRUE));
+                } while (accept(c, T_COMMA));
+                next = emit_jump(c, OP_JUMP);
+                jl_patch(c, &hits);
+            }
+            expect(c, T_RPAREN, "')' after the catch clause");
+        } else {
+            add_local(c, "it", 2, exc_slot, true);
+        }
+        expect(c, T_LBRACE, "'{' to start the catch block");
+        block_expr(c); /* value above the exception */
+        /* result replaces the exception slot */
+        c->fn->nlocals--;
+        c->fn->scope--;
+        emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)exc_slot);
+        c->fn->sp = exc_slot + 1;
+        if (t->handler_active) { emit_op(c, OP_END_TRY); }
+        if (t->has_finally) compile_finally(c, t);
+        jl_add(ends, emit_jump(c, OP_JUMP));
+        c->fn->sp = exc_slot + 1;
+        if (typed) patch_jump(c, next);
+        else return; /* a catch-all ends the clauses */
+    }
+    /* no clause matched: run finally and rethrow */
+    if (t->handler_active) emit_op(c, OP_END_TRY);
+    if (t->has_finally) compile_finally(c, t);
+    emit_op(c, OP_THROW);
+    adjust(c, 1);
+}
+
+static void try_expr(C *c) {
+    TryCtx t;
+    memset(&t, 0, sizeof t);
+    t.has_finally = scan_finally(c, &t.fin_lx, &t.fin_tok);
+    t.outer = c->fn->tries;
+    c->fn->tries = &t;
+    int sp0 = c->fn->sp;
+    uint32_t handler = emit_jump(c, OP_TRY);
+    t.handler_active = true;
+    expect(c, T_LBRACE, "'{' after 'try'");
+    block_expr(c);
+    emit_op(c, OP_END_TRY);
+    t.handler_active = false;
+    if (t.has_finally) compile_finally(c, &t);
+    uint32_t end = emit_jump(c, OP_JUMP);
+    JumpList ends = {0};
+    patch_jump(c, handler);
+    c->fn->sp = sp0 + 1; /* the exception */
+    if (t.has_finally) {
+        /* exceptions escaping a catch body must still run finally */
+        uint32_t h2 = emit_jump(c, OP_TRY);
+        t.handler_active = true;
+        catch_clauses(c, &t, &ends);
+        t.handler_active = false;
+        patch_jump(c, h2);
+        c->fn->sp = sp0 + 2; /* original exception, then the new one */
+        /* an exception thrown by a catch body (or rethrown): finally, rethrow.
+         * The exception sits above the original one. */
+        compile_finally(c, &t);
+        emit_op(c, OP_THROW);
+    } else {
+        catch_clauses(c, &t, &ends);
+    }
+    c->fn->tries = t.outer;
+    if (!t.has_finally && !check(c, T_FINALLY)) { /* nothing */ }
+    if (accept(c, T_FINALLY)) {
+        /* already compiled inline on every path; skip its text */
+        expect(c, T_LBRACE, "'{' after 'finally'");
+        int d = 1;
+        while (d > 0 && !check(c, T_EOF)) {
+            if (check(c, T_LBRACE)) d++;
+            if (check(c, T_RBRACE)) d--;
+            advance(c);
+        }
+    }
+    patch_jump(c, end);
+    jl_patch(c, &ends);
+    c->fn->sp = sp0 + 1;
+}
+
+/* --- prefix expressions --- */
+
+static void list_literal(C *c) {
+    int n = 0;
+    bool spread = false;
+    while (!check(c, T_RBRACKET) && !check(c, T_EOF)) {
+        if (accept(c, T_ELLIPSIS)) {
+            if (!spread) {
+                emit_op_u16(c, OP_LIST, (uint32_t)n);
+                adjust(c, 1 - n);
+                spread = true;
+            }
+            expression(c);
+            emit_op(c, OP_LIST_EXTEND);
+        } else {
+            expression(c);
+            if (spread) emit_op(c, OP_LIST_APPEND);
+            else n++;
+        }
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RBRACKET, "']' to close the list");
+    if (!spread) {
+        emit_op_u16(c, OP_LIST, (uint32_t)n);
+        adjust(c, 1 - n);
+    }
+}
+
+static void named_or_call(C *c, Token name, bool can_assign) {
+    /* `f(...)` or `f { }` call; else a variable */
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        load_name(c, name.start, name.len);
+        call_args(c, false, -1);
+        return;
+    }
+    Place pl = {PL_NAME, name.start, name.len, 0};
+    finish_place(c, &pl, can_assign);
+}
+
+static void prefix(C *c, bool can_assign) {
+    Token t = c->cur;
+    advance(c);
+    switch (t.type) {
+    case T_INT: emit_const(c, v_int(t.ival)); break;
+    case T_REAL: emit_const(c, v_real(t.rval)); break;
+    case T_STRING: string_literal(c); break;
+    case T_CHAR: char_literal(c); break;
+    case T_TRUE: emit_op(c, OP_TRUE); break;
+    case T_FALSE: emit_op(c, OP_FALSE); break;
+    case T_NULL: emit_op(c, OP_NULL); break;
+    case T_VOID: emit_op(c, OP_VOID); break;
+    case T_THIS: emit_op_u16(c, OP_GET_LOCAL, 0); break;
+    case T_IDENT: named_or_call(c, t, can_assign); break;
+    case T_LPAREN:
+        expression(c);
+        expect(c, T_RPAREN, "')'");
+        break;
+    case T_LBRACKET: list_literal(c); break;
+    case T_LBRACE:
+        if (looks_like_map(c)) map_literal(c);
+        else lambda(c);
+        break;
+    case T_MINUS: parse_prec(c, P_UNARY); emit_op(c, OP_NEG); break;
+    case T_PLUS: parse_prec(c, P_UNARY); emit_op(c, OP_POS); break;
+    case T_BANG: parse_prec(c, P_UNARY); emit_op(c, OP_NOT); break;
+    case T_TILDE: parse_prec(c, P_UNARY); emit_op(c, OP_BNOT); break;
+    case T_PLUSPLUS:
+    case T_MINUSMINUS: {
+        int d = t.type == T_PLUSPLUS ? 1 : -1;
+        if (!accept(c, T_IDENT)) { ERROR_CUR("'%s' needs a variable", d > 0 ? "++" : "--"); return; }
+        Token name = c->prev;
+        Place pl = {PL_NAME, name.start, name.len, 0};
+        /* obj.field / obj[i] after ++ */
+        if (check(c, T_DOT) || check(c, T_LBRACKET)) {
+            load_name(c, name.start, name.len);
+            for (;;) {
+                if (accept(c, T_DOT)) {
+                    expect(c, T_IDENT, "a member name");
+                    Token m = c->prev;
+                    if (check(c, T_DOT) || check(c, T_LBRACKET)) { emit_op_u16(c, OP_GET_PROP, name_const(c, m.start, m.len)); continue; }
+                    pl.kind = PL_PROP;
+                    pl.name_k = name_const(c, m.start, m.len);
+                    break;
+                } else if (accept(c, T_LBRACKET)) {
+                    expression(c);
+                    expect(c, T_RBRACKET, "']'");
+                    if (check(c, T_DOT) || check(c, T_LBRACKET)) { emit_op(c, OP_GET_INDEX); continue; }
+                    pl.kind = PL_INDEX;
+                    break;
+                } else break;
+            }
+        }
+        incdec(c, &pl, d, true);
+        break;
+    }
+    case T_IF: if_expr(c); break;
+    case T_WHEN: when_expr(c); break;
+    case T_WHILE: while_expr(c, NULL, 0); break;
+    case T_DO: do_while_expr(c, NULL, 0); break;
+    case T_FOR: for_expr(c, NULL, 0); break;
+    case T_LABEL: {
+        const char *label = t.start;
+        uint32_t llen = t.len;
+        if (accept(c, T_WHILE)) while_expr(c, label, llen);
+        else if (accept(c, T_FOR)) for_expr(c, label, llen);
+        else if (accept(c, T_DO)) do_while_expr(c, label, llen);
+        else ERROR_CUR("a label must precede a loop");
+        break;
+    }
+    case T_TRY: try_expr(c); break;
+    case T_BREAK: break_expr(c, false); break;
+    case T_CONTINUE: break_expr(c, true); break;
+    case T_RETURN: return_expr(c); break;
+    case T_THROW: {
+        int sp = c->fn->sp;
+        expression(c);
+        emit_op(c, OP_THROW);
+        c->fn->sp = sp + 1;
+        break;
+    }
+    case T_FUN: {
+        const char *name = "lambda";
+        uint32_t len = 6;
+        if (accept(c, T_IDENT)) { name = c->prev.start; len = c->prev.len; }
+        function(c, name, len);
+        break;
+    }
+    default:
+        if (t.type == T_EOF) error_at(c, &t, "expected an expression but the input ended");
+        else error_at(c, &t, "expected an expression but found '%.*s'", (int)t.len, t.start);
+        emit_op(c, OP_NULL);
+        break;
+    }
+}
+
+/* --- infix expressions --- */
+
+static void type_operand(C *c) {
+    /* `is T`, `as T`: the type is a name (possibly dotted), evaluated */
+    if (!accept(c, T_IDENT)) {
+        if (accept(c, T_NULL)) { load_name(c, "Null", 4); return; }
+        ERROR_CUR("expected a type name");
+        emit_op(c, OP_NULL);
+        return;
+    }
+    Token n = c->prev;
+    load_name(c, n.start, n.len);
+    while (check(c, T_DOT) && peek2(c).type == T_IDENT) {
+        advance(c);
+        advance(c);
+        emit_op_u16(c, OP_GET_PROP, name_const(c, c->prev.start, c->prev.len));
+    }
+    if (check(c, T_LT) && !c->cur.nl_before) {
+        int d = 0;
+        do {
+            if (check(c, T_LT)) d++;
+            else if (check(c, T_GT)) d--;
+            else if (check(c, T_EOF)) break;
+            advance(c);
+        } while (d > 0);
+    }
+    if (check(c, T_QUESTION) && !c->cur.nl_before) {
+        /* `T?` in a type position; a following expression would make it a ternary */
+        Token nx = peek2(c);
+        if (nx.type == T_RPAREN || nx.type == T_EOF || nx.nl_before || nx.type == T_RBRACE || nx.type == T_ARROW || nx.type == T_COMMA)
+            advance(c);
+    }
+}
+
+static void infix(C *c, bool can_assign) {
+    Token op = c->cur;
+    Prec p = infix_prec(op.type);
+    advance(c);
+    switch (op.type) {
+    case T_PLUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_ADD); break;
+    case T_MINUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_SUB); break;
+    case T_STAR: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MUL); break;
+    case T_SLASH: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_DIV); break;
+    case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MOD); break;
+    case T_SHL: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHL); break;
+    case T_SHR: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHR); break;
+    case T_AMP: parse_prec(c, P_BAND + 1); emit_op(c, OP_BAND); break;
+    case T_PIPE: parse_prec(c, P_BOR + 1); emit_op(c, OP_BOR); break;
+    case T_CARET: parse_prec(c, P_BXOR + 1); emit_op(c, OP_BXOR); break;
+    case T_EQ: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_EQ); break;
+    case T_NE: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NE); break;
+    case T_ID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_ID); break;
+    case T_NID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NID); break;
+    case T_LT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LT); break;
+    case T_LE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LE); break;
+    case T_GT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GT); break;
+    case T_GE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GE); break;
+    case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
+    case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
+    case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;
+    case T_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); break;
+    case T_NOT_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); emit_op(c, OP_NOT); break;
+    case T_IS: type_operand(c); emit_op(c, OP_IS); break;
+    case T_NOT_IS: type_operand(c); emit_op(c, OP_IS); emit_op(c, OP_NOT); break;
+    case T_AS: type_operand(c); emit_op(c, OP_AS); emit_byte(c, 0); break;
+    case T_AS_SAFE: type_operand(c); emit_op(c, OP_AS); emit_byte(c, 1); break;
+    case T_DOTDOT:
+    case T_DOTDOTLT:
+        if (can_start_value(c) && c->cur.type != T_RPAREN && c->cur.type != T_RBRACKET) parse_prec(c, P_RANGE + 1);
+        else emit_op(c, OP_NULL);
+        emit_op(c, OP_RANGE);
+        emit_byte(c, op.type == T_DOTDOT ? 1 : 0);
+        break;
+    case T_FATARROW: parse_prec(c, P_ENTRY + 1); emit_op(c, OP_ENTRY); break;
+    case T_AND: {
+        uint32_t j = emit_jump(c, OP_AND);
+        parse_prec(c, P_AND + 1);
+        patch_jump(c, j);
+        break;
+    }
+    case T_OR: {
+        uint32_t j = emit_jump(c, OP_OR);
+        parse_prec(c, P_OR + 1);
+        patch_jump(c, j);
+        break;
+    }
+    case T_ELVIS: {
+        uint32_t j = emit_jump(c, OP_ELVIS);
+        parse_prec(c, P_ELVIS); /* right associative */
+        patch_jump(c, j);
+        break;
+    }
+    case T_QUESTION: {
+        uint32_t jf = emit_jump(c, OP_JUMP_IF_FALSE);
+        parse_prec(c, P_TERNARY);
+        uint32_t je = emit_jump(c, OP_JUMP);
+        adjust(c, -1);
+        patch_jump(c, jf);
+        expect(c, T_COLON, "':' in the conditional expression");
+        parse_prec(c, P_TERNARY);
+        patch_jump(c, je);
+        break;
+    }
+    case T_BANGBANG: emit_op(c, OP_NOT_NULL); break;
+    case T_COLONCOLON:
+        if (!accept(c, T_IDENT) || c->prev.len != 5 || memcmp(c->prev.start, "class", 5) != 0)
+            ERROR("expected 'class' after '::'");
+        emit_op(c, OP_CLASS_OF);
+        break;
+    case T_DOT:
+    case T_SAFE_DOT: {
+        uint32_t jn = 0;
+        if (op.type == T_SAFE_DOT) jn = emit_jump(c, OP_JUMP_IF_NULL);
+        if (!accept(c, T_IDENT)) {
+            ERROR_CUR("expected a member name after '.'");
+            break;
+        }
+        Token m = c->prev;
+        uint32_t k = name_const(c, m.start, m.len);
+        if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
+            advance(c);
+            call_args(c, true, k);
+        } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
+            call_args(c, false, k);
+        } else {
+            Place pl = {PL_PROP, m.start, m.len, k};
+            finish_place(c, &pl, can_assign);
+        }
+        if (op.type == T_SAFE_DOT) patch_jump(c, jn);
+        break;
+    }
+    case T_LPAREN: call_args(c, true, -1); break;
+    case T_SAFE_LPAREN: {
+        uint32_t jn = emit_jump(c, OP_JUMP_IF_NULL);
+        call_args(c, true, -1);
+        patch_jump(c, jn);
+        break;
+    }
+    case T_LBRACKET:
+    case T_SAFE_LBRACKET: {
+        uint32_t jn = 0;
+        if (op.type == T_SAFE_LBRACKET) jn = emit_jump(c, OP_JUMP_IF_NULL);
+        expression(c);
+        expect(c, T_RBRACKET, "']' after the index");
+        Place pl = {PL_INDEX, NULL, 0, 0};
+        finish_place(c, &pl, can_assign);
+        if (op.type == T_SAFE_LBRACKET) patch_jump(c, jn);
+        break;
+    }
+    default:
+        (void)p;
+        ERROR("unexpected operator");
+        break;
+    }
+}
+
+static void parse_prec(C *c, Prec prec) {
+    if (++c->nesting > 200) {
+        ERROR_CUR("expression nested too deeply");
+        c->nesting--;
+        return;
+    }
+    bool can_assign = prec <= P_ASSIGN;
+    prefix(c, can_assign);
+    for (;;) {
+        if (c->err) break;
+        Prec p = infix_prec(c->cur.type);
+        if (p == P_NONE || p < prec) break;
+        if (c->cur.nl_before && !continues_line(c->cur.type)) break;
+        /* a '(' or '[' on a new line starts a new statement */
+        if (p == P_POSTFIX && c->cur.nl_before && c->cur.type != T_DOT && c->cur.type != T_SAFE_DOT) break;
+        infix(c, can_assign);
+    }
+    if (can_assign && is_assign_op(c->cur.type) && !c->err) ERROR_CUR("cannot assign to this expression");
+    c->nesting--;
+}
+
+static void expression(C *c) { parse_prec(c, P_ASSIGN); }
+
+/* A `{ ... }` block: the '{' is consumed; leaves its value. */
+static void block_expr(C *c) {
+    begin_scope(c);
+    bool last_local = false, any = false;
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (accept(c, T_SEMI)) continue;
+        if (any && !last_local) emit_op(c, OP_POP);
+        statement(c, &last_local);
+        any = true;
+        if (!check(c, T_RBRACE) && !check(c, T_SEMI) && !check(c, T_EOF) && !c->cur.nl_before)
+            ERROR_CUR("expected a new line or ';' before '%.*s'", (int)c->cur.len, c->cur.start);
+    }
+    expect(c, T_RBRACE, "'}' to close the block");
+    if (!any) emit_op(c, OP_VOID);
+    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+    end_scope(c);
+}
+
+/* --- statements --- */
+
+static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
+    /* the initial value is on top of the stack */
+    if (at_global_scope(c)) {
+        emit_op(c, OP_DUP);
+        emit_op(c, OP_DEF_GLOBAL);
+        emit_u16(c, vm_global_slot(c->vm, name.start, name.len));
+        emit_byte(c, is_val ? 1 : 0);
+        *is_local = false;
+    } else {
+        for (int i = c->fn->nlocals - 1; i >= 0 && c->fn->locals[i].scope == c->fn->scope; i--)
+            if (c->fn->locals[i].len == name.len && memcmp(c->fn->locals[i].name, name.start, name.len) == 0)
+                error_at(c, &name, "'%.*s' is already declared in this scope", (int)name.len, name.start);
+        add_local(c, name.start, name.len, c->fn->sp - 1, is_val);
+        *is_local = true;
+    }
+}
+
+static void var_decl(C *c, bool is_val, bool *is_local) {
+    if (accept(c, T_LBRACKET)) {
+        /* destructuring: val [a, b, rest...] = expr */
+        Token names[64];
+        bool rest[64];
+        int n = 0;
+        while (!check(c, T_RBRACKET) && !check(c, T_EOF) && n < 64) {
+            expect(c, T_IDENT, "a name in the destructuring list");
+            names[n] = c->prev;
+            rest[n] = accept(c, T_ELLIPSIS);
+            n++;
+            if (!accept(c, T_COMMA)) break;
+        }
+        expect(c, T_RBRACKET, "']'");
+        expect(c, T_ASSIGN, "'=' after the destructuring list");
+        expression(c);
+        int src = c->fn->sp - 1;
+        bool global = at_global_scope(c);
+        if (!global) {
+            begin_scope(c); /* hide the source from lookups but keep its slot */
+            c->fn->scope--;
+        }
+        int after_rest = 0;
+        for (int i = 0; i < n; i++) if (rest[i]) after_rest = n - 1 - i;
+        for (int i = 0; i < n; i++) {
+            emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+            if (rest[i]) {
+                emit_const(c, v_int(i));
+                emit_const(c, v_int(-after_rest - 1));
+                emit_op(c, OP_RANGE);
+                emit_byte(c, 1);
+            } else {
+                bool past_rest = false;
+                for (int k = 0; k < i; k++) if (rest[k]) past_rest = true;
+                emit_const(c, v_int(past_rest ? i - n : i));
+            }
+            emit_op(c, OP_GET_INDEX);
+            bool loc;
+            declare_value(c, names[i], is_val, &loc);
+            if (global) emit_op(c, OP_POP);
+        }
+        if (global) {
+            *is_local = false; /* the source stays as the statement value */
+        } else {
+            /* the source is an anonymous local below the names */
+            add_local(c, "(destructure)", 13, src, true);
+            Local tmp = c->fn->locals[c->fn->nlocals - 1];
+            /* move it before the named locals so lookups by name are unaffected */
+            memmove(&c->fn->locals[c->fn->nlocals - n], &c->fn->locals[c->fn->nlocals - n - 1], sizeof(Local) * (size_t)n);
+            c->fn->locals[c->fn->nlocals - n - 1] = tmp;
+            *is_local = true;
+        }
+        return;
+    }
+    if (!is_name(c->cur.type)) {
+        ERROR_CUR("expected a name after '%s'", is_val ? "val" : "var");
+        return;
+    }
+    advance(c);
+    Token name = c->prev;
+    if (accept(c, T_COLON)) skip_type(c);
+    if (accept(c, T_ASSIGN)) {
+        expression(c);
+    } else if (is_val) {
+        error_at(c, &name, "'val %.*s' needs an initial value", (int)name.len, name.start);
+        return;
+    } else {
+        emit_op(c, OP_UNSET);
+    }
+    declare_value(c, name, is_val, is_local);
+}
+
+static void statement(C *c, bool *is_local) {
+    *is_local = false;
+    if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
+    if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
+    if (check(c, T_FUN) && peek2(c).type == T_IDENT) {
+        advance(c);
+        advance(c);
+        Token name = c->prev;
+        if (at_global_scope(c)) {
+            function(c, name.start, name.len);
+            emit_op(c, OP_DUP);
+            emit_op(c, OP_DEF_GLOBAL);
+            emit_u16(c, vm_global_slot(c->vm, name.start, name.len));
+            emit_byte(c, 1);
+        } else {
+            /* declared before its body so it can call itself */
+            add_local(c, name.start, name.len, c->fn->sp, true);
+            function(c, name.start, name.len);
+            *is_local = true;
+        }
+        return;
+    }
+    if (accept(c, T_IMPORT)) {
+        StrBuf sb;
+        sb_init(&sb);
+        do {
+            expect(c, T_IDENT, "a module name");
+            sb_add(&sb, c->prev.start, c->prev.len);
+            if (check(c, T_DOT)) sb_addc(&sb, '.');
+        } while (accept(c, T_DOT));
+        uint32_t k = add_const(c, v_obj(str_new(c->vm, sb.data ? sb.data : "", sb.len)));
+        sb_free(&sb);
+        emit_op_u16(c, OP_IMPORT, k);
+        emit_op(c, OP_VOID);
+        return;
+    }
+    if (accept(c, T_PACKAGE)) {
+        do expect(c, T_IDENT, "a package name"); while (accept(c, T_DOT));
+        emit_op(c, OP_VOID);
+        return;
+    }
+    if (check(c, T_LBRACE)) {
+        advance(c);
+        block_expr(c);
+        return;
+    }
+    expression(c);
+}
+
+Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, char **error) {
+    C c;
+    memset(&c, 0, sizeof c);
+    c.vm = vm;
+    c.name = name;
+    c.src = src;
+    c.srclen = len;
+    *error = NULL;
+    size_t nchars;
+    if (!utf8_valid(src, len, &nchars)) {
+        StrBuf sb;
+        sb_init(&sb);
+        sb_printf(&sb, "%s: the source is not valid UTF-8", name);
+        *error = sb.data;
+        return NULL;
+    }
+    uint32_t roots_before = vm->roots->count;
+    lex_init(&c.lx, src, len, 1);
+    Fn fn;
+    fn_begin(&c, &fn, "script", 6);
+    fn.toplevel = true;
+    fn.proto->param_names = vm_realloc(vm, NULL, 0, sizeof(String *));
+    advance(&c);
+    body_statements(&c);
+    if (!c.err && !check(&c, T_EOF)) error_at(&c, &c.cur, "unexpected '%.*s'", (int)c.cur.len, c.cur.start);
+    emit_op(&c, OP_RETURN);
+    Proto *p = fn_end(&c);
+    vm->roots->count = roots_before;
+    if (c.err) {
+        *error = c.err;
+        return NULL;
+    }
+    return p;
+}

@@ -1,0 +1,262 @@
+/* gc.c - allocation accounting and a precise mark-and-sweep collector.
+ *
+ * Collection only happens at safe points of the interpreter (calls and loop
+ * back-edges), where every live value sits in a fiber stack, a global, or a
+ * root list; natives and the compiler may therefore hold raw pointers to
+ * fresh objects without registering them. Marking uses an explicit gray
+ * stack, so deep structures cannot overflow the C stack. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+
+void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
+    vm->bytes += size;
+    vm->bytes -= old;
+    if (size == 0) {
+        free(p);
+        return NULL;
+    }
+    if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
+    if (vm->bytes > vm->mem_limit) vm->oom = true;
+    void *np = realloc(p, size);
+    if (!np) {
+        fprintf(stderr, "lyng: out of memory (%zu bytes requested)\n", size);
+        abort();
+    }
+    return np;
+}
+
+void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size) {
+    Obj *o = vm_realloc(vm, NULL, 0, size);
+    o->type = (uint8_t)type;
+    o->cls = cls;
+    o->marked = 0;
+    o->flags = 0;
+    o->next = vm->objects;
+    vm->objects = o;
+    return o;
+}
+
+void gc_mark_obj(VM *vm, Obj *o) {
+    if (!o || o->marked) return;
+    o->marked = 1;
+    if (vm->ngray == vm->gray_cap) {
+        vm->gray_cap = vm->gray_cap ? vm->gray_cap * 2 : 256;
+        vm->gray = realloc(vm->gray, vm->gray_cap * sizeof(Obj *));
+        if (!vm->gray) abort();
+    }
+    vm->gray[vm->ngray++] = o;
+}
+
+void gc_mark_value(VM *vm, Value v) {
+    if (v.type == VT_OBJ) gc_mark_obj(vm, v.as.o);
+}
+
+static void mark_map(VM *vm, Map *m) {
+    for (uint32_t i = 0; i < m->nslots; i++) {
+        if (!m->slots[i].live) continue;
+        gc_mark_value(vm, m->slots[i].key);
+        gc_mark_value(vm, m->slots[i].value);
+    }
+}
+
+static void blacken(VM *vm, Obj *o) {
+    gc_mark_obj(vm, (Obj *)o->cls);
+    switch ((ObjType)o->type) {
+    case OT_STRING: break;
+    case OT_LIST: {
+        List *l = (List *)o;
+        for (uint32_t i = 0; i < l->count; i++) gc_mark_value(vm, l->items[i]);
+        break;
+    }
+    case OT_MAP: mark_map(vm, (Map *)o); break;
+    case OT_RANGE: gc_mark_value(vm, ((Range *)o)->start); gc_mark_value(vm, ((Range *)o)->end); break;
+    case OT_ENTRY: gc_mark_value(vm, ((Entry *)o)->key); gc_mark_value(vm, ((Entry *)o)->value); break;
+    case OT_PROTO: {
+        Proto *p = (Proto *)o;
+        gc_mark_obj(vm, (Obj *)p->name);
+        gc_mark_obj(vm, (Obj *)p->source);
+        for (uint32_t i = 0; i < p->nconsts; i++) gc_mark_value(vm, p->consts[i]);
+        if (p->param_names)
+            for (uint32_t i = 0; i < p->nparams; i++) gc_mark_obj(vm, (Obj *)p->param_names[i]);
+        break;
+    }
+    case OT_CLOSURE: {
+        Closure *c = (Closure *)o;
+        gc_mark_obj(vm, (Obj *)c->proto);
+        gc_mark_value(vm, c->self);
+        for (uint16_t i = 0; i < c->nupvals; i++) gc_mark_obj(vm, (Obj *)c->upvals[i]);
+        break;
+    }
+    case OT_UPVAL: {
+        Upval *u = (Upval *)o;
+        if (u->open) gc_mark_obj(vm, (Obj *)u->fiber);
+        else gc_mark_value(vm, u->closed);
+        break;
+    }
+    case OT_NATIVE: break;
+    case OT_BOUND: gc_mark_value(vm, ((Bound *)o)->self); gc_mark_value(vm, ((Bound *)o)->fn); break;
+    case OT_CLASS: {
+        Class *c = (Class *)o;
+        gc_mark_obj(vm, (Obj *)c->name);
+        gc_mark_obj(vm, (Obj *)c->super);
+        gc_mark_obj(vm, (Obj *)c->methods);
+        gc_mark_obj(vm, (Obj *)c->statics);
+        break;
+    }
+    case OT_INSTANCE: gc_mark_obj(vm, (Obj *)((Instance *)o)->fields); break;
+    case OT_BUFFER: break;
+    case OT_FIBER: {
+        Fiber *f = (Fiber *)o;
+        for (uint32_t i = 0; i < f->sp; i++) gc_mark_value(vm, f->stack[i]);
+        for (uint32_t i = 0; i < f->nframes; i++) gc_mark_obj(vm, (Obj *)f->frames[i].closure);
+        for (Upval *u = f->open_upvals; u; u = u->next_open) gc_mark_obj(vm, (Obj *)u);
+        gc_mark_value(vm, f->resume_value);
+        gc_mark_value(vm, f->resume_error);
+        gc_mark_obj(vm, (Obj *)f->deferred);
+        gc_mark_value(vm, f->result);
+        gc_mark_value(vm, f->error);
+        break;
+    }
+    case OT_DEFERRED: {
+        Deferred *d = (Deferred *)o;
+        gc_mark_value(vm, d->value);
+        gc_mark_obj(vm, (Obj *)d->waiters);
+        gc_mark_obj(vm, (Obj *)d->fiber);
+        break;
+    }
+    case OT_MUTEX: gc_mark_obj(vm, (Obj *)((Mutex *)o)->waiters); break;
+    case OT_ITER: gc_mark_value(vm, ((Iter *)o)->src); break;
+    case OT_HANDLE: {
+        Handle *h = (Handle *)o;
+        if (h->mark) h->mark(vm, h);
+        break;
+    }
+    }
+}
+
+static size_t obj_size(Obj *o) {
+    switch ((ObjType)o->type) {
+    case OT_STRING: return sizeof(String) + ((String *)o)->len + 1;
+    case OT_LIST: return sizeof(List);
+    case OT_MAP: return sizeof(Map);
+    case OT_RANGE: return sizeof(Range);
+    case OT_ENTRY: return sizeof(Entry);
+    case OT_PROTO: return sizeof(Proto);
+    case OT_CLOSURE: return sizeof(Closure) + sizeof(Upval *) * ((Closure *)o)->nupvals;
+    case OT_UPVAL: return sizeof(Upval);
+    case OT_NATIVE: return sizeof(Native);
+    case OT_BOUND: return sizeof(Bound);
+    case OT_CLASS: return sizeof(Class);
+    case OT_INSTANCE: return sizeof(Instance);
+    case OT_BUFFER: return sizeof(Buffer);
+    case OT_FIBER: return sizeof(Fiber);
+    case OT_DEFERRED: return sizeof(Deferred);
+    case OT_MUTEX: return sizeof(Mutex);
+    case OT_ITER: return sizeof(Iter);
+    case OT_HANDLE: return sizeof(Handle);
+    }
+    return 0;
+}
+
+static void free_obj(VM *vm, Obj *o) {
+    switch ((ObjType)o->type) {
+    case OT_LIST: VM_FREE(vm, ((List *)o)->items, sizeof(Value) * ((List *)o)->cap); break;
+    case OT_MAP: {
+        Map *m = (Map *)o;
+        VM_FREE(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
+        VM_FREE(vm, m->index, sizeof(int32_t) * m->index_cap);
+        break;
+    }
+    case OT_PROTO: {
+        Proto *p = (Proto *)o;
+        VM_FREE(vm, p->code, p->code_cap);
+        VM_FREE(vm, p->lines, sizeof(LineInfo) * p->code_cap);
+        VM_FREE(vm, p->consts, sizeof(Value) * p->const_cap);
+        if (p->param_names) VM_FREE(vm, p->param_names, sizeof(String *) * (p->nparams ? p->nparams : 1));
+        if (p->nupvals) {
+            VM_FREE(vm, p->upval_is_local, p->nupvals);
+            VM_FREE(vm, p->upval_index, sizeof(uint16_t) * p->nupvals);
+        }
+        break;
+    }
+    case OT_BUFFER: VM_FREE(vm, ((Buffer *)o)->data, ((Buffer *)o)->cap); break;
+    case OT_FIBER: {
+        Fiber *f = (Fiber *)o;
+        VM_FREE(vm, f->stack, sizeof(Value) * f->stack_cap);
+        VM_FREE(vm, f->frames, sizeof(Frame) * f->frame_cap);
+        VM_FREE(vm, f->handlers, sizeof(Handler) * f->handler_cap);
+        break;
+    }
+    case OT_HANDLE: {
+        Handle *h = (Handle *)o;
+        if (h->finalize) h->finalize(vm, h);
+        break;
+    }
+    default: break;
+    }
+    VM_FREE(vm, o, obj_size(o));
+}
+
+static void mark_roots(VM *vm) {
+    for (uint32_t i = 0; i < vm->nglobals; i++) {
+        gc_mark_value(vm, vm->gvals[i]);
+        gc_mark_obj(vm, (Obj *)vm->gnames[i]);
+    }
+    for (uint32_t i = 0; i < vm->icap; i++) gc_mark_obj(vm, (Obj *)vm->itab[i]);
+    gc_mark_obj(vm, (Obj *)vm->global_names);
+    gc_mark_obj(vm, (Obj *)vm->roots);
+    Class **cls = (Class **)&vm->c;
+    for (size_t i = 0; i < sizeof(Classes) / sizeof(Class *); i++) gc_mark_obj(vm, (Obj *)cls[i]);
+    gc_mark_obj(vm, (Obj *)vm->current);
+    for (Fiber *f = vm->ready_head; f; f = f->next_ready) gc_mark_obj(vm, (Obj *)f);
+    gc_mark_obj(vm, (Obj *)vm->main);
+    for (uint32_t i = 0; i < vm->nops; i++) gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
+    for (uint32_t i = 0; i < vm->nmodules; i++) gc_mark_obj(vm, (Obj *)vm->modules[i].exports);
+    gc_mark_value(vm, vm->pending_exc);
+    gc_mark_value(vm, vm->main_result);
+    gc_mark_value(vm, vm->main_error);
+    gc_mark_value(vm, vm->prelude_result);
+}
+
+void gc_collect(VM *vm) {
+    mark_roots(vm);
+    while (vm->ngray > 0) blacken(vm, vm->gray[--vm->ngray]);
+    Obj **link = &vm->objects;
+    while (*link) {
+        Obj *o = *link;
+        if (o->marked) {
+            o->marked = 0;
+            link = &o->next;
+        } else {
+            *link = o->next;
+            free_obj(vm, o);
+        }
+    }
+    vm->next_gc = vm->bytes * 2 < 1024 * 1024 ? 1024 * 1024 : vm->bytes * 2;
+    vm->gc_requested = false;
+    vm->oom = vm->bytes > vm->mem_limit;
+}
+
+void gc_free_all(VM *vm) {
+    /* finalizers first, while every object is still intact */
+    for (Obj *o = vm->objects; o; o = o->next) {
+        if (o->type == OT_HANDLE && ((Handle *)o)->finalize) {
+            ((Handle *)o)->finalize(vm, (Handle *)o);
+            ((Handle *)o)->finalize = NULL;
+        }
+    }
+    Obj *o = vm->objects;
+    while (o) {
+        Obj *next = o->next;
+        free_obj(vm, o);
+        o = next;
+    }
+    vm->objects = NULL;
+    free(vm->gray);
+    vm->gray = NULL;
+    vm->ngray = vm->gray_cap = 0;
+}

@@ -1,0 +1,303 @@
+/* object.c - constructors of heap objects, the string intern table and the
+ * insertion-ordered hash map used for Map, Set, fields and method tables. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vm.h"
+
+uint32_t hash_bytes(const char *s, size_t len) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
+    String *str = vm_alloc(vm, OT_STRING, vm->c.string, sizeof(String) + len + 1);
+    str->len = (uint32_t)len;
+    str->hash = hash;
+    if (len) memcpy(str->data, s, len);
+    str->data[len] = 0;
+    uint32_t n = 0;
+    bool ascii = true;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = (uint8_t)s[i];
+        if (b >= 0x80) ascii = false;
+        if ((b & 0xC0) != 0x80) n++;
+    }
+    str->nchars = n;
+    str->ascii = ascii;
+    return str;
+}
+
+String *str_new(VM *vm, const char *s, size_t len) { return str_alloc(vm, s, len, hash_bytes(s, len)); }
+
+String *str_cstr(VM *vm, const char *s) { return str_new(vm, s, strlen(s)); }
+
+String *str_intern(VM *vm, const char *s, size_t len) {
+    uint32_t h = hash_bytes(s, len);
+    if (vm->icount * 2 >= vm->icap) {
+        uint32_t ncap = vm->icap ? vm->icap * 2 : 256;
+        String **nt = calloc(ncap, sizeof(String *));
+        if (!nt) abort();
+        for (uint32_t i = 0; i < vm->icap; i++) {
+            String *x = vm->itab[i];
+            if (!x) continue;
+            uint32_t j = x->hash & (ncap - 1);
+            while (nt[j]) j = (j + 1) & (ncap - 1);
+            nt[j] = x;
+        }
+        free(vm->itab);
+        vm->itab = nt;
+        vm->icap = ncap;
+    }
+    uint32_t j = h & (vm->icap - 1);
+    while (vm->itab[j]) {
+        String *x = vm->itab[j];
+        if (x->hash == h && x->len == len && memcmp(x->data, s, len) == 0) return x;
+        j = (j + 1) & (vm->icap - 1);
+    }
+    String *str = str_alloc(vm, s, len, h);
+    vm->itab[j] = str;
+    vm->icount++;
+    return str;
+}
+
+String *str_concat(VM *vm, String *a, String *b) {
+    size_t len = (size_t)a->len + b->len;
+    String *s = vm_alloc(vm, OT_STRING, vm->c.string, sizeof(String) + len + 1);
+    memcpy(s->data, a->data, a->len);
+    memcpy(s->data + a->len, b->data, b->len);
+    s->data[len] = 0;
+    s->len = (uint32_t)len;
+    s->nchars = a->nchars + b->nchars;
+    s->ascii = a->ascii && b->ascii;
+    s->hash = hash_bytes(s->data, len);
+    return s;
+}
+
+List *list_new(VM *vm, uint32_t cap) {
+    List *l = vm_alloc(vm, OT_LIST, vm->c.list, sizeof(List));
+    l->items = NULL;
+    l->count = l->cap = 0;
+    if (cap) {
+        l->items = vm_realloc(vm, NULL, 0, sizeof(Value) * cap);
+        l->cap = cap;
+    }
+    return l;
+}
+
+void list_push(VM *vm, List *l, Value v) {
+    if (l->count == l->cap) {
+        uint32_t ncap = l->cap ? l->cap * 2 : 4;
+        l->items = vm_realloc(vm, l->items, sizeof(Value) * l->cap, sizeof(Value) * ncap);
+        l->cap = ncap;
+    }
+    l->items[l->count++] = v;
+}
+
+/* ---- Map ---- */
+
+static Map *map_alloc(VM *vm, Class *cls, uint8_t flags) {
+    Map *m = vm_alloc(vm, OT_MAP, cls, sizeof(Map));
+    m->h.flags = flags;
+    m->slots = NULL;
+    m->nslots = m->slot_cap = m->live = 0;
+    m->index = NULL;
+    m->index_cap = 0;
+    return m;
+}
+
+Map *map_new(VM *vm) { return map_alloc(vm, vm->c.map, 0); }
+Map *set_new(VM *vm) { return map_alloc(vm, vm->c.set, OF_SET); }
+
+static int32_t map_find(Map *m, Value key, uint32_t h) {
+    if (!m->index_cap) return -1;
+    uint32_t mask = m->index_cap - 1;
+    for (uint32_t j = h & mask;; j = (j + 1) & mask) {
+        int32_t s = m->index[j];
+        if (s == -1) return -1;
+        if (s >= 0 && m->slots[s].hash == h && m->slots[s].live && v_equal(m->slots[s].key, key)) return s;
+    }
+}
+
+static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
+    /* compact dead slots, then rebuild the index at load <= 1/2 */
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->nslots; i++)
+        if (m->slots[i].live) m->slots[n++] = m->slots[i];
+    m->nslots = n;
+    if (want_slots > m->slot_cap) {
+        uint32_t ncap = m->slot_cap ? m->slot_cap : 4;
+        while (ncap < want_slots) ncap *= 2;
+        m->slots = vm_realloc(vm, m->slots, sizeof(MapSlot) * m->slot_cap, sizeof(MapSlot) * ncap);
+        m->slot_cap = ncap;
+    }
+    uint32_t icap = 8;
+    while (icap < m->slot_cap * 2) icap *= 2;
+    if (icap != m->index_cap) {
+        m->index = vm_realloc(vm, m->index, sizeof(int32_t) * m->index_cap, sizeof(int32_t) * icap);
+        m->index_cap = icap;
+    }
+    memset(m->index, 0xFF, sizeof(int32_t) * icap);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t j = m->slots[i].hash & (icap - 1);
+        while (m->index[j] != -1) j = (j + 1) & (icap - 1);
+        m->index[j] = (int32_t)i;
+    }
+}
+
+bool map_get(Map *m, Value key, Value *out) {
+    int32_t s = map_find(m, key, v_hash(key));
+    if (s < 0) return false;
+    if (out) *out = m->slots[s].value;
+    return true;
+}
+
+void map_put(VM *vm, Map *m, Value key, Value value) {
+    uint32_t h = v_hash(key);
+    int32_t s = map_find(m, key, h);
+    if (s >= 0) {
+        m->slots[s].value = value;
+        return;
+    }
+    if (m->nslots == m->slot_cap) {
+        /* compact when many slots are dead, else grow */
+        uint32_t want = m->live + 1 <= m->slot_cap / 2 ? m->slot_cap : (m->slot_cap ? m->slot_cap * 2 : 4);
+        map_rehash(vm, m, want);
+    }
+    uint32_t i = m->nslots++;
+    m->slots[i].key = key;
+    m->slots[i].value = value;
+    m->slots[i].hash = h;
+    m->slots[i].live = true;
+    m->live++;
+    uint32_t mask = m->index_cap - 1;
+    uint32_t j = h & mask;
+    while (m->index[j] >= 0) j = (j + 1) & mask;
+    m->index[j] = (int32_t)i;
+}
+
+bool map_remove(Map *m, Value key) {
+    uint32_t h = v_hash(key);
+    if (!m->index_cap) return false;
+    uint32_t mask = m->index_cap - 1;
+    for (uint32_t j = h & mask;; j = (j + 1) & mask) {
+        int32_t s = m->index[j];
+        if (s == -1) return false;
+        if (s >= 0 && m->slots[s].live && m->slots[s].hash == h && v_equal(m->slots[s].key, key)) {
+            m->slots[s].live = false;
+            m->index[j] = -2; /* tombstone keeps probe chains intact */
+            m->live--;
+            return true;
+        }
+    }
+}
+
+bool map_get_str(Map *m, const char *key, Value *out) {
+    /* a temporary String header on the C stack: lookups only read the hash
+     * and the bytes */
+    size_t len = strlen(key);
+    union {
+        String s;
+        char raw[sizeof(String) + 64];
+    } tmp;
+    if (len >= 64) return false;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.s.h.type = OT_STRING;
+    tmp.s.len = (uint32_t)len;
+    tmp.s.hash = hash_bytes(key, len);
+    memcpy(tmp.raw + offsetof(String, data), key, len + 1);
+    return map_get(m, v_obj(&tmp.s), out);
+}
+
+void map_put_str(VM *vm, Map *m, const char *key, Value value) {
+    map_put(vm, m, v_obj(str_intern(vm, key, strlen(key))), value);
+}
+
+Range *range_new(VM *vm, Value start, Value end, bool inclusive) {
+    Range *r = vm_alloc(vm, OT_RANGE, vm->c.range, sizeof(Range));
+    r->start = start;
+    r->end = end;
+    r->inclusive = inclusive;
+    return r;
+}
+
+Entry *entry_new(VM *vm, Value key, Value value) {
+    Entry *e = vm_alloc(vm, OT_ENTRY, vm->c.entry, sizeof(Entry));
+    e->key = key;
+    e->value = value;
+    return e;
+}
+
+Buffer *buffer_new(VM *vm, const uint8_t *data, size_t len, bool mutable_) {
+    Buffer *b = vm_alloc(vm, OT_BUFFER, mutable_ ? vm->c.mutable_buffer : vm->c.buffer, sizeof(Buffer));
+    b->h.flags = mutable_ ? OF_MUTABLE : 0;
+    b->len = b->cap = (uint32_t)len;
+    b->data = len ? vm_realloc(vm, NULL, 0, len) : NULL;
+    if (len && data) memcpy(b->data, data, len);
+    else if (len) memset(b->data, 0, len);
+    return b;
+}
+
+Native *native_new(VM *vm, const char *name, NativeFn fn) {
+    Native *n = vm_alloc(vm, OT_NATIVE, vm->c.callable, sizeof(Native));
+    n->fn = fn;
+    n->name = name;
+    n->params = NULL;
+    n->property = false;
+    n->data = NULL;
+    return n;
+}
+
+Bound *bound_new(VM *vm, Value self, Value fn) {
+    Bound *b = vm_alloc(vm, OT_BOUND, vm->c.callable, sizeof(Bound));
+    b->self = self;
+    b->fn = fn;
+    return b;
+}
+
+Class *class_new(VM *vm, const char *name, Class *super) {
+    Class *c = vm_alloc(vm, OT_CLASS, vm->c.class_, sizeof(Class));
+    c->name = NULL;
+    c->super = super;
+    c->methods = NULL;
+    c->statics = NULL;
+    c->ctor = NULL;
+    c->is_exception = super && super->is_exception;
+    c->name = str_intern(vm, name, strlen(name));
+    c->methods = map_new(vm);
+    c->statics = map_new(vm);
+    return c;
+}
+
+Instance *instance_new(VM *vm, Class *cls) {
+    Instance *in = vm_alloc(vm, OT_INSTANCE, cls, sizeof(Instance));
+    in->fields = NULL;
+    in->fields = map_new(vm);
+    return in;
+}
+
+Handle *handle_new(VM *vm, Class *cls, void *ptr, void (*finalize)(VM *, Handle *)) {
+    Handle *h = vm_alloc(vm, OT_HANDLE, cls, sizeof(Handle));
+    h->ptr = ptr;
+    h->finalize = finalize;
+    h->mark = NULL;
+    return h;
+}
+
+Class *v_class(VM *vm, Value v) {
+    switch (v.type) {
+    case VT_VOID: return vm->c.void_;
+    case VT_NULL: return vm->c.null_;
+    case VT_BOOL: return vm->c.bool_;
+    case VT_INT: return vm->c.int_;
+    case VT_REAL: return vm->c.real;
+    case VT_CHAR: return vm->c.char_;
+    case VT_OBJ: return v.as.o->cls ? v.as.o->cls : vm->c.any;
+    default: return vm->c.any;
+    }
+}

@@ -1,0 +1,89 @@
+/* opcodes.h - the instruction set, listed once.
+ * OP(name, operand bytes, stack effect) - effect is the net change in stack
+ * depth (the compiler tracks depth to place block locals; variable-effect
+ * instructions say 0 here and the compiler adjusts by hand). Operands are
+ * little-endian u16 unless noted. */
+OP(CONST, 2, 1)
+OP(NULL, 0, 1)
+OP(VOID, 0, 1)
+OP(TRUE, 0, 1)
+OP(FALSE, 0, 1)
+OP(UNSET, 0, 1)
+OP(POP, 0, -1)
+OP(DUP, 0, 1)
+OP(SWAP, 0, 0)
+OP(GET_LOCAL, 2, 1)
+OP(SET_LOCAL, 2, 0)        /* keeps the value */
+OP(GET_UPVAL, 2, 1)
+OP(SET_UPVAL, 2, 0)
+OP(GET_GLOBAL, 2, 1)       /* operand: global slot */
+OP(SET_GLOBAL, 2, 0)
+OP(DEF_GLOBAL, 3, -1)      /* slot, flags (1 = val): pops */
+OP(ASSIGN_VAL, 2, 0)       /* raises IllegalAssignmentException for name const */
+OP(GET_PROP, 2, 0)         /* name const: obj -> value */
+OP(SET_PROP, 2, -1)        /* obj value -> value */
+OP(GET_INDEX, 0, -1)       /* obj idx -> value */
+OP(SET_INDEX, 0, -2)       /* obj idx value -> value */
+OP(ADD, 0, -1)
+OP(SUB, 0, -1)
+OP(MUL, 0, -1)
+OP(DIV, 0, -1)
+OP(MOD, 0, -1)
+OP(NEG, 0, 0)
+OP(POS, 0, 0)
+OP(NOT, 0, 0)
+OP(BNOT, 0, 0)
+OP(BAND, 0, -1)
+OP(BOR, 0, -1)
+OP(BXOR, 0, -1)
+OP(SHL, 0, -1)
+OP(SHR, 0, -1)
+OP(EQ, 0, -1)
+OP(NE, 0, -1)
+OP(ID, 0, -1)
+OP(NID, 0, -1)
+OP(LT, 0, -1)
+OP(LE, 0, -1)
+OP(GT, 0, -1)
+OP(GE, 0, -1)
+OP(CMP, 0, -1)
+OP(IN, 0, -1)              /* elem container -> Bool */
+OP(IS, 0, -1)              /* value class -> Bool */
+OP(AS, 1, -1)              /* value class -> value; operand 1 = as? */
+OP(MATCH, 0, -1)
+OP(RANGE, 1, -1)           /* start end -> Range; operand: inclusive */
+OP(ENTRY, 0, -1)
+OP(NOT_NULL, 0, 0)         /* !! */
+OP(CLASS_OF, 0, 0)
+OP(TOSTR, 0, 0)
+OP(CONCAT, 2, 0)           /* n strings -> one (effect adjusted by compiler) */
+OP(LIST, 2, 0)             /* n values -> List */
+OP(LIST_EXTEND, 0, -1)     /* list iterable -> list */
+OP(LIST_APPEND, 0, -1)     /* list value -> list */
+OP(MAP, 2, 0)              /* 2n values -> Map */
+OP(JUMP, 2, 0)             /* forward */
+OP(LOOP, 2, 0)             /* backward; a GC safe point */
+OP(JUMP_IF_FALSE, 2, -1)
+OP(JUMP_IF_TRUE, 2, -1)
+OP(AND, 2, -1)             /* if false: keep it and jump, else pop */
+OP(OR, 2, -1)
+OP(JUMP_IF_NULL, 2, 0)     /* if null: keep it and jump */
+OP(ELVIS, 2, -1)           /* if not null: keep it and jump, else pop */
+OP(CALL, 1, 0)             /* argc: callee args -> result */
+OP(CALL_NAMED, 3, 0)       /* argc, names const */
+OP(INVOKE, 3, 0)           /* name const, argc: recv args -> result */
+OP(INVOKE_NAMED, 5, 0)     /* name const, argc, names const */
+OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index u16 */
+OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */
+OP(UNWIND, 2, 0)           /* slot: close upvalues >= slot, sp = slot */
+OP(RETURN, 0, -1)
+OP(ITER_INIT, 0, 0)
+OP(ITER_NEXT, 2, 1)        /* pushes the next element, or jumps (without pushing) at the end */
+OP(TRY, 2, 0)              /* handler offset */
+OP(END_TRY, 0, 0)
+OP(THROW, 0, -1)
+OP(ARG_DEFAULT, 4, 0)      /* slot, jump offset when the argument was given */
+OP(ARG_REQUIRED, 2, 0)     /* slot: raise if the argument is missing */
+OP(IMPORT, 2, 0)           /* module name const */
+OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
+OP(INC_DEC, 1, 0)          /* operand: +1/-1 as signed byte; Int -> Int */

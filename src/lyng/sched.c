@@ -1,0 +1,152 @@
+/* sched.c - coroutines: fibers, the run queue, Deferred results and the
+ * table of operations pending in the host. A fiber runs until it suspends;
+ * completions put it back on the queue with the value to resume with. */
+#include <string.h>
+
+#include "../host/host.h"
+#include "vm.h"
+
+Fiber *vm_fiber_new(VM *vm, Value callable, int argc, Value *argv) {
+    Fiber *f = vm_alloc(vm, OT_FIBER, vm->c.fiber, sizeof(Fiber));
+    memset((char *)f + sizeof(Obj), 0, sizeof(Fiber) - sizeof(Obj));
+    f->resume_value = V_UNSET;
+    f->resume_error = V_VOID;
+    f->result = V_VOID;
+    f->error = V_VOID;
+    f->state = FS_NEW;
+    uint32_t cap = 16;
+    while (cap < (uint32_t)argc + 2) cap *= 2;
+    f->stack = vm_realloc(vm, NULL, 0, sizeof(Value) * cap);
+    f->stack_cap = cap;
+    f->stack[f->sp++] = callable;
+    for (int i = 0; i < argc; i++) f->stack[f->sp++] = argv[i];
+    return f;
+}
+
+void vm_ready(VM *vm, Fiber *f) {
+    if (f->state == FS_READY || f->state == FS_DONE) return;
+    f->state = FS_READY;
+    f->next_ready = NULL;
+    if (vm->ready_tail) vm->ready_tail->next_ready = f;
+    else vm->ready_head = f;
+    vm->ready_tail = f;
+}
+
+Fiber *vm_park(VM *vm) {
+    Fiber *f = vm->current;
+    if (f) f->state = FS_WAITING;
+    return f;
+}
+
+void vm_resume(VM *vm, Fiber *f, Value v) {
+    f->resume_value = v;
+    f->resume_error = V_VOID;
+    vm_ready(vm, f);
+}
+
+void vm_resume_throw(VM *vm, Fiber *f, Value exc) {
+    f->resume_error = exc;
+    f->resume_value = V_UNSET;
+    vm_ready(vm, f);
+}
+
+Deferred *deferred_new(VM *vm) {
+    Deferred *d = vm_alloc(vm, OT_DEFERRED, vm->c.deferred, sizeof(Deferred));
+    d->done = false;
+    d->failed = false;
+    d->value = V_VOID;
+    d->fiber = NULL;
+    d->waiters = NULL;
+    d->waiters = list_new(vm, 0);
+    return d;
+}
+
+void deferred_complete(VM *vm, Deferred *d, Value v, bool failed) {
+    if (d->done) return;
+    d->done = true;
+    d->failed = failed;
+    d->value = v;
+    d->fiber = NULL;
+    for (uint32_t i = 0; i < d->waiters->count; i++) {
+        Fiber *w = (Fiber *)d->waiters->items[i].as.o;
+        if (failed) vm_resume_throw(vm, w, v);
+        else vm_resume(vm, w, v);
+    }
+    d->waiters->count = 0;
+}
+
+void vm_fiber_finished(VM *vm, Fiber *f) {
+    bool failed = !IS_VOID(f->error);
+    if (f == vm->main) {
+        vm->main_done = true;
+        if (failed) vm->main_error = f->error;
+        else vm->main_result = f->result;
+    }
+    if (f->deferred) deferred_complete(vm, f->deferred, failed ? f->error : f->result, failed);
+}
+
+bool vm_run_ready(VM *vm) {
+    while (vm->ready_head && !vm->exiting) {
+        Fiber *f = vm->ready_head;
+        vm->ready_head = f->next_ready;
+        if (!vm->ready_head) vm->ready_tail = NULL;
+        f->next_ready = NULL;
+        vm_run_fiber(vm, f);
+        /* an uncaught error in the main script ends the run */
+        if (vm->main_done && !IS_VOID(vm->main_error)) break;
+    }
+    return vm->ready_head != NULL || vm->live_ops > 0;
+}
+
+/* ---- host operations ---- */
+
+#define OP_INDEX_BITS 20u
+#define OP_INDEX_MASK ((1u << OP_INDEX_BITS) - 1)
+
+uint32_t vm_op_begin(VM *vm, Fiber *f, void *data, void (*complete)(VM *, PendingOp *, int, int64_t)) {
+    uint32_t i;
+    for (i = 0; i < vm->nops; i++)
+        if (!vm->ops[i].fiber && !vm->ops[i].complete) break;
+    if (i == vm->nops) {
+        if (vm->nops == vm->ops_cap) {
+            uint32_t ncap = vm->ops_cap ? vm->ops_cap * 2 : 16;
+            vm->ops = vm_realloc(vm, vm->ops, sizeof(PendingOp) * vm->ops_cap, sizeof(PendingOp) * ncap);
+            memset(vm->ops + vm->ops_cap, 0, sizeof(PendingOp) * (ncap - vm->ops_cap));
+            vm->ops_cap = ncap;
+        }
+        vm->nops++;
+    }
+    PendingOp *op = &vm->ops[i];
+    op->fiber = f;
+    op->data = data;
+    op->complete = complete;
+    op->gen = (op->gen + 1) & ((1u << (32 - OP_INDEX_BITS)) - 1);
+    if (op->gen == 0) op->gen = 1;
+    vm->live_ops++;
+    return (op->gen << OP_INDEX_BITS) | i;
+}
+
+void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
+    uint32_t i = id & OP_INDEX_MASK;
+    if (i >= vm->nops) return;
+    PendingOp *op = &vm->ops[i];
+    if (op->gen != id >> OP_INDEX_BITS || (!op->fiber && !op->complete)) return; /* stale */
+    PendingOp copy = *op;
+    op->fiber = NULL;
+    op->complete = NULL;
+    op->data = NULL;
+    vm->live_ops--;
+    if (copy.complete) {
+        copy.complete(vm, &copy, status, value);
+    } else if (copy.fiber) {
+        if (status == 0) vm_resume(vm, copy.fiber, V_VOID);
+        else {
+            vm_throw(vm, vm->c.illegal_operation, "operation failed: %s", host_error_name(status));
+            Value e = vm->pending_exc;
+            vm->pending_exc = V_VOID;
+            vm_resume_throw(vm, copy.fiber, e);
+        }
+    }
+}
+
+void lyng_complete(lyng_vm *vm, uint32_t op, int32_t status, int64_t value) { vm_op_complete(vm, op, status, value); }

@@ -1,0 +1,305 @@
+/* value.h - the value representation and heap object layouts of the VM.
+ *
+ * A Value is a small tagged struct: immediate Int/Real/Bool/Char/null/void, or
+ * a pointer to a garbage-collected Obj. Every Obj carries its class, so method
+ * dispatch is one pointer load for builtin and user types alike. */
+#ifndef LYNG_VALUE_H
+#define LYNG_VALUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct VM VM;
+typedef struct Obj Obj;
+typedef struct Class Class;
+typedef struct Fiber Fiber;
+
+typedef enum {
+    VT_VOID,
+    VT_NULL,
+    VT_BOOL,
+    VT_INT,
+    VT_REAL,
+    VT_CHAR,
+    VT_OBJ,
+    VT_UNSET /* an unassigned `var`, or an argument not passed (defaults) */
+} ValueType;
+
+typedef struct Value {
+    uint32_t type;
+    union {
+        int64_t i;
+        double r;
+        bool b;
+        uint32_t c;
+        Obj *o;
+    } as;
+} Value;
+
+#define V_VOID ((Value){VT_VOID, {.i = 0}})
+#define V_NULL ((Value){VT_NULL, {.i = 0}})
+#define V_UNSET ((Value){VT_UNSET, {.i = 0}})
+#define V_TRUE ((Value){VT_BOOL, {.b = true}})
+#define V_FALSE ((Value){VT_BOOL, {.b = false}})
+static inline Value v_int(int64_t i) { Value v; v.type = VT_INT; v.as.i = i; return v; }
+static inline Value v_real(double r) { Value v; v.type = VT_REAL; v.as.r = r; return v; }
+static inline Value v_bool(bool b) { Value v; v.type = VT_BOOL; v.as.i = 0; v.as.b = b; return v; }
+static inline Value v_char(uint32_t c) { Value v; v.type = VT_CHAR; v.as.i = 0; v.as.c = c; return v; }
+static inline Value v_obj(void *o) { Value v; v.type = VT_OBJ; v.as.o = (Obj *)o; return v; }
+
+#define IS_INT(v) ((v).type == VT_INT)
+#define IS_REAL(v) ((v).type == VT_REAL)
+#define IS_NUM(v) ((v).type == VT_INT || (v).type == VT_REAL)
+#define IS_BOOL(v) ((v).type == VT_BOOL)
+#define IS_NULL(v) ((v).type == VT_NULL)
+#define IS_VOID(v) ((v).type == VT_VOID)
+#define IS_UNSET(v) ((v).type == VT_UNSET)
+#define IS_CHAR(v) ((v).type == VT_CHAR)
+#define IS_OBJ(v) ((v).type == VT_OBJ)
+#define IS_OT(v, t) (IS_OBJ(v) && (v).as.o->type == (t))
+#define AS_NUM(v) (IS_INT(v) ? (double)(v).as.i : (v).as.r)
+
+typedef enum {
+    OT_STRING,
+    OT_LIST,
+    OT_MAP, /* ordered hash map; also Set (flag) */
+    OT_RANGE,
+    OT_ENTRY,
+    OT_PROTO,
+    OT_CLOSURE,
+    OT_UPVAL,
+    OT_NATIVE,
+    OT_BOUND,
+    OT_CLASS,
+    OT_INSTANCE,
+    OT_BUFFER,
+    OT_FIBER,
+    OT_DEFERRED,
+    OT_MUTEX,
+    OT_ITER,
+    OT_HANDLE /* native resource owned by a module (sockets) */
+} ObjType;
+
+struct Obj {
+    Obj *next;      /* all-objects list for the sweeper */
+    Class *cls;     /* class for dispatch, `::class`, `is` */
+    uint8_t type;   /* ObjType */
+    uint8_t marked;
+    uint8_t flags;  /* per-type flags, see below */
+};
+
+/* Obj.flags */
+#define OF_SET 1       /* OT_MAP used as a Set */
+#define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
+
+typedef struct String {
+    Obj h;
+    uint32_t hash;
+    uint32_t len;    /* bytes */
+    uint32_t nchars; /* code points */
+    bool ascii;      /* len == nchars: O(1) indexing */
+    char data[];     /* NUL-terminated UTF-8 */
+} String;
+
+typedef struct List {
+    Obj h;
+    Value *items;
+    uint32_t count, cap;
+} List;
+
+typedef struct MapSlot {
+    Value key, value;
+    uint32_t hash;
+    bool live;
+} MapSlot;
+
+/* Insertion-ordered hash map: `slots` in insertion order, `index` is an open
+ * addressing table of slot numbers (-1 empty). Deleted slots are compacted on
+ * rehash. */
+typedef struct Map {
+    Obj h;
+    MapSlot *slots;
+    uint32_t nslots, slot_cap, live;
+    int32_t *index;
+    uint32_t index_cap; /* power of two, or 0 */
+} Map;
+
+typedef struct Range {
+    Obj h;
+    Value start, end; /* VT_NULL for an open end */
+    bool inclusive;
+} Range;
+
+typedef struct Entry {
+    Obj h;
+    Value key, value;
+} Entry;
+
+typedef struct Buffer {
+    Obj h;
+    uint8_t *data;
+    uint32_t len, cap;
+} Buffer;
+
+/* ---- functions ---- */
+
+typedef struct LineInfo {
+    uint32_t line, col;
+} LineInfo;
+
+typedef struct Proto {
+    Obj h;
+    String *name;
+    String *source; /* file name */
+    uint8_t *code;
+    uint32_t code_len, code_cap;
+    LineInfo *lines; /* one per code byte */
+    Value *consts;
+    uint32_t nconsts, const_cap;
+    /* parameters occupy slots 1..nparams (slot 0 is `this`) */
+    uint16_t nparams;
+    int16_t rest_param;  /* index of the `rest...` parameter, or -1 */
+    bool implicit_it;    /* lambda without `->`: packs args into `it` */
+    bool has_defaults;
+    String **param_names;
+    uint16_t nupvals;
+    uint8_t *upval_is_local;
+    uint16_t *upval_index;
+    uint32_t max_stack;
+} Proto;
+
+typedef struct Upval {
+    Obj h;
+    Fiber *fiber;      /* while open: the slot lives in fiber->stack[slot] */
+    uint32_t slot;
+    Value closed;
+    bool open;
+    struct Upval *next_open;
+} Upval;
+
+typedef struct Closure {
+    Obj h;
+    Proto *proto;
+    Value self; /* `this` captured where the closure was made */
+    uint16_t nupvals;
+    Upval *upvals[];
+} Closure;
+
+typedef enum { NR_OK, NR_ERR, NR_SUSPEND } NativeResult;
+
+/* A native function: `self` is the receiver (void for globals), argv the
+ * positional arguments. It returns NR_OK with *out set, NR_ERR after
+ * vm_throw*(), or NR_SUSPEND after parking the current fiber (the value is
+ * delivered later by vm_resume). */
+typedef NativeResult (*NativeFn)(VM *vm, Value self, int argc, Value *argv, Value *out);
+
+typedef struct Native {
+    Obj h;
+    NativeFn fn;
+    const char *name;
+    const char *params; /* NULL, or "a,b,c": names for named arguments */
+    bool property;      /* a getter: `x.size` calls it with no arguments */
+    void *data;         /* for natives made by modules */
+} Native;
+
+typedef struct Bound {
+    Obj h;
+    Value self;
+    Value fn;
+} Bound;
+
+struct Class {
+    Obj h;
+    String *name;
+    Class *super;
+    Map *methods; /* String -> Native/Closure; property getters are Natives with property=true */
+    Map *statics; /* String -> value: `Cls.member` */
+    NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
+    bool is_exception;
+};
+
+typedef struct Instance {
+    Obj h;
+    Map *fields; /* String -> Value */
+} Instance;
+
+/* A host resource (socket...) owned by a native module. `finalize` runs when
+ * the object is collected or the VM shuts down, so leaked handles get closed. */
+typedef struct Handle {
+    Obj h;
+    void *ptr;
+    void (*finalize)(VM *vm, struct Handle *h);
+    void (*mark)(VM *vm, struct Handle *h);
+} Handle;
+
+/* ---- allocation and basic operations (object.c) ---- */
+
+String *str_new(VM *vm, const char *s, size_t len); /* copies; validates nothing */
+String *str_cstr(VM *vm, const char *s);
+String *str_intern(VM *vm, const char *s, size_t len); /* for names and keys */
+String *str_concat(VM *vm, String *a, String *b);
+uint32_t hash_bytes(const char *s, size_t len);
+
+List *list_new(VM *vm, uint32_t cap);
+void list_push(VM *vm, List *l, Value v);
+
+Map *map_new(VM *vm);
+Map *set_new(VM *vm);
+bool map_get(Map *m, Value key, Value *out);
+void map_put(VM *vm, Map *m, Value key, Value value);
+bool map_remove(Map *m, Value key);
+/* string-keyed convenience */
+bool map_get_str(Map *m, const char *key, Value *out);
+void map_put_str(VM *vm, Map *m, const char *key, Value value);
+
+Range *range_new(VM *vm, Value start, Value end, bool inclusive);
+Entry *entry_new(VM *vm, Value key, Value value);
+Buffer *buffer_new(VM *vm, const uint8_t *data, size_t len, bool mutable_);
+Native *native_new(VM *vm, const char *name, NativeFn fn);
+Bound *bound_new(VM *vm, Value self, Value fn);
+Class *class_new(VM *vm, const char *name, Class *super);
+Instance *instance_new(VM *vm, Class *cls);
+Handle *handle_new(VM *vm, Class *cls, void *ptr, void (*finalize)(VM *, Handle *));
+
+/* Generic allocation through the VM's accounting (gc.c). */
+void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size);
+void *vm_realloc(VM *vm, void *p, size_t old, size_t size);
+#define VM_FREE(vm, p, size) vm_realloc(vm, p, size, 0)
+
+/* ---- semantics (value.c) ---- */
+
+bool v_truthy(Value v);
+bool v_equal(Value a, Value b);                 /* `==` */
+bool v_identical(Value a, Value b);             /* `===` */
+uint32_t v_hash(Value v);                       /* consistent with v_equal */
+/* `<=>`: returns false when the values are not comparable. */
+bool v_compare(Value a, Value b, int *result);
+Class *v_class(VM *vm, Value v);
+const char *v_type_name(VM *vm, Value v);
+
+/* toString() and inspect() into a growable byte buffer (format.c). */
+typedef struct StrBuf {
+    char *data;
+    size_t len, cap;
+} StrBuf;
+void sb_init(StrBuf *sb);
+void sb_free(StrBuf *sb);
+void sb_add(StrBuf *sb, const char *s, size_t n);
+void sb_adds(StrBuf *sb, const char *s);
+void sb_addc(StrBuf *sb, char c);
+void sb_printf(StrBuf *sb, const char *fmt, ...);
+void sb_add_utf8(StrBuf *sb, uint32_t cp);
+void v_to_string(VM *vm, StrBuf *sb, Value v);
+void v_inspect(VM *vm, StrBuf *sb, Value v);
+/* Kotlin/JVM Double.toString(): shortest digits that read back. */
+void fmt_real(StrBuf *sb, double d);
+String *v_to_String(VM *vm, Value v);
+
+/* UTF-8 helpers (utf8.c) */
+bool utf8_valid(const char *s, size_t len, size_t *nchars);
+/* decodes one code point at s[*i], advancing *i; invalid bytes give U+FFFD */
+uint32_t utf8_next(const char *s, size_t len, size_t *i);
+size_t utf8_offset(const String *s, uint32_t char_index); /* byte offset of a char index */
+
+#endif

@@ -1,0 +1,1494 @@
+/* vm.c - the bytecode interpreter: one dispatch loop per fiber run, calls
+ * through heap frames, exceptions unwinding to handlers, and the operators
+ * on builtin values. Natives that must wait return NR_SUSPEND; the fiber is
+ * then left and resumed later by the scheduler (sched.c). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compiler.h"
+#include "lib.h"
+#include "vm.h"
+
+#define CALL_WITH_MARK ((void *)1)
+
+enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING };
+
+/* ---------------------------------------------------------------- stack */
+
+static void ensure_stack(VM *vm, Fiber *f, uint32_t need) {
+    if (f->sp + need <= f->stack_cap) return;
+    uint32_t ncap = f->stack_cap ? f->stack_cap : 64;
+    while (ncap < f->sp + need) ncap *= 2;
+    f->stack = vm_realloc(vm, f->stack, sizeof(Value) * f->stack_cap, sizeof(Value) * ncap);
+    f->stack_cap = ncap;
+}
+
+static inline void push(Fiber *f, Value v) { f->stack[f->sp++] = v; }
+
+/* ---------------------------------------------------------------- errors */
+
+static uint32_t current_line(Fiber *f, Frame *fr, uint32_t *col) {
+    Proto *p = fr->closure->proto;
+    uint32_t off = (uint32_t)(fr->ip - p->code);
+    if (off > 0) off--;
+    if (off >= p->code_len) { *col = 0; return 0; }
+    (void)f;
+    *col = p->lines[off].col;
+    return p->lines[off].line;
+}
+
+static List *stack_trace(VM *vm, Fiber *f) {
+    List *l = list_new(vm, 0);
+    if (!f) return l;
+    for (int i = (int)f->nframes - 1; i >= 0 && l->count < 64; i--) {
+        Frame *fr = &f->frames[i];
+        uint32_t col, line = current_line(f, fr, &col);
+        StrBuf sb;
+        sb_init(&sb);
+        sb_printf(&sb, "at %s (%s:%u:%u)", fr->closure->proto->name->data, fr->closure->proto->source->data, line, col);
+        list_push(vm, l, v_obj(str_new(vm, sb.data, sb.len)));
+        sb_free(&sb);
+    }
+    return l;
+}
+
+Instance *vm_make_exception(VM *vm, Class *cls, String *message) {
+    Instance *e = instance_new(vm, cls);
+    map_put(vm, e->fields, v_obj(vm->s_message), message ? v_obj(message) : V_NULL);
+    return e;
+}
+
+NativeResult vm_throw(VM *vm, Class *cls, const char *fmt, ...) {
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    vm->pending_exc = v_obj(vm_make_exception(vm, cls, str_cstr(vm, buf)));
+    return NR_ERR;
+}
+
+NativeResult vm_throw_value(VM *vm, Value exc) {
+    vm->pending_exc = exc;
+    return NR_ERR;
+}
+
+/* Unwinds `f` to its innermost handler with `exc` pushed. Returns false if
+ * there is none: the fiber then ends with the exception. */
+static bool unwind(VM *vm, Fiber *f, Value exc);
+
+static void close_upvals(Fiber *f, uint32_t from) {
+    while (f->open_upvals && f->open_upvals->slot >= from) {
+        Upval *u = f->open_upvals;
+        u->closed = f->stack[u->slot];
+        u->open = false;
+        u->fiber = NULL;
+        f->open_upvals = u->next_open;
+    }
+}
+
+static bool unwind(VM *vm, Fiber *f, Value exc) {
+    if (IS_OT(exc, OT_INSTANCE)) {
+        Instance *e = (Instance *)exc.as.o;
+        Value st;
+        if (!map_get(e->fields, v_obj(vm->s_stack), &st) || IS_NULL(st))
+            map_put(vm, e->fields, v_obj(vm->s_stack), v_obj(stack_trace(vm, f)));
+    }
+    if (f->nhandlers == 0) {
+        close_upvals(f, 0);
+        f->error = exc;
+        f->nframes = 0;
+        f->sp = 0;
+        return false;
+    }
+    Handler h = f->handlers[--f->nhandlers];
+    f->nframes = h.frame + 1;
+    close_upvals(f, h.sp);
+    f->sp = h.sp;
+    push(f, exc);
+    f->frames[h.frame].ip = h.catch_ip;
+    return true;
+}
+
+/* ---------------------------------------------------------------- classes */
+
+bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
+    (void)vm;
+    for (Class *c = cls; c; c = c->super)
+        if (map_get(c->methods, v_obj(name), out)) return true;
+    return false;
+}
+
+bool vm_is_instance(VM *vm, Value v, Class *cls) {
+    if (cls == vm->c.any) return !IS_NULL(v);
+    for (Class *c = v_class(vm, v); c; c = c->super)
+        if (c == cls) return true;
+    /* a Set is a Map object but not a Map */
+    return false;
+}
+
+const char *v_type_name(VM *vm, Value v) { return v_class(vm, v)->name->data; }
+
+/* ---------------------------------------------------------------- calls */
+
+static const char *callable_name(Value fn) {
+    if (IS_OT(fn, OT_CLOSURE)) return ((Closure *)fn.as.o)->proto->name->data;
+    if (IS_OT(fn, OT_NATIVE)) return ((Native *)fn.as.o)->name;
+    return "function";
+}
+
+/* Arranges the arguments at stack[base+1 ..] into the parameters of `p`.
+ * `names` holds the names of the last arguments (named call) or is NULL. */
+static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List *names) {
+    Value *args = &f->stack[base + 1];
+    int np = p->nparams;
+    if (p->implicit_it) {
+        if (names) { vm_throw(vm, vm->c.illegal_argument, "a lambda with 'it' takes no named arguments"); return false; }
+        if (argc == 0) { args[0] = V_VOID; f->sp = base + 2; }
+        else if (argc > 1) {
+            List *l = list_new(vm, (uint32_t)argc);
+            for (int i = 0; i < argc; i++) list_push(vm, l, args[i]);
+            args[0] = v_obj(l);
+            f->sp = base + 2;
+        }
+        return true;
+    }
+    if (!names && p->rest_param < 0) {
+        if (argc > np) {
+            vm_throw(vm, vm->c.illegal_argument, "too many arguments for %s: expected %d, got %d", p->name->data, np, argc);
+            return false;
+        }
+        for (int i = argc; i < np; i++) args[i] = V_UNSET;
+        f->sp = base + 1 + (uint32_t)np;
+        return true;
+    }
+    /* general case: build the parameter array aside */
+    int nnamed = names ? (int)names->count : 0;
+    int npos = argc - nnamed;
+    Value tmp[256];
+    for (int i = 0; i < np; i++) tmp[i] = V_UNSET;
+    int r = p->rest_param;
+    if (r >= 0) {
+        int after = np - 1 - r;
+        int extras = npos - (np - 1);
+        List *rest = list_new(vm, 0);
+        int i = 0;
+        for (; i < r && i < npos; i++) tmp[i] = args[i];
+        (void)extras;
+        int nrest = npos - r - after;
+        if (nrest < 0) nrest = 0;
+        for (int k = 0; k < nrest; k++) list_push(vm, rest, args[r + k]);
+        tmp[r] = v_obj(rest);
+        for (int k = 0; k < after && r + nrest + k < npos; k++) tmp[r + 1 + k] = args[r + nrest + k];
+    } else {
+        if (npos > np) {
+            vm_throw(vm, vm->c.illegal_argument, "too many arguments for %s: expected %d, got %d", p->name->data, np, npos);
+            return false;
+        }
+        for (int i = 0; i < npos; i++) tmp[i] = args[i];
+    }
+    for (int k = 0; k < nnamed; k++) {
+        String *nm = (String *)names->items[k].as.o;
+        Value v = args[npos + k];
+        int idx = -1;
+        if (nm->len == 0) {
+            idx = np - 1; /* a trailing lambda after named arguments: the last parameter */
+        } else {
+            for (int i = 0; i < np; i++)
+                if (p->param_names[i] == nm) { idx = i; break; }
+        }
+        if (idx < 0) {
+            vm_throw(vm, vm->c.illegal_argument, "%s has no parameter named '%s'", p->name->data, nm->data);
+            return false;
+        }
+        if (!IS_UNSET(tmp[idx]) && idx != r) {
+            vm_throw(vm, vm->c.illegal_argument, "argument '%s' of %s is given twice", nm->data, p->name->data);
+            return false;
+        }
+        tmp[idx] = v;
+    }
+    ensure_stack(vm, f, (uint32_t)np + 1);
+    args = &f->stack[base + 1];
+    for (int i = 0; i < np; i++) args[i] = tmp[i];
+    f->sp = base + 1 + (uint32_t)np;
+    return true;
+}
+
+/* Natives with a parameter list accept named arguments: reorder them. */
+static bool adapt_native_args(VM *vm, Native *n, Value *args, int *argc, List *names) {
+    if (!names) return true;
+    if (!n->params) {
+        vm_throw(vm, vm->c.illegal_argument, "%s does not take named arguments", n->name);
+        return false;
+    }
+    const char *pnames[16];
+    size_t plen[16];
+    int np = 0;
+    for (const char *s = n->params; *s && np < 16;) {
+        const char *e = strchr(s, ',');
+        if (!e) e = s + strlen(s);
+        pnames[np] = s;
+        plen[np] = (size_t)(e - s);
+        np++;
+        s = *e ? e + 1 : e;
+    }
+    int nnamed = (int)names->count, npos = *argc - nnamed;
+    Value tmp[16];
+    int used = npos;
+    for (int i = 0; i < 16; i++) tmp[i] = V_UNSET;
+    for (int i = 0; i < npos && i < 16; i++) tmp[i] = args[i];
+    for (int k = 0; k < nnamed; k++) {
+        String *nm = (String *)names->items[k].as.o;
+        int idx = -1;
+        for (int i = 0; i < np; i++)
+            if (plen[i] == nm->len && memcmp(pnames[i], nm->data, nm->len) == 0) idx = i;
+        if (idx < 0) {
+            vm_throw(vm, vm->c.illegal_argument, "%s has no parameter named '%s'", n->name, nm->data);
+            return false;
+        }
+        tmp[idx] = args[npos + k];
+        if (idx + 1 > used) used = idx + 1;
+    }
+    /* gaps become null: natives treat null as "use the default" */
+    for (int i = 0; i < used; i++) args[i] = IS_UNSET(tmp[i]) ? V_NULL : tmp[i];
+    *argc = used;
+    return true;
+}
+
+typedef enum { CR_FRAME, CR_VALUE, CR_ERROR, CR_SUSPEND } CallResult;
+
+static CallResult call_native(VM *vm, Fiber *f, Native *n, Value self, uint32_t base, int argc, List *names) {
+    Value *args = &f->stack[base + 1];
+    if (!adapt_native_args(vm, n, args, &argc, names)) return CR_ERROR;
+    Value out = V_VOID;
+    NativeResult r = n->fn(vm, self, argc, args, &out);
+    f->sp = base;
+    if (r == NR_OK) {
+        push(f, out);
+        return CR_VALUE;
+    }
+    return r == NR_ERR ? CR_ERROR : CR_SUSPEND;
+}
+
+static CallResult call_closure(VM *vm, Fiber *f, Closure *cl, Value self, uint32_t base, int argc, List *names) {
+    if (f->nframes >= vm->max_frames) {
+        vm_throw(vm, vm->c.stack_overflow, "stack overflow: more than %u nested calls", vm->max_frames);
+        return CR_ERROR;
+    }
+    Proto *p = cl->proto;
+    if (!adapt_args(vm, f, p, base, argc, names)) return CR_ERROR;
+    f->stack[base] = self;
+    ensure_stack(vm, f, p->max_stack + 8);
+    if (f->nframes == f->frame_cap) {
+        uint32_t ncap = f->frame_cap ? f->frame_cap * 2 : 8;
+        f->frames = vm_realloc(vm, f->frames, sizeof(Frame) * f->frame_cap, sizeof(Frame) * ncap);
+        f->frame_cap = ncap;
+    }
+    Frame *fr = &f->frames[f->nframes++];
+    fr->closure = cl;
+    fr->ip = p->code;
+    fr->base = base;
+    fr->nhandlers = f->nhandlers;
+    return CR_FRAME;
+}
+
+static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool has_self, uint32_t base, int argc, List *names);
+
+/* Instantiates `cls(args)`. */
+static CallResult call_class(VM *vm, Fiber *f, Class *cls, uint32_t base, int argc, List *names) {
+    if (!cls->ctor) {
+        vm_throw(vm, vm->c.illegal_argument, "class %s cannot be instantiated", cls->name->data);
+        return CR_ERROR;
+    }
+    Native tmp;
+    memset(&tmp, 0, sizeof tmp);
+    tmp.fn = cls->ctor;
+    tmp.name = cls->name->data;
+    Value cv = v_obj(cls);
+    return call_native(vm, f, &tmp, cv, base, argc, names);
+}
+
+static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool has_self, uint32_t base, int argc, List *names) {
+    if (IS_OBJ(callee)) {
+        switch (callee.as.o->type) {
+        case OT_CLOSURE: {
+            Closure *cl = (Closure *)callee.as.o;
+            return call_closure(vm, f, cl, has_self ? self : cl->self, base, argc, names);
+        }
+        case OT_NATIVE: {
+            Native *n = (Native *)callee.as.o;
+            if (n->data == CALL_WITH_MARK) {
+                /* __callWith(fn, receiver, args...): call fn with `this` = receiver */
+                if (argc < 2) { vm_throw(vm, vm->c.illegal_argument, "__callWith needs a function and a receiver"); return CR_ERROR; }
+                Value fn = f->stack[base + 1], recv = f->stack[base + 2];
+                memmove(&f->stack[base + 1], &f->stack[base + 3], sizeof(Value) * (size_t)(argc - 2));
+                f->sp -= 2;
+                f->stack[base] = fn;
+                return call_value(vm, f, fn, recv, true, base, argc - 2, names);
+            }
+            return call_native(vm, f, n, has_self ? self : V_VOID, base, argc, names);
+        }
+        case OT_BOUND: {
+            Bound *b = (Bound *)callee.as.o;
+            return call_value(vm, f, b->fn, b->self, true, base, argc, names);
+        }
+        case OT_CLASS: return call_class(vm, f, (Class *)callee.as.o, base, argc, names);
+        case OT_STRING: {
+            /* "%s:%d"(a, b) formats */
+            if (names) { vm_throw(vm, vm->c.illegal_argument, "format takes no named arguments"); return CR_ERROR; }
+            String *s = fmt_printf(vm, (String *)callee.as.o, argc, &f->stack[base + 1]);
+            if (!s) return CR_ERROR;
+            f->sp = base;
+            push(f, v_obj(s));
+            return CR_VALUE;
+        }
+        default: break;
+        }
+    }
+    if (IS_NULL(callee)) vm_throw(vm, vm->c.null_reference, "cannot call null");
+    else vm_throw(vm, vm->c.illegal_argument, "%s is not callable", v_type_name(vm, callee));
+    return CR_ERROR;
+}
+
+/* Member lookup for `recv.name(...)` and `recv.name`. */
+static bool find_member(VM *vm, Value recv, String *name, Value *out, bool *is_field) {
+    *is_field = false;
+    if (IS_OT(recv, OT_INSTANCE)) {
+        if (map_get(((Instance *)recv.as.o)->fields, v_obj(name), out)) {
+            *is_field = true;
+            return true;
+        }
+    } else if (IS_OT(recv, OT_CLASS)) {
+        for (Class *c = (Class *)recv.as.o; c; c = c->super)
+            if (map_get(c->statics, v_obj(name), out)) {
+                *is_field = true;
+                return true;
+            }
+    }
+    return vm_find_method(vm, v_class(vm, recv), name, out);
+}
+
+static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) {
+    uint32_t base = f->sp - (uint32_t)argc - 1;
+    Value recv = f->stack[base];
+    Value m;
+    bool field;
+    if (IS_NULL(recv) && !vm_find_method(vm, vm->c.null_, name, &m)) {
+        vm_throw(vm, vm->c.null_reference, "cannot call %s() on null", name->data);
+        return CR_ERROR;
+    }
+    if (!find_member(vm, recv, name, &m, &field)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
+        return CR_ERROR;
+    }
+    if (field) {
+        f->stack[base] = m;
+        if (IS_OT(recv, OT_CLASS) && IS_OT(m, OT_NATIVE)) return call_value(vm, f, m, recv, true, base, argc, names);
+        return call_value(vm, f, m, V_VOID, false, base, argc, names);
+    }
+    return call_value(vm, f, m, recv, true, base, argc, names);
+}
+
+/* ---------------------------------------------------------------- properties */
+
+static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, CallResult *cr) {
+    *cr = CR_VALUE;
+    if (IS_NULL(obj)) {
+        vm_throw(vm, vm->c.null_reference, "cannot read '%s' of null", name->data);
+        return false;
+    }
+    if (IS_OT(obj, OT_CLASS) && name == vm->s_name_prop) {
+        *out = v_obj(((Class *)obj.as.o)->name);
+        return true;
+    }
+    Value m;
+    bool field;
+    if (!find_member(vm, obj, name, &m, &field)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
+        return false;
+    }
+    if (field) {
+        *out = m;
+        return true;
+    }
+    if (IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->property) {
+        Value r = V_VOID;
+        NativeResult nr = ((Native *)m.as.o)->fn(vm, obj, 0, NULL, &r);
+        if (nr != NR_OK) return false;
+        *out = r;
+        return true;
+    }
+    if (IS_OT(m, OT_CLOSURE) && ((Closure *)m.as.o)->proto->nparams == 0 && ((Closure *)m.as.o)->proto->name == vm->s_getter) {
+        /* a property defined in the prelude: call it with this = obj */
+        ensure_stack(vm, f, 2);
+        uint32_t base = f->sp;
+        push(f, m);
+        *cr = call_closure(vm, f, (Closure *)m.as.o, obj, base, 0, NULL);
+        return *cr != CR_ERROR;
+    }
+    *out = v_obj(bound_new(vm, obj, m));
+    return true;
+}
+
+static bool set_prop(VM *vm, Value obj, String *name, Value v) {
+    if (IS_OT(obj, OT_INSTANCE)) {
+        map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
+        return true;
+    }
+    if (IS_NULL(obj)) vm_throw(vm, vm->c.null_reference, "cannot set '%s' of null", name->data);
+    else vm_throw(vm, vm->c.illegal_access, "cannot set property '%s' of %s", name->data, v_type_name(vm, obj));
+    return false;
+}
+
+/* ---------------------------------------------------------------- indexing */
+
+static bool norm_index(VM *vm, int64_t i, uint32_t size, uint32_t *out) {
+    int64_t k = i < 0 ? i + size : i;
+    if (k < 0 || k >= size) {
+        vm_throw(vm, vm->c.index_out_of_bounds, "index %lld is out of bounds for size %u", (long long)i, size);
+        return false;
+    }
+    *out = (uint32_t)k;
+    return true;
+}
+
+/* A Range over a sequence of `size`: [from, to). */
+static bool range_bounds(VM *vm, Range *r, uint32_t size, uint32_t *from, uint32_t *to) {
+    int64_t a = 0, b = size;
+    if (!IS_NULL(r->start)) {
+        if (!IS_INT(r->start)) goto bad;
+        a = r->start.as.i;
+        if (a < 0) a += size;
+    }
+    if (!IS_NULL(r->end)) {
+        if (!IS_INT(r->end)) goto bad;
+        b = r->end.as.i;
+        if (b < 0) b += size;
+        if (r->inclusive) b++;
+    }
+    if (a < 0 || b > size || a > b) {
+        vm_throw(vm, vm->c.index_out_of_bounds, "range %lld..%lld is out of bounds for size %u", (long long)a, (long long)b, size);
+        return false;
+    }
+    *from = (uint32_t)a;
+    *to = (uint32_t)b;
+    return true;
+bad:
+    vm_throw(vm, vm->c.illegal_argument, "a slice needs an Int range");
+    return false;
+}
+
+static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
+    if (!IS_OBJ(obj)) goto bad;
+    switch (obj.as.o->type) {
+    case OT_LIST: {
+        List *l = (List *)obj.as.o;
+        uint32_t i, a, b;
+        if (IS_INT(idx)) {
+            if (!norm_index(vm, idx.as.i, l->count, &i)) return false;
+            *out = l->items[i];
+            return true;
+        }
+        if (IS_OT(idx, OT_RANGE)) {
+            if (!range_bounds(vm, (Range *)idx.as.o, l->count, &a, &b)) return false;
+            List *r = list_new(vm, b - a);
+            for (uint32_t k = a; k < b; k++) r->items[r->count++] = l->items[k];
+            *out = v_obj(r);
+            return true;
+        }
+        break;
+    }
+    case OT_STRING: {
+        String *s = (String *)obj.as.o;
+        uint32_t i, a, b;
+        if (IS_INT(idx)) {
+            if (!norm_index(vm, idx.as.i, s->nchars, &i)) return false;
+            size_t off = utf8_offset(s, i);
+            *out = v_char(utf8_next(s->data, s->len, &off));
+            return true;
+        }
+        if (IS_OT(idx, OT_RANGE)) {
+            if (!range_bounds(vm, (Range *)idx.as.o, s->nchars, &a, &b)) return false;
+            size_t oa = utf8_offset(s, a), ob = utf8_offset(s, b);
+            *out = v_obj(str_new(vm, s->data + oa, ob - oa));
+            return true;
+        }
+        break;
+    }
+    case OT_MAP:
+        if (obj.as.o->flags & OF_SET) break;
+        if (!map_get((Map *)obj.as.o, idx, out)) *out = V_NULL;
+        return true;
+    case OT_BUFFER: {
+        Buffer *bf = (Buffer *)obj.as.o;
+        uint32_t i, a, b;
+        if (IS_INT(idx)) {
+            if (!norm_index(vm, idx.as.i, bf->len, &i)) return false;
+            *out = v_int(bf->data[i]);
+            return true;
+        }
+        if (IS_OT(idx, OT_RANGE)) {
+            if (!range_bounds(vm, (Range *)idx.as.o, bf->len, &a, &b)) return false;
+            *out = v_obj(buffer_new(vm, bf->data + a, b - a, (bf->h.flags & OF_MUTABLE) != 0));
+            return true;
+        }
+        break;
+    }
+    default: break;
+    }
+bad:
+    if (IS_NULL(obj)) vm_throw(vm, vm->c.null_reference, "cannot index null");
+    else vm_throw(vm, vm->c.illegal_argument, "cannot index %s with %s", v_type_name(vm, obj), v_type_name(vm, idx));
+    return false;
+}
+
+static bool set_index(VM *vm, Value obj, Value idx, Value v) {
+    if (IS_OT(obj, OT_LIST) && IS_INT(idx)) {
+        List *l = (List *)obj.as.o;
+        uint32_t i;
+        if (!norm_index(vm, idx.as.i, l->count, &i)) return false;
+        l->items[i] = v;
+        return true;
+    }
+    if (IS_OT(obj, OT_MAP) && !(obj.as.o->flags & OF_SET)) {
+        map_put(vm, (Map *)obj.as.o, idx, v);
+        return true;
+    }
+    if (IS_OT(obj, OT_BUFFER) && IS_INT(idx)) {
+        Buffer *b = (Buffer *)obj.as.o;
+        uint32_t i;
+        if (!norm_index(vm, idx.as.i, b->len, &i)) return false;
+        if (!IS_INT(v) || v.as.i < 0 || v.as.i > 255) {
+            vm_throw(vm, vm->c.illegal_argument, "a byte must be an Int in 0..255");
+            return false;
+        }
+        b->data[i] = (uint8_t)v.as.i;
+        return true;
+    }
+    if (IS_NULL(obj)) vm_throw(vm, vm->c.null_reference, "cannot index null");
+    else vm_throw(vm, vm->c.illegal_argument, "cannot assign an element of %s with %s", v_type_name(vm, obj), v_type_name(vm, idx));
+    return false;
+}
+
+/* ---------------------------------------------------------------- operators */
+
+static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    if (IS_INT(a) && IS_INT(b)) {
+        uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
+        switch (op) {
+        case OP_ADD: *out = v_int((int64_t)(x + y)); return true;
+        case OP_SUB: *out = v_int((int64_t)(x - y)); return true;
+        case OP_MUL: *out = v_int((int64_t)(x * y)); return true;
+        case OP_DIV:
+        case OP_MOD:
+            if (b.as.i == 0) {
+                vm_throw(vm, vm->c.arithmetic, "division by zero");
+                return false;
+            }
+            if (b.as.i == -1) { /* INT64_MIN / -1 wraps */
+                *out = v_int(op == OP_DIV ? (int64_t)(0 - x) : 0);
+                return true;
+            }
+            *out = v_int(op == OP_DIV ? a.as.i / b.as.i : a.as.i % b.as.i);
+            return true;
+        default: break;
+        }
+    }
+    if (IS_NUM(a) && IS_NUM(b)) {
+        double x = AS_NUM(a), y = AS_NUM(b);
+        switch (op) {
+        case OP_ADD: *out = v_real(x + y); return true;
+        case OP_SUB: *out = v_real(x - y); return true;
+        case OP_MUL: *out = v_real(x * y); return true;
+        case OP_DIV: *out = v_real(x / y); return true;
+        case OP_MOD: *out = v_real(fmod(x, y)); return true;
+        default: break;
+        }
+    }
+    if (op == OP_ADD) {
+        if (IS_OT(a, OT_STRING)) {
+            String *sb = IS_OT(b, OT_STRING) ? (String *)b.as.o : v_to_String(vm, b);
+            *out = v_obj(str_concat(vm, (String *)a.as.o, sb));
+            return true;
+        }
+        if (IS_CHAR(a) && IS_INT(b)) { *out = v_char((uint32_t)((int64_t)a.as.c + b.as.i)); return true; }
+        if (IS_OT(a, OT_LIST)) {
+            List *l = (List *)a.as.o, *r = list_new(vm, l->count);
+            for (uint32_t i = 0; i < l->count; i++) r->items[r->count++] = l->items[i];
+            if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
+                List *src = iter_to_list(vm, b);
+                if (!src) return false;
+                for (uint32_t i = 0; i < src->count; i++) list_push(vm, r, src->items[i]);
+            } else {
+                list_push(vm, r, b);
+            }
+            *out = v_obj(r);
+            return true;
+        }
+        if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) { *out = set_op(vm, (Map *)a.as.o, b, '+'); return !IS_UNSET(*out); }
+        if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
+            Map *m = map_merged(vm, (Map *)a.as.o, (Map *)b.as.o);
+            if (!m) return false;
+            *out = v_obj(m);
+            return true;
+        }
+        if (IS_OT(a, OT_BUFFER)) {
+            Buffer *r = buffer_concat(vm, (Buffer *)a.as.o, b);
+            if (!r) return false;
+            *out = v_obj(r);
+            return true;
+        }
+    }
+    if (op == OP_SUB && IS_CHAR(a) && IS_CHAR(b)) { *out = v_int((int64_t)a.as.c - (int64_t)b.as.c); return true; }
+    if (op == OP_SUB && IS_CHAR(a) && IS_INT(b)) { *out = v_char((uint32_t)((int64_t)a.as.c - b.as.i)); return true; }
+    if ((op == OP_SUB || op == OP_MUL) && IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
+        *out = set_op(vm, (Map *)a.as.o, b, op == OP_SUB ? '-' : '*');
+        return !IS_UNSET(*out);
+    }
+    if (op == OP_MUL && IS_OT(a, OT_STRING) && IS_INT(b)) {
+        String *s = (String *)a.as.o;
+        if (b.as.i < 0 || (uint64_t)b.as.i * s->len > (1u << 30)) {
+            vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)b.as.i);
+            return false;
+        }
+        StrBuf sb;
+        sb_init(&sb);
+        for (int64_t i = 0; i < b.as.i; i++) sb_add(&sb, s->data, s->len);
+        *out = v_obj(str_new(vm, sb.data ? sb.data : "", sb.len));
+        sb_free(&sb);
+        return true;
+    }
+    static const char *names[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
+    if (IS_NULL(a) || IS_NULL(b)) vm_throw(vm, vm->c.null_reference, "operator %s applied to null", names[op]);
+    else vm_throw(vm, vm->c.illegal_argument, "operator %s is not defined for %s and %s", names[op], v_type_name(vm, a), v_type_name(vm, b));
+    return false;
+}
+
+static bool bitop(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    if (!IS_INT(a) || !IS_INT(b)) {
+        if (IS_BOOL(a) && IS_BOOL(b) && (op == OP_BAND || op == OP_BOR || op == OP_BXOR)) {
+            bool r = op == OP_BAND ? (a.as.b && b.as.b) : op == OP_BOR ? (a.as.b || b.as.b) : (a.as.b != b.as.b);
+            *out = v_bool(r);
+            return true;
+        }
+        vm_throw(vm, vm->c.illegal_argument, "bit operations need Int operands, got %s and %s", v_type_name(vm, a), v_type_name(vm, b));
+        return false;
+    }
+    uint64_t x = (uint64_t)a.as.i;
+    int64_t y = b.as.i;
+    switch (op) {
+    case OP_BAND: *out = v_int(a.as.i & y); break;
+    case OP_BOR: *out = v_int(a.as.i | y); break;
+    case OP_BXOR: *out = v_int(a.as.i ^ y); break;
+    case OP_SHL: *out = v_int((int64_t)(x << (y & 63))); break;
+    default: *out = v_int(a.as.i >> (y & 63)); break;
+    }
+    return true;
+}
+
+static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    int c;
+    if (IS_NUM(a) && IS_NUM(b) && (IS_REAL(a) || IS_REAL(b)) && (isnan(AS_NUM(a)) || isnan(AS_NUM(b)))) {
+        *out = op == OP_CMP ? v_int(0) : V_FALSE;
+        return true;
+    }
+    if (!v_compare(a, b, &c)) {
+        vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
+        return false;
+    }
+    switch (op) {
+    case OP_LT: *out = v_bool(c < 0); break;
+    case OP_LE: *out = v_bool(c <= 0); break;
+    case OP_GT: *out = v_bool(c > 0); break;
+    case OP_GE: *out = v_bool(c >= 0); break;
+    default: *out = v_int(c < 0 ? -1 : c > 0 ? 1 : 0); break;
+    }
+    return true;
+}
+
+static bool contains(VM *vm, Value container, Value x, bool *out) {
+    if (IS_OBJ(container)) {
+        switch (container.as.o->type) {
+        case OT_LIST: {
+            List *l = (List *)container.as.o;
+            for (uint32_t i = 0; i < l->count; i++)
+                if (v_equal(l->items[i], x)) { *out = true; return true; }
+            *out = false;
+            return true;
+        }
+        case OT_MAP: *out = map_get((Map *)container.as.o, x, NULL); return true;
+        case OT_RANGE: {
+            Range *r = (Range *)container.as.o;
+            int c;
+            bool ok = true;
+            if (!IS_NULL(r->start)) {
+                if (!v_compare(r->start, x, &c)) { *out = false; return true; }
+                ok = c <= 0;
+            }
+            if (ok && !IS_NULL(r->end)) {
+                if (!v_compare(x, r->end, &c)) { *out = false; return true; }
+                ok = r->inclusive ? c <= 0 : c < 0;
+            }
+            *out = ok;
+            return true;
+        }
+        case OT_STRING: {
+            String *s = (String *)container.as.o;
+            if (IS_CHAR(x)) {
+                StrBuf sb;
+                sb_init(&sb);
+                sb_add_utf8(&sb, x.as.c);
+                *out = strstr(s->data, sb.data) != NULL;
+                sb_free(&sb);
+                return true;
+            }
+            if (IS_OT(x, OT_STRING)) {
+                *out = strstr(s->data, ((String *)x.as.o)->data) != NULL;
+                return true;
+            }
+            break;
+        }
+        case OT_BUFFER: {
+            Buffer *b = (Buffer *)container.as.o;
+            *out = false;
+            if (IS_INT(x))
+                for (uint32_t i = 0; i < b->len; i++)
+                    if (b->data[i] == x.as.i) *out = true;
+            return true;
+        }
+        default: break;
+        }
+    }
+    vm_throw(vm, vm->c.illegal_argument, "'in' is not defined for %s", v_type_name(vm, container));
+    return false;
+}
+
+/* ---------------------------------------------------------------- iteration */
+
+static bool iter_init(VM *vm, Value src, Value *out) {
+    Iter *it = vm_alloc(vm, OT_ITER, vm->c.iterator, sizeof(Iter));
+    it->src = src;
+    it->pos = 0;
+    it->end = 0;
+    it->byte = 0;
+    if (IS_OT(src, OT_LIST)) it->kind = ITER_LIST;
+    else if (IS_OT(src, OT_MAP)) it->kind = (src.as.o->flags & OF_SET) ? ITER_SET : ITER_MAP;
+    else if (IS_OT(src, OT_BUFFER)) it->kind = ITER_BUFFER;
+    else if (IS_OT(src, OT_STRING)) it->kind = ITER_STRING;
+    else if (IS_OT(src, OT_RANGE)) {
+        Range *r = (Range *)src.as.o;
+        if (IS_INT(r->start) && (IS_INT(r->end) || IS_NULL(r->end))) {
+            it->kind = ITER_RANGE_INT;
+            it->pos = r->start.as.i;
+            it->end = IS_NULL(r->end) ? INT64_MAX : r->end.as.i;
+            if (r->inclusive && !IS_NULL(r->end)) {
+                if (it->end == INT64_MAX) { it->end = INT64_MAX; }
+                else it->end++;
+            }
+        } else if (IS_CHAR(r->start) && IS_CHAR(r->end)) {
+            it->kind = ITER_RANGE_CHAR;
+            it->pos = r->start.as.c;
+            it->end = (int64_t)r->end.as.c + (r->inclusive ? 1 : 0);
+        } else {
+            vm_throw(vm, vm->c.illegal_argument, "this range cannot be iterated: it needs an Int or Char start");
+            return false;
+        }
+    } else {
+        vm_throw(vm, vm->c.illegal_argument, "%s is not iterable", v_type_name(vm, src));
+        return false;
+    }
+    *out = v_obj(it);
+    return true;
+}
+
+static bool iter_next(VM *vm, Iter *it, Value *out) {
+    switch (it->kind) {
+    case ITER_LIST: {
+        List *l = (List *)it->src.as.o;
+        if ((uint64_t)it->pos >= l->count) return false;
+        *out = l->items[it->pos++];
+        return true;
+    }
+    case ITER_RANGE_INT:
+        if (it->pos >= it->end) return false;
+        *out = v_int(it->pos++);
+        return true;
+    case ITER_RANGE_CHAR:
+        if (it->pos >= it->end) return false;
+        *out = v_char((uint32_t)it->pos++);
+        return true;
+    case ITER_MAP:
+    case ITER_SET: {
+        Map *m = (Map *)it->src.as.o;
+        while ((uint64_t)it->pos < m->nslots && !m->slots[it->pos].live) it->pos++;
+        if ((uint64_t)it->pos >= m->nslots) return false;
+        MapSlot *s = &m->slots[it->pos++];
+        *out = it->kind == ITER_SET ? s->key : v_obj(entry_new(vm, s->key, s->value));
+        return true;
+    }
+    case ITER_BUFFER: {
+        Buffer *b = (Buffer *)it->src.as.o;
+        if ((uint64_t)it->pos >= b->len) return false;
+        *out = v_int(b->data[it->pos++]);
+        return true;
+    }
+    case ITER_STRING: {
+        String *s = (String *)it->src.as.o;
+        if (it->byte >= s->len) return false;
+        size_t i = it->byte;
+        *out = v_char(utf8_next(s->data, s->len, &i));
+        it->byte = (uint32_t)i;
+        return true;
+    }
+    }
+    return false;
+}
+
+/* ---------------------------------------------------------------- modules */
+
+static bool import_module(VM *vm, String *name) {
+    if (strcmp(name->data, "lyng.stdlib") == 0 || strcmp(name->data, "lyng.buffer") == 0) return true;
+    for (uint32_t i = 0; i < vm->nmodules; i++) {
+        Module *m = &vm->modules[i];
+        if (strcmp(m->name, name->data) != 0) continue;
+        if (!m->exports) {
+            m->exports = map_new(vm);
+            m->init(vm, m->exports);
+            if (!IS_VOID(vm->pending_exc) && !IS_NULL(vm->pending_exc)) return false;
+        }
+        for (uint32_t k = 0; k < m->exports->nslots; k++) {
+            MapSlot *s = &m->exports->slots[k];
+            if (!s->live) continue;
+            String *key = (String *)s->key.as.o;
+            uint32_t slot = vm_global_slot(vm, key->data, key->len);
+            vm->gvals[slot] = s->value;
+            vm->gflags[slot] = GF_DEFINED | GF_VAL;
+        }
+        return true;
+    }
+    vm_throw(vm, vm->c.not_found, "module '%s' is not available", name->data);
+    return false;
+}
+
+/* ---------------------------------------------------------------- run loop */
+
+static inline uint16_t rd16(uint8_t *ip) { return (uint16_t)(ip[0] | (ip[1] << 8)); }
+
+/* Runs `f` until it finishes, suspends or fails. */
+void vm_run_fiber(VM *vm, Fiber *f);
+
+void vm_run_fiber(VM *vm, Fiber *f) {
+    Fiber *saved = vm->current;
+    vm->current = f;
+    f->state = FS_RUNNING;
+    if (f->nframes == 0 && IS_UNSET(f->resume_value) && IS_VOID(f->resume_error) && f->sp > 0) {
+        /* a new fiber: stack holds [callee, args...] */
+        uint32_t argc = f->sp - 1;
+        CallResult r = call_value(vm, f, f->stack[0], V_VOID, false, 0, (int)argc, NULL);
+        if (r == CR_ERROR) {
+            Value exc = vm->pending_exc;
+            vm->pending_exc = V_VOID;
+            unwind(vm, f, exc);
+            goto finished;
+        }
+        if (r == CR_VALUE) {
+            f->result = f->stack[f->sp - 1];
+            f->sp = 0;
+            goto finished;
+        }
+        if (r == CR_SUSPEND) goto suspended;
+    } else if (!IS_VOID(f->resume_error)) {
+        Value exc = f->resume_error;
+        f->resume_error = V_VOID;
+        f->resume_value = V_UNSET;
+        if (!unwind(vm, f, exc)) goto finished;
+    } else if (!IS_UNSET(f->resume_value)) {
+        ensure_stack(vm, f, 1);
+        push(f, f->resume_value);
+        f->resume_value = V_UNSET;
+    }
+
+    Frame *fr;
+    uint8_t *ip;
+    Value *slots;
+    Value *consts;
+#define LOAD_FRAME()                                                  \
+    do {                                                              \
+        fr = &f->frames[f->nframes - 1];                              \
+        ip = fr->ip;                                                  \
+        slots = f->stack + fr->base;                                  \
+        consts = fr->closure->proto->consts;                          \
+    } while (0)
+#define SAVE_IP() (fr->ip = ip)
+#define TOP (f->stack[f->sp - 1])
+#define POP() (f->stack[--f->sp])
+#define THROW()                                                       \
+    do {                                                              \
+        SAVE_IP();                                                    \
+        goto handle_error;                                            \
+    } while (0)
+
+    LOAD_FRAME();
+    for (;;) {
+        OpCode op = (OpCode)*ip++;
+        switch (op) {
+        case OP_CONST: push(f, consts[rd16(ip)]); ip += 2; break;
+        case OP_NULL: push(f, V_NULL); break;
+        case OP_VOID: push(f, V_VOID); break;
+        case OP_TRUE: push(f, V_TRUE); break;
+        case OP_FALSE: push(f, V_FALSE); break;
+        case OP_UNSET: push(f, V_UNSET); break;
+        case OP_POP: f->sp--; break;
+        case OP_DUP: push(f, TOP); break;
+        case OP_SWAP: {
+            Value t = f->stack[f->sp - 1];
+            f->stack[f->sp - 1] = f->stack[f->sp - 2];
+            f->stack[f->sp - 2] = t;
+            break;
+        }
+        case OP_GET_LOCAL: {
+            Value v = slots[rd16(ip)];
+            ip += 2;
+            if (IS_UNSET(v)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
+                goto handle_error;
+            }
+            push(f, v);
+            break;
+        }
+        case OP_SET_LOCAL: slots[rd16(ip)] = TOP; ip += 2; break;
+        case OP_GET_UPVAL: {
+            Upval *u = fr->closure->upvals[rd16(ip)];
+            ip += 2;
+            Value v = u->open ? u->fiber->stack[u->slot] : u->closed;
+            if (IS_UNSET(v)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
+                goto handle_error;
+            }
+            push(f, v);
+            break;
+        }
+        case OP_SET_UPVAL: {
+            Upval *u = fr->closure->upvals[rd16(ip)];
+            ip += 2;
+            if (u->open) u->fiber->stack[u->slot] = TOP;
+            else u->closed = TOP;
+            break;
+        }
+        case OP_GET_GLOBAL: {
+            uint16_t g = rd16(ip);
+            ip += 2;
+            if (!(vm->gflags[g] & GF_DEFINED)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+                goto handle_error;
+            }
+            if (IS_UNSET(vm->gvals[g])) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
+                goto handle_error;
+            }
+            push(f, vm->gvals[g]);
+            break;
+        }
+        case OP_SET_GLOBAL: {
+            uint16_t g = rd16(ip);
+            ip += 2;
+            if (!(vm->gflags[g] & GF_DEFINED)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+                goto handle_error;
+            }
+            if ((vm->gflags[g] & GF_VAL) && !IS_UNSET(vm->gvals[g])) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", vm->gnames[g]->data);
+                goto handle_error;
+            }
+            vm->gvals[g] = TOP;
+            break;
+        }
+        case OP_DEF_GLOBAL: {
+            uint16_t g = rd16(ip);
+            uint8_t fl = ip[2];
+            ip += 3;
+            vm->gvals[g] = POP();
+            vm->gflags[g] = GF_DEFINED | (fl ? GF_VAL : 0);
+            break;
+        }
+        case OP_ASSIGN_VAL: {
+            String *n = (String *)consts[rd16(ip)].as.o;
+            ip += 2;
+            SAVE_IP();
+            vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", n->data);
+            goto handle_error;
+        }
+        case OP_GET_PROP: {
+            String *n = (String *)consts[rd16(ip)].as.o;
+            ip += 2;
+            SAVE_IP();
+            Value out;
+            CallResult cr;
+            Value obj = POP();
+            if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
+            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
+            push(f, out);
+            break;
+        }
+        case OP_SET_PROP: {
+            String *n = (String *)consts[rd16(ip)].as.o;
+            ip += 2;
+            SAVE_IP();
+            Value v = POP(), obj = POP();
+            if (!set_prop(vm, obj, n, v)) goto handle_error;
+            push(f, v);
+            break;
+        }
+        case OP_GET_INDEX: {
+            SAVE_IP();
+            Value idx = POP(), obj = POP(), out;
+            if (!get_index(vm, obj, idx, &out)) goto handle_error;
+            push(f, out);
+            break;
+        }
+        case OP_SET_INDEX: {
+            SAVE_IP();
+            Value v = POP(), idx = POP(), obj = POP();
+            if (!set_index(vm, obj, idx, v)) goto handle_error;
+            push(f, v);
+            break;
+        }
+        case OP_ADD:
+        case OP_SUB:
+        case OP_MUL:
+        case OP_DIV:
+        case OP_MOD: {
+            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+            if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
+                uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
+                f->stack[f->sp - 2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
+                f->sp--;
+                break;
+            }
+            SAVE_IP();
+            Value out;
+            if (!arith(vm, op, a, b, &out)) goto handle_error;
+            f->sp -= 2;
+            push(f, out);
+            break;
+        }
+        case OP_NEG: {
+            Value a = TOP;
+            if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
+            else if (IS_REAL(a)) TOP = v_real(-a.as.r);
+            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary - is not defined for %s", v_type_name(vm, a)); goto handle_error; }
+            break;
+        }
+        case OP_POS:
+            if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
+            break;
+        case OP_NOT:
+            if (!IS_BOOL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "! needs a Bool, got %s", v_type_name(vm, TOP)); goto handle_error; }
+            TOP = v_bool(!TOP.as.b);
+            break;
+        case OP_BNOT:
+            if (!IS_INT(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "~ needs an Int, got %s", v_type_name(vm, TOP)); goto handle_error; }
+            TOP = v_int(~TOP.as.i);
+            break;
+        case OP_BAND:
+        case OP_BOR:
+        case OP_BXOR:
+        case OP_SHL:
+        case OP_SHR: {
+            SAVE_IP();
+            Value b = POP(), a = POP(), out;
+            if (!bitop(vm, op, a, b, &out)) goto handle_error;
+            push(f, out);
+            break;
+        }
+        case OP_EQ: { Value b = POP(); TOP = v_bool(v_equal(TOP, b)); break; }
+        case OP_NE: { Value b = POP(); TOP = v_bool(!v_equal(TOP, b)); break; }
+        case OP_ID: { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); break; }
+        case OP_NID: { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); break; }
+        case OP_LT:
+        case OP_LE:
+        case OP_GT:
+        case OP_GE:
+        case OP_CMP: {
+            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+            if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
+                bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
+                f->sp--;
+                TOP = v_bool(r);
+                break;
+            }
+            SAVE_IP();
+            Value out;
+            if (!compare_op(vm, op, a, b, &out)) goto handle_error;
+            f->sp -= 2;
+            push(f, out);
+            break;
+        }
+        case OP_IN: {
+            SAVE_IP();
+            Value cont = POP(), x = POP();
+            bool r;
+            if (!contains(vm, cont, x, &r)) goto handle_error;
+            push(f, v_bool(r));
+            break;
+        }
+        case OP_IS: {
+            Value cls = POP(), v = POP();
+            if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'is' needs a class on the right"); goto handle_error; }
+            push(f, v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
+            break;
+        }
+        case OP_AS: {
+            bool safe = *ip++;
+            Value cls = POP(), v = TOP;
+            if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'as' needs a class on the right"); goto handle_error; }
+            if (!vm_is_instance(vm, v, (Class *)cls.as.o)) {
+                if (safe) TOP = V_NULL;
+                else {
+                    SAVE_IP();
+                    vm_throw(vm, vm->c.class_cast, "cannot cast %s to %s", v_type_name(vm, v), ((Class *)cls.as.o)->name->data);
+                    goto handle_error;
+                }
+            }
+            break;
+        }
+        case OP_MATCH:
+            SAVE_IP();
+            vm_throw(vm, vm->c.not_implemented, "regular expressions are not supported yet");
+            goto handle_error;
+        case OP_RANGE: {
+            bool incl = *ip++;
+            Value b = POP(), a = POP();
+            push(f, v_obj(range_new(vm, a, b, incl)));
+            break;
+        }
+        case OP_ENTRY: {
+            Value b = POP(), a = POP();
+            push(f, v_obj(entry_new(vm, a, b)));
+            break;
+        }
+        case OP_NOT_NULL:
+            if (IS_NULL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.null_reference, "value is null"); goto handle_error; }
+            break;
+        case OP_CLASS_OF: TOP = v_obj(v_class(vm, TOP)); break;
+        case OP_TOSTR:
+            if (!IS_OT(TOP, OT_STRING)) TOP = v_obj(v_to_String(vm, TOP));
+            break;
+        case OP_CONCAT: {
+            uint16_t n = rd16(ip);
+            ip += 2;
+            StrBuf sb;
+            sb_init(&sb);
+            for (uint32_t i = f->sp - n; i < f->sp; i++) {
+                String *s = (String *)f->stack[i].as.o;
+                sb_add(&sb, s->data, s->len);
+            }
+            f->sp -= n;
+            push(f, v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
+            sb_free(&sb);
+            break;
+        }
+        case OP_LIST: {
+            uint16_t n = rd16(ip);
+            ip += 2;
+            List *l = list_new(vm, n);
+            for (uint32_t i = f->sp - n; i < f->sp; i++) l->items[l->count++] = f->stack[i];
+            f->sp -= n;
+            push(f, v_obj(l));
+            break;
+        }
+        case OP_LIST_EXTEND: {
+            SAVE_IP();
+            Value src = POP();
+            List *s = iter_to_list(vm, src);
+            if (!s) goto handle_error;
+            List *l = (List *)TOP.as.o;
+            for (uint32_t i = 0; i < s->count; i++) list_push(vm, l, s->items[i]);
+            break;
+        }
+        case OP_LIST_APPEND: {
+            Value v = POP();
+            list_push(vm, (List *)TOP.as.o, v);
+            break;
+        }
+        case OP_MAP: {
+            uint16_t n = rd16(ip);
+            ip += 2;
+            Map *m = map_new(vm);
+            for (uint32_t i = f->sp - 2u * n; i < f->sp; i += 2) map_put(vm, m, f->stack[i], f->stack[i + 1]);
+            f->sp -= 2u * n;
+            push(f, v_obj(m));
+            break;
+        }
+        case OP_JUMP: ip += 2 + rd16(ip); break;
+        case OP_LOOP:
+            ip = ip + 2 - rd16(ip);
+            if (vm->gc_requested && !vm->gc_paused) {
+                SAVE_IP();
+                gc_collect(vm);
+                if (vm->oom) {
+                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                    goto handle_error;
+                }
+            }
+            if (vm->exiting) { SAVE_IP(); goto suspended; }
+            break;
+        case OP_JUMP_IF_FALSE:
+        case OP_JUMP_IF_TRUE: {
+            Value c = POP();
+            if (!IS_BOOL(c)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.illegal_argument, "a condition must be a Bool, got %s", v_type_name(vm, c));
+                goto handle_error;
+            }
+            if (c.as.b == (op == OP_JUMP_IF_TRUE)) ip += 2 + rd16(ip);
+            else ip += 2;
+            break;
+        }
+        case OP_AND:
+        case OP_OR: {
+            Value c = TOP;
+            if (!IS_BOOL(c)) {
+                SAVE_IP();
+                vm_throw(vm, vm->c.illegal_argument, "%s needs Bool operands, got %s", op == OP_AND ? "&&" : "||", v_type_name(vm, c));
+                goto handle_error;
+            }
+            if (c.as.b == (op == OP_OR)) ip += 2 + rd16(ip);
+            else { f->sp--; ip += 2; }
+            break;
+        }
+        case OP_JUMP_IF_NULL:
+            if (IS_NULL(TOP)) ip += 2 + rd16(ip);
+            else ip += 2;
+            break;
+        case OP_ELVIS:
+            if (!IS_NULL(TOP)) ip += 2 + rd16(ip);
+            else { f->sp--; ip += 2; }
+            break;
+        case OP_CALL:
+        case OP_CALL_NAMED:
+        case OP_INVOKE:
+        case OP_INVOKE_NAMED: {
+            int argc;
+            List *names = NULL;
+            CallResult r;
+            if (op == OP_CALL) { argc = *ip++; }
+            else if (op == OP_CALL_NAMED) { argc = ip[0]; names = (List *)consts[rd16(ip + 1)].as.o; ip += 3; }
+            else if (op == OP_INVOKE) { argc = ip[2]; ip += 3; }
+            else { argc = ip[2]; names = (List *)consts[rd16(ip + 3)].as.o; ip += 5; }
+            SAVE_IP();
+            if (vm->gc_requested && !vm->gc_paused) {
+                gc_collect(vm);
+                if (vm->oom) {
+                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                    goto handle_error;
+                }
+            }
+            if (op == OP_INVOKE || op == OP_INVOKE_NAMED) {
+                r = invoke(vm, f, (String *)consts[rd16(ip - (op == OP_INVOKE ? 3 : 5))].as.o, argc, names);
+            } else {
+                uint32_t base = f->sp - (uint32_t)argc - 1;
+                r = call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names);
+            }
+            if (r == CR_ERROR) goto handle_error;
+            if (r == CR_SUSPEND) goto suspended;
+            if (vm->exiting) goto suspended;
+            LOAD_FRAME();
+            break;
+        }
+        case OP_CLOSURE: {
+            Proto *p = (Proto *)consts[rd16(ip)].as.o;
+            ip += 2;
+            Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure) + sizeof(Upval *) * p->nupvals);
+            cl->proto = p;
+            cl->self = slots[0];
+            cl->nupvals = p->nupvals;
+            for (uint16_t i = 0; i < p->nupvals; i++) {
+                bool local = ip[0];
+                uint16_t idx = rd16(ip + 1);
+                ip += 3;
+                if (local) {
+                    uint32_t abs = fr->base + idx;
+                    Upval **link = &f->open_upvals;
+                    while (*link && (*link)->slot > abs) link = &(*link)->next_open;
+                    if (*link && (*link)->slot == abs) {
+                        cl->upvals[i] = *link;
+                    } else {
+                        Upval *u = vm_alloc(vm, OT_UPVAL, vm->c.any, sizeof(Upval));
+                        u->fiber = f;
+                        u->slot = abs;
+                        u->closed = V_NULL;
+                        u->open = true;
+                        u->next_open = *link;
+                        *link = u;
+                        cl->upvals[i] = u;
+                    }
+                } else {
+                    cl->upvals[i] = fr->closure->upvals[idx];
+                }
+            }
+            push(f, v_obj(cl));
+            break;
+        }
+        case OP_CLOSE_SCOPE: {
+            uint32_t s = fr->base + rd16(ip);
+            ip += 2;
+            close_upvals(f, s);
+            f->stack[s] = TOP;
+            f->sp = s + 1;
+            break;
+        }
+        case OP_UNWIND: {
+            uint32_t s = fr->base + rd16(ip);
+            ip += 2;
+            close_upvals(f, s);
+            f->sp = s;
+            break;
+        }
+        case OP_RETURN: {
+            Value result = POP();
+            close_upvals(f, fr->base);
+            f->nhandlers = fr->nhandlers;
+            f->sp = fr->base;
+            f->nframes--;
+            if (f->nframes == 0) {
+                f->result = result;
+                goto finished;
+            }
+            push(f, result);
+            LOAD_FRAME();
+            break;
+        }
+        case OP_ITER_INIT: {
+            SAVE_IP();
+            Value it;
+            if (!iter_init(vm, TOP, &it)) goto handle_error;
+            TOP = it;
+            break;
+        }
+        case OP_ITER_NEXT: {
+            Value v;
+            if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
+                push(f, v);
+                ip += 2;
+            } else {
+                ip += 2 + rd16(ip);
+            }
+            break;
+        }
+        case OP_TRY: {
+            if (f->nhandlers == f->handler_cap) {
+                uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
+                f->handlers = vm_realloc(vm, f->handlers, sizeof(Handler) * f->handler_cap, sizeof(Handler) * ncap);
+                f->handler_cap = ncap;
+            }
+            Handler *h = &f->handlers[f->nhandlers++];
+            h->frame = f->nframes - 1;
+            h->catch_ip = ip + 2 + rd16(ip);
+            h->sp = f->sp;
+            ip += 2;
+            break;
+        }
+        case OP_END_TRY: f->nhandlers--; break;
+        case OP_THROW: {
+            SAVE_IP();
+            Value e = POP();
+            if (!IS_OT(e, OT_INSTANCE) || !((Class *)e.as.o->cls)->is_exception) {
+                String *msg = v_to_String(vm, e);
+                e = v_obj(vm_make_exception(vm, vm->c.exception, msg));
+            }
+            vm->pending_exc = e;
+            goto handle_error;
+        }
+        case OP_ARG_DEFAULT: {
+            uint16_t s = rd16(ip);
+            if (!IS_UNSET(slots[s])) ip += 4 + rd16(ip + 2);
+            else ip += 4;
+            break;
+        }
+        case OP_ARG_REQUIRED: {
+            uint16_t s = rd16(ip);
+            ip += 2;
+            if (IS_UNSET(slots[s])) {
+                SAVE_IP();
+                Proto *p = fr->closure->proto;
+                vm_throw(vm, vm->c.illegal_argument, "missing argument '%s' in call to %s", p->param_names[s - 1]->data, p->name->data);
+                goto handle_error;
+            }
+            break;
+        }
+        case OP_IMPORT: {
+            String *n = (String *)consts[rd16(ip)].as.o;
+            ip += 2;
+            SAVE_IP();
+            if (!import_module(vm, n)) goto handle_error;
+            break;
+        }
+        case OP_FORMAT: ip++; break;
+        case OP_INC_DEC: {
+            int8_t d = (int8_t)*ip++;
+            Value v = TOP;
+            if (IS_INT(v)) TOP = v_int((int64_t)((uint64_t)v.as.i + (uint64_t)(int64_t)d));
+            else if (IS_REAL(v)) TOP = v_real(v.as.r + d);
+            else if (IS_CHAR(v)) TOP = v_char((uint32_t)((int64_t)v.as.c + d));
+            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
+            break;
+        }
+        default:
+            SAVE_IP();
+            vm_throw(vm, vm->c.illegal_state, "corrupt bytecode (opcode %d)", (int)op);
+            goto handle_error;
+        }
+        continue;
+
+    handle_error: {
+        Value exc = vm->pending_exc;
+        vm->pending_exc = V_VOID;
+        if (!unwind(vm, f, exc)) goto finished;
+        LOAD_FRAME();
+        continue;
+    }
+    }
+
+suspended:
+    if (f->state == FS_RUNNING) f->state = FS_WAITING;
+    vm->current = saved;
+    return;
+
+finished:
+    f->state = FS_DONE;
+    vm->current = saved;
+    vm_fiber_finished(vm, f);
+#undef LOAD_FRAME
+#undef SAVE_IP
+#undef TOP
+#undef POP
+#undef THROW
+}
+
+/* ---------------------------------------------------------------- helpers */
+
+NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
+    Fiber *f = vm_fiber_new(vm, fn, argc, argv);
+    if (!IS_VOID(self) && IS_OT(fn, OT_CLOSURE)) ((Closure *)fn.as.o)->self = self;
+    vm->gc_paused++;
+    vm_run_fiber(vm, f);
+    vm->gc_paused--;
+    if (f->state != FS_DONE) {
+        return vm_throw(vm, vm->c.illegal_state, "%s cannot suspend here", callable_name(fn));
+    }
+    if (!IS_VOID(f->error) && !IS_NULL(f->error)) return vm_throw_value(vm, f->error);
+    *out = f->result;
+    return NR_OK;
+}
+
+Class *vm_exception_class(Value exc) { return IS_OBJ(exc) ? exc.as.o->cls : NULL; }

@@ -1,0 +1,209 @@
+/* vm.h - the virtual machine: fibers, frames, the scheduler and the API that
+ * native code (standard library, modules) uses to talk to it. */
+#ifndef LYNG_VM_H
+#define LYNG_VM_H
+
+#include "value.h"
+#include "../include/lyng.h"
+
+struct host;
+
+typedef struct Frame {
+    Closure *closure;
+    uint8_t *ip;
+    uint32_t base;       /* slot 0 of this frame in fiber->stack (holds `this`) */
+    uint32_t nhandlers;  /* try handlers active when the frame was entered */
+} Frame;
+
+typedef struct Handler {
+    uint32_t frame;      /* frame index */
+    uint8_t *catch_ip;
+    uint32_t sp;         /* stack depth to restore */
+} Handler;
+
+typedef enum { FS_NEW, FS_READY, FS_RUNNING, FS_WAITING, FS_DONE } FiberState;
+
+struct Fiber {
+    Obj h;
+    Value *stack;
+    uint32_t sp, stack_cap;
+    Frame *frames;
+    uint32_t nframes, frame_cap;
+    Handler *handlers;
+    uint32_t nhandlers, handler_cap;
+    Upval *open_upvals;
+    FiberState state;
+    Value resume_value;     /* delivered by vm_resume, pushed when it runs */
+    Value resume_error;     /* an exception to throw when it runs (or VOID) */
+    struct Deferred *deferred; /* completed with the fiber's result */
+    Fiber *next_ready;
+    Value result;
+    Value error;
+};
+
+typedef struct Deferred {
+    Obj h;
+    bool done;
+    bool failed;
+    Value value;       /* result or exception */
+    List *waiters;     /* fibers suspended in await() */
+    Fiber *fiber;      /* the coroutine computing it, if any */
+} Deferred;
+
+/* The state of a `for` loop over a builtin iterable. */
+typedef struct Iter {
+    Obj h;
+    Value src;     /* the List/Map/Buffer/String iterated, or the Range */
+    int64_t pos;   /* next index, or next Int/Char of a range */
+    int64_t end;   /* exclusive end for ranges */
+    uint32_t byte; /* byte offset for strings */
+    uint8_t kind;  /* ITER_* in vm.c */
+} Iter;
+
+typedef struct Mutex {
+    Obj h;
+    bool locked;
+    List *waiters;
+} Mutex;
+
+/* Classes the runtime needs by pointer. */
+typedef struct Classes {
+    Class *any, *iterable, *number;
+    Class *int_, *real, *bool_, *char_, *null_, *void_;
+    Class *string, *list, *map, *set, *range, *entry, *buffer, *mutable_buffer;
+    Class *callable, *class_, *deferred, *completable, *mutex, *fiber, *iterator;
+    Class *exception, *illegal_argument, *illegal_state, *illegal_operation,
+        *illegal_assignment, *illegal_access, *null_reference, *class_cast,
+        *index_out_of_bounds, *no_such_element, *not_found, *not_implemented,
+        *symbol_not_defined, *unset, *iteration_end, *assertion_failed, *unknown,
+        *arithmetic, *stack_overflow, *out_of_memory;
+} Classes;
+
+typedef struct PendingOp {
+    Fiber *fiber;   /* waiting fiber, or NULL for a free slot */
+    uint32_t gen;
+    void *data;     /* module-owned context for the completion */
+    void (*complete)(VM *vm, struct PendingOp *op, int status, int64_t value);
+} PendingOp;
+
+typedef struct Module {
+    const char *name;
+    lyng_module_init init;
+    Map *exports; /* filled on first import */
+} Module;
+
+struct VM {
+    Obj *objects;
+    Obj **gray;
+    size_t ngray, gray_cap;
+    size_t bytes, next_gc, mem_limit;
+    bool gc_requested, oom;
+    String **itab; /* intern table: open addressing, power-of-two size */
+    uint32_t icap, icount;
+    Map *global_names; /* String -> Int slot in gvals */
+    Value *gvals;
+    uint8_t *gflags;   /* GF_* */
+    String **gnames;
+    uint32_t nglobals, gcap;
+    Classes c;
+    Fiber *current;
+    Fiber *ready_head, *ready_tail;
+    Fiber *main;
+    List *roots;   /* extra roots: fibers alive, prelude closures... */
+    Value pending_exc; /* set by vm_throw, consumed by the interpreter */
+    PendingOp *ops;
+    uint32_t nops, ops_cap;
+    uint32_t live_ops;
+    Module *modules;
+    uint32_t nmodules;
+    struct host *host;
+    lyng_config cfg;
+    bool exiting;
+    int exit_code;
+    bool main_done;
+    Value main_result;
+    Value main_error;
+    char *result_text; /* inspect() of the result, or error report */
+    char *err_class, *err_message;
+    Handle *handles;   /* not used for ownership; finalizers run in sweep */
+    uint32_t max_frames;
+    String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
+    int gc_paused; /* >0 while C code runs Lyng synchronously */
+    Value prelude_result;
+    uint32_t uncaught_reported;
+};
+
+#define GF_DEFINED 1
+#define GF_VAL 2
+uint32_t vm_global_slot(VM *vm, const char *name, size_t len);
+
+/* ---- exceptions ---- */
+/* Raise an exception of class `cls` with a formatted message. Returns NR_ERR so
+ * natives can `return vm_throw(...)`. */
+NativeResult vm_throw(VM *vm, Class *cls, const char *fmt, ...);
+NativeResult vm_throw_value(VM *vm, Value exc);
+Instance *vm_make_exception(VM *vm, Class *cls, String *message);
+
+/* ---- natives and classes ---- */
+Native *vm_def_method(VM *vm, Class *cls, const char *name, NativeFn fn);
+Native *vm_def_property(VM *vm, Class *cls, const char *name, NativeFn fn);
+Native *vm_def_static(VM *vm, Class *cls, const char *name, NativeFn fn);
+Native *vm_def_global_fn(VM *vm, const char *name, NativeFn fn);
+void vm_def_global(VM *vm, const char *name, Value v);
+Class *vm_def_class(VM *vm, const char *name, Class *super);
+bool vm_is_instance(VM *vm, Value v, Class *cls); /* `is` */
+bool vm_find_method(VM *vm, Class *cls, String *name, Value *out);
+
+/* Argument checking helpers: raise IllegalArgumentException on mismatch. */
+bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out);
+bool arg_str(VM *vm, Value *argv, int argc, int i, const char *fn, String **out);
+NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn);
+
+/* ---- coroutines ---- */
+Fiber *vm_fiber_new(VM *vm, Value callable, int argc, Value *argv);
+void vm_ready(VM *vm, Fiber *f);
+/* Park the current fiber; a native then returns NR_SUSPEND. */
+Fiber *vm_park(VM *vm);
+void vm_resume(VM *vm, Fiber *f, Value v);
+void vm_resume_throw(VM *vm, Fiber *f, Value exc);
+Deferred *deferred_new(VM *vm);
+void deferred_complete(VM *vm, Deferred *d, Value v, bool failed);
+
+/* Host operations: reserve an op id bound to the current fiber. The host
+ * completes it with vm_complete_op, which calls `complete` (or, if NULL,
+ * resumes the fiber with Int(value) / an IllegalOperationException). */
+uint32_t vm_op_begin(VM *vm, Fiber *f, void *data,
+                     void (*complete)(VM *, PendingOp *, int, int64_t));
+void vm_op_complete(VM *vm, uint32_t op, int status, int64_t value);
+
+/* ---- running code ---- */
+void vm_run_fiber(VM *vm, Fiber *f);
+void vm_fiber_finished(VM *vm, Fiber *f); /* sched.c: deliver its result */
+/* Runs ready fibers until none can run; returns false when nothing is left. */
+bool vm_run_ready(VM *vm);
+/* Compiles and registers a script as a new fiber. Returns NULL and sets
+ * *error (malloc'd text) on a compile error. */
+Fiber *vm_load(VM *vm, const char *name, const char *src, size_t len, char **error);
+
+/* Calls a callable synchronously from C. Only for callables that do not
+ * suspend (used by sort comparators and hashing); a suspension raises. */
+NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out);
+
+/* ---- standard library registration (one per lib_*.c) ---- */
+void lib_core_init(VM *vm);
+void lib_string_init(VM *vm);
+void lib_list_init(VM *vm);
+void lib_map_init(VM *vm);
+void lib_buffer_init(VM *vm);
+void lib_math_init(VM *vm);
+void lib_coroutine_init(VM *vm);
+/* writes script output through the embedder's callback */
+void vm_write(VM *vm, int stream, const char *data, size_t len);
+
+/* gc.c */
+void gc_collect(VM *vm);
+void gc_mark_value(VM *vm, Value v);
+void gc_mark_obj(VM *vm, Obj *o);
+void gc_free_all(VM *vm);
+
+#endif
