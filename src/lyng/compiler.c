@@ -536,6 +536,23 @@ static void assignment(C *c, Place *pl) {
         }
         patch_jump(c, end);
         return;
+    } else if (op == T_PLUS_ASSIGN) {
+        /* collections grow in place (so `val list` may be appended to);
+         * anything else is stored back */
+        expression(c);
+        uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
+        int sp_value = c->fn->sp;
+        place_store(c, pl);
+        uint32_t end = emit_jump(c, OP_JUMP);
+        patch_jump(c, inplace);
+        c->fn->sp = sp_value;
+        if (pl->kind != PL_NAME) {
+            int first = sp_value - 1 - (pl->kind == PL_INDEX ? 2 : 1);
+            emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+            c->fn->sp = first + 1;
+        }
+        patch_jump(c, end);
+        return;
     } else {
         expression(c);
         emit_op(c, compound_op(op));

@@ -43,8 +43,18 @@ static uint32_t current_line(Fiber *f, Frame *fr, uint32_t *col) {
 static List *stack_trace(VM *vm, Fiber *f) {
     List *l = list_new(vm, 0);
     if (!f) return l;
-    for (int i = (int)f->nframes - 1; i >= 0 && l->count < 64; i--) {
+    for (int i = (int)f->nframes - 1; i >= 0; i--) {
         Frame *fr = &f->frames[i];
+        if (l->count == 16 && i > 8) {
+            /* deep recursion: keep the innermost and outermost frames */
+            StrBuf sb;
+            sb_init(&sb);
+            sb_printf(&sb, "... %d more frames", i - 7);
+            list_push(vm, l, v_obj(str_new(vm, sb.data, sb.len)));
+            sb_free(&sb);
+            i = 8;
+            continue;
+        }
         uint32_t col, line = current_line(f, fr, &col);
         StrBuf sb;
         sb_init(&sb);
@@ -1293,6 +1303,26 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     goto handle_error;
                 }
             }
+            if (op == OP_CALL) {
+                /* fast path: a closure called with exactly its parameters */
+                uint32_t base = f->sp - (uint32_t)argc - 1;
+                Value cv = f->stack[base];
+                if (IS_OT(cv, OT_CLOSURE)) {
+                    Closure *cl = (Closure *)cv.as.o;
+                    Proto *p = cl->proto;
+                    if (p->nparams == argc && p->rest_param < 0 && !p->implicit_it && f->nframes < f->frame_cap &&
+                        f->nframes < vm->max_frames && f->sp + p->max_stack + 8 <= f->stack_cap) {
+                        f->stack[base] = cl->self;
+                        Frame *nf = &f->frames[f->nframes++];
+                        nf->closure = cl;
+                        nf->ip = p->code;
+                        nf->base = base;
+                        nf->nhandlers = f->nhandlers;
+                        LOAD_FRAME();
+                        break;
+                    }
+                }
+            }
             if (op == OP_INVOKE || op == OP_INVOKE_NAMED) {
                 r = invoke(vm, f, (String *)consts[rd16(ip - (op == OP_INVOKE ? 3 : 5))].as.o, argc, names);
             } else {
@@ -1434,6 +1464,44 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             break;
         }
         case OP_FORMAT: ip++; break;
+        case OP_ADD_INPLACE: {
+            Value b = POP(), a = TOP;
+            bool mutated = true;
+            SAVE_IP();
+            if (IS_OT(a, OT_LIST)) {
+                List *l = (List *)a.as.o;
+                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
+                    List *src = iter_to_list(vm, b);
+                    if (!src) goto handle_error;
+                    uint32_t n = src->count; /* src may be l itself */
+                    for (uint32_t i = 0; i < n; i++) list_push(vm, l, src->items[i]);
+                } else {
+                    list_push(vm, l, b);
+                }
+            } else if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
+                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_MAP)) {
+                    List *src = iter_to_list(vm, b);
+                    if (!src) goto handle_error;
+                    for (uint32_t i = 0; i < src->count; i++) map_put(vm, (Map *)a.as.o, src->items[i], V_TRUE);
+                } else {
+                    map_put(vm, (Map *)a.as.o, b, V_TRUE);
+                }
+            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
+                Map *src = (Map *)b.as.o;
+                for (uint32_t i = 0; i < src->nslots; i++)
+                    if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
+            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
+                map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+            } else {
+                mutated = false;
+                Value out;
+                if (!arith(vm, OP_ADD, a, b, &out)) goto handle_error;
+                TOP = out;
+            }
+            if (mutated) ip += 2 + rd16(ip);
+            else ip += 2;
+            break;
+        }
         case OP_INC_DEC: {
             int8_t d = (int8_t)*ip++;
             Value v = TOP;
