@@ -53,6 +53,42 @@ void host_cancel(host *h, uint32_t op);
 /* Monotonic milliseconds, for timeouts. */
 int64_t host_now_ms(host *h);
 
+/* ---- sockets (lyng.io.net) ----
+ * Addresses cross the interface as numeric text ("127.0.0.1", "::1").
+ * Every op completes exactly once; closing a handle completes its pending
+ * ops with HOST_ECLOSED. Buffers passed to read/write/send/recv belong to
+ * the core and stay valid until the op completes. */
+typedef struct host_addr {
+    char ip[64];
+    int port;
+    int family; /* 4 or 6 */
+} host_addr;
+
+/* Resolves `name`; completes with value = number of addresses, which are
+ * then taken (once) with host_resolve_take. */
+void host_resolve(host *h, uint32_t op, const char *name);
+int host_resolve_take(host *h, uint32_t op, host_addr *out, int max);
+
+/* Completes with value = the new handle. timeout_ms <= 0: no timeout. */
+void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay);
+void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr);
+void host_tcp_accept(host *h, uint32_t op, int handle);
+/* value = bytes read (>= 1), or 0 at end of stream */
+void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+/* completes when every byte was handed to the OS (value = len) */
+void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
+void host_close(host *h, int handle);
+/* 0 on success, else HOST_E* */
+int host_local_addr(host *h, int handle, host_addr *out);
+int host_remote_addr(host *h, int handle, host_addr *out);
+
+void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr);
+void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port);
+/* value = datagram length (truncated to max); the sender is taken with
+ * host_udp_sender right after the completion */
+void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+int host_udp_sender(host *h, uint32_t op, host_addr *out);
+
 /* Native backends only: wait up to timeout_ms (-1 = forever) for events and
  * deliver their completions. Returns the number of completions delivered. */
 int host_wait(host *h, int timeout_ms);

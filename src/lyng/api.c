@@ -244,6 +244,9 @@ void lyng_free(lyng_vm *vm) {
     free(vm->result_text);
     free(vm->err_class);
     free(vm->err_message);
+    free(vm->net);
+    free(vm->net_allow);
+    free(vm->net_deny);
     free(vm);
 }
 

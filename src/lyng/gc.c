@@ -214,7 +214,11 @@ static void mark_roots(VM *vm) {
     gc_mark_obj(vm, (Obj *)vm->current);
     for (Fiber *f = vm->ready_head; f; f = f->next_ready) gc_mark_obj(vm, (Obj *)f);
     gc_mark_obj(vm, (Obj *)vm->main);
-    for (uint32_t i = 0; i < vm->nops; i++) gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
+    for (uint32_t i = 0; i < vm->nops; i++) {
+        gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
+        gc_mark_value(vm, vm->ops[i].keep[0]);
+        gc_mark_value(vm, vm->ops[i].keep[1]);
+    }
     for (uint32_t i = 0; i < vm->nmodules; i++) gc_mark_obj(vm, (Obj *)vm->modules[i].exports);
     gc_mark_value(vm, vm->pending_exc);
     gc_mark_value(vm, vm->main_result);

@@ -120,10 +120,12 @@ uint32_t vm_op_begin(VM *vm, Fiber *f, void *data, void (*complete)(VM *, Pendin
     op->fiber = f;
     op->data = data;
     op->complete = complete;
+    op->keep[0] = op->keep[1] = V_VOID;
     op->gen = (op->gen + 1) & ((1u << (32 - OP_INDEX_BITS)) - 1);
     if (op->gen == 0) op->gen = 1;
     vm->live_ops++;
-    return (op->gen << OP_INDEX_BITS) | i;
+    op->id = (op->gen << OP_INDEX_BITS) | i;
+    return op->id;
 }
 
 void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
@@ -135,6 +137,7 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
     op->fiber = NULL;
     op->complete = NULL;
     op->data = NULL;
+    op->keep[0] = op->keep[1] = V_VOID;
     vm->live_ops--;
     if (copy.complete) {
         copy.complete(vm, &copy, status, value);
@@ -147,6 +150,12 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
             vm_resume_throw(vm, copy.fiber, e);
         }
     }
+}
+
+void vm_op_keep(VM *vm, uint32_t id, Value a, Value b) {
+    PendingOp *op = &vm->ops[id & OP_INDEX_MASK];
+    op->keep[0] = a;
+    op->keep[1] = b;
 }
 
 void lyng_complete(lyng_vm *vm, uint32_t op, int32_t status, int64_t value) { vm_op_complete(vm, op, status, value); }

@@ -82,7 +82,9 @@ typedef struct Classes {
 typedef struct PendingOp {
     Fiber *fiber;   /* waiting fiber, or NULL for a free slot */
     uint32_t gen;
+    uint32_t id;    /* the op id the host was given */
     void *data;     /* module-owned context for the completion */
+    Value keep[2];  /* objects the host is using (socket, buffer): kept alive */
     void (*complete)(VM *vm, struct PendingOp *op, int status, int64_t value);
 } PendingOp;
 
@@ -127,6 +129,8 @@ struct VM {
     char *err_class, *err_message;
     Handle *handles;   /* not used for ownership; finalizers run in sweep */
     uint32_t max_frames;
+    void *net; /* lyng.io.net module state (src/net), NULL until registered */
+    char *net_allow, *net_deny;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
     Value prelude_result;
@@ -175,6 +179,7 @@ void deferred_complete(VM *vm, Deferred *d, Value v, bool failed);
 uint32_t vm_op_begin(VM *vm, Fiber *f, void *data,
                      void (*complete)(VM *, PendingOp *, int, int64_t));
 void vm_op_complete(VM *vm, uint32_t op, int status, int64_t value);
+void vm_op_keep(VM *vm, uint32_t op, Value a, Value b);
 
 /* ---- running code ---- */
 void vm_run_fiber(VM *vm, Fiber *f);

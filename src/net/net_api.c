@@ -1,0 +1,400 @@
+/* net_api.c - the `Net` entry points (resolve, tcpConnect, tcpListen,
+ * udpBind), UdpSocket.send, and the module's registration. Each entry point
+ * validates its arguments, asks the access policy, resolves the host name
+ * through the host, then performs the operation on the first address that
+ * works. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "net_internal.h"
+
+enum { K_RESOLVE, K_CONNECT, K_LISTEN, K_BIND, K_SEND };
+
+typedef struct NetCtx {
+    int kind;
+    char host[256];
+    int port;
+    int64_t timeout_ms;
+    bool nodelay, reuse;
+    int backlog;
+    host_addr addrs[16];
+    int naddrs, next;
+    int last_status;
+    NetSock *sock; /* UDP send */
+} NetCtx;
+
+static const char *op_name(int kind) {
+    switch (kind) {
+    case K_RESOLVE: return "resolve";
+    case K_CONNECT: return "tcpConnect";
+    case K_LISTEN: return "tcpListen";
+    case K_BIND: return "udpBind";
+    default: return "send";
+    }
+}
+
+static NetModule *mod(VM *vm) { return (NetModule *)vm->net; }
+
+static bool port_arg(VM *vm, Value v, const char *fn, int *out) {
+    if (!IS_INT(v)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: port must be an Int, got %s", fn, v_type_name(vm, v));
+        return false;
+    }
+    if (v.as.i < 0 || v.as.i > 65535) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: port must be in 0..65535, got %lld", fn, (long long)v.as.i);
+        return false;
+    }
+    *out = (int)v.as.i;
+    return true;
+}
+
+static bool host_arg(VM *vm, Value v, const char *fn, const char *dflt, char *out) {
+    if (IS_NULL(v) || IS_UNSET(v)) {
+        strcpy(out, dflt);
+        return true;
+    }
+    if (!IS_OT(v, OT_STRING)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: host must be a String, got %s", fn, v_type_name(vm, v));
+        return false;
+    }
+    String *s = (String *)v.as.o;
+    if (s->len == 0 || s->len >= 256) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: host must be 1..255 characters", fn);
+        return false;
+    }
+    /* [::1] is accepted as ::1 */
+    if (s->data[0] == '[' && s->data[s->len - 1] == ']') {
+        memcpy(out, s->data + 1, s->len - 2);
+        out[s->len - 2] = 0;
+    } else {
+        memcpy(out, s->data, s->len + 1);
+    }
+    return true;
+}
+
+static bool bool_arg(VM *vm, Value v, const char *fn, const char *name, bool dflt, bool *out) {
+    if (IS_NULL(v) || IS_UNSET(v)) {
+        *out = dflt;
+        return true;
+    }
+    if (!IS_BOOL(v)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: %s must be a Bool, got %s", fn, name, v_type_name(vm, v));
+        return false;
+    }
+    *out = v.as.b;
+    return true;
+}
+
+static Value arg_or(int argc, Value *argv, int i) { return i < argc ? argv[i] : V_NULL; }
+
+/* ---- the operation chain: resolve, then act on each address ---- */
+
+static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value);
+static void act_done(VM *vm, PendingOp *op, int status, int64_t value);
+
+static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
+    uint32_t op = vm_op_begin(vm, vm_park(vm), ctx, resolve_done);
+    vm_op_keep(vm, op, keep, keep2);
+    host_resolve(vm->host, op, ctx->host);
+    return NR_SUSPEND;
+}
+
+static void finish_fail(VM *vm, Fiber *f, NetCtx *ctx, int status) {
+    net_resume_fail(vm, f, op_name(ctx->kind), ctx->host, ctx->port, status);
+    free(ctx);
+}
+
+/* Starts the operation on the next resolved address, or fails. */
+static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
+    while (ctx->next < ctx->naddrs) {
+        host_addr *a = &ctx->addrs[ctx->next++];
+        /* the resolved address must pass the policy too */
+        static const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
+        if (strcmp(a->ip, ctx->host) != 0 && net_check(vm, ops[ctx->kind], a->ip, ctx->port) != NR_OK) {
+            Value e = vm->pending_exc;
+            vm->pending_exc = V_VOID;
+            vm_resume_throw(vm, f, e);
+            free(ctx);
+            return;
+        }
+        uint32_t op = vm_op_begin(vm, f, ctx, act_done);
+        vm_op_keep(vm, op, keep, keep2);
+        switch (ctx->kind) {
+        case K_CONNECT: host_tcp_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay); break;
+        case K_LISTEN: host_tcp_listen(vm->host, op, a->ip, ctx->port, ctx->backlog, ctx->reuse); break;
+        case K_BIND: host_udp_bind(vm->host, op, a->ip, ctx->port, ctx->reuse); break;
+        default: {
+            Buffer *b = (Buffer *)keep.as.o;
+            host_udp_send(vm->host, op, ctx->sock->handle, b->data, b->len, a->ip, ctx->port);
+            break;
+        }
+        }
+        return;
+    }
+    finish_fail(vm, f, ctx, ctx->last_status ? ctx->last_status : HOST_ENOTFOUND);
+}
+
+static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value) {
+    NetCtx *ctx = op->data;
+    if (status != 0) {
+        finish_fail(vm, op->fiber, ctx, status);
+        return;
+    }
+    (void)value;
+    ctx->naddrs = host_resolve_take(vm->host, op->id, ctx->addrs, 16);
+    if (ctx->naddrs <= 0) {
+        finish_fail(vm, op->fiber, ctx, HOST_ENOTFOUND);
+        return;
+    }
+    if (ctx->kind == K_RESOLVE) {
+        List *l = list_new(vm, (uint32_t)ctx->naddrs);
+        for (int i = 0; i < ctx->naddrs; i++) {
+            ctx->addrs[i].port = ctx->port;
+            list_push(vm, l, net_address(vm, &ctx->addrs[i], true));
+        }
+        vm_resume(vm, op->fiber, v_obj(l));
+        free(ctx);
+        return;
+    }
+    ctx->next = 0;
+    act_next(vm, op->fiber, ctx, op->keep[0], op->keep[1]);
+}
+
+static void act_done(VM *vm, PendingOp *op, int status, int64_t value) {
+    NetCtx *ctx = op->data;
+    if (status != 0) {
+        ctx->last_status = status;
+        /* a refused or unreachable address: try the next one */
+        if (ctx->kind == K_CONNECT && status != HOST_ETIMEDOUT && ctx->next < ctx->naddrs) {
+            act_next(vm, op->fiber, ctx, op->keep[0], op->keep[1]);
+            return;
+        }
+        finish_fail(vm, op->fiber, ctx, status);
+        return;
+    }
+    NetModule *m = mod(vm);
+    Value result;
+    switch (ctx->kind) {
+    case K_CONNECT: result = net_sock_new(vm, m->tcp_socket, (int)value, NET_TCP); break;
+    case K_LISTEN: result = net_sock_new(vm, m->tcp_server, (int)value, NET_SERVER); break;
+    case K_BIND: result = net_sock_new(vm, m->udp_socket, (int)value, NET_UDP); break;
+    default: result = V_VOID; break;
+    }
+    free(ctx);
+    vm_resume(vm, op->fiber, result);
+}
+
+static NetCtx *ctx_new(int kind) {
+    NetCtx *c = calloc(1, sizeof *c);
+    if (!c) abort();
+    c->kind = kind;
+    return c;
+}
+
+/* ---- Net statics ---- */
+
+static NativeResult caps_result(VM *vm, unsigned need, Value *out) {
+    *out = v_bool((host_caps(vm->host) & need) == need);
+    return NR_OK;
+}
+
+static NativeResult n_supported(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    *out = v_bool(host_caps(vm->host) != 0);
+    return NR_OK;
+}
+static NativeResult n_tcp(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    return caps_result(vm, HOST_CAP_TCP, out);
+}
+static NativeResult n_tcp_server(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    return caps_result(vm, HOST_CAP_TCP_SERVER, out);
+}
+static NativeResult n_udp(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    return caps_result(vm, HOST_CAP_UDP, out);
+}
+
+static NativeResult need(VM *vm, unsigned cap, const char *fn) {
+    if ((host_caps(vm->host) & cap) == cap) return NR_OK;
+    return vm_throw(vm, vm->c.illegal_operation, "%s failed: raw sockets are not available on this platform", fn);
+}
+
+static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 2, 2, "resolve") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_RESOLVE);
+    if (!host_arg(vm, argv[0], "resolve", "", ctx->host) || !port_arg(vm, argv[1], "resolve", &ctx->port) ||
+        need(vm, HOST_CAP_RESOLVE, "resolve") != NR_OK || net_check(vm, "Resolve", ctx->host, ctx->port) != NR_OK) {
+        free(ctx);
+        return NR_ERR;
+    }
+    return start(vm, ctx, V_VOID, V_VOID);
+}
+
+static NativeResult n_connect(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 2, 4, "tcpConnect") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_CONNECT);
+    Value t = arg_or(argc, argv, 2);
+    if (!host_arg(vm, argv[0], "tcpConnect", "", ctx->host) || !port_arg(vm, argv[1], "tcpConnect", &ctx->port) ||
+        !bool_arg(vm, arg_or(argc, argv, 3), "tcpConnect", "noDelay", true, &ctx->nodelay))
+        goto fail;
+    if (!IS_NULL(t)) {
+        if (!IS_INT(t) || t.as.i <= 0) {
+            vm_throw(vm, vm->c.illegal_argument, "tcpConnect: timeoutMillis must be a positive Int or null");
+            goto fail;
+        }
+        ctx->timeout_ms = t.as.i;
+    }
+    if (need(vm, HOST_CAP_TCP, "tcpConnect") != NR_OK || net_check(vm, "TcpConnect", ctx->host, ctx->port) != NR_OK) goto fail;
+    return start(vm, ctx, V_VOID, V_VOID);
+fail:
+    free(ctx);
+    return NR_ERR;
+}
+
+static NativeResult n_listen(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 1, 4, "tcpListen") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_LISTEN);
+    Value b = arg_or(argc, argv, 2);
+    ctx->backlog = 128;
+    if (!port_arg(vm, argv[0], "tcpListen", &ctx->port) || !host_arg(vm, arg_or(argc, argv, 1), "tcpListen", "0.0.0.0", ctx->host) ||
+        !bool_arg(vm, arg_or(argc, argv, 3), "tcpListen", "reuseAddress", true, &ctx->reuse))
+        goto fail;
+    if (!IS_NULL(b)) {
+        if (!IS_INT(b) || b.as.i <= 0 || b.as.i > 65535) {
+            vm_throw(vm, vm->c.illegal_argument, "tcpListen: backlog must be in 1..65535");
+            goto fail;
+        }
+        ctx->backlog = (int)b.as.i;
+    }
+    if (need(vm, HOST_CAP_TCP_SERVER, "tcpListen") != NR_OK || net_check(vm, "TcpListen", ctx->host, ctx->port) != NR_OK) goto fail;
+    return start(vm, ctx, V_VOID, V_VOID);
+fail:
+    free(ctx);
+    return NR_ERR;
+}
+
+static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 0, 3, "udpBind") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_BIND);
+    if (argc > 0 && !IS_NULL(argv[0]) && !port_arg(vm, argv[0], "udpBind", &ctx->port)) goto fail;
+    if (!host_arg(vm, arg_or(argc, argv, 1), "udpBind", "0.0.0.0", ctx->host) ||
+        !bool_arg(vm, arg_or(argc, argv, 2), "udpBind", "reuseAddress", true, &ctx->reuse))
+        goto fail;
+    if (need(vm, HOST_CAP_UDP, "udpBind") != NR_OK || net_check(vm, "UdpBind", ctx->host, ctx->port) != NR_OK) goto fail;
+    return start(vm, ctx, V_VOID, V_VOID);
+fail:
+    free(ctx);
+    return NR_ERR;
+}
+
+static NativeResult udp_send(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)out;
+    if (arg_count(vm, argc, 3, 3, "send") != NR_OK) return NR_ERR;
+    if (!IS_OT(argv[0], OT_BUFFER)) return vm_throw(vm, vm->c.illegal_argument, "send: data must be a Buffer, got %s", v_type_name(vm, argv[0]));
+    NetSock *s = net_sock_of(self);
+    if (!s || !s->open) return vm_throw(vm, vm->c.illegal_operation, "send failed: the socket is closed");
+    NetCtx *ctx = ctx_new(K_SEND);
+    ctx->sock = s;
+    if (!host_arg(vm, argv[1], "send", "", ctx->host) || !port_arg(vm, argv[2], "send", &ctx->port) ||
+        net_check(vm, "UdpSend", ctx->host, ctx->port) != NR_OK) {
+        free(ctx);
+        return NR_ERR;
+    }
+    if (((Buffer *)argv[0].as.o)->len > 65507) {
+        free(ctx);
+        return vm_throw(vm, vm->c.illegal_argument, "send: a datagram holds at most 65507 bytes");
+    }
+    /* keep the Buffer alive; the socket stays alive through the fiber */
+    return start(vm, ctx, argv[0], self);
+}
+
+/* ---- NetAccessOp values ---- */
+
+static NativeResult access_op_ctor(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    Class *cls = (Class *)self.as.o;
+    bool listen = strcmp(cls->name->data, "TcpListen") == 0;
+    if (arg_count(vm, argc, 2, listen ? 3 : 2, cls->name->data) != NR_OK) return NR_ERR;
+    Instance *in = instance_new(vm, cls);
+    map_put_str(vm, in->fields, "host", argv[0]);
+    map_put_str(vm, in->fields, "port", argv[1]);
+    if (listen) map_put_str(vm, in->fields, "backlog", argc > 2 ? argv[2] : v_int(128));
+    *out = v_obj(in);
+    return NR_OK;
+}
+
+static NativeResult permit_all_check(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)vm; (void)self; (void)argc; (void)argv;
+    *out = V_TRUE;
+    return NR_OK;
+}
+
+static Class *sub(VM *vm, Map *exports, const char *name, Class *super) {
+    Class *c = class_new(vm, name, super);
+    map_put_str(vm, exports, name, v_obj(c));
+    return c;
+}
+
+static Value ip_version(VM *vm, Class *cls, const char *name) {
+    Instance *in = instance_new(vm, cls);
+    map_put_str(vm, in->fields, "name", v_obj(str_cstr(vm, name)));
+    return v_obj(in);
+}
+
+static void net_init(lyng_vm *vm, void *exports_map) {
+    Map *ex = exports_map;
+    NetModule *m = vm->net;
+    m->net = sub(vm, ex, "Net", vm->c.any);
+    m->socket_address = sub(vm, ex, "SocketAddress", vm->c.any);
+    m->ip_version = sub(vm, ex, "IpVersion", vm->c.any);
+    m->tcp_socket = sub(vm, ex, "TcpSocket", vm->c.any);
+    m->tcp_server = sub(vm, ex, "TcpServer", vm->c.any);
+    m->udp_socket = sub(vm, ex, "UdpSocket", vm->c.any);
+    m->datagram = sub(vm, ex, "Datagram", vm->c.any);
+    m->access_op = sub(vm, ex, "NetAccessOp", vm->c.any);
+    m->access_policy = sub(vm, ex, "NetAccessPolicy", vm->c.any);
+    m->ipv4 = ip_version(vm, m->ip_version, "IPV4");
+    m->ipv6 = ip_version(vm, m->ip_version, "IPV6");
+    map_put_str(vm, m->ip_version->statics, "IPV4", m->ipv4);
+    map_put_str(vm, m->ip_version->statics, "IPV6", m->ipv6);
+    /* keep the module's values alive through the class objects */
+    vm_def_static(vm, m->net, "isSupported", n_supported);
+    vm_def_static(vm, m->net, "isTcpAvailable", n_tcp);
+    vm_def_static(vm, m->net, "isTcpServerAvailable", n_tcp_server);
+    vm_def_static(vm, m->net, "isUdpAvailable", n_udp);
+    vm_def_static(vm, m->net, "resolve", n_resolve)->params = "host,port";
+    vm_def_static(vm, m->net, "tcpConnect", n_connect)->params = "host,port,timeoutMillis,noDelay";
+    vm_def_static(vm, m->net, "tcpListen", n_listen)->params = "port,host,backlog,reuseAddress";
+    vm_def_static(vm, m->net, "udpBind", n_bind)->params = "port,host,reuseAddress";
+    vm_def_method(vm, m->udp_socket, "send", udp_send)->params = "data,host,port";
+    const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        Class *c = class_new(vm, ops[i], m->access_op);
+        c->ctor = access_op_ctor;
+        map_put_str(vm, m->access_op->statics, ops[i], v_obj(c));
+    }
+    Instance *permit = instance_new(vm, m->access_policy);
+    Class *permit_cls = class_new(vm, "PermitAllNetAccessPolicy", m->access_policy);
+    permit->h.cls = permit_cls;
+    vm_def_method(vm, permit_cls, "check", permit_all_check);
+    map_put_str(vm, ex, "PermitAllNetAccessPolicy", v_obj(permit));
+    net_sockets_init(vm, m);
+}
+
+void lyng_net_register(lyng_vm *vm) {
+    if (!vm->net) {
+        vm->net = calloc(1, sizeof(NetModule));
+        if (!vm->net) abort();
+    }
+    lyng_register_module(vm, "lyng.io.net", net_init);
+}

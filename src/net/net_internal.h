@@ -1,0 +1,37 @@
+/* net_internal.h - state shared by the files of the lyng.io.net module. */
+#ifndef LYNG_NET_INTERNAL_H
+#define LYNG_NET_INTERNAL_H
+
+#include "../host/host.h"
+#include "../lyng/vm.h"
+
+enum { NET_TCP, NET_SERVER, NET_UDP };
+
+typedef struct NetSock {
+    int handle;
+    int kind;
+    bool open;
+    bool eof;
+    bool reading;
+    uint8_t *rbuf; /* receive buffer, reused for the socket's life */
+    uint32_t rstart, rend, rcap;
+    uint32_t want; /* maxBytes of the pending read */
+} NetSock;
+
+typedef struct NetModule {
+    Class *net, *socket_address, *ip_version, *tcp_socket, *tcp_server, *udp_socket,
+        *datagram, *access_op, *access_policy;
+    Value ipv4, ipv6;
+} NetModule;
+
+NativeResult net_fail(VM *vm, const char *what, const char *host, int port, int status);
+void net_resume_fail(VM *vm, Fiber *f, const char *what, const char *host, int port, int status);
+Value net_address(VM *vm, const host_addr *a, bool resolved);
+Value net_sock_new(VM *vm, Class *cls, int handle, int kind);
+NetSock *net_sock_of(Value v);
+void net_sockets_init(VM *vm, NetModule *m);
+
+/* policy.c: NULL when allowed, else raises and returns NR_ERR */
+NativeResult net_check(VM *vm, const char *op, const char *host, int port);
+
+#endif

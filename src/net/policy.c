@@ -1,0 +1,82 @@
+/* policy.c - the network access policy. Every lyng.io.net operation is
+ * checked here before the host sees it. Without an allow list every
+ * operation is denied; deny entries win over allow entries. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "net_internal.h"
+
+static char *dup_or_null(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    char *d = malloc(n + 1);
+    if (!d) abort();
+    memcpy(d, s, n + 1);
+    return d;
+}
+
+void lyng_net_set_policy(lyng_vm *vm, const char *allow, const char *deny) {
+    free(vm->net_allow);
+    free(vm->net_deny);
+    vm->net_allow = dup_or_null(allow);
+    vm->net_deny = dup_or_null(deny);
+}
+
+static bool same_host(const char *a, size_t alen, const char *b) {
+    if (strlen(b) != alen) return false;
+    for (size_t i = 0; i < alen; i++)
+        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) return false;
+    return true;
+}
+
+/* Does one entry ("*", "host", "host:port", "[v6]", "[v6]:port") match? */
+static bool entry_matches(const char *e, size_t len, const char *host, int port) {
+    while (len && isspace((unsigned char)*e)) { e++; len--; }
+    while (len && isspace((unsigned char)e[len - 1])) len--;
+    if (len == 0) return false;
+    if (len == 1 && *e == '*') return true;
+    const char *h = e;
+    size_t hlen = len;
+    long want_port = -1;
+    if (*e == '[') {
+        const char *close = memchr(e, ']', len);
+        if (!close) return false;
+        h = e + 1;
+        hlen = (size_t)(close - h);
+        if ((size_t)(close - e) + 1 < len && close[1] == ':') want_port = strtol(close + 2, NULL, 10);
+    } else {
+        const char *colon = memchr(e, ':', len);
+        /* one colon: host:port; several: a bare IPv6 address */
+        if (colon && !memchr(colon + 1, ':', len - (size_t)(colon - e) - 1)) {
+            hlen = (size_t)(colon - e);
+            want_port = strtol(colon + 1, NULL, 10);
+        }
+    }
+    if (!(hlen == 1 && *h == '*') && !same_host(h, hlen, host)) return false;
+    return want_port < 0 || want_port == port;
+}
+
+static bool list_matches(const char *list, const char *host, int port) {
+    if (!list) return false;
+    const char *p = list;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (entry_matches(p, len, host, port)) return true;
+        if (!comma) return false;
+        p = comma + 1;
+    }
+}
+
+NativeResult net_check(VM *vm, const char *op, const char *host, int port) {
+    bool v6 = strchr(host, ':') != NULL;
+    if (list_matches(vm->net_deny, host, port))
+        return vm_throw(vm, vm->c.illegal_operation,
+                        "network access denied: %s(%s%s%s, %d) matches --deny-net", op, v6 ? "[" : "", host, v6 ? "]" : "", port);
+    if (list_matches(vm->net_allow, host, port)) return NR_OK;
+    return vm_throw(vm, vm->c.illegal_operation,
+                    "network access denied: %s(%s%s%s, %d); run with --allow-net or --allow-net=%s%s%s to allow it",
+                    op, v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "");
+}
