@@ -1576,6 +1576,14 @@ static void prefix(C *c, bool can_assign) {
         if (looks_like_map(c)) map_literal(c);
         else lambda(c);
         break;
+    case T_DOTDOT:
+    case T_DOTDOTLT:
+        /* `..b`: a range open at the start */
+        emit_op(c, OP_NULL);
+        parse_prec(c, P_RANGE + 1);
+        emit_op(c, OP_RANGE);
+        emit_byte(c, t.type == T_DOTDOT ? 1 : 0);
+        break;
     case T_MINUS: parse_prec(c, P_UNARY); emit_op(c, OP_NEG); break;
     case T_PLUS: parse_prec(c, P_UNARY); emit_op(c, OP_POS); break;
     case T_BANG: parse_prec(c, P_UNARY); emit_op(c, OP_NOT); break;
