@@ -1,0 +1,269 @@
+// node_net.mjs - the socket imports of the `lyng_host` wasm module, over
+// Node's net, dgram and dns. Every call records its request and returns at
+// once; results are delivered later through `complete(vm, op, status, value)`,
+// which the caller queues and drains outside of any wasm call. Received bytes
+// wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
+// paused, so a script that reads slowly never makes memory grow.
+import net from 'node:net';
+import dgram from 'node:dgram';
+import dns from 'node:dns';
+
+const HIGH_WATER = 256 * 1024;
+const UDP_QUEUE_MAX = 1024;
+
+// Error codes shared with src/host/host.h
+const E = {
+  ECANCELED: -1, ECONNREFUSED: -2, ECONNRESET: -3, ETIMEDOUT: -4, EADDRINUSE: -5,
+  ENOTFOUND: -6, ECLOSED: -7, EINVAL: -8, EUNSUPPORTED: -9, EPIPE: -10, EACCES: -11,
+  EADDRNOTAVAIL: -12, ENETUNREACH: -13, EMFILE: -14, EIO: -15,
+};
+
+function statusOf(err) {
+  if (!err) return 0;
+  switch (err.code) {
+    case 'EAI_AGAIN': case 'EAI_FAIL': case 'EAI_NONAME': case 'ENODATA': return E.ENOTFOUND;
+    case 'ERR_SOCKET_CLOSED': case 'ERR_STREAM_DESTROYED': case 'ERR_SERVER_NOT_RUNNING': return E.ECLOSED;
+    case 'ERR_SOCKET_BAD_PORT': case 'ERR_INVALID_ARG_VALUE': return E.EINVAL;
+    default: return E[err.code] ?? E.EIO;
+  }
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+// `env` gives: memory() -> the instance's WebAssembly.Memory,
+// complete(vm, op, status, value), and policy hooks are handled in C.
+export function createNetImports(env) {
+  const handles = new Map(); // handle -> entry
+  const results = new Map(); // op -> resolve results / udp sender text
+  let nextHandle = 1;
+
+  const bytes = () => new Uint8Array(env.memory().buffer);
+  const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
+  const putText = (text, ptr, cap) => {
+    const b = encoder.encode(text);
+    const n = Math.min(b.length, cap);
+    bytes().set(b.subarray(0, n), ptr);
+    return n;
+  };
+  const addrText = (family, ip, port) => `${family === 'IPv6' || family === 6 ? 6 : 4} ${ip} ${port}`;
+  const done = (vm, op, status, value = 0) => env.complete(vm, op, status, value);
+
+  function addHandle(entry) {
+    const h = nextHandle++;
+    handles.set(h, entry);
+    return h;
+  }
+
+  // ---- TCP streams ----
+  function watchSocket(vm, sock) {
+    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false };
+    sock.on('data', (chunk) => {
+      entry.queue.push(chunk);
+      entry.queued += chunk.length;
+      if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; sock.pause(); }
+      serveRead(entry);
+    });
+    sock.on('end', () => { entry.ended = true; serveRead(entry); });
+    sock.on('error', (err) => { entry.error = statusOf(err); serveRead(entry); });
+    sock.on('close', () => { entry.ended = true; serveRead(entry); });
+    return entry;
+  }
+
+  function serveRead(entry) {
+    const r = entry.reader;
+    if (!r) return;
+    if (entry.queued > 0) {
+      entry.reader = null;
+      const mem = bytes();
+      let n = 0;
+      while (n < r.max && entry.queue.length) {
+        const chunk = entry.queue[0];
+        const take = Math.min(chunk.length, r.max - n);
+        mem.set(chunk.subarray(0, take), r.ptr + n);
+        n += take;
+        if (take === chunk.length) entry.queue.shift();
+        else entry.queue[0] = chunk.subarray(take);
+      }
+      entry.queued -= n;
+      if (entry.paused && entry.queued < HIGH_WATER / 2) { entry.paused = false; entry.sock.resume(); }
+      done(r.vm, r.op, 0, n);
+    } else if (entry.error) {
+      entry.reader = null;
+      done(r.vm, r.op, entry.error);
+    } else if (entry.ended) {
+      entry.reader = null;
+      done(r.vm, r.op, 0, 0);
+    }
+  }
+
+  function closeEntry(h, entry) {
+    if (entry.closed) return;
+    entry.closed = true;
+    handles.delete(h);
+    if (entry.kind === 'tcp') {
+      if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
+      entry.sock.destroy();
+    } else if (entry.kind === 'server') {
+      for (const a of entry.acceptors.splice(0)) done(a.vm, a.op, E.ECLOSED);
+      for (const s of entry.pending.splice(0)) s.destroy();
+      entry.server.close();
+    } else if (entry.kind === 'udp') {
+      if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
+      try { entry.sock.close(); } catch { /* already closed */ }
+    }
+  }
+
+  function serveAccept(entry) {
+    while (entry.acceptors.length && entry.pending.length) {
+      const a = entry.acceptors.shift();
+      const sock = entry.pending.shift();
+      const h = addHandle(watchSocket(a.vm, sock));
+      done(a.vm, a.op, 0, h);
+    }
+  }
+
+  function serveUdp(entry) {
+    const r = entry.reader;
+    if (!r || !entry.queue.length) return;
+    entry.reader = null;
+    const { msg, rinfo } = entry.queue.shift();
+    const n = Math.min(msg.length, r.max);
+    bytes().set(msg.subarray(0, n), r.ptr);
+    results.set(r.op, addrText(rinfo.family, rinfo.address, rinfo.port));
+    done(r.vm, r.op, 0, n);
+  }
+
+  return {
+    resolve(vm, op, namePtr, nameLen) {
+      const name = str(namePtr, nameLen);
+      dns.lookup(name, { all: true, verbatim: true }, (err, addrs) => {
+        if (err) { done(vm, op, statusOf(err)); return; }
+        results.set(op, addrs.map((a) => addrText(a.family, a.address, 0)).join('\n'));
+        done(vm, op, 0, addrs.length);
+      });
+    },
+    resolve_take(vm, op, ptr, cap) {
+      const text = results.get(op) ?? '';
+      results.delete(op);
+      return putText(text, ptr, cap);
+    },
+    tcp_connect(vm, op, ipPtr, ipLen, port, timeoutMs, nodelay) {
+      const host = str(ipPtr, ipLen);
+      const sock = net.connect({ host, port, noDelay: !!nodelay });
+      let settled = false;
+      let timer = null;
+      const fail = (status) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        sock.destroy();
+        done(vm, op, status);
+      };
+      sock.once('error', (err) => fail(statusOf(err)));
+      if (timeoutMs > 0) timer = setTimeout(() => fail(E.ETIMEDOUT), timeoutMs);
+      sock.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        sock.removeAllListeners('error');
+        const h = addHandle(watchSocket(vm, sock));
+        done(vm, op, 0, h);
+      });
+    },
+    tcp_listen(vm, op, ipPtr, ipLen, port, backlog, reuse) {
+      const host = str(ipPtr, ipLen);
+      const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+      const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
+      let listening = false;
+      server.on('connection', (sock) => {
+        sock.on('error', () => {}); // reported to the reader once accepted
+        if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }
+        entry.pending.push(sock);
+        serveAccept(entry);
+      });
+      server.on('error', (err) => {
+        if (!listening) { done(vm, op, statusOf(err)); return; }
+        for (const a of entry.acceptors.splice(0)) done(a.vm, a.op, statusOf(err));
+      });
+      server.listen({ host, port, backlog, exclusive: !reuse }, () => {
+        listening = true;
+        done(vm, op, 0, addHandle(entry));
+      });
+    },
+    tcp_accept(vm, op, handle) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'server') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      entry.acceptors.push({ vm, op });
+      serveAccept(entry);
+    },
+    read(vm, op, handle, ptr, max) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      entry.reader = { vm, op, ptr, max };
+      // deliver from the next turn: never call back into wasm from here
+      queueMicrotask(() => serveRead(entry));
+    },
+    write(vm, op, handle, ptr, len) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'tcp' || entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry?.error || E.ECLOSED)); return; }
+      const data = Buffer.from(bytes().subarray(ptr, ptr + len)); // copied: wasm memory may move
+      entry.sock.write(data, (err) => done(vm, op, err ? statusOf(err) : 0, len));
+    },
+    close(vm, handle) {
+      const entry = handles.get(handle);
+      if (entry) closeEntry(handle, entry);
+    },
+    addr(vm, handle, remote, ptr, cap) {
+      const entry = handles.get(handle);
+      if (!entry) return E.ECLOSED;
+      let a;
+      if (entry.kind === 'tcp') {
+        a = remote ? { family: entry.sock.remoteFamily, address: entry.sock.remoteAddress, port: entry.sock.remotePort }
+          : { family: entry.sock.localFamily ?? (net.isIPv6(entry.sock.localAddress ?? '') ? 'IPv6' : 'IPv4'), address: entry.sock.localAddress, port: entry.sock.localPort };
+      } else if (entry.kind === 'server') {
+        a = entry.server.address();
+      } else {
+        a = entry.sock.address();
+      }
+      if (!a || a.address === undefined) return E.ECLOSED;
+      return putText(addrText(a.family, a.address, a.port), ptr, cap);
+    },
+    udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
+      const host = str(ipPtr, ipLen);
+      const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
+      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false };
+      let bound = false;
+      sock.on('message', (msg, rinfo) => {
+        if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
+        serveUdp(entry);
+      });
+      sock.on('error', (err) => {
+        if (!bound) { done(vm, op, statusOf(err)); sock.close(); return; }
+        if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, statusOf(err)); }
+      });
+      sock.bind(port, host, () => { bound = true; done(vm, op, 0, addHandle(entry)); });
+    },
+    udp_send(vm, op, handle, ptr, len, ipPtr, ipLen, port) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      const data = Buffer.from(bytes().subarray(ptr, ptr + len));
+      entry.sock.send(data, port, str(ipPtr, ipLen), (err) => done(vm, op, err ? statusOf(err) : 0, len));
+    },
+    udp_recv(vm, op, handle, ptr, max) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      entry.reader = { vm, op, ptr, max };
+      queueMicrotask(() => serveUdp(entry));
+    },
+    udp_sender(vm, op, ptr, cap) {
+      const text = results.get(op) ?? '';
+      results.delete(op);
+      return putText(text, ptr, cap);
+    },
+    // Closes everything a VM left open (called when the VM is freed).
+    closeAll() {
+      for (const [h, entry] of [...handles]) closeEntry(h, entry);
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/* js_net.c - the socket half of the wasm host backend: each host_* socket
+ * call forwards to an import of the `lyng_host` module, implemented by
+ * js-shim/node_net.mjs over Node's net, dgram and dns (or refused by the
+ * browser host). Completions come back through lyng_complete. Addresses
+ * cross as short text records "family ip port". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host.h"
+
+#define IMPORT(name) __attribute__((import_module("lyng_host"), import_name(name)))
+
+IMPORT("resolve") void js_resolve(void *vm, uint32_t op, const char *name, uint32_t len);
+IMPORT("resolve_take") int js_resolve_take(void *vm, uint32_t op, char *out, uint32_t cap);
+IMPORT("tcp_connect") void js_tcp_connect(void *vm, uint32_t op, const char *ip, uint32_t len, int port, double timeout_ms, int nodelay);
+IMPORT("tcp_listen") void js_tcp_listen(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int backlog, int reuse);
+IMPORT("tcp_accept") void js_tcp_accept(void *vm, uint32_t op, int handle);
+IMPORT("read") void js_read(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+IMPORT("write") void js_write(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
+IMPORT("close") void js_close(void *vm, int handle);
+IMPORT("addr") int js_addr(void *vm, int handle, int remote, char *out, uint32_t cap);
+IMPORT("udp_bind") void js_udp_bind(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int reuse);
+IMPORT("udp_send") void js_udp_send(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, uint32_t iplen, int port);
+IMPORT("udp_recv") void js_udp_recv(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+IMPORT("udp_sender") int js_udp_sender(void *vm, uint32_t op, char *out, uint32_t cap);
+
+/* the VM pointer identifies the instance's host on the JS side */
+lyng_vm *host_vm(host *h);
+
+static bool parse_addr(const char *s, host_addr *out) {
+    int fam = 0, port = 0;
+    char ip[64];
+    if (sscanf(s, "%d %63s %d", &fam, ip, &port) != 3) return false;
+    out->family = fam;
+    out->port = port;
+    snprintf(out->ip, sizeof out->ip, "%s", ip);
+    return true;
+}
+
+void host_resolve(host *h, uint32_t op, const char *name) { js_resolve(host_vm(h), op, name, (uint32_t)strlen(name)); }
+
+int host_resolve_take(host *h, uint32_t op, host_addr *out, int max) {
+    char buf[2048];
+    int n = js_resolve_take(host_vm(h), op, buf, sizeof buf - 1);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    int count = 0;
+    char *line = buf;
+    while (line && *line && count < max) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = 0;
+        if (parse_addr(line, &out[count])) count++;
+        line = nl ? nl + 1 : NULL;
+    }
+    return count;
+}
+
+void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay) {
+    js_tcp_connect(host_vm(h), op, ip, (uint32_t)strlen(ip), port, (double)timeout_ms, nodelay);
+}
+
+void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+    js_tcp_listen(host_vm(h), op, ip, (uint32_t)strlen(ip), port, backlog, reuse_addr);
+}
+
+void host_tcp_accept(host *h, uint32_t op, int handle) { js_tcp_accept(host_vm(h), op, handle); }
+void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) { js_read(host_vm(h), op, handle, buf, max); }
+void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
+void host_close(host *h, int handle) { js_close(host_vm(h), handle); }
+
+static int addr_of(host *h, int handle, int remote, host_addr *out) {
+    char buf[128];
+    int n = js_addr(host_vm(h), handle, remote, buf, sizeof buf - 1);
+    if (n < 0) return n;
+    buf[n] = 0;
+    return parse_addr(buf, out) ? 0 : HOST_EIO;
+}
+
+int host_local_addr(host *h, int handle, host_addr *out) { return addr_of(h, handle, 0, out); }
+int host_remote_addr(host *h, int handle, host_addr *out) { return addr_of(h, handle, 1, out); }
+
+void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr) {
+    js_udp_bind(host_vm(h), op, ip, (uint32_t)strlen(ip), port, reuse_addr);
+}
+
+void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
+    js_udp_send(host_vm(h), op, handle, buf, len, ip, (uint32_t)strlen(ip), port);
+}
+
+void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) { js_udp_recv(host_vm(h), op, handle, buf, max); }
+
+int host_udp_sender(host *h, uint32_t op, host_addr *out) {
+    char buf[128];
+    int n = js_udp_sender(host_vm(h), op, buf, sizeof buf - 1);
+    if (n <= 0) return HOST_EIO;
+    buf[n] = 0;
+    return parse_addr(buf, out) ? 0 : HOST_EIO;
+}
