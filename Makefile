@@ -1,0 +1,194 @@
+# Makefile - builds Lyng natively, with sanitizers and to WebAssembly, installs
+# what a fresh Debian 12 lacks, and runs every test suite.
+#
+#   make run     build, then run examples/hello.lyng natively and on Node
+#   make test    build, then run all suites; ends with "N passed, N failed"
+#   make help    the other targets
+#
+# Sources are found with wildcards, so a new .c file is built without
+# editing this file. Files only one platform can build are named here:
+# src/cli/main_native.c and src/host/posix*.c are native-only,
+# src/cli/wasm_*.c and src/host/js*.c are wasm-only, src/host/wasi*.c belongs
+# to the WASI command build.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+B := build
+
+# ---- toolchains ----
+CLANG ?= clang-19
+NATIVE_CC ?= $(shell command -v gcc >/dev/null 2>&1 && echo gcc || echo $(CLANG))
+HOST_CC ?= $(NATIVE_CC)
+WARN := -Wall -Wextra -Werror
+CSTD := -std=c11
+INCLUDES := -Isrc -Isrc/include -I$(B)/gen
+DEPFLAGS = -MMD -MP
+
+NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE $(INCLUDES)
+ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS)
+WASM_CFLAGS := --target=wasm32-wasi $(CSTD) -O2 $(WARN) $(INCLUDES)
+# A deeper stack than the default 64 KiB: the compiler recurses on nesting.
+WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048576 -Wl,--strip-debug
+
+# ---- sources ----
+CORE_SRC := $(wildcard src/lyng/*.c) $(wildcard src/net/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
+CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
+HOST_SHARED := $(wildcard src/host/errors.c)
+
+NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
+WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)
+
+NATIVE_OBJ := $(NATIVE_SRC:%.c=$(B)/native/obj/%.o)
+ASAN_OBJ := $(NATIVE_SRC:%.c=$(B)/asan/obj/%.o)
+WASM_OBJ := $(WASM_SRC:%.c=$(B)/wasm/obj/%.o)
+
+PRELUDE_H := $(B)/gen/prelude.h
+SETUP_STAMP := $(B)/.setup-apt-done
+
+.PHONY: all build native asan wasm setup test run bench clean help
+
+all: build
+
+help:
+	@echo "make run      build, then run examples/hello.lyng natively and on Node"
+	@echo "make test     build, then run every test suite (one total line at the end)"
+	@echo "make build    build/native/lyng, build/asan/lyng and build/wasm/lyng.wasm"
+	@echo "make native | asan | wasm   one build only"
+	@echo "make setup    install missing packages (apt-get) and npm dependencies"
+	@echo "make bench    run the benchmarks (bench/run.sh)"
+	@echo "make clean    remove build/"
+
+# ---- setup: install only what is missing ----
+# Each entry is COMMAND:PACKAGE (a package is needed when its command is
+# absent and dpkg does not know it) or -:PACKAGE (dpkg only).
+SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 \
+               lua5.4:lua5.4 node:nodejs npm:npm
+
+# The apt check runs once per build tree (the stamp); the npm check is cheap
+# and runs every time, so a removed node_modules is noticed. npm ci creates
+# no node_modules when there are no dependencies, hence the mkdir.
+setup: $(SETUP_STAMP)
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	  echo "setup: npm ci"; npm ci --no-audit --no-fund; mkdir -p node_modules; touch node_modules; \
+	fi
+
+$(SETUP_STAMP):
+	@missing=""; \
+	for need in $(SETUP_NEEDS); do \
+	  cmd=$${need%%:*}; pkg=$${need#*:}; \
+	  if [ "$$cmd" != "-" ] && command -v "$$cmd" >/dev/null 2>&1; then continue; fi; \
+	  dpkg -s "$$pkg" >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "setup: installing$$missing"; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+	@mkdir -p $(@D) && touch $@
+
+# ---- build ----
+build: native asan wasm
+native: $(B)/native/lyng
+asan: $(B)/asan/lyng
+wasm: $(B)/wasm/lyng.wasm
+
+$(B)/tools/embed: tools/embed.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CSTD) -O2 $(WARN) -o $@ $<
+
+$(PRELUDE_H): src/lyng/prelude.lyng $(B)/tools/embed
+	@mkdir -p $(@D)
+	$(B)/tools/embed lyng_prelude_src $< $@
+
+$(B)/native/lyng: $(NATIVE_OBJ)
+	$(NATIVE_CC) -o $@ $^ -lm
+
+$(B)/asan/lyng: $(ASAN_OBJ)
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ -lm
+
+$(B)/wasm/lyng.wasm: $(WASM_OBJ)
+	$(CLANG) $(WASM_LDFLAGS) -o $@ $^ -lm
+
+# The generated header must exist before the first compile; afterwards the
+# -MMD dependency files track who includes it.
+$(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ): | $(PRELUDE_H)
+
+$(B)/native/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(B)/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(ASAN_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(B)/wasm/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CLANG) $(WASM_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CSTD) -O1 $(WARN) $(INCLUDES) -o $@ $^ -lm
+
+-include $(NATIVE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(WASM_OBJ:.o=.d)
+
+# ---- test ----
+# Every suite appends "NAME PASSED FAILED" to $(SUMMARY); a suite whose file
+# is missing is skipped with a notice. A suite that exits non-zero without
+# reporting a failure counts as one failure, so a crash is never green.
+SUMMARY := $(B)/test-summary
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+
+# $(call suite,NAME,REQUIRED-FILE,COMMAND): count from the last
+# "N passed, N failed" line the command prints.
+define suite
+	@if [ ! -e "$(2)" ]; then echo "== $(1): skipped ($(2) not found)"; exit 0; fi; \
+	echo "== $(1)"; \
+	rc=0; $(3) 2>&1 | tee $(B)/suite.log || rc=$$?; \
+	line=$$(grep -E '^[0-9]+ passed, [0-9]+ failed' $(B)/suite.log | tail -n 1 || true); \
+	p=$$(echo "$$line" | sed -nE 's/^([0-9]+) passed.*/\1/p'); p=$${p:-0}; \
+	f=$$(echo "$$line" | sed -nE 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/p'); f=$${f:-0}; \
+	if [ "$$rc" != 0 ] && [ "$$f" = 0 ]; then f=1; echo "$(1): exited with status $$rc"; fi; \
+	echo "$(1)|$$p|$$f" >> $(SUMMARY)
+endef
+
+NODE_TEST_TAP := $(B)/node-tests.tap
+
+test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
+	@rm -f $(SUMMARY)
+	$(call suite,language tests,tests/run.mjs,$(ASAN_ENV) node tests/run.mjs --cmd $(B)/asan/lyng --cmd bin/lyng)
+	$(call suite,doc tests (native),$(firstword $(wildcard docs/*.md) docs/*.md),$(B)/native/lyng --doctest docs/*.md)
+	$(call suite,doc tests (node),$(firstword $(wildcard docs/*.md) docs/*.md),bin/lyng --doctest docs/*.md)
+	$(call suite,format tests,tools/test_format.c,$(B)/tools/test_format)
+	@if [ -z "$$(ls node-tests/*.test.mjs 2>/dev/null)" ]; then echo "== node tests: skipped (node-tests/ is empty)"; exit 0; fi; \
+	echo "== node tests"; rc=0; \
+	node --test --test-reporter=spec --test-reporter-destination=stdout \
+	  --test-reporter=tap --test-reporter-destination=$(NODE_TEST_TAP) node-tests/ || rc=$$?; \
+	p=$$(sed -nE 's/^# pass ([0-9]+)$$/\1/p' $(NODE_TEST_TAP) | tail -n 1); p=$${p:-0}; \
+	f=$$(sed -nE 's/^# fail ([0-9]+)$$/\1/p' $(NODE_TEST_TAP) | tail -n 1); f=$${f:-0}; \
+	if [ "$$rc" != 0 ] && [ "$$f" = 0 ]; then f=1; echo "node tests: exited with status $$rc"; fi; \
+	echo "node tests|$$p|$$f" >> $(SUMMARY)
+	@echo; echo "== summary"; \
+	awk -F'|' '{ printf "  %-22s %5d passed, %d failed\n", $$1, $$2, $$3; p += $$2; f += $$3 } \
+	  END { printf "%d passed, %d failed\n", p, f; exit (f > 0) }' $(SUMMARY)
+
+# ---- run ----
+run: setup build
+	@if [ -f examples/hello.lyng ]; then \
+	  echo "== build/native/lyng examples/hello.lyng"; $(B)/native/lyng examples/hello.lyng; \
+	  echo "== bin/lyng examples/hello.lyng"; bin/lyng examples/hello.lyng; \
+	else \
+	  echo "== build/native/lyng -e 'println(\"Hello from Lyng\")'"; $(B)/native/lyng -e 'println("Hello from Lyng")'; \
+	  echo "== bin/lyng -e 'println(\"Hello from Lyng\")'"; bin/lyng -e 'println("Hello from Lyng")'; \
+	fi
+
+bench: setup build
+	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not found, nothing to run"; fi
+
+clean:
+	rm -rf $(B)

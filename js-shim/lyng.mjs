@@ -1,0 +1,274 @@
+// lyng.mjs - loads lyng.wasm and drives it. The Module is compiled once per
+// process; every VM (or command line) gets its own Instance, with its own
+// WASI and host state, so nothing but the Module is shared.
+//
+// The completion loop: host imports never call back into wasm. They queue
+// completions here; the queue is drained from a later turn of the event loop
+// (setImmediate, so a burst of socket events is delivered as one batch), and
+// after each batch the VM runs once (lyng_wasm_run or lyng_wasm_cli_step).
+
+const LYNG_DONE = 0;
+const LYNG_WAITING = 1;
+const LYNG_ERROR = 2;
+const LYNG_COMPILE_ERROR = 3;
+const LYNG_EXIT = 4;
+export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
+  COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// An uncaught Lyng exception (or compile error) surfacing in JavaScript.
+export class LyngError extends Error {
+  constructor(lyngClass, message, lyngStack) {
+    super(message);
+    this.name = 'LyngError';
+    this.lyngClass = lyngClass;
+    this.lyngStack = lyngStack;
+  }
+}
+
+let modulePromise = null;
+
+// The compiled module, cached. `source` (bytes, a Response or a URL) is only
+// used by the first call; by default the file next to this package is read.
+export function loadModule(source) {
+  if (!modulePromise) {
+    modulePromise = (async () => {
+      if (source instanceof WebAssembly.Module) return source;
+      if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compileStreaming(source);
+      let bytes = source;
+      if (!bytes || bytes instanceof URL || typeof bytes === 'string') {
+        const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
+        if (typeof process !== 'undefined' && process.versions?.node) {
+          const { readFile } = await import('node:fs/promises');
+          bytes = await readFile(url);
+        } else {
+          return WebAssembly.compileStreaming(fetch(url));
+        }
+      }
+      return WebAssembly.compile(bytes);
+    })();
+    modulePromise.catch(() => { modulePromise = null; }); // allow a retry
+  }
+  return modulePromise;
+}
+
+async function nodeWasi({ args, env, preopens }) {
+  const { WASI } = await import('node:wasi');
+  // Node prints an ExperimentalWarning for node:wasi once per process; it
+  // says nothing useful to a Lyng user.
+  const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
+  return { imports: wasi.getImportObject(), initialize: (instance) => wasi.initialize(instance) };
+}
+
+// One wasm instance with its host. Options:
+//   host(env) -> { imports, dispose }   the lyng_host imports (default: node.mjs)
+//   output(stream, bytes)               where embedded VMs print (stream 1 or 2)
+//   args, env, preopens                 for WASI (the command line reads files)
+//   wasi                                a ready { imports, initialize } instead of node:wasi
+//   module                              the wasm bytes/Module/URL for loadModule
+export class LyngInstance {
+  static async create(options = {}) {
+    const module = await loadModule(options.module);
+    const self = new LyngInstance(options);
+    const wasi = options.wasi ?? await nodeWasi({
+      args: options.args ?? ['lyng'],
+      env: options.env ?? {},
+      preopens: options.preopens ?? {},
+    });
+    const makeHost = options.host ?? (await import('./node.mjs')).createNodeHost;
+    self.host = makeHost({
+      memory: () => self.memory,
+      complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
+      output: (stream, bytes) => self.#output(stream, bytes),
+    });
+    const instance = await WebAssembly.instantiate(module, { ...wasi.imports, lyng_host: self.host.imports });
+    self.exports = instance.exports;
+    self.memory = instance.exports.memory;
+    wasi.initialize(instance);
+    return self;
+  }
+
+  #queue = [];
+  #scheduled = false;
+  #drive = null;
+  #closed = false;
+  #onOutput;
+  #decoders = [null, new TextDecoder(), new TextDecoder()];
+
+  constructor(options) {
+    this.#onOutput = options.output ?? null;
+  }
+
+  // ---- completions ----
+  #complete(vm, op, status, value) {
+    if (this.#closed) return;
+    this.#queue.push(vm, op, status, Number(value));
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.#drain());
+    }
+  }
+
+  #drain() {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    const q = this.#queue;
+    this.#queue = [];
+    for (let i = 0; i < q.length; i += 4) this.exports.lyng_wasm_complete(q[i], q[i + 1], q[i + 2], q[i + 3]);
+    if (this.#drive) this.#drive();
+  }
+
+  // Calls `step` now and after every batch of completions until it returns
+  // a value other than undefined; resolves with that value.
+  #loop(step) {
+    return new Promise((resolve, reject) => {
+      const run = () => {
+        let result;
+        try {
+          result = step();
+        } catch (err) {
+          this.#drive = null;
+          reject(err);
+          return;
+        }
+        if (result !== undefined) {
+          this.#drive = null;
+          resolve(result);
+        }
+      };
+      this.#drive = run;
+      run();
+    });
+  }
+
+  #output(stream, bytes) {
+    const text = this.#decoders[stream === 2 ? 2 : 1].decode(bytes, { stream: true });
+    if (!text) return;
+    if (this.#onOutput) this.#onOutput(stream, text);
+    else (stream === 2 ? process.stderr : process.stdout).write(text);
+  }
+
+  // ---- memory helpers (views are rebuilt on every use: memory may grow) ----
+  bytes() { return new Uint8Array(this.memory.buffer); }
+
+  // Copies text (or bytes) into fresh wasm memory: [ptr, len]; NUL-terminated.
+  alloc(text) {
+    const data = typeof text === 'string' ? encoder.encode(text) : text;
+    const ptr = this.exports.lyng_wasm_alloc(data.length + 1);
+    if (!ptr) throw new Error('lyng: out of wasm memory');
+    const mem = this.bytes();
+    mem.set(data, ptr);
+    mem[ptr + data.length] = 0;
+    return [ptr, data.length];
+  }
+
+  free(ptr) { if (ptr) this.exports.lyng_wasm_free(ptr); }
+
+  cString(ptr) {
+    if (!ptr) return '';
+    const mem = this.bytes();
+    let end = ptr;
+    while (mem[end] !== 0) end++;
+    return decoder.decode(mem.subarray(ptr, end));
+  }
+
+  // ---- embedding ----
+  newVm() {
+    const vm = this.exports.lyng_wasm_new();
+    if (!vm) throw new Error('lyng: cannot create a VM');
+    return vm;
+  }
+
+  defineInt(vm, name, value) {
+    const [p] = this.alloc(name);
+    try { this.exports.lyng_wasm_define_int(vm, p, BigInt(value)); } finally { this.free(p); }
+  }
+
+  defineString(vm, name, value) {
+    const [p] = this.alloc(name);
+    const [v, len] = this.alloc(value);
+    try { this.exports.lyng_wasm_define_string(vm, p, v, len); } finally { this.free(p); this.free(v); }
+  }
+
+  // allow/deny: the comma-separated lists of net.h, or null.
+  setNetPolicy(vm, allow, deny) {
+    const [a] = allow == null ? [0] : this.alloc(allow);
+    const [d] = deny == null ? [0] : this.alloc(deny);
+    try { this.exports.lyng_wasm_set_net_policy(vm, a, d); } finally { this.free(a); this.free(d); }
+  }
+
+  // Runs a script to its end. Resolves with { status, result, errorClass,
+  // errorMessage, exitCode } (status is one of Status).
+  async evaluate(vm, source, name = '<eval>') {
+    const [n, nlen] = this.alloc(name);
+    const [s, slen] = this.alloc(source);
+    let status;
+    try {
+      status = this.exports.lyng_wasm_eval(vm, n, nlen, s, slen);
+    } finally {
+      this.free(n);
+      this.free(s);
+    }
+    if (status === LYNG_WAITING) {
+      status = await this.#loop(() => {
+        const st = this.exports.lyng_wasm_run(vm);
+        return st === LYNG_WAITING ? undefined : st;
+      });
+    }
+    const e = this.exports;
+    return {
+      status,
+      result: this.cString(e.lyng_wasm_result(vm)),
+      errorClass: status === LYNG_ERROR || status === LYNG_COMPILE_ERROR ? this.cString(e.lyng_wasm_error_class(vm)) : null,
+      errorMessage: status === LYNG_ERROR || status === LYNG_COMPILE_ERROR ? this.cString(e.lyng_wasm_error_message(vm)) : null,
+      exitCode: status === LYNG_EXIT ? e.lyng_wasm_exit_code(vm) : null,
+    };
+  }
+
+  freeVm(vm) { if (vm && !this.#closed) this.exports.lyng_wasm_free_vm(vm); }
+
+  // ---- the command line ----
+  // Returns { cli, release }: argv stays in wasm memory until release().
+  cliNew(argv) {
+    const strings = argv.map((a) => this.alloc(a)[0]);
+    const table = this.exports.lyng_wasm_alloc(4 * strings.length + 4);
+    const view = new DataView(this.memory.buffer);
+    strings.forEach((p, i) => view.setUint32(table + 4 * i, p, true));
+    view.setUint32(table + 4 * strings.length, 0, true);
+    const cli = this.exports.lyng_wasm_cli_new(strings.length, table);
+    const release = () => {
+      if (this.#closed) return;
+      this.exports.lyng_wasm_cli_free(cli);
+      strings.forEach((p) => this.free(p));
+      this.free(table);
+    };
+    return { cli, release };
+  }
+
+  // Runs the command line to its end; resolves with the exit code.
+  runCli(cli) {
+    return this.#loop(() => {
+      const code = this.exports.lyng_wasm_cli_step(cli);
+      return code < 0 ? undefined : code;
+    });
+  }
+
+  // Sets the directory relative paths resolve against (WASI starts at "/").
+  chdir(dir) {
+    const [p] = this.alloc(dir);
+    try { return this.exports.lyng_wasm_chdir(p) === 0; } finally { this.free(p); }
+  }
+
+  flush() { if (!this.#closed) this.exports.lyng_wasm_flush(); }
+
+  // Stops every timer and socket; the instance is unusable afterwards.
+  close() {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#drive = null;
+    this.host.dispose();
+  }
+}

@@ -1,0 +1,38 @@
+/* cli.h - the `lyng` command line as a step function, shared by the native
+ * binary (main_native.c) and the wasm command (driven from JavaScript).
+ *
+ * cli_step() runs until the script must wait for the host and then returns
+ * -1; the caller waits for host events (native: host_wait on
+ * lyng_host(cli_vm(c)); wasm: the JS event loop) and calls it again. Any
+ * other return value is the process exit code. */
+#ifndef LYNG_CLI_H
+#define LYNG_CLI_H
+
+#include <stdbool.h>
+
+#include "../include/lyng.h"
+
+typedef struct cli cli;
+
+/* Parses the command line. Usage errors, --help and --version are reported
+ * here; the first cli_step then returns their exit code. */
+cli *cli_new(int argc, char **argv);
+int cli_step(cli *c);
+/* The VM currently running (NULL before the first step and between doc
+ * tests). */
+lyng_vm *cli_vm(cli *c);
+void cli_free(cli *c);
+
+/* True when no script, code or doc test was given: the native binary then
+ * starts the REPL if stdin is a terminal, otherwise cli_step runs stdin. */
+bool cli_wants_repl(cli *c);
+/* A fresh VM configured like the script's: -D globals, ARGV, the network
+ * module and policy. The REPL uses it; the caller frees it. */
+lyng_vm *cli_new_vm(cli *c, const lyng_config *cfg);
+
+/* The network policy given with --allow-net / --deny-net: a comma-separated
+ * list, "*" for everything, NULL when the option was not given. */
+const char *cli_allow_net(cli *c);
+const char *cli_deny_net(cli *c);
+
+#endif

@@ -1,0 +1,109 @@
+/* wasm_exports.c - the functions the wasm module exports to JavaScript: a
+ * thin layer over lyng.h (VMs as opaque pointers, text as pointer + length in
+ * linear memory) and over the command line (src/cli/cli.h), which bin/lyng
+ * drives step by step. Output of embedded VMs goes to the `lyng_host.output`
+ * import; the CLI writes through WASI stdout/stderr like the native binary.
+ *
+ * JS must re-read memory.buffer after any of these calls: each may grow
+ * linear memory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../include/lyng.h"
+#include "../net/net.h"
+#include "cli.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+#define IMPORT(name) __attribute__((import_module("lyng_host"), import_name(name)))
+
+IMPORT("output") void js_output(int stream, const char *data, uint32_t len);
+
+/* ---- memory, for strings JS passes in ---- */
+
+EXPORT("lyng_wasm_alloc") void *lyng_wasm_alloc(uint32_t n) { return malloc(n ? n : 1); }
+EXPORT("lyng_wasm_free") void lyng_wasm_free(void *p) { free(p); }
+
+/* ---- embedding ---- */
+
+static void write_to_host(void *ud, int stream, const char *data, size_t len) {
+    (void)ud;
+    js_output(stream, data, (uint32_t)len);
+}
+
+EXPORT("lyng_wasm_new") lyng_vm *lyng_wasm_new(void) {
+    lyng_config cfg = {.write = write_to_host, .userdata = NULL, .memory_limit = 0};
+    lyng_vm *vm = lyng_new(&cfg);
+    if (vm) lyng_net_register(vm);
+    return vm;
+}
+
+EXPORT("lyng_wasm_free_vm") void lyng_wasm_free_vm(lyng_vm *vm) { lyng_free(vm); }
+
+/* name and source need not be NUL-terminated. */
+EXPORT("lyng_wasm_eval") int lyng_wasm_eval(lyng_vm *vm, const char *name, uint32_t name_len, const char *src,
+                                            uint32_t src_len) {
+    char *cname = malloc((size_t)name_len + 1);
+    if (!cname) return LYNG_ERROR;
+    memcpy(cname, name, name_len);
+    cname[name_len] = 0;
+    int status = lyng_eval(vm, cname, src, src_len);
+    free(cname);
+    return status;
+}
+
+EXPORT("lyng_wasm_run") int lyng_wasm_run(lyng_vm *vm) { return lyng_run(vm); }
+EXPORT("lyng_wasm_result") const char *lyng_wasm_result(lyng_vm *vm) { return lyng_result_text(vm); }
+EXPORT("lyng_wasm_error_class") const char *lyng_wasm_error_class(lyng_vm *vm) { return lyng_error_class(vm); }
+EXPORT("lyng_wasm_error_message") const char *lyng_wasm_error_message(lyng_vm *vm) { return lyng_error_message(vm); }
+EXPORT("lyng_wasm_exit_code") int lyng_wasm_exit_code(lyng_vm *vm) { return lyng_exit_code(vm); }
+
+/* name is NUL-terminated; the Int arrives as a JS BigInt. */
+EXPORT("lyng_wasm_define_int") void lyng_wasm_define_int(lyng_vm *vm, const char *name, int64_t value) {
+    lyng_define_int(vm, name, value);
+}
+
+EXPORT("lyng_wasm_define_string") void lyng_wasm_define_string(lyng_vm *vm, const char *name, const char *value,
+                                                               uint32_t len) {
+    lyng_define_string(vm, name, value, len);
+}
+
+/* allow/deny are NUL-terminated or 0 (see net.h for the syntax). */
+EXPORT("lyng_wasm_set_net_policy") void lyng_wasm_set_net_policy(lyng_vm *vm, const char *allow, const char *deny) {
+    lyng_net_set_policy(vm, allow, deny);
+}
+
+/* value is a double because every op result fits in 53 bits and JS numbers
+ * cross the boundary without BigInt conversions. */
+EXPORT("lyng_wasm_complete") void lyng_wasm_complete(lyng_vm *vm, uint32_t op, int32_t status, double value) {
+    lyng_complete(vm, op, status, (int64_t)value);
+}
+
+/* ---- the command line ---- */
+
+/* argv is an array of argc pointers to NUL-terminated strings, owned by JS
+ * until lyng_wasm_cli_free. */
+EXPORT("lyng_wasm_cli_new") cli *lyng_wasm_cli_new(int argc, char **argv) { return cli_new(argc, argv); }
+
+/* < 0 while the script waits on the host, else the process exit code. */
+EXPORT("lyng_wasm_cli_step") int lyng_wasm_cli_step(cli *c) { return cli_step(c); }
+EXPORT("lyng_wasm_cli_vm") lyng_vm *lyng_wasm_cli_vm(cli *c) { return cli_vm(c); }
+EXPORT("lyng_wasm_cli_free") void lyng_wasm_cli_free(cli *c) { cli_free(c); }
+
+/* The REPL runs in JavaScript (it reads the terminal asynchronously); it
+ * asks whether one is wanted and takes a VM set up like the script's. */
+EXPORT("lyng_wasm_cli_wants_repl") int lyng_wasm_cli_wants_repl(cli *c) { return cli_wants_repl(c); }
+
+EXPORT("lyng_wasm_cli_new_vm") lyng_vm *lyng_wasm_cli_new_vm(cli *c) {
+    lyng_config cfg = {.write = write_to_host, .userdata = NULL, .memory_limit = 0};
+    return cli_new_vm(c, &cfg);
+}
+
+/* C stdio buffers stdout; JS calls this before the process exits. */
+EXPORT("lyng_wasm_flush") void lyng_wasm_flush(void) { fflush(NULL); }
+
+/* WASI has no current directory of its own: the runner preopens "/" and
+ * sets the process's directory here, so relative paths (also "../x")
+ * resolve as they do natively. Returns 0, or -1 with errno set. */
+EXPORT("lyng_wasm_chdir") int lyng_wasm_chdir(const char *path) { return chdir(path); }

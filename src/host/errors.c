@@ -1,0 +1,26 @@
+/* errors.c - names of the host error codes (HOST_E* in host.h). Every
+ * backend shares this table, so a refused connection reads the same in a
+ * native run, in Node and in a browser. */
+#include "host.h"
+
+const char *host_error_name(int status) {
+    switch (status) {
+    case HOST_OK: return "OK";
+    case HOST_ECANCELED: return "ECANCELED";
+    case HOST_ECONNREFUSED: return "ECONNREFUSED";
+    case HOST_ECONNRESET: return "ECONNRESET";
+    case HOST_ETIMEDOUT: return "ETIMEDOUT";
+    case HOST_EADDRINUSE: return "EADDRINUSE";
+    case HOST_ENOTFOUND: return "ENOTFOUND";
+    case HOST_ECLOSED: return "ECLOSED";
+    case HOST_EINVAL: return "EINVAL";
+    case HOST_EUNSUPPORTED: return "EUNSUPPORTED";
+    case HOST_EPIPE: return "EPIPE";
+    case HOST_EACCES: return "EACCES";
+    case HOST_EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+    case HOST_ENETUNREACH: return "ENETUNREACH";
+    case HOST_EMFILE: return "EMFILE";
+    case HOST_EIO: return "EIO";
+    default: return "EUNKNOWN";
+    }
+}

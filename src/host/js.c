@@ -1,0 +1,49 @@
+/* js.c - the wasm host backend: timers, cancellation, the clock and the
+ * capability mask are imports of the `lyng_host` module, implemented by
+ * js-shim/node.mjs (or the browser host). The JS side completes every op
+ * later through lyng_wasm_complete, never from inside the import, so the
+ * core is never re-entered. Socket ops live in js_net.c. */
+#include <stdlib.h>
+
+#include "host.h"
+
+#define IMPORT(name) __attribute__((import_module("lyng_host"), import_name(name)))
+
+/* The VM pointer tells the JS side which instance-local VM an op belongs to. */
+IMPORT("caps") uint32_t js_caps(void *vm);
+IMPORT("timer") void js_timer(void *vm, uint32_t op, double ms);
+IMPORT("cancel") void js_cancel(void *vm, uint32_t op);
+IMPORT("now") double js_now(void);
+
+struct host {
+    lyng_vm *vm;
+};
+
+host *host_new(lyng_vm *vm) {
+    host *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->vm = vm;
+    return h;
+}
+
+void host_free(host *h) { free(h); }
+
+lyng_vm *host_vm(host *h) { return h->vm; }
+
+unsigned host_caps(host *h) { return js_caps(h->vm); }
+
+void host_timer(host *h, uint32_t op, int64_t ms) { js_timer(h->vm, op, ms < 0 ? 0.0 : (double)ms); }
+
+void host_cancel(host *h, uint32_t op) { js_cancel(h->vm, op); }
+
+int64_t host_now_ms(host *h) {
+    (void)h;
+    return (int64_t)js_now();
+}
+
+/* JS owns the event loop: the core never waits on the wasm side. */
+int host_wait(host *h, int timeout_ms) {
+    (void)h;
+    (void)timeout_ms;
+    return 0;
+}

@@ -1,0 +1,778 @@
+/* posix.c - the native host backend: an epoll loop with a timer heap and
+ * non-blocking sockets.
+ *
+ * Every operation completes through one queue of finished ops, which only
+ * host_wait drains by calling lyng_complete. So a completion never runs
+ * inside the call that submitted or cancelled the op, and no Lyng callback
+ * runs while this file holds pointers into its own tables.
+ *
+ * Epoll is used level-triggered, and a descriptor is registered only while
+ * an op waits on it (with exactly the events that op needs). A read asks for
+ * at most `max` bytes and may leave data in the kernel; level triggering
+ * reports it again for the next read without us draining sockets into
+ * buffers of our own (which edge triggering would require). Keeping the
+ * interest set equal to the pending ops also means an idle socket with a
+ * hung-up peer cannot make epoll_wait spin. */
+#define _GNU_SOURCE /* accept4, MSG_NOSIGNAL */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+
+/* ---- tables ---- */
+
+typedef enum timer_kind { TK_TIMER, TK_CONNECT_TIMEOUT } timer_kind;
+
+typedef struct timer {
+    int64_t deadline; /* monotonic microseconds: a ms clock would fire up to 1 ms early */
+    uint64_t seq;     /* equal deadlines fire in submission order */
+    uint32_t op;
+    timer_kind kind;
+    int handle; /* TK_CONNECT_TIMEOUT: the connecting socket */
+} timer;
+
+typedef struct done {
+    uint32_t op;
+    int32_t status;
+    int64_t value;
+} done;
+
+typedef enum sock_kind { SK_TCP, SK_LISTEN, SK_UDP } sock_kind;
+
+/* One socket and the ops waiting on it: at most one of each direction,
+ * which is all the net module ever issues. op 0 means none. */
+typedef struct sock {
+    int fd;
+    sock_kind kind;
+    uint32_t events; /* registered with epoll; 0 = not registered */
+    uint32_t connect_op;
+    uint32_t read_op; /* read, accept or udp recv */
+    uint8_t *rbuf;
+    uint32_t rmax;
+    uint32_t write_op; /* write or udp send */
+    const uint8_t *wbuf;
+    uint32_t wlen, woff;
+    struct sockaddr_storage dest; /* udp send */
+    socklen_t dest_len;
+} sock;
+
+/* Results handed over after a completion: addresses of a resolve, the
+ * sender of a datagram. Taken once by op id. */
+typedef struct addr_result {
+    uint32_t op;
+    int n;
+    host_addr *addrs;
+} addr_result;
+
+struct host {
+    lyng_vm *vm;
+    int epfd;
+    timer *heap;
+    size_t nheap, heap_cap;
+    uint64_t seq;
+    done *done;
+    size_t ndone, done_cap;
+    sock **socks; /* handle h is socks[h - 1]; NULL = free slot */
+    int nsocks;
+    int nregistered; /* sockets in the epoll set */
+    addr_result *results;
+    size_t nresults, results_cap;
+};
+
+static void *xrealloc(void *p, size_t n) {
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        fputs("lyng: out of memory in the host\n", stderr);
+        abort();
+    }
+    return q;
+}
+
+static void push_done(host *h, uint32_t op, int32_t status, int64_t value) {
+    if (h->ndone == h->done_cap) {
+        h->done_cap = h->done_cap ? h->done_cap * 2 : 64;
+        h->done = xrealloc(h->done, h->done_cap * sizeof *h->done);
+    }
+    h->done[h->ndone++] = (done){op, status, value};
+}
+
+static int host_errno(int e) {
+    switch (e) {
+    case ECONNREFUSED: return HOST_ECONNREFUSED;
+    case ECONNRESET: return HOST_ECONNRESET;
+    case ETIMEDOUT: return HOST_ETIMEDOUT;
+    case EADDRINUSE: return HOST_EADDRINUSE;
+    case EPIPE: return HOST_EPIPE;
+    case EACCES:
+    case EPERM: return HOST_EACCES;
+    case EADDRNOTAVAIL: return HOST_EADDRNOTAVAIL;
+    case ENETUNREACH:
+    case EHOSTUNREACH: return HOST_ENETUNREACH;
+    case EMFILE:
+    case ENFILE: return HOST_EMFILE;
+    case EINVAL:
+    case EAFNOSUPPORT: return HOST_EINVAL;
+    case ECANCELED: return HOST_ECANCELED;
+    default: return HOST_EIO;
+    }
+}
+
+/* ---- timer heap (binary min-heap on deadline, then seq) ---- */
+
+static bool timer_before(const timer *a, const timer *b) {
+    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+static void heap_swap(host *h, size_t i, size_t j) {
+    timer t = h->heap[i];
+    h->heap[i] = h->heap[j];
+    h->heap[j] = t;
+}
+
+static void heap_up(host *h, size_t i) {
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!timer_before(&h->heap[i], &h->heap[parent])) break;
+        heap_swap(h, i, parent);
+        i = parent;
+    }
+}
+
+static void heap_down(host *h, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->nheap && timer_before(&h->heap[l], &h->heap[m])) m = l;
+        if (r < h->nheap && timer_before(&h->heap[r], &h->heap[m])) m = r;
+        if (m == i) return;
+        heap_swap(h, i, m);
+        i = m;
+    }
+}
+
+static void heap_push(host *h, timer t) {
+    if (h->nheap == h->heap_cap) {
+        h->heap_cap = h->heap_cap ? h->heap_cap * 2 : 64;
+        h->heap = xrealloc(h->heap, h->heap_cap * sizeof *h->heap);
+    }
+    t.seq = h->seq++;
+    h->heap[h->nheap++] = t;
+    heap_up(h, h->nheap - 1);
+}
+
+static timer heap_remove(host *h, size_t i) {
+    timer t = h->heap[i];
+    h->heap[i] = h->heap[--h->nheap];
+    if (i < h->nheap) {
+        heap_up(h, i);
+        heap_down(h, i);
+    }
+    return t;
+}
+
+/* A linear search: cancellation is rare next to submission and firing. */
+static bool heap_remove_op(host *h, uint32_t op, timer_kind kind) {
+    for (size_t i = 0; i < h->nheap; i++)
+        if (h->heap[i].op == op && h->heap[i].kind == kind) {
+            heap_remove(h, i);
+            return true;
+        }
+    return false;
+}
+
+/* ---- lifetime ---- */
+
+/* A server holds a descriptor per client, and the default soft limit (often
+ * 1024) is far below what the hard limit allows. Raising it once is enough:
+ * the limit belongs to the process, not to a VM. */
+static void raise_fd_limit(void) {
+    static bool raised;
+    if (raised) return;
+    raised = true;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+host *host_new(lyng_vm *vm) {
+    raise_fd_limit();
+    host *h = calloc(1, sizeof *h);
+    if (!h) return NULL;
+    h->vm = vm;
+    h->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (h->epfd < 0) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void host_free(host *h) {
+    if (!h) return;
+    for (int i = 0; i < h->nsocks; i++)
+        if (h->socks[i]) {
+            close(h->socks[i]->fd);
+            free(h->socks[i]);
+        }
+    for (size_t i = 0; i < h->nresults; i++) free(h->results[i].addrs);
+    close(h->epfd);
+    free(h->socks);
+    free(h->heap);
+    free(h->done);
+    free(h->results);
+    free(h);
+}
+
+unsigned host_caps(host *h) {
+    (void)h;
+    return HOST_CAP_TCP | HOST_CAP_TCP_SERVER | HOST_CAP_UDP | HOST_CAP_RESOLVE;
+}
+
+static int64_t now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t host_now_ms(host *h) {
+    (void)h;
+    return now_us() / 1000;
+}
+
+static int64_t deadline_after(int64_t ms) {
+    if (ms < 0) ms = 0;
+    if (ms > INT64_MAX / 2000) ms = INT64_MAX / 2000; /* "forever" without overflow */
+    return now_us() + ms * 1000;
+}
+
+void host_timer(host *h, uint32_t op, int64_t ms) {
+    heap_push(h, (timer){.deadline = deadline_after(ms), .op = op, .kind = TK_TIMER});
+}
+
+/* ---- sockets: the handle table and epoll interest ---- */
+
+static sock *sock_of(host *h, int handle) {
+    if (handle < 1 || handle > h->nsocks) return NULL;
+    return h->socks[handle - 1];
+}
+
+static int sock_add(host *h, int fd, sock_kind kind) {
+    int i = 0;
+    while (i < h->nsocks && h->socks[i]) i++;
+    if (i == h->nsocks) {
+        h->socks = xrealloc(h->socks, sizeof(sock *) * (size_t)(h->nsocks + 1));
+        h->nsocks++;
+    }
+    sock *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->fd = fd;
+    s->kind = kind;
+    h->socks[i] = s;
+    return i + 1;
+}
+
+/* Makes the epoll registration match the ops pending on the socket. */
+static void sock_update(host *h, int handle) {
+    sock *s = sock_of(h, handle);
+    uint32_t want = 0;
+    if (s->read_op) want |= EPOLLIN;
+    if (s->write_op || s->connect_op) want |= EPOLLOUT;
+    if (want == s->events) return;
+    struct epoll_event ev = {.events = want, .data.u64 = (uint64_t)handle};
+    if (!want) {
+        epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+        h->nregistered--;
+    } else if (!s->events) {
+        epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev);
+        h->nregistered++;
+    } else {
+        epoll_ctl(h->epfd, EPOLL_CTL_MOD, s->fd, &ev);
+    }
+    s->events = want;
+}
+
+/* Closes the descriptor and completes whatever still waits on it. */
+static void sock_destroy(host *h, int handle, int32_t status) {
+    sock *s = sock_of(h, handle);
+    if (!s) return;
+    if (s->events) {
+        epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+        h->nregistered--;
+    }
+    close(s->fd);
+    if (s->connect_op) {
+        heap_remove_op(h, s->connect_op, TK_CONNECT_TIMEOUT);
+        push_done(h, s->connect_op, status, 0);
+    }
+    if (s->read_op) push_done(h, s->read_op, status, 0);
+    if (s->write_op) push_done(h, s->write_op, status, 0);
+    free(s);
+    h->socks[handle - 1] = NULL;
+}
+
+/* ---- addresses ---- */
+
+static bool parse_ip(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len) {
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (port < 0 || port > 65535) return false;
+    if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof *v4;
+        return true;
+    }
+    char buf[64];
+    size_t n = strlen(ip);
+    if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, ip + 1, n - 2);
+        buf[n - 2] = 0;
+        ip = buf;
+    }
+    if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *v6;
+        return true;
+    }
+    return false;
+}
+
+static void to_host_addr(const struct sockaddr *sa, host_addr *out) {
+    memset(out, 0, sizeof *out);
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &v6->sin6_addr, out->ip, sizeof out->ip);
+        out->port = ntohs(v6->sin6_port);
+        out->family = 6;
+    } else {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &v4->sin_addr, out->ip, sizeof out->ip);
+        out->port = ntohs(v4->sin_port);
+        out->family = 4;
+    }
+}
+
+static void add_result(host *h, uint32_t op, host_addr *addrs, int n) {
+    if (h->nresults == h->results_cap) {
+        h->results_cap = h->results_cap ? h->results_cap * 2 : 8;
+        h->results = xrealloc(h->results, h->results_cap * sizeof *h->results);
+    }
+    h->results[h->nresults++] = (addr_result){op, n, addrs};
+}
+
+/* Takes (removes) the result stored for op; copies at most max addresses. */
+static int take_result(host *h, uint32_t op, host_addr *out, int max) {
+    for (size_t i = 0; i < h->nresults; i++) {
+        addr_result r = h->results[i];
+        if (r.op != op) continue;
+        h->results[i] = h->results[--h->nresults];
+        int n = r.n < max ? r.n : max;
+        if (n > 0) memcpy(out, r.addrs, sizeof(host_addr) * (size_t)n);
+        free(r.addrs);
+        return n;
+    }
+    return -1;
+}
+
+/* Resolution runs getaddrinfo in place: numeric addresses and names from
+ * the hosts file answer at once; a slow DNS server would stall the loop,
+ * which is acceptable until resolution moves to a helper thread. */
+void host_resolve(host *h, uint32_t op, const char *name) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    char buf[256];
+    size_t n = strlen(name);
+    if (n >= 2 && name[0] == '[' && name[n - 1] == ']' && n - 2 < sizeof buf) {
+        memcpy(buf, name + 1, n - 2);
+        buf[n - 2] = 0;
+        name = buf;
+    }
+    int rc = *name ? getaddrinfo(name, NULL, &hints, &res) : EAI_NONAME;
+    if (rc != 0) {
+        push_done(h, op, rc == EAI_SYSTEM ? host_errno(errno) : HOST_ENOTFOUND, 0);
+        return;
+    }
+    int count = 0;
+    for (struct addrinfo *a = res; a; a = a->ai_next) count++;
+    host_addr *addrs = xrealloc(NULL, sizeof(host_addr) * (size_t)count);
+    int k = 0;
+    for (struct addrinfo *a = res; a; a = a->ai_next)
+        if (a->ai_family == AF_INET || a->ai_family == AF_INET6) to_host_addr(a->ai_addr, &addrs[k++]);
+    freeaddrinfo(res);
+    if (k == 0) {
+        free(addrs);
+        push_done(h, op, HOST_ENOTFOUND, 0);
+        return;
+    }
+    add_result(h, op, addrs, k);
+    push_done(h, op, 0, k);
+}
+
+int host_resolve_take(host *h, uint32_t op, host_addr *out, int max) {
+    int n = take_result(h, op, out, max);
+    return n < 0 ? 0 : n;
+}
+
+/* ---- TCP ---- */
+
+static int new_socket(int family, int type) {
+    return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+static void set_int_opt(int fd, int level, int name, int value) {
+    setsockopt(fd, level, name, &value, sizeof value);
+}
+
+void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!parse_ip(ip, port, &ss, &len)) {
+        push_done(h, op, HOST_EINVAL, 0);
+        return;
+    }
+    int fd = new_socket(ss.ss_family, SOCK_STREAM);
+    if (fd < 0) {
+        push_done(h, op, host_errno(errno), 0);
+        return;
+    }
+    if (nodelay) set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        push_done(h, op, host_errno(e), 0);
+        return;
+    }
+    /* Even a connection finished at once is reported through the loop, by
+     * the writable event it raises. */
+    int handle = sock_add(h, fd, SK_TCP);
+    sock_of(h, handle)->connect_op = op;
+    sock_update(h, handle);
+    if (timeout_ms > 0)
+        heap_push(h, (timer){.deadline = deadline_after(timeout_ms), .op = op, .kind = TK_CONNECT_TIMEOUT,
+                             .handle = handle});
+}
+
+void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!parse_ip(ip, port, &ss, &len)) {
+        push_done(h, op, HOST_EINVAL, 0);
+        return;
+    }
+    int fd = new_socket(ss.ss_family, SOCK_STREAM);
+    if (fd < 0) {
+        push_done(h, op, host_errno(errno), 0);
+        return;
+    }
+    if (reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog > 0 ? backlog : 128) != 0) {
+        int e = errno;
+        close(fd);
+        push_done(h, op, host_errno(e), 0);
+        return;
+    }
+    push_done(h, op, 0, sock_add(h, fd, SK_LISTEN));
+}
+
+/* The attempts below run once when an op is submitted (most reads of a
+ * busy socket find data at once) and again on every readiness event. Each
+ * returns true when the op finished and was queued. */
+
+static bool try_accept(host *h, sock *s) {
+    int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return false;
+        push_done(h, s->read_op, host_errno(errno), 0);
+    } else {
+        set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+        uint32_t op = s->read_op;
+        s->read_op = 0;
+        push_done(h, op, 0, sock_add(h, fd, SK_TCP)); /* may move h->socks, not s */
+        return true;
+    }
+    s->read_op = 0;
+    return true;
+}
+
+static bool try_read(host *h, sock *s) {
+    ssize_t n = recv(s->fd, s->rbuf, s->rmax, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+    push_done(h, s->read_op, n < 0 ? host_errno(errno) : 0, n < 0 ? 0 : n);
+    s->read_op = 0;
+    return true;
+}
+
+static bool try_write(host *h, sock *s) {
+    while (s->woff < s->wlen) {
+        ssize_t n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+            if (errno == EINTR) continue;
+            push_done(h, s->write_op, host_errno(errno), 0);
+            s->write_op = 0;
+            return true;
+        }
+        s->woff += (uint32_t)n;
+    }
+    push_done(h, s->write_op, 0, s->wlen);
+    s->write_op = 0;
+    return true;
+}
+
+static bool try_recvfrom(host *h, sock *s) {
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(s->fd, s->rbuf, s->rmax, MSG_TRUNC, (struct sockaddr *)&from, &flen);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+    if (n >= 0) {
+        host_addr *a = xrealloc(NULL, sizeof *a);
+        to_host_addr((struct sockaddr *)&from, a);
+        add_result(h, s->read_op, a, 1);
+        if ((size_t)n > s->rmax) n = s->rmax;
+    }
+    push_done(h, s->read_op, n < 0 ? host_errno(errno) : 0, n < 0 ? 0 : n);
+    s->read_op = 0;
+    return true;
+}
+
+static bool try_sendto(host *h, sock *s) {
+    ssize_t n = sendto(s->fd, s->wbuf, s->wlen, 0, (struct sockaddr *)&s->dest, s->dest_len);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+    push_done(h, s->write_op, n < 0 ? host_errno(errno) : 0, n < 0 ? 0 : n);
+    s->write_op = 0;
+    return true;
+}
+
+static bool try_connect_done(host *h, int handle) {
+    sock *s = sock_of(h, handle);
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+    if (err == EINPROGRESS || err == EALREADY) return false;
+    uint32_t op = s->connect_op;
+    s->connect_op = 0;
+    heap_remove_op(h, op, TK_CONNECT_TIMEOUT);
+    if (err) {
+        sock_destroy(h, handle, HOST_ECLOSED);
+        push_done(h, op, host_errno(err), 0);
+    } else {
+        push_done(h, op, 0, handle);
+    }
+    return true;
+}
+
+/* Starts a read-side op: a bad handle or one already busy fails it. */
+static sock *begin_op(host *h, uint32_t op, int handle, sock_kind kind, bool write) {
+    sock *s = sock_of(h, handle);
+    if (!s || s->kind != kind) {
+        push_done(h, op, HOST_ECLOSED, 0);
+        return NULL;
+    }
+    if (write ? s->write_op != 0 : s->read_op != 0) {
+        push_done(h, op, HOST_EINVAL, 0);
+        return NULL;
+    }
+    if (write) s->write_op = op;
+    else s->read_op = op;
+    return s;
+}
+
+void host_tcp_accept(host *h, uint32_t op, int handle) {
+    sock *s = begin_op(h, op, handle, SK_LISTEN, false);
+    if (s && !try_accept(h, s)) sock_update(h, handle);
+}
+
+void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
+    sock *s = begin_op(h, op, handle, SK_TCP, false);
+    if (!s) return;
+    s->rbuf = buf;
+    s->rmax = max;
+    if (!try_read(h, s)) sock_update(h, handle);
+}
+
+void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
+    sock *s = begin_op(h, op, handle, SK_TCP, true);
+    if (!s) return;
+    s->wbuf = buf;
+    s->wlen = len;
+    s->woff = 0;
+    if (!try_write(h, s)) sock_update(h, handle);
+}
+
+void host_close(host *h, int handle) {
+    if (!sock_of(h, handle)) return;
+    sock_destroy(h, handle, HOST_ECLOSED);
+}
+
+static int sock_addr(host *h, int handle, bool remote, host_addr *out) {
+    sock *s = sock_of(h, handle);
+    if (!s) return HOST_ECLOSED;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int rc = remote ? getpeername(s->fd, (struct sockaddr *)&ss, &len) : getsockname(s->fd, (struct sockaddr *)&ss, &len);
+    if (rc != 0) return host_errno(errno);
+    to_host_addr((struct sockaddr *)&ss, out);
+    return 0;
+}
+
+int host_local_addr(host *h, int handle, host_addr *out) { return sock_addr(h, handle, false, out); }
+int host_remote_addr(host *h, int handle, host_addr *out) { return sock_addr(h, handle, true, out); }
+
+/* ---- UDP ---- */
+
+void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    if (!parse_ip(ip, port, &ss, &len)) {
+        push_done(h, op, HOST_EINVAL, 0);
+        return;
+    }
+    int fd = new_socket(ss.ss_family, SOCK_DGRAM);
+    if (fd < 0) {
+        push_done(h, op, host_errno(errno), 0);
+        return;
+    }
+    if (reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
+        int e = errno;
+        close(fd);
+        push_done(h, op, host_errno(e), 0);
+        return;
+    }
+    push_done(h, op, 0, sock_add(h, fd, SK_UDP));
+}
+
+void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
+    sock *s = begin_op(h, op, handle, SK_UDP, true);
+    if (!s) return;
+    if (!parse_ip(ip, port, &s->dest, &s->dest_len)) {
+        s->write_op = 0;
+        push_done(h, op, HOST_EINVAL, 0);
+        return;
+    }
+    s->wbuf = buf;
+    s->wlen = len;
+    if (!try_sendto(h, s)) sock_update(h, handle);
+}
+
+void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
+    sock *s = begin_op(h, op, handle, SK_UDP, false);
+    if (!s) return;
+    s->rbuf = buf;
+    s->rmax = max;
+    if (!try_recvfrom(h, s)) sock_update(h, handle);
+}
+
+int host_udp_sender(host *h, uint32_t op, host_addr *out) {
+    return take_result(h, op, out, 1) == 1 ? 0 : HOST_EINVAL;
+}
+
+/* ---- cancellation and the loop ---- */
+
+void host_cancel(host *h, uint32_t op) {
+    if (heap_remove_op(h, op, TK_TIMER)) {
+        push_done(h, op, HOST_ECANCELED, 0);
+        return;
+    }
+    for (int i = 0; i < h->nsocks; i++) {
+        sock *s = h->socks[i];
+        if (!s) continue;
+        if (s->connect_op == op) {
+            sock_destroy(h, i + 1, HOST_ECANCELED);
+            return;
+        }
+        if (s->read_op == op) s->read_op = 0;
+        else if (s->write_op == op) s->write_op = 0;
+        else continue;
+        push_done(h, op, HOST_ECANCELED, 0);
+        sock_update(h, i + 1);
+        return;
+    }
+    /* not pending here: it already completed, or its completion is queued */
+}
+
+static void on_event(host *h, int handle, uint32_t events) {
+    sock *s = sock_of(h, handle);
+    if (!s) return;
+    (void)events; /* the syscalls themselves report errors and hang-ups */
+    if (s->connect_op) {
+        if (!try_connect_done(h, handle)) return;
+        s = sock_of(h, handle);
+        if (!s) return;
+    }
+    if (s->read_op) {
+        if (s->kind == SK_LISTEN) try_accept(h, s);
+        else if (s->kind == SK_UDP) try_recvfrom(h, s);
+        else try_read(h, s);
+        s = sock_of(h, handle); /* an accept may have grown the table */
+    }
+    if (s->write_op) {
+        if (s->kind == SK_UDP) try_sendto(h, s);
+        else try_write(h, s);
+    }
+    sock_update(h, handle);
+}
+
+static void fire_timers(host *h) {
+    int64_t now = now_us();
+    while (h->nheap && h->heap[0].deadline <= now) {
+        timer t = heap_remove(h, 0);
+        if (t.kind == TK_TIMER) {
+            push_done(h, t.op, 0, 0);
+        } else {
+            sock *s = sock_of(h, t.handle);
+            if (s && s->connect_op == t.op) {
+                s->connect_op = 0;
+                sock_destroy(h, t.handle, HOST_ECLOSED);
+                push_done(h, t.op, HOST_ETIMEDOUT, 0);
+            }
+        }
+    }
+}
+
+/* Delivers the queued completions. The queue is detached first: the VM's
+ * completion handlers may submit new ops, which queue for the next wait. */
+static int deliver(host *h) {
+    done *batch = h->done;
+    size_t n = h->ndone;
+    h->done = NULL;
+    h->ndone = h->done_cap = 0;
+    for (size_t i = 0; i < n; i++) lyng_complete(h->vm, batch[i].op, batch[i].status, batch[i].value);
+    free(batch);
+    return (int)n;
+}
+
+int host_wait(host *h, int timeout_ms) {
+    int wait = timeout_ms;
+    if (h->ndone) {
+        wait = 0;
+    } else if (h->nheap) {
+        int64_t d = (h->heap[0].deadline - now_us() + 999) / 1000; /* round up: never wake early */
+        if (d < 0) d = 0;
+        if (d > 0x7fffffff) d = 0x7fffffff;
+        if (wait < 0 || d < wait) wait = (int)d;
+    } else if (h->nregistered == 0 && wait < 0) {
+        return 0; /* nothing could ever wake us */
+    }
+    struct epoll_event evs[128];
+    int n = epoll_wait(h->epfd, evs, 128, wait);
+    for (int i = 0; i < n; i++) on_event(h, (int)evs[i].data.u64, evs[i].events);
+    fire_timers(h);
+    return deliver(h);
+}

@@ -1,0 +1,40 @@
+/* lib.h - helpers the interpreter shares with the standard library natives
+ * (strings, lists, maps, sets, buffers) beyond what value.h declares. */
+#ifndef LYNG_LIB_H
+#define LYNG_LIB_H
+
+#include "vm.h"
+
+/* "%s:%d"(a, b): printf-style formatting. NULL after raising
+ * IllegalArgumentException on a bad specifier or argument. */
+String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv);
+
+/* Resolves a list index (negative counts from the end); raises
+ * IndexOutOfBoundsException "index 5 is out of bounds for size 3". */
+bool list_index(VM *vm, List *l, int64_t i, uint32_t *out);
+
+/* The elements of any builtin iterable as a List: the List itself for a
+ * List, a new List otherwise (Range of Int/Char, Set keys, Map entries,
+ * Buffer bytes, String chars). NULL after raising for anything else. */
+List *iter_to_list(VM *vm, Value v);
+
+/* Set `+` (union), `-` (difference), `*` (intersection) with a Set or any
+ * iterable; `+`/`-` with a plain value add/remove that element. Returns a new
+ * Set, or V_UNSET after raising. */
+Value set_op(VM *vm, Map *a, Value b, char op);
+
+/* Map `+`: a new Map with a's entries, then b's (b wins on equal keys). */
+Map *map_merged(VM *vm, Map *a, Map *b);
+
+/* Buffer `+` with a Buffer or a List of byte Ints; NULL after raising. */
+Buffer *buffer_concat(VM *vm, Buffer *a, Value other);
+
+/* UTF-8 (utf8.c): byte offset of the first malformed sequence (len when the
+ * whole text is valid); code point count of the valid prefix in *nchars. */
+size_t utf8_check(const char *s, size_t len, size_t *nchars);
+/* char index of a byte offset (which must start a character) */
+size_t utf8_char_index(const String *s, size_t byte_off);
+/* encodes cp (invalid ones as U+FFFD); returns the byte count */
+size_t utf8_encode(uint32_t cp, char out[4]);
+
+#endif

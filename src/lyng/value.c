@@ -1,0 +1,231 @@
+/* value.c - the semantics every value shares: truth, equality (`==`),
+ * identity (`===`), hashing consistent with equality, and ordering. */
+#include <math.h>
+#include <string.h>
+
+#include "vm.h"
+
+/* Nested collections deeper than this compare as different: it bounds the C
+ * stack and ends comparisons of two distinct cyclic structures. */
+#define MAX_DEPTH 200
+
+bool v_truthy(Value v) {
+    if (IS_BOOL(v)) return v.as.b;
+    return !IS_NULL(v);
+}
+
+bool v_identical(Value a, Value b) {
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case VT_VOID:
+    case VT_NULL:
+    case VT_UNSET: return true;
+    case VT_BOOL: return a.as.b == b.as.b;
+    case VT_INT: return a.as.i == b.as.i;
+    case VT_REAL: return a.as.r == b.as.r || (isnan(a.as.r) && isnan(b.as.r));
+    case VT_CHAR: return a.as.c == b.as.c;
+    default: return a.as.o == b.as.o;
+    }
+}
+
+static bool num_equal(Value a, Value b) {
+    if (IS_INT(a) && IS_INT(b)) return a.as.i == b.as.i;
+    if (IS_REAL(a) && IS_REAL(b)) return a.as.r == b.as.r;
+    /* Int vs Real: equal only when the Real is exactly that integer */
+    int64_t i = IS_INT(a) ? a.as.i : b.as.i;
+    double r = IS_REAL(a) ? a.as.r : b.as.r;
+    if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0)) return false;
+    return r == (double)(int64_t)r && (int64_t)r == i;
+}
+
+static bool equal_depth(Value a, Value b, int depth);
+
+static bool map_equal(Map *x, Map *y, int depth) {
+    if ((x->h.flags & OF_SET) != (y->h.flags & OF_SET) || x->live != y->live) return false;
+    for (uint32_t i = 0; i < x->nslots; i++) {
+        MapSlot *s = &x->slots[i];
+        if (!s->live) continue;
+        Value other;
+        if (!map_get(y, s->key, &other)) return false;
+        if (!equal_depth(s->value, other, depth + 1)) return false;
+    }
+    return true;
+}
+
+static bool equal_depth(Value a, Value b, int depth) {
+    if (IS_NUM(a) && IS_NUM(b)) return num_equal(a, b);
+    if (a.type != b.type) return false;
+    if (!IS_OBJ(a)) return v_identical(a, b);
+    Obj *x = a.as.o, *y = b.as.o;
+    if (x == y) return true;
+    if (x->type != y->type || depth > MAX_DEPTH) return false;
+    switch (x->type) {
+    case OT_STRING: {
+        String *s = (String *)x, *t = (String *)y;
+        return s->len == t->len && s->hash == t->hash && memcmp(s->data, t->data, s->len) == 0;
+    }
+    case OT_LIST: {
+        List *l = (List *)x, *m = (List *)y;
+        if (l->count != m->count) return false;
+        for (uint32_t i = 0; i < l->count; i++)
+            if (!equal_depth(l->items[i], m->items[i], depth + 1)) return false;
+        return true;
+    }
+    case OT_MAP: return map_equal((Map *)x, (Map *)y, depth);
+    case OT_RANGE: {
+        Range *r = (Range *)x, *s = (Range *)y;
+        return r->inclusive == s->inclusive && equal_depth(r->start, s->start, depth + 1) &&
+               equal_depth(r->end, s->end, depth + 1);
+    }
+    case OT_ENTRY: {
+        Entry *e = (Entry *)x, *f = (Entry *)y;
+        return equal_depth(e->key, f->key, depth + 1) && equal_depth(e->value, f->value, depth + 1);
+    }
+    case OT_BUFFER: {
+        Buffer *p = (Buffer *)x, *q = (Buffer *)y;
+        return p->len == q->len && (p->len == 0 || memcmp(p->data, q->data, p->len) == 0);
+    }
+    case OT_BOUND: {
+        /* `obj.method` taken twice is the same function */
+        Bound *p = (Bound *)x, *q = (Bound *)y;
+        return v_identical(p->self, q->self) && v_identical(p->fn, q->fn);
+    }
+    default: return false;
+    }
+}
+
+bool v_equal(Value a, Value b) { return equal_depth(a, b, 0); }
+
+/* ---- hashing ---- */
+
+static uint32_t mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return (uint32_t)x;
+}
+
+static uint32_t hash_depth(Value v, int depth) {
+    switch (v.type) {
+    case VT_VOID: return 0x9e3779b1u;
+    case VT_NULL: return 0x85ebca6bu;
+    case VT_UNSET: return 0xc2b2ae35u;
+    case VT_BOOL: return v.as.b ? 1231u : 1237u;
+    case VT_INT: return mix64((uint64_t)v.as.i);
+    case VT_CHAR: return mix64(((uint64_t)v.as.c) ^ 0x63686172ULL);
+    case VT_REAL: {
+        double r = v.as.r;
+        /* a Real equal to an Int must hash like that Int */
+        if (r >= -9223372036854775808.0 && r < 9223372036854775808.0 && r == (double)(int64_t)r)
+            return mix64((uint64_t)(int64_t)r);
+        if (isnan(r)) return 0x7ff80000u;
+        uint64_t bits;
+        memcpy(&bits, &r, sizeof bits);
+        return mix64(bits);
+    }
+    default: break;
+    }
+    Obj *o = v.as.o;
+    if (depth > MAX_DEPTH) return 17;
+    switch (o->type) {
+    case OT_STRING: return ((String *)o)->hash;
+    case OT_LIST: {
+        List *l = (List *)o;
+        uint32_t h = 1;
+        for (uint32_t i = 0; i < l->count; i++) h = h * 31 + hash_depth(l->items[i], depth + 1);
+        return h;
+    }
+    case OT_MAP: {
+        /* order-independent, like equality */
+        Map *m = (Map *)o;
+        uint32_t h = (o->flags & OF_SET) ? 0x5e7u : 0x3a9u;
+        for (uint32_t i = 0; i < m->nslots; i++) {
+            if (!m->slots[i].live) continue;
+            h += hash_depth(m->slots[i].key, depth + 1) ^ (hash_depth(m->slots[i].value, depth + 1) * 0x9e3779b1u);
+        }
+        return h;
+    }
+    case OT_RANGE: {
+        Range *r = (Range *)o;
+        return (hash_depth(r->start, depth + 1) * 31 + hash_depth(r->end, depth + 1)) * 2 + r->inclusive;
+    }
+    case OT_ENTRY: {
+        Entry *e = (Entry *)o;
+        return hash_depth(e->key, depth + 1) * 31 + hash_depth(e->value, depth + 1);
+    }
+    case OT_BUFFER: {
+        Buffer *b = (Buffer *)o;
+        return hash_bytes((const char *)b->data, b->len) ^ 0xb0ffu;
+    }
+    case OT_BOUND: {
+        Bound *b = (Bound *)o;
+        return hash_depth(b->self, depth + 1) * 31 + hash_depth(b->fn, depth + 1);
+    }
+    default: return mix64((uint64_t)(uintptr_t)o);
+    }
+}
+
+uint32_t v_hash(Value v) { return hash_depth(v, 0); }
+
+/* ---- ordering ---- */
+
+static int sign_of(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
+
+static bool compare_depth(Value a, Value b, int *result, int depth) {
+    if (IS_NUM(a) && IS_NUM(b)) {
+        if (IS_INT(a) && IS_INT(b)) {
+            *result = a.as.i < b.as.i ? -1 : a.as.i > b.as.i ? 1 : 0;
+            return true;
+        }
+        double x = AS_NUM(a), y = AS_NUM(b);
+        /* total order as Kotlin's compareTo: NaN above everything */
+        if (isnan(x) || isnan(y)) *result = isnan(x) ? (isnan(y) ? 0 : 1) : -1;
+        else *result = x < y ? -1 : x > y ? 1 : 0;
+        return true;
+    }
+    if (a.type != b.type) return false;
+    switch (a.type) {
+    case VT_CHAR: *result = a.as.c < b.as.c ? -1 : a.as.c > b.as.c ? 1 : 0; return true;
+    case VT_BOOL: *result = (int)a.as.b - (int)b.as.b; return true;
+    case VT_OBJ: break;
+    default: return false;
+    }
+    Obj *x = a.as.o, *y = b.as.o;
+    if (x->type != y->type || depth > MAX_DEPTH) return false;
+    switch (x->type) {
+    case OT_STRING: {
+        /* bytewise UTF-8 order is code point order */
+        String *s = (String *)x, *t = (String *)y;
+        uint32_t n = s->len < t->len ? s->len : t->len;
+        int c = memcmp(s->data, t->data, n);
+        *result = c ? sign_of(c) : (s->len < t->len ? -1 : s->len > t->len ? 1 : 0);
+        return true;
+    }
+    case OT_LIST: {
+        List *l = (List *)x, *m = (List *)y;
+        uint32_t n = l->count < m->count ? l->count : m->count;
+        for (uint32_t i = 0; i < n; i++) {
+            int c;
+            if (!compare_depth(l->items[i], m->items[i], &c, depth + 1)) return false;
+            if (c) {
+                *result = c;
+                return true;
+            }
+        }
+        *result = l->count < m->count ? -1 : l->count > m->count ? 1 : 0;
+        return true;
+    }
+    case OT_BUFFER: {
+        Buffer *p = (Buffer *)x, *q = (Buffer *)y;
+        uint32_t n = p->len < q->len ? p->len : q->len;
+        int c = n ? memcmp(p->data, q->data, n) : 0;
+        *result = c ? sign_of(c) : (p->len < q->len ? -1 : p->len > q->len ? 1 : 0);
+        return true;
+    }
+    default: return false;
+    }
+}
+
+bool v_compare(Value a, Value b, int *result) { return compare_depth(a, b, result, 0); }
