@@ -86,7 +86,9 @@ struct host {
     done *done;
     size_t ndone, done_cap;
     sock **socks; /* handle h is socks[h - 1]; NULL = free slot */
-    int nsocks;
+    int nsocks, socks_cap;
+    int *free_slots; /* indices of NULL entries, reused last-freed first */
+    int nfree;
     int nregistered; /* sockets in the epoll set */
     addr_result *results;
     size_t nresults, results_cap;
@@ -231,6 +233,7 @@ void host_free(host *h) {
     for (size_t i = 0; i < h->nresults; i++) free(h->results[i].addrs);
     close(h->epfd);
     free(h->socks);
+    free(h->free_slots);
     free(h->heap);
     free(h->done);
     free(h->results);
@@ -271,11 +274,16 @@ static sock *sock_of(host *h, int handle) {
 }
 
 static int sock_add(host *h, int fd, sock_kind kind) {
-    int i = 0;
-    while (i < h->nsocks && h->socks[i]) i++;
-    if (i == h->nsocks) {
-        h->socks = xrealloc(h->socks, sizeof(sock *) * (size_t)(h->nsocks + 1));
-        h->nsocks++;
+    int i;
+    if (h->nfree) {
+        i = h->free_slots[--h->nfree];
+    } else {
+        if (h->nsocks == h->socks_cap) {
+            h->socks_cap = h->socks_cap ? h->socks_cap * 2 : 16;
+            h->socks = xrealloc(h->socks, sizeof(sock *) * (size_t)h->socks_cap);
+            h->free_slots = xrealloc(h->free_slots, sizeof(int) * (size_t)h->socks_cap);
+        }
+        i = h->nsocks++;
     }
     sock *s = calloc(1, sizeof *s);
     if (!s) abort();
@@ -322,6 +330,7 @@ static void sock_destroy(host *h, int handle, int32_t status) {
     if (s->write_op) push_done(h, s->write_op, status, 0);
     free(s);
     h->socks[handle - 1] = NULL;
+    h->free_slots[h->nfree++] = handle - 1;
 }
 
 /* ---- addresses ---- */

@@ -145,7 +145,7 @@ static void make_classes(VM *vm) {
     c->iterator = class_new(vm, "Iterator", c->any);
     Class *all[] = {c->any, c->class_, c->string, c->map, c->iterable, c->number, c->int_, c->real,
                     c->bool_, c->char_, c->null_, c->void_, c->list, c->set, c->range, c->entry,
-                    c->buffer, c->mutable_buffer, c->callable, c->deferred, c->completable,
+                    c->callable, c->deferred, c->completable,
                     c->mutex, c->iterator};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vm_def_global(vm, all[i]->name->data, v_obj(all[i]));
 

@@ -517,6 +517,7 @@ static void assignment(C *c, Place *pl) {
     if (op == T_ASSIGN) {
         expression(c);
     } else if (op == T_NULL_ASSIGN) {
+        int sp_kept = c->fn->sp; /* depth on the not-null path: the value stays */
         uint32_t j = emit_jump(c, OP_ELVIS); /* not null: keep current value */
         expression(c);
         /* store only on the null path */
@@ -527,6 +528,7 @@ static void assignment(C *c, Place *pl) {
         }
         uint32_t end = emit_jump(c, OP_JUMP);
         patch_jump(c, j);
+        c->fn->sp = sp_kept;
         /* not-null path: drop the place operands under the value */
         if (pl->kind != PL_NAME) {
             int keep = c->fn->sp - 1;
@@ -998,14 +1000,27 @@ static void function(C *c, const char *name, uint32_t len) {
 /* Called after '{' in expression position: a lambda or a map literal. */
 static bool lambda_has_params(C *c) {
     if (check(c, T_ARROW)) return true;
+    if (!check(c, T_IDENT)) return false;
+    /* parameters, with types and defaults, up to a '->' at depth 0 */
     Lexer lx = c->lx;
     Token t = c->cur;
-    while (t.type == T_IDENT || t.type == T_COMMA || t.type == T_COLON || t.type == T_DOT ||
-           t.type == T_QUESTION || t.type == T_ELLIPSIS || t.type == T_ASSIGN || t.type == T_NULL ||
-           t.type == T_INT || t.type == T_TRUE || t.type == T_FALSE) {
+    int depth = 0;
+    for (;;) {
+        switch (t.type) {
+        case T_ARROW:
+            if (depth == 0) return true;
+            break;
+        case T_LPAREN: case T_LBRACKET: depth++; break;
+        case T_RPAREN: case T_RBRACKET: if (--depth < 0) return false; break;
+        case T_LBRACE: case T_RBRACE: case T_EOF: case T_ERROR: case T_SEMI:
+            return false;
+        default:
+            if (t.type >= T_VAL && t.type != T_NULL && t.type != T_TRUE && t.type != T_FALSE) return false;
+            if (t.nl_before && depth == 0) return false;
+            break;
+        }
         t = lex_next(&lx);
     }
-    return t.type == T_ARROW;
 }
 
 static void lambda(C *c) {
@@ -1542,6 +1557,42 @@ static void list_literal(C *c) {
     }
 }
 
+/* `[a, b] = expr` (the '[' is consumed): assigns elements to variables.
+ * Returns false, consuming nothing, when the brackets are a list literal. */
+static bool destructuring_assign(C *c) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    int n = 0;
+    for (;;) {
+        if (t.type != T_IDENT) return false;
+        n++;
+        t = lex_next(&lx);
+        if (t.type == T_RBRACKET) break;
+        if (t.type != T_COMMA) return false;
+        t = lex_next(&lx);
+    }
+    t = lex_next(&lx);
+    if (t.type != T_ASSIGN || n > 64) return false;
+    Token names[64];
+    for (int i = 0; i < n; i++) {
+        advance(c);
+        names[i] = c->prev;
+        if (i + 1 < n) advance(c); /* ',' */
+    }
+    advance(c); /* ']' */
+    advance(c); /* '=' */
+    expression(c);
+    int src = c->fn->sp - 1;
+    for (int i = 0; i < n; i++) {
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+        emit_const(c, v_int(i));
+        emit_op(c, OP_GET_INDEX);
+        store_name(c, names[i].start, names[i].len);
+        emit_op(c, OP_POP);
+    }
+    return true;
+}
+
 static void named_or_call(C *c, Token name, bool can_assign) {
     /* `f(...)` or `f { }` call; else a variable */
     if (check(c, T_LBRACE) && !c->cur.nl_before) {
@@ -1571,7 +1622,10 @@ static void prefix(C *c, bool can_assign) {
         expression(c);
         expect(c, T_RPAREN, "')'");
         break;
-    case T_LBRACKET: list_literal(c); break;
+    case T_LBRACKET:
+        if (can_assign && destructuring_assign(c)) break;
+        list_literal(c);
+        break;
     case T_LBRACE:
         if (looks_like_map(c)) map_literal(c);
         else lambda(c);
@@ -1645,8 +1699,15 @@ static void prefix(C *c, bool can_assign) {
     case T_FUN: {
         const char *name = "lambda";
         uint32_t len = 6;
-        if (accept(c, T_IDENT)) { name = c->prev.start; len = c->prev.len; }
+        bool named = accept(c, T_IDENT);
+        if (named) { name = c->prev.start; len = c->prev.len; }
         function(c, name, len);
+        if (named && at_global_scope(c)) {
+            emit_op(c, OP_DUP);
+            emit_op(c, OP_DEF_GLOBAL);
+            emit_u16(c, vm_global_slot(c->vm, name, len));
+            emit_byte(c, 1);
+        }
         break;
     }
     default:
@@ -1987,9 +2048,24 @@ static void statement(C *c, bool *is_local) {
         return;
     }
     if (check(c, T_LBRACE)) {
-        advance(c);
-        block_expr(c);
-        return;
+        /* `{ x -> ... }` is a lambda; any other `{` starting a statement is a block */
+        Lexer lx = c->lx;
+        Token nx = lex_next(&lx);
+        bool is_lambda = nx.type == T_ARROW;
+        if (nx.type == T_IDENT) {
+            Lexer saved = c->lx;
+            Token sc = c->cur, sp = c->prev;
+            advance(c);
+            is_lambda = lambda_has_params(c);
+            c->lx = saved;
+            c->cur = sc;
+            c->prev = sp;
+        }
+        if (!is_lambda) {
+            advance(c);
+            block_expr(c);
+            return;
+        }
     }
     expression(c);
 }

@@ -18,6 +18,9 @@ bool list_index(VM *vm, List *l, int64_t i, uint32_t *out);
  * Buffer bytes, String chars). NULL after raising for anything else. */
 List *iter_to_list(VM *vm, Value v);
 
+/* `x in range`: x between the bounds, or x a Range lying inside r. */
+bool range_contains(Range *r, Value x);
+
 /* Set `+` (union), `-` (difference), `*` (intersection) with a Set or any
  * iterable; `+`/`-` with a plain value add/remove that element. Returns a new
  * Set, or V_UNSET after raising. */

@@ -374,6 +374,15 @@ static bool range_within(Range *in, Range *out) {
     return c < 0 || (c == 0 && (out->inclusive || !in->inclusive));
 }
 
+bool range_contains(Range *r, Value x) {
+    if (IS_OT(x, OT_RANGE)) return range_within((Range *)x.as.o, r);
+    int c;
+    bool in = true;
+    if (!IS_NULL(r->start)) in = v_compare(r->start, x, &c) && c <= 0;
+    if (in && !IS_NULL(r->end)) in = v_compare(x, r->end, &c) && (r->inclusive ? c <= 0 : c < 0);
+    return in;
+}
+
 static NativeResult i_contains(VM *vm, Value self, int argc, Value *argv, Value *out) {
     if (arg_count(vm, argc, 1, 1, "contains") != NR_OK) return NR_ERR;
     Value x = argv[0];
@@ -381,17 +390,8 @@ static NativeResult i_contains(VM *vm, Value self, int argc, Value *argv, Value 
         *out = v_bool(map_get((Map *)self.as.o, x, NULL));
         return NR_OK;
     }
-    if (IS_OT(self, OT_RANGE) && IS_OT(x, OT_RANGE)) {
-        *out = v_bool(range_within((Range *)x.as.o, (Range *)self.as.o));
-        return NR_OK;
-    }
     if (IS_OT(self, OT_RANGE)) {
-        Range *r = (Range *)self.as.o;
-        int c;
-        bool in = true;
-        if (!IS_NULL(r->start)) in = v_compare(r->start, x, &c) && c <= 0;
-        if (in && !IS_NULL(r->end)) in = v_compare(x, r->end, &c) && (r->inclusive ? c <= 0 : c < 0);
-        *out = v_bool(in);
+        *out = v_bool(range_contains((Range *)self.as.o, x));
         return NR_OK;
     }
     ITEMS();

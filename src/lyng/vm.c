@@ -860,7 +860,12 @@ static bool iter_next(VM *vm, Iter *it, Value *out) {
 /* ---------------------------------------------------------------- modules */
 
 static bool import_module(VM *vm, String *name) {
-    if (strcmp(name->data, "lyng.stdlib") == 0 || strcmp(name->data, "lyng.buffer") == 0) return true;
+    if (strcmp(name->data, "lyng.stdlib") == 0) return true;
+    if (strcmp(name->data, "lyng.buffer") == 0) {
+        vm_def_global(vm, "Buffer", v_obj(vm->c.buffer));
+        vm_def_global(vm, "MutableBuffer", v_obj(vm->c.mutable_buffer));
+        return true;
+    }
     for (uint32_t i = 0; i < vm->nmodules; i++) {
         Module *m = &vm->modules[i];
         if (strcmp(m->name, name->data) != 0) continue;
