@@ -68,7 +68,7 @@ help:
 # ---- setup: install only what is missing ----
 # Each entry is COMMAND:PACKAGE (a package is needed when its command is
 # absent and dpkg does not know it) or -:PACKAGE (dpkg only).
-SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 \
+SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 -:libclang-rt-19-dev \
                lua5.4:lua5.4 node:nodejs npm:npm
 
 # The apt check runs once per build tree (the stamp); the npm check is cheap
@@ -98,7 +98,7 @@ native: $(B)/native/lyng
 asan: $(B)/asan/lyng
 wasm: $(B)/wasm/lyng.wasm
 
-$(B)/tools/embed: tools/embed.c
+$(B)/tools/embed: tools/embed.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
@@ -116,8 +116,9 @@ $(B)/wasm/lyng.wasm: $(WASM_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@ $^ -lm
 
 # The generated header must exist before the first compile; afterwards the
-# -MMD dependency files track who includes it.
-$(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ): | $(PRELUDE_H)
+# -MMD dependency files track who includes it. Compiling needs the toolchain,
+# so on a fresh machine `make build` installs it first.
+$(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ): | $(PRELUDE_H) $(SETUP_STAMP)
 
 $(B)/native/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -131,7 +132,7 @@ $(B)/wasm/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(WASM_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c
+$(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O1 $(WARN) $(INCLUDES) -o $@ $^ -lm
 
@@ -158,12 +159,15 @@ define suite
 endef
 
 NODE_TEST_TAP := $(B)/node-tests.tap
+# The net guide's examples talk to a loopback reply server on NET_TEST_TCP_PORT.
+DOCTEST := node node-tests/with_reply_server.mjs
+DOCTEST_ARGS := --allow-net=127.0.0.1 -D NET_TEST_TCP_PORT={port} --doctest docs/*.md
 
 test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
 	@rm -f $(SUMMARY)
 	$(call suite,language tests,tests/run.mjs,$(ASAN_ENV) node tests/run.mjs --cmd $(B)/asan/lyng --cmd bin/lyng)
-	$(call suite,doc tests (native),$(firstword $(wildcard docs/*.md) docs/*.md),$(B)/native/lyng --doctest docs/*.md)
-	$(call suite,doc tests (node),$(firstword $(wildcard docs/*.md) docs/*.md),bin/lyng --doctest docs/*.md)
+	$(call suite,doc tests (native),$(firstword $(wildcard docs/*.md) docs/*.md),$(DOCTEST) $(B)/native/lyng $(DOCTEST_ARGS))
+	$(call suite,doc tests (node),$(firstword $(wildcard docs/*.md) docs/*.md),$(DOCTEST) bin/lyng $(DOCTEST_ARGS))
 	$(call suite,format tests,tools/test_format.c,$(B)/tools/test_format)
 	@if [ -z "$$(ls node-tests/*.test.mjs 2>/dev/null)" ]; then echo "== node tests: skipped (node-tests/ is empty)"; exit 0; fi; \
 	echo "== node tests"; rc=0; \

@@ -15,6 +15,9 @@ const LYNG_EXIT = 4;
 export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
   COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
 
+// A later turn of the event loop; browsers have no setImmediate.
+const later = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -107,7 +110,7 @@ export class LyngInstance {
     this.#queue.push(vm, op, status, Number(value));
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => this.#drain());
+      later(() => this.#drain());
     }
   }
 
@@ -116,30 +119,43 @@ export class LyngInstance {
     if (this.#closed) return;
     const q = this.#queue;
     this.#queue = [];
-    for (let i = 0; i < q.length; i += 4) this.exports.lyng_wasm_complete(q[i], q[i + 1], q[i + 2], q[i + 3]);
-    if (this.#drive) this.#drive();
+    const drive = this.#drive;
+    try {
+      for (let i = 0; i < q.length; i += 4) this.exports.lyng_wasm_complete(q[i], q[i + 1], q[i + 2], q[i + 3]);
+    } catch (err) { // a trap inside the core: fail the run in progress
+      if (drive) drive.fail(err);
+      else throw err;
+      return;
+    }
+    if (drive) drive.run();
   }
 
   // Calls `step` now and after every batch of completions until it returns
-  // a value other than undefined; resolves with that value.
+  // a value other than undefined; resolves with that value. One loop runs at
+  // a time per instance.
   #loop(step) {
     return new Promise((resolve, reject) => {
-      const run = () => {
-        let result;
-        try {
-          result = step();
-        } catch (err) {
+      const drive = {
+        run: () => {
+          let result;
+          try {
+            result = step();
+          } catch (err) {
+            drive.fail(err);
+            return;
+          }
+          if (result !== undefined) {
+            this.#drive = null;
+            resolve(result);
+          }
+        },
+        fail: (err) => {
           this.#drive = null;
           reject(err);
-          return;
-        }
-        if (result !== undefined) {
-          this.#drive = null;
-          resolve(result);
-        }
+        },
       };
-      this.#drive = run;
-      run();
+      this.#drive = drive;
+      drive.run();
     });
   }
 
@@ -268,7 +284,7 @@ export class LyngInstance {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue = [];
-    this.#drive = null;
     this.host.dispose();
+    if (this.#drive) this.#drive.fail(new Error('lyng: the instance was closed while a script was running'));
   }
 }

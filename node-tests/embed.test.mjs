@@ -120,3 +120,10 @@ test('eval after close() rejects; close() twice is harmless', async () => {
 test('a bad global is refused', async () => {
   await assert.rejects(createLyng({ globals: { X: { nested: true } } }), TypeError);
 });
+
+test('close() while a script waits rejects its eval', async () => {
+  const { lyng } = await capture();
+  const p = lyng.eval('delay(10000); 1');
+  setTimeout(() => lyng.close(), 20);
+  await assert.rejects(p, /closed/);
+});

@@ -3,7 +3,7 @@
 // more Lyng command lines and compares what they print with the `// expect`
 // comments written in each script. No dependencies beyond Node itself.
 //
-//   node tests/run.mjs [--cmd "build/native/lyng"] [--cmd "bin/lyng"] [FILTER...]
+//   node tests/run.mjs [--cmd "build/native/lyng"] [--cmd "bin/lyng"] [--timeout S] [FILTER...]
 //
 // Directives understood in a test script (anywhere, in order):
 //   // expect: TEXT                 next stdout line must be exactly TEXT
@@ -22,7 +22,7 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TIMEOUT_MS = 10_000;
+let TIMEOUT_MS = 10_000; // per test and command; --timeout SECONDS changes it
 const OUTPUT_LIMIT = 4 << 20; // stop collecting after 4 MiB per stream
 
 function parseArgs(argv) {
@@ -33,9 +33,10 @@ function parseArgs(argv) {
     const a = argv[i];
     if (a === '--cmd') cmds.push(argv[++i]);
     else if (a.startsWith('--cmd=')) cmds.push(a.slice(6));
+    else if (a === '--timeout') TIMEOUT_MS = Number(argv[++i]) * 1000;
     else if (a === '-v' || a === '--verbose') verbose = true;
     else if (a === '-h' || a === '--help') {
-      console.log('usage: node tests/run.mjs [--cmd "CMD"]... [-v] [FILTER]...');
+      console.log('usage: node tests/run.mjs [--cmd "CMD"]... [--timeout SECONDS] [-v] [FILTER]...');
       process.exit(0);
     } else filters.push(a);
   }
@@ -58,9 +59,10 @@ function parseTest(file) {
   const src = readFileSync(file, 'utf8');
   const t = { file, rel: relative(ROOT, file).split(sep).join('/'), stdout: [],
     error: null, compileError: null, exit: null, args: [] };
-  for (const line of src.split('\n')) {
+  for (const raw of src.split('\n')) {
+    const line = raw.replace(/\r$/, '');
     let m;
-    if ((m = /\/\/ expect: ?(.*)$/.exec(line))) t.stdout.push(m[1].replace(/\r$/, ''));
+    if ((m = /\/\/ expect: ?(.*)$/.exec(line))) t.stdout.push(m[1]);
     else if ((m = /\/\/ expect error: (.*)$/.exec(line))) t.error = m[1].trim();
     else if ((m = /\/\/ expect compile error: (.*)$/.exec(line))) t.compileError = m[1].trim();
     else if ((m = /\/\/ expect exit: (\d+)/.exec(line))) t.exit = Number(m[1]);

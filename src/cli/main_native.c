@@ -13,9 +13,17 @@
 
 /* Runs the VM until the script and its coroutines finish; returns the
  * lyng_run status. */
+/* Waits for host events. Output printed so far is flushed first: a server
+ * that prints "listening" and then waits must be seen by whoever reads a
+ * pipe from it. Flushing an empty buffer costs no system call. */
+static void wait_for_host(lyng_vm *vm) {
+    fflush(stdout);
+    host_wait(lyng_host(vm), -1);
+}
+
 static int run_to_end(lyng_vm *vm) {
     int st;
-    while ((st = lyng_run(vm)) == LYNG_WAITING) host_wait(lyng_host(vm), -1);
+    while ((st = lyng_run(vm)) == LYNG_WAITING) wait_for_host(vm);
     return st;
 }
 
@@ -113,7 +121,7 @@ int main(int argc, char **argv) {
     if (cli_wants_repl(c) && isatty(STDIN_FILENO)) {
         code = repl(c);
     } else {
-        while ((code = cli_step(c)) < 0) host_wait(lyng_host(cli_vm(c)), -1);
+        while ((code = cli_step(c)) < 0) wait_for_host(cli_vm(c));
     }
     cli_free(c);
     return code;

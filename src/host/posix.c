@@ -505,17 +505,16 @@ void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog
 
 static bool try_accept(host *h, sock *s) {
     int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    /* a client that gave up before we accepted it is not this op's failure */
+    if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED)) return false;
+    uint32_t op = s->read_op;
+    s->read_op = 0;
     if (fd < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return false;
-        push_done(h, s->read_op, host_errno(errno), 0);
+        push_done(h, op, host_errno(errno), 0);
     } else {
         set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-        uint32_t op = s->read_op;
-        s->read_op = 0;
-        push_done(h, op, 0, sock_add(h, fd, SK_TCP)); /* may move h->socks, not s */
-        return true;
+        push_done(h, op, 0, sock_add(h, fd, SK_TCP)); /* moves h->socks, never s */
     }
-    s->read_op = 0;
     return true;
 }
 

@@ -1823,7 +1823,7 @@ static void infix(C *c, bool can_assign) {
     }
     case T_BANGBANG: emit_op(c, OP_NOT_NULL); break;
     case T_COLONCOLON:
-        if (!accept(c, T_IDENT) || c->prev.len != 5 || memcmp(c->prev.start, "class", 5) != 0)
+        if (!accept(c, T_CLASS))
             ERROR("expected 'class' after '::'");
         emit_op(c, OP_CLASS_OF);
         break;
@@ -2006,6 +2006,60 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
     declare_value(c, name, is_val, is_local);
 }
 
+/* `class Name(params) : Base(args)`: the small form of classes that lets a
+ * script define its own exception types and plain data holders. The
+ * constructor is compiled as a function returning the base class's
+ * arguments (or the field values when there is no base). */
+static void class_decl(C *c, bool *is_local) {
+    if (!accept(c, T_IDENT)) {
+        ERROR_CUR("expected a class name");
+        return;
+    }
+    Token name = c->prev;
+    Fn fn;
+    fn_begin(c, &fn, name.start, name.len);
+    if (accept(c, T_LPAREN)) param_list(c, &fn, T_RPAREN);
+    else fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    Proto *p = fn.proto;
+    Token base;
+    bool has_base = false;
+    if (accept(c, T_COLON)) {
+        expect(c, T_IDENT, "the base class name");
+        base = c->prev;
+        has_base = true;
+        int n = 0;
+        if (accept(c, T_LPAREN)) {
+            while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+                expression(c);
+                n++;
+                if (!accept(c, T_COMMA)) break;
+            }
+            expect(c, T_RPAREN, "')' after the base class arguments");
+        }
+        emit_op_u16(c, OP_LIST, (uint32_t)n);
+        adjust(c, 1 - n);
+    } else {
+        for (uint16_t i = 0; i < p->nparams; i++) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
+        emit_op_u16(c, OP_LIST, p->nparams);
+        adjust(c, 1 - (int)p->nparams);
+    }
+    emit_op(c, OP_RETURN);
+    if (check(c, T_LBRACE) && !c->cur.nl_before) ERROR_CUR("class bodies are not supported yet");
+    fn_end(c);
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__class", 7));
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    if (has_base) load_name(c, base.start, base.len);
+    else emit_op(c, OP_NULL);
+    emit_closure(c, p, &fn);
+    List *fields = list_new(c->vm, p->nparams);
+    for (uint16_t i = 0; i < p->nparams; i++) list_push(c->vm, fields, v_obj(p->param_names[i]));
+    emit_const(c, v_obj(fields));
+    emit_op(c, OP_CALL);
+    emit_byte(c, 4);
+    adjust(c, -4);
+    declare_value(c, name, true, is_local);
+}
+
 static void statement(C *c, bool *is_local) {
     *is_local = false;
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
@@ -2026,6 +2080,10 @@ static void statement(C *c, bool *is_local) {
             function(c, name.start, name.len);
             *is_local = true;
         }
+        return;
+    }
+    if (accept(c, T_CLASS)) {
+        class_decl(c, is_local);
         return;
     }
     if (accept(c, T_IMPORT)) {

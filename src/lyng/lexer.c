@@ -71,7 +71,7 @@ static const struct { const char *word; TokenType type; } keywords[] = {
     {"continue", T_CONTINUE}, {"true", T_TRUE}, {"false", T_FALSE}, {"null", T_NULL},
     {"void", T_VOID}, {"try", T_TRY}, {"catch", T_CATCH}, {"finally", T_FINALLY},
     {"throw", T_THROW}, {"is", T_IS}, {"as", T_AS}, {"import", T_IMPORT},
-    {"this", T_THIS}, {"package", T_PACKAGE},
+    {"this", T_THIS}, {"package", T_PACKAGE}, {"class", T_CLASS},
 };
 
 static Token make(Lexer *lx, TokenType t, const char *start) {

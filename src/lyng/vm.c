@@ -645,6 +645,15 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
             *out = v_obj(m);
             return true;
         }
+        if ((IS_OT(a, OT_MAP) || IS_OT(a, OT_ENTRY)) && IS_OT(b, OT_ENTRY)) {
+            /* `map + (k => v)` and `(a => 1) + (b => 2)` make a new Map */
+            Map *m = IS_OT(a, OT_MAP) ? map_merged(vm, (Map *)a.as.o, map_new(vm)) : map_new(vm);
+            if (!m) return false;
+            if (IS_OT(a, OT_ENTRY)) map_put(vm, m, ((Entry *)a.as.o)->key, ((Entry *)a.as.o)->value);
+            map_put(vm, m, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+            *out = v_obj(m);
+            return true;
+        }
         if (IS_OT(a, OT_BUFFER)) {
             Buffer *r = buffer_concat(vm, (Buffer *)a.as.o, b);
             if (!r) return false;
@@ -730,21 +739,7 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
             return true;
         }
         case OT_MAP: *out = map_get((Map *)container.as.o, x, NULL); return true;
-        case OT_RANGE: {
-            Range *r = (Range *)container.as.o;
-            int c;
-            bool ok = true;
-            if (!IS_NULL(r->start)) {
-                if (!v_compare(r->start, x, &c)) { *out = false; return true; }
-                ok = c <= 0;
-            }
-            if (ok && !IS_NULL(r->end)) {
-                if (!v_compare(x, r->end, &c)) { *out = false; return true; }
-                ok = r->inclusive ? c <= 0 : c < 0;
-            }
-            *out = ok;
-            return true;
-        }
+        case OT_RANGE: *out = range_contains((Range *)container.as.o, x); return true;
         case OT_STRING: {
             String *s = (String *)container.as.o;
             if (IS_CHAR(x)) {
