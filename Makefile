@@ -32,7 +32,8 @@ NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE $(INCLUDES)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS)
 WASM_CFLAGS := --target=wasm32-wasi $(CSTD) -O2 $(WARN) $(INCLUDES)
-# A deeper stack than the default 64 KiB: the compiler recurses on nesting.
+# 1 MiB of C stack instead of the linker default of 64 KiB: the compiler and
+# the printer of nested values recurse in C, as they do natively.
 WASM_LDFLAGS := --target=wasm32-wasi -mexec-model=reactor -Wl,-z,stack-size=1048576 -Wl,--strip-debug
 
 # ---- sources ----

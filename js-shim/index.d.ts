@@ -20,7 +20,7 @@ export type NetPolicy =
   | 'denyAll'
   | string[]
   | { allow?: string[] | string; deny?: string[] | string; check?: (request: NetAccessRequest) => boolean }
-  | ((request: NetAccessRequest) => boolean);
+  | ((request: NetAccessRequest) => boolean); // function policies are accepted but, for now, deny every operation
 
 export const permitAll: NetPolicy;
 export const denyAll: NetPolicy;

@@ -45,7 +45,12 @@ export function loadModule(source) {
         const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
         if (typeof process !== 'undefined' && process.versions?.node) {
           const { readFile } = await import('node:fs/promises');
-          bytes = await readFile(url);
+          try {
+            bytes = await readFile(url);
+          } catch (err) {
+            if (err.code !== 'ENOENT') throw err;
+            throw new Error(`lyng: ${err.path ?? url} is missing; build it with \`make build\``);
+          }
         } else {
           return WebAssembly.compileStreaming(fetch(url));
         }
@@ -57,12 +62,31 @@ export function loadModule(source) {
   return modulePromise;
 }
 
+let wasiClass = null;
+
+// Node prints an ExperimentalWarning when node:wasi loads; it says nothing
+// useful to a Lyng user, so only that one warning is dropped.
+async function loadWasi() {
+  if (wasiClass) return wasiClass;
+  const emit = process.emitWarning;
+  process.emitWarning = function (warning, ...rest) {
+    if (/WASI/.test(String(warning?.message ?? warning))) return;
+    return emit.call(this, warning, ...rest);
+  };
+  try {
+    wasiClass = (await import('node:wasi')).WASI;
+  } finally {
+    process.emitWarning = emit;
+  }
+  return wasiClass;
+}
+
 async function nodeWasi({ args, env, preopens }) {
-  const { WASI } = await import('node:wasi');
-  // Node prints an ExperimentalWarning for node:wasi once per process; it
-  // says nothing useful to a Lyng user.
+  const WASI = await loadWasi();
   const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
-  return { imports: wasi.getImportObject(), initialize: (instance) => wasi.initialize(instance) };
+  // getImportObject() is newer than the preview1 object itself
+  const imports = wasi.getImportObject?.() ?? { wasi_snapshot_preview1: wasi.wasiImport };
+  return { imports, initialize: (instance) => wasi.initialize(instance) };
 }
 
 // One wasm instance with its host. Options:
