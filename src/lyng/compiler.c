@@ -100,14 +100,23 @@ static void error_at(C *c, Token *t, const char *fmt, ...) {
         if (*p == '\n') l++;
     const char *le = p;
     while (le < end && *le != '\n') le++;
+    /* show at most 120 bytes of a long line, around the column */
+    uint32_t col = t->col;
+    if (col > 80 && (size_t)(le - p) > 120) {
+        p += col - 60;
+        col = 60;
+    }
+    if (le - p > 120) le = p + 120;
     StrBuf sb;
     sb_init(&sb);
     sb_printf(&sb, "%s:%u:%u: syntax error: %s\n", c->name, t->line, t->col, msg);
     sb_add(&sb, p, (size_t)(le - p));
     sb_addc(&sb, '\n');
-    for (uint32_t i = 1; i < t->col && p + i - 1 < le; i++) sb_addc(&sb, p[i - 1] == '\t' ? '\t' : ' ');
+    for (uint32_t i = 1; i < col && p + i - 1 < le; i++) sb_addc(&sb, p[i - 1] == '\t' ? '\t' : ' ');
     sb_addc(&sb, '^');
     c->err = sb.data;
+    /* stop parsing: every loop of the parser ends at end of input */
+    c->cur.type = T_EOF;
 }
 
 #define ERROR(...) error_at(c, &c->prev, __VA_ARGS__)
@@ -160,6 +169,10 @@ static Proto *proto_of(C *c) { return c->fn->proto; }
 static void emit_byte(C *c, uint8_t b) {
     Proto *p = proto_of(c);
     if (p->code_len == p->code_cap) {
+        if (p->code_cap >= (1u << 24)) {
+            ERROR("function too large");
+            return;
+        }
         uint32_t ncap = p->code_cap ? p->code_cap * 2 : 64;
         p->code = vm_realloc(c->vm, p->code, p->code_cap, ncap);
         p->lines = vm_realloc(c->vm, p->lines, p->code_cap * sizeof(LineInfo), ncap * sizeof(LineInfo));
@@ -2060,7 +2073,7 @@ static void class_decl(C *c, bool *is_local) {
     declare_value(c, name, true, is_local);
 }
 
-static void statement(C *c, bool *is_local) {
+static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
@@ -2126,6 +2139,20 @@ static void statement(C *c, bool *is_local) {
         }
     }
     expression(c);
+}
+
+/* Blocks nest through statements: bound the depth like expressions, so no
+ * input can exhaust the C stack. */
+static void statement(C *c, bool *is_local) {
+    *is_local = false;
+    if (++c->nesting > 200) {
+        ERROR_CUR("blocks nested too deeply");
+        c->nesting--;
+        emit_op(c, OP_VOID);
+        return;
+    }
+    statement_inner(c, is_local);
+    c->nesting--;
 }
 
 Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, char **error) {
