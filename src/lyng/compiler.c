@@ -1181,6 +1181,9 @@ static void push_loop(C *c, LoopCtx *lp, const char *label, uint32_t label_len) 
     lp->label_len = label_len;
     lp->try_outside = c->fn->tries;
     c->fn->loop = lp;
+    /* the loop's value lives in a slot below everything the loop pushes */
+    emit_op(c, OP_VOID);
+    lp->result_slot = c->fn->sp - 1;
 }
 
 /* loop value slot is on the stack (VOID); body values are stored in it */
@@ -1201,11 +1204,16 @@ static void loop_else(C *c, LoopCtx *lp) {
     }
 }
 
+/* After the loop exits normally: its `else`, then where `break` lands. */
+static void end_loop(C *c, LoopCtx *lp) {
+    loop_else(c, lp);
+    jl_patch(c, &lp->breaks);
+    c->fn->loop = lp->outer;
+}
+
 static void while_expr(C *c, const char *label, uint32_t llen) {
     LoopCtx lp;
     push_loop(c, &lp, label, llen);
-    emit_op(c, OP_VOID);
-    lp.result_slot = c->fn->sp - 1;
     lp.continue_sp = c->fn->sp;
     uint32_t top = proto_of(c)->code_len;
     expect(c, T_LPAREN, "'(' after 'while'");
@@ -1217,16 +1225,12 @@ static void while_expr(C *c, const char *label, uint32_t llen) {
     jl_patch(c, &lp.continues); /* continue jumps land here, then loop */
     emit_loop(c, top);
     patch_jump(c, exit);
-    loop_else(c, &lp);
-    jl_patch(c, &lp.breaks);
-    c->fn->loop = lp.outer;
+    end_loop(c, &lp);
 }
 
 static void do_while_expr(C *c, const char *label, uint32_t llen) {
     LoopCtx lp;
     push_loop(c, &lp, label, llen);
-    emit_op(c, OP_VOID);
-    lp.result_slot = c->fn->sp - 1;
     lp.continue_sp = c->fn->sp;
     uint32_t top = proto_of(c)->code_len;
     expect(c, T_LBRACE, "'{' after 'do'");
@@ -1261,16 +1265,12 @@ static void do_while_expr(C *c, const char *label, uint32_t llen) {
     /* drop the body's locals from the compiler's view */
     while (c->fn->nlocals > 0 && c->fn->locals[c->fn->nlocals - 1].scope == c->fn->scope) c->fn->nlocals--;
     c->fn->scope--;
-    loop_else(c, &lp);
-    jl_patch(c, &lp.breaks);
-    c->fn->loop = lp.outer;
+    end_loop(c, &lp);
 }
 
 static void for_expr(C *c, const char *label, uint32_t llen) {
     LoopCtx lp;
     push_loop(c, &lp, label, llen);
-    emit_op(c, OP_VOID);
-    lp.result_slot = c->fn->sp - 1;
     expect(c, T_LPAREN, "'(' after 'for'");
     if (!is_name(c->cur.type)) { ERROR_CUR("expected the loop variable"); return; }
     advance(c);
@@ -1304,9 +1304,7 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     c->fn->scope--;
     emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 1);
     c->fn->sp = var_slot - 1;
-    loop_else(c, &lp);
-    jl_patch(c, &lp.breaks);
-    c->fn->loop = lp.outer;
+    end_loop(c, &lp);
 }
 
 static void compile_finally(C *c, TryCtx *t) {
