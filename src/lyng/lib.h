@@ -20,6 +20,8 @@ List *iter_to_list(VM *vm, Value v);
 
 /* `x in range`: x between the bounds, or x a Range lying inside r. */
 bool range_contains(Range *r, Value x);
+/* [from, to) of take/drop/takeLast/dropLast(n) over `count` elements (n >= 0) */
+void take_drop_bounds(uint32_t count, int64_t n, bool take, bool from_end, uint32_t *from, uint32_t *to);
 
 /* Set `+` (union), `-` (difference), `*` (intersection) with a Set or any
  * iterable; `+`/`-` with a plain value add/remove that element. Returns a new

@@ -669,19 +669,23 @@ static NativeResult i_join(VM *vm, Value self, int argc, Value *argv, Value *out
     return NR_OK;
 }
 
+void take_drop_bounds(uint32_t count, int64_t n, bool take, bool from_end, uint32_t *from, uint32_t *to) {
+    uint32_t k = n > (int64_t)count ? count : (uint32_t)n;
+    if (take) {
+        *from = from_end ? count - k : 0;
+        *to = from_end ? count : k;
+    } else {
+        *from = from_end ? 0 : k;
+        *to = from_end ? count - k : count;
+    }
+}
+
 static NativeResult take_drop(VM *vm, Value self, int argc, Value *argv, Value *out, const char *fn, bool take, bool from_end) {
     int64_t n;
     if (arg_count(vm, argc, 1, 1, fn) != NR_OK || !count_arg(vm, argc, argv, 0, fn, &n)) return NR_ERR;
     ITEMS();
-    uint32_t c = items->count, k = n > c ? c : (uint32_t)n;
     uint32_t from, to;
-    if (take) {
-        from = from_end ? c - k : 0;
-        to = from_end ? c : k;
-    } else {
-        from = from_end ? 0 : k;
-        to = from_end ? c - k : c;
-    }
+    take_drop_bounds(items->count, n, take, from_end, &from, &to);
     *out = v_obj(slice(vm, items, from, to));
     return NR_OK;
 }

@@ -349,15 +349,8 @@ static NativeResult take_drop(VM *vm, Value self, int argc, Value *argv, Value *
     int64_t n;
     if (arg_count(vm, argc, 1, 1, fn) != NR_OK || !count_arg(vm, argc, argv, 0, fn, &n)) return NR_ERR;
     String *s = SELF_STR;
-    uint64_t c = s->nchars, k = (uint64_t)n > c ? c : (uint64_t)n;
-    uint64_t from, to;
-    if (take) {
-        from = from_end ? c - k : 0;
-        to = from_end ? c : k;
-    } else {
-        from = from_end ? 0 : k;
-        to = from_end ? c - k : c;
-    }
+    uint32_t from, to;
+    take_drop_bounds(s->nchars, n, take, from_end, &from, &to);
     *out = v_obj(sub_chars(vm, s, from, to));
     return NR_OK;
 }
