@@ -444,6 +444,18 @@ static int new_socket(int family, int type) {
     return socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
+/* Parses the address and makes a non-blocking socket for it. On failure
+ * the op is completed with the error and -1 returned. */
+static int open_socket(host *h, uint32_t op, const char *ip, int port, int type, struct sockaddr_storage *ss, socklen_t *len) {
+    if (!parse_ip(ip, port, ss, len)) {
+        push_done(h, op, HOST_EINVAL, 0);
+        return -1;
+    }
+    int fd = new_socket(ss->ss_family, type);
+    if (fd < 0) push_done(h, op, host_errno(errno), 0);
+    return fd;
+}
+
 static void set_int_opt(int fd, int level, int name, int value) {
     setsockopt(fd, level, name, &value, sizeof value);
 }
@@ -451,15 +463,8 @@ static void set_int_opt(int fd, int level, int name, int value) {
 void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay) {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (!parse_ip(ip, port, &ss, &len)) {
-        push_done(h, op, HOST_EINVAL, 0);
-        return;
-    }
-    int fd = new_socket(ss.ss_family, SOCK_STREAM);
-    if (fd < 0) {
-        push_done(h, op, host_errno(errno), 0);
-        return;
-    }
+    int fd = open_socket(h, op, ip, port, SOCK_STREAM, &ss, &len);
+    if (fd < 0) return;
     if (nodelay) set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
         int e = errno;
@@ -480,15 +485,8 @@ void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
 void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (!parse_ip(ip, port, &ss, &len)) {
-        push_done(h, op, HOST_EINVAL, 0);
-        return;
-    }
-    int fd = new_socket(ss.ss_family, SOCK_STREAM);
-    if (fd < 0) {
-        push_done(h, op, host_errno(errno), 0);
-        return;
-    }
+    int fd = open_socket(h, op, ip, port, SOCK_STREAM, &ss, &len);
+    if (fd < 0) return;
     if (reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog > 0 ? backlog : 128) != 0) {
         int e = errno;
@@ -647,15 +645,8 @@ int host_remote_addr(host *h, int handle, host_addr *out) { return sock_addr(h, 
 void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr) {
     struct sockaddr_storage ss;
     socklen_t len;
-    if (!parse_ip(ip, port, &ss, &len)) {
-        push_done(h, op, HOST_EINVAL, 0);
-        return;
-    }
-    int fd = new_socket(ss.ss_family, SOCK_DGRAM);
-    if (fd < 0) {
-        push_done(h, op, host_errno(errno), 0);
-        return;
-    }
+    int fd = open_socket(h, op, ip, port, SOCK_DGRAM, &ss, &len);
+    if (fd < 0) return;
     if (reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
     if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
         int e = errno;

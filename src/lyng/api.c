@@ -353,8 +353,7 @@ int lyng_run(lyng_vm *vm) {
     if (vm->ready_head || vm->live_ops > 0) return LYNG_WAITING;
     if (!vm->main_done) {
         vm_throw(vm, vm->c.illegal_state, "deadlock: the script waits for a result that nothing will produce");
-        Value e = vm->pending_exc;
-        vm->pending_exc = V_VOID;
+        Value e = vm_take_exception(vm);
         report_error(vm, e);
         return LYNG_ERROR;
     }

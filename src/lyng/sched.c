@@ -145,8 +145,7 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
         if (status == 0) vm_resume(vm, copy.fiber, V_VOID);
         else {
             vm_throw(vm, vm->c.illegal_operation, "operation failed: %s", host_error_name(status));
-            Value e = vm->pending_exc;
-            vm->pending_exc = V_VOID;
+            Value e = vm_take_exception(vm);
             vm_resume_throw(vm, copy.fiber, e);
         }
     }

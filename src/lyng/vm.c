@@ -81,6 +81,12 @@ NativeResult vm_throw(VM *vm, Class *cls, const char *fmt, ...) {
     return NR_ERR;
 }
 
+Value vm_take_exception(VM *vm) {
+    Value e = vm->pending_exc;
+    vm->pending_exc = V_VOID;
+    return e;
+}
+
 NativeResult vm_throw_value(VM *vm, Value exc) {
     vm->pending_exc = exc;
     return NR_ERR;
@@ -899,8 +905,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         uint32_t argc = f->sp - 1;
         CallResult r = call_value(vm, f, f->stack[0], V_VOID, false, 0, (int)argc, NULL);
         if (r == CR_ERROR) {
-            Value exc = vm->pending_exc;
-            vm->pending_exc = V_VOID;
+            Value exc = vm_take_exception(vm);
             unwind(vm, f, exc);
             goto finished;
         }
@@ -1519,8 +1524,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         continue;
 
     handle_error: {
-        Value exc = vm->pending_exc;
-        vm->pending_exc = V_VOID;
+        Value exc = vm_take_exception(vm);
         if (!unwind(vm, f, exc)) goto finished;
         LOAD_FRAME();
         continue;

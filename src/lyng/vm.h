@@ -146,6 +146,9 @@ uint32_t vm_global_slot(VM *vm, const char *name, size_t len);
  * natives can `return vm_throw(...)`. */
 NativeResult vm_throw(VM *vm, Class *cls, const char *fmt, ...);
 NativeResult vm_throw_value(VM *vm, Value exc);
+/* Takes the exception a native raised (clearing it), e.g. to deliver it to a
+ * parked fiber with vm_resume_throw. */
+Value vm_take_exception(VM *vm);
 Instance *vm_make_exception(VM *vm, Class *cls, String *message);
 
 /* ---- natives and classes ---- */

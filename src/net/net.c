@@ -31,10 +31,9 @@ NativeResult net_fail(VM *vm, const char *what, const char *host, int port, int 
 }
 
 /* Resumes `f` with the exception that net_fail would raise. */
-static void resume_fail(VM *vm, Fiber *f, const char *what, const char *host, int port, int status) {
+void net_resume_fail(VM *vm, Fiber *f, const char *what, const char *host, int port, int status) {
     net_fail(vm, what, host, port, status);
-    Value e = vm->pending_exc;
-    vm->pending_exc = V_VOID;
+    Value e = vm_take_exception(vm);
     vm_resume_throw(vm, f, e);
 }
 
@@ -143,7 +142,7 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
     NetSock *s = op->data;
     s->reading = false;
     if (status == HOST_ECLOSED || !s->open) {
-        resume_fail(vm, op->fiber, "read", NULL, -1, HOST_ECLOSED);
+        net_resume_fail(vm, op->fiber, "read", NULL, -1, HOST_ECLOSED);
         return;
     }
     if (status != 0) {
@@ -151,7 +150,7 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
             host_close(vm->host, s->handle);
             s->open = false;
         }
-        resume_fail(vm, op->fiber, "read", NULL, -1, status);
+        net_resume_fail(vm, op->fiber, "read", NULL, -1, status);
         return;
     }
     if (value == 0) {
@@ -254,7 +253,7 @@ static void readline_done(VM *vm, PendingOp *op, int status, int64_t value) {
             host_close(vm->host, s->handle);
             s->open = false;
         }
-        resume_fail(vm, op->fiber, "readLine", NULL, -1, status ? status : HOST_ECLOSED);
+        net_resume_fail(vm, op->fiber, "readLine", NULL, -1, status ? status : HOST_ECLOSED);
         return;
     }
     if (value == 0) s->eof = true;
@@ -263,8 +262,7 @@ static void readline_done(VM *vm, PendingOp *op, int status, int64_t value) {
     Step st = readline_step(vm, op->fiber, op->keep[0], s, &out);
     if (st == STEP_DONE) vm_resume(vm, op->fiber, out);
     else if (st == STEP_ERROR) {
-        Value e = vm->pending_exc;
-        vm->pending_exc = V_VOID;
+        Value e = vm_take_exception(vm);
         vm_resume_throw(vm, op->fiber, e);
     }
 }
@@ -293,7 +291,7 @@ static void write_done(VM *vm, PendingOp *op, int status, int64_t value) {
             host_close(vm->host, s->handle);
             s->open = false;
         }
-        resume_fail(vm, op->fiber, "write", NULL, -1, status);
+        net_resume_fail(vm, op->fiber, "write", NULL, -1, status);
         return;
     }
     vm_resume(vm, op->fiber, V_VOID);
@@ -380,7 +378,7 @@ static NativeResult sock_remote(VM *vm, Value self, int argc, Value *argv, Value
 
 static void accept_done(VM *vm, PendingOp *op, int status, int64_t value) {
     if (status != 0) {
-        resume_fail(vm, op->fiber, "accept", NULL, -1, status);
+        net_resume_fail(vm, op->fiber, "accept", NULL, -1, status);
         return;
     }
     vm_resume(vm, op->fiber, sock_new(vm, mod_of(vm)->tcp_socket, (int)value, NET_TCP));
@@ -404,7 +402,7 @@ static void recv_done(VM *vm, PendingOp *op, int status, int64_t value) {
     NetSock *s = op->data;
     s->reading = false;
     if (status != 0) {
-        resume_fail(vm, op->fiber, "receive", NULL, -1, status);
+        net_resume_fail(vm, op->fiber, "receive", NULL, -1, status);
         return;
     }
     host_addr from;
@@ -461,6 +459,3 @@ void net_sockets_init(VM *vm, NetModule *m) {
 
 Value net_sock_new(VM *vm, Class *cls, int handle, int kind) { return sock_new(vm, cls, handle, kind); }
 NetSock *net_sock_of(Value v) { return sock_of(v); }
-void net_resume_fail(VM *vm, Fiber *f, const char *what, const char *host, int port, int status) {
-    resume_fail(vm, f, what, host, port, status);
-}

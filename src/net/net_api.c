@@ -112,8 +112,7 @@ static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
         /* the resolved address must pass the policy too */
         static const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
         if (strcmp(a->ip, ctx->host) != 0 && net_check(vm, ops[ctx->kind], a->ip, ctx->port) != NR_OK) {
-            Value e = vm->pending_exc;
-            vm->pending_exc = V_VOID;
+            Value e = vm_take_exception(vm);
             vm_resume_throw(vm, f, e);
             free(ctx);
             return;
