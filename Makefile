@@ -93,8 +93,16 @@ $(SETUP_STAMP):
 	fi
 	@mkdir -p $(@D) && touch $@
 
+# ---- areas ----
+# Each mk/*.mk adds its own targets. It may append build targets to
+# BUILD_EXTRA (made by `make build`) and test targets to TEST_EXTRA (run by
+# `make test` after the core suites; each reports through $(call suite,...)).
+BUILD_EXTRA :=
+TEST_EXTRA :=
+-include $(sort $(wildcard mk/*.mk))
+
 # ---- build ----
-build: native asan wasm
+build: native asan wasm $(BUILD_EXTRA)
 native: $(B)/native/lyng
 asan: $(B)/asan/lyng
 wasm: $(B)/wasm/lyng.wasm
@@ -178,6 +186,7 @@ test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
 	f=$$(sed -nE 's/^# fail ([0-9]+)$$/\1/p' $(NODE_TEST_TAP) | tail -n 1); f=$${f:-0}; \
 	if [ "$$rc" != 0 ] && [ "$$f" = 0 ]; then f=1; echo "node tests: exited with status $$rc"; fi; \
 	echo "node tests|$$p|$$f" >> $(SUMMARY)
+	@for t in $(TEST_EXTRA); do $(MAKE) --no-print-directory $$t || echo "$$t|0|1" >> $(SUMMARY); done
 	@echo; echo "== summary"; \
 	awk -F'|' '{ printf "  %-22s %5d passed, %d failed\n", $$1, $$2, $$3; p += $$2; f += $$3 } \
 	  END { printf "%d passed, %d failed\n", p, f; exit (f > 0) }' $(SUMMARY)
