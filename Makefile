@@ -1,7 +1,8 @@
 # Makefile - builds Lyng natively, with sanitizers and to WebAssembly, installs
 # what a fresh Debian 12 lacks, and runs every test suite.
 #
-#   make run     build, then run examples/hello.lyng natively and on Node
+#   make run     build, then run examples/hello.lyng natively and the
+#                networked demo examples/net_demo.lyng on Node
 #   make test    build, then run all suites; ends with "N passed, N failed"
 #   make help    the other targets
 #
@@ -58,7 +59,7 @@ SETUP_STAMP := $(B)/.setup-apt-done
 all: build
 
 help:
-	@echo "make run      build, then run examples/hello.lyng natively and on Node"
+	@echo "make run      build, then run examples/hello.lyng natively and examples/net_demo.lyng on Node"
 	@echo "make test     build, then run every test suite (one total line at the end)"
 	@echo "make build    build/native/lyng, build/asan/lyng and build/wasm/lyng.wasm"
 	@echo "make native | asan | wasm   one build only"
@@ -192,14 +193,12 @@ test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
 	  END { printf "%d passed, %d failed\n", p, f; exit (f > 0) }' $(SUMMARY)
 
 # ---- run ----
+# The tour of the language natively, then the networked demo on Node (it
+# opens sockets on 127.0.0.1 only, which --allow-net=127.0.0.1 permits).
 run: setup build
-	@if [ -f examples/hello.lyng ]; then \
-	  echo "== build/native/lyng examples/hello.lyng"; $(B)/native/lyng examples/hello.lyng; \
-	  echo "== bin/lyng examples/hello.lyng"; bin/lyng examples/hello.lyng; \
-	else \
-	  echo "== build/native/lyng -e 'println(\"Hello from Lyng\")'"; $(B)/native/lyng -e 'println("Hello from Lyng")'; \
-	  echo "== bin/lyng -e 'println(\"Hello from Lyng\")'"; bin/lyng -e 'println("Hello from Lyng")'; \
-	fi
+	@echo "== build/native/lyng examples/hello.lyng"; $(B)/native/lyng examples/hello.lyng
+	@echo; echo "== bin/lyng --allow-net=127.0.0.1 examples/net_demo.lyng   (wasm on Node)"
+	@bin/lyng --allow-net=127.0.0.1 examples/net_demo.lyng
 
 bench: setup build
 	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not found, nothing to run"; fi

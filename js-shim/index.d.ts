@@ -3,12 +3,21 @@
 /** Where a VM's output goes: a function taking text, or anything with write(). */
 export type OutputSink = ((text: string) => void) | { write(text: string): unknown };
 
-/** One network operation, as a function policy sees it. */
+/**
+ * One network operation, as a function policy sees it. The host is the name
+ * the script gave; for an operation on a name that resolves, the function is
+ * asked again about each resolved address it is about to use.
+ */
 export interface NetAccessRequest {
-  op: 'Resolve' | 'TcpConnect' | 'TcpListen' | 'UdpBind' | 'UdpSend';
+  kind: 'Resolve' | 'TcpConnect' | 'TcpListen' | 'UdpBind' | 'UdpSend';
   host: string;
   port: number;
+  /** TcpListen only. */
+  backlog?: number;
 }
+
+/** Allows the operation (true) or denies it; throwing or rejecting denies. */
+export type NetPolicyFunction = (request: NetAccessRequest) => boolean | Promise<boolean>;
 
 /**
  * Which lyng.io.net operations a script may perform. Lists hold entries such as
@@ -16,11 +25,14 @@ export interface NetAccessRequest {
  * Without a policy every network operation is denied.
  */
 export type NetPolicy =
+  | 'permit-all'
+  | 'deny-all'
   | 'permitAll'
   | 'denyAll'
   | string[]
-  | { allow?: string[] | string; deny?: string[] | string; check?: (request: NetAccessRequest) => boolean }
-  | ((request: NetAccessRequest) => boolean); // function policies are accepted but, for now, deny every operation
+  /** check is asked only about what neither list decides; deny still wins. */
+  | { allow?: string[] | string; deny?: string[] | string; check?: NetPolicyFunction }
+  | NetPolicyFunction;
 
 export const permitAll: NetPolicy;
 export const denyAll: NetPolicy;

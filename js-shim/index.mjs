@@ -15,19 +15,20 @@ export { LyngError };
 export const permitAll = Object.freeze({ allow: ['*'] });
 export const denyAll = Object.freeze({ allow: [] });
 
-// A policy as the C core takes it: comma-separated allow and deny lists.
-// Function policies are kept on the instance for the host to consult.
+// A policy as the C core takes it: comma-separated allow and deny lists,
+// plus an optional function asked about whatever the lists leave open.
 function netPolicy(net) {
-  if (net == null || net === 'denyAll') return { allow: null, deny: null };
-  if (net === 'permitAll') return { allow: '*', deny: null };
+  if (net == null || net === 'denyAll' || net === 'deny-all') return { allow: null, deny: null };
+  if (net === 'permitAll' || net === 'permit-all') return { allow: '*', deny: null };
   if (typeof net === 'function') return { allow: null, deny: null, check: net };
   const list = (v) => (v == null ? null : Array.isArray(v) ? v.join(',') : String(v));
   if (Array.isArray(net) || typeof net === 'string') return { allow: list(net), deny: null };
   if (typeof net === 'object') {
     const allow = list(net.allow);
+    if (net.check != null && typeof net.check !== 'function') throw new TypeError('createLyng: net.check must be a function');
     return { allow: allow === '' ? null : allow, deny: list(net.deny), check: net.check };
   }
-  throw new TypeError('createLyng: net must be "permitAll", "denyAll", a list, { allow, deny } or a function');
+  throw new TypeError('createLyng: net must be "permit-all", "deny-all", a list, { allow, deny, check } or a function');
 }
 
 function sink(target, fallback) {
@@ -48,6 +49,7 @@ export async function createLyng(options = {}) {
   });
   const vm = inst.newVm();
   inst.setNetPolicy(vm, policy.allow, policy.deny);
+  if (policy.check) inst.setNetAsk(vm, policy.check);
   for (const [name, value] of Object.entries(globals)) {
     if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) inst.defineInt(vm, name, value);
     else if (typeof value === 'string') inst.defineString(vm, name, value);

@@ -110,7 +110,8 @@ export class LyngInstance {
       complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
       output: (stream, bytes) => self.#output(stream, bytes),
     });
-    const instance = await WebAssembly.instantiate(module, { ...wasi.imports, lyng_host: self.host.imports });
+    const lyngHost = { ...self.host.imports, net_ask: (...args) => self.#ask(...args) };
+    const instance = await WebAssembly.instantiate(module, { ...wasi.imports, lyng_host: lyngHost });
     self.exports = instance.exports;
     self.memory = instance.exports.memory;
     wasi.initialize(instance);
@@ -122,6 +123,7 @@ export class LyngInstance {
   #drive = null;
   #closed = false;
   #onOutput;
+  #askers = new Map(); // vm -> policy function (setNetAsk)
   #decoders = [null, new TextDecoder(), new TextDecoder()];
 
   constructor(options) {
@@ -136,6 +138,19 @@ export class LyngInstance {
       this.#scheduled = true;
       later(() => this.#drain());
     }
+  }
+
+  // A policy question from the core: the answer, sync or async, is
+  // delivered as a completion like any host op; a throwing or rejecting
+  // policy denies.
+  #ask(vm, op, kindPtr, hostPtr, port, backlog) {
+    const fn = this.#askers.get(vm);
+    const question = { kind: this.cString(kindPtr), host: this.cString(hostPtr), port, backlog: backlog || undefined };
+    if (question.backlog === undefined) delete question.backlog;
+    Promise.resolve()
+      .then(() => (fn ? fn(question) : false))
+      .then((ok) => ok === true, () => false)
+      .then((ok) => this.#complete(vm, op, ok ? 0 : -1, 0));
   }
 
   #drain() {
@@ -237,6 +252,14 @@ export class LyngInstance {
     const [a] = allow == null ? [0] : this.alloc(allow);
     const [d] = deny == null ? [0] : this.alloc(deny);
     try { this.exports.lyng_wasm_set_net_policy(vm, a, d); } finally { this.free(a); this.free(d); }
+  }
+
+  // fn(op) -> boolean | Promise<boolean> decides what the lists leave open;
+  // null turns asking off.
+  setNetAsk(vm, fn) {
+    if (fn) this.#askers.set(vm, fn);
+    else this.#askers.delete(vm);
+    this.exports.lyng_wasm_set_net_ask(vm, fn ? 1 : 0);
   }
 
   // Runs a script to its end. Resolves with { status, result, errorClass,

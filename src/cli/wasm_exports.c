@@ -19,6 +19,9 @@
 #define IMPORT(name) __attribute__((import_module("lyng_host"), import_name(name)))
 
 IMPORT("output") void js_output(int stream, const char *data, uint32_t len);
+/* Asks the embedder's policy function; the answer comes back through
+ * lyng_wasm_complete (0 allowed, anything else denied). */
+IMPORT("net_ask") void js_net_ask(lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
 
 /* ---- memory, for strings JS passes in ---- */
 
@@ -72,6 +75,16 @@ EXPORT("lyng_wasm_define_string") void lyng_wasm_define_string(lyng_vm *vm, cons
 /* allow/deny are NUL-terminated or 0 (see net.h for the syntax). */
 EXPORT("lyng_wasm_set_net_policy") void lyng_wasm_set_net_policy(lyng_vm *vm, const char *allow, const char *deny) {
     lyng_net_set_policy(vm, allow, deny);
+}
+
+static void ask_host(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog) {
+    (void)ud;
+    js_net_ask(vm, op, kind, host, port, backlog);
+}
+
+/* A JS policy function decides what the lists leave open. */
+EXPORT("lyng_wasm_set_net_ask") void lyng_wasm_set_net_ask(lyng_vm *vm, int enabled) {
+    lyng_net_set_policy_hook(vm, enabled ? ask_host : NULL, NULL);
 }
 
 /* value is a double because every op result fits in 53 bits and JS numbers

@@ -131,6 +131,8 @@ struct VM {
     uint32_t max_frames;
     void *net; /* lyng.io.net module state (src/net), NULL until registered */
     char *net_allow, *net_deny;
+    void (*net_ask)(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
+    void *net_ask_ud;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
     Value prelude_result;

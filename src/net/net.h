@@ -12,4 +12,14 @@ void lyng_net_register(lyng_vm *vm);
  * optional ports: "127.0.0.1,localhost:8080,[::1]". deny entries win. */
 void lyng_net_set_policy(lyng_vm *vm, const char *allow, const char *deny);
 
+/* An embedder's own policy, asked when neither list decides: the deny list
+ * still wins and the allow list still permits without asking. The hook is
+ * called with an op id and must answer later (never from inside the call)
+ * with lyng_complete(vm, op, allowed ? 0 : -1, 0). kind is the NetAccessOp
+ * name ("TcpConnect", ...); backlog is 0 except for TcpListen. A NULL hook
+ * turns asking off. */
+typedef void (*lyng_net_ask_fn)(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port,
+                                int backlog);
+void lyng_net_set_policy_hook(lyng_vm *vm, lyng_net_ask_fn ask, void *ud);
+
 #endif

@@ -2,7 +2,8 @@
  * udpBind), UdpSocket.send, and the module's registration. Each entry point
  * validates its arguments, asks the access policy, resolves the host name
  * through the host, then performs the operation on the first address that
- * works. */
+ * works. When the embedder's policy hook has to decide, its answer is one
+ * more asynchronous step of the same chain. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,15 @@ typedef struct NetCtx {
     host_addr addrs[16];
     int naddrs, next;
     int last_status;
+    bool resolved;   /* past the name: asks are about addrs[next - 1] */
     NetSock *sock; /* UDP send */
 } NetCtx;
+
+/* The NetAccessOp each kind is checked as. */
+static const char *policy_op(int kind) {
+    static const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
+    return ops[kind];
+}
 
 static const char *op_name(int kind) {
     switch (kind) {
@@ -92,11 +100,58 @@ static Value arg_or(int argc, Value *argv, int i) { return i < argc ? argv[i] : 
 
 static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value);
 static void act_done(VM *vm, PendingOp *op, int status, int64_t value);
+static void ask_done(VM *vm, PendingOp *op, int status, int64_t value);
 
-static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
-    uint32_t op = vm_op_begin(vm, vm_park(vm), ctx, resolve_done);
+static void ask(VM *vm, Fiber *f, NetCtx *ctx, const char *host, Value keep, Value keep2) {
+    uint32_t op = vm_op_begin(vm, f, ctx, ask_done);
+    vm_op_keep(vm, op, keep, keep2);
+    vm->net_ask(vm->net_ask_ud, vm, op, policy_op(ctx->kind), host, ctx->port, ctx->kind == K_LISTEN ? ctx->backlog : 0);
+}
+
+static void resolve(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
+    uint32_t op = vm_op_begin(vm, f, ctx, resolve_done);
     vm_op_keep(vm, op, keep, keep2);
     host_resolve(vm->host, op, ctx->host);
+}
+
+/* Could `name` be looked up at all? A name that is neither an address
+ * literal nor made of valid DNS labels fails here, so no resolver is ever
+ * asked about it. */
+static bool plausible_host(const char *name) {
+    if (strchr(name, ':')) return strspn(name, "0123456789abcdefABCDEF:.%") == strlen(name) ||
+                                  strchr(name, '%') != NULL; /* fe80::1%eth0 */
+    size_t len = strlen(name), label = 0;
+    if (len == 0 || len > 254 || (len == 254 && name[253] != '.')) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = name[i];
+        if (c == '.') {
+            if (label == 0 || name[i - 1] == '-') return false;
+            label = 0;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                   (c == '-' && label > 0)) {
+            if (++label > 63) return false;
+        } else {
+            return false;
+        }
+    }
+    return name[len - 1] != '-';
+}
+
+/* keep/keep2 stay reachable while the chain runs (the Buffer of a send). */
+static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
+    int verdict = net_verdict(vm, policy_op(ctx->kind), ctx->host, ctx->port);
+    if (verdict == NET_DENIED) {
+        free(ctx);
+        return NR_ERR;
+    }
+    if (!plausible_host(ctx->host)) {
+        net_fail(vm, op_name(ctx->kind), ctx->host, ctx->port, HOST_ENOTFOUND);
+        free(ctx);
+        return NR_ERR;
+    }
+    Fiber *f = vm_park(vm);
+    if (verdict == NET_ASK) ask(vm, f, ctx, ctx->host, keep, keep2);
+    else resolve(vm, f, ctx, keep, keep2);
     return NR_SUSPEND;
 }
 
@@ -105,33 +160,53 @@ static void finish_fail(VM *vm, Fiber *f, NetCtx *ctx, int status) {
     free(ctx);
 }
 
-/* Starts the operation on the next resolved address, or fails. */
+static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep, Value keep2) {
+    uint32_t op = vm_op_begin(vm, f, ctx, act_done);
+    vm_op_keep(vm, op, keep, keep2);
+    switch (ctx->kind) {
+    case K_CONNECT: host_tcp_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay); break;
+    case K_LISTEN: host_tcp_listen(vm->host, op, a->ip, ctx->port, ctx->backlog, ctx->reuse); break;
+    case K_BIND: host_udp_bind(vm->host, op, a->ip, ctx->port, ctx->reuse); break;
+    default: {
+        Buffer *b = (Buffer *)keep.as.o;
+        host_udp_send(vm->host, op, ctx->sock->handle, b->data, b->len, a->ip, ctx->port);
+        break;
+    }
+    }
+}
+
+/* Starts the operation on the next resolved address, or fails. A resolved
+ * address must pass the policy too, so a permitted name cannot lead to a
+ * forbidden address. */
 static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
-    while (ctx->next < ctx->naddrs) {
-        host_addr *a = &ctx->addrs[ctx->next++];
-        /* the resolved address must pass the policy too */
-        static const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
-        if (strcmp(a->ip, ctx->host) != 0 && net_check(vm, ops[ctx->kind], a->ip, ctx->port) != NR_OK) {
-            Value e = vm_take_exception(vm);
-            vm_resume_throw(vm, f, e);
-            free(ctx);
-            return;
-        }
-        uint32_t op = vm_op_begin(vm, f, ctx, act_done);
-        vm_op_keep(vm, op, keep, keep2);
-        switch (ctx->kind) {
-        case K_CONNECT: host_tcp_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay); break;
-        case K_LISTEN: host_tcp_listen(vm->host, op, a->ip, ctx->port, ctx->backlog, ctx->reuse); break;
-        case K_BIND: host_udp_bind(vm->host, op, a->ip, ctx->port, ctx->reuse); break;
-        default: {
-            Buffer *b = (Buffer *)keep.as.o;
-            host_udp_send(vm->host, op, ctx->sock->handle, b->data, b->len, a->ip, ctx->port);
-            break;
-        }
-        }
+    if (ctx->next >= ctx->naddrs) {
+        finish_fail(vm, f, ctx, ctx->last_status ? ctx->last_status : HOST_ENOTFOUND);
         return;
     }
-    finish_fail(vm, f, ctx, ctx->last_status ? ctx->last_status : HOST_ENOTFOUND);
+    host_addr *a = &ctx->addrs[ctx->next++];
+    int verdict = strcmp(a->ip, ctx->host) == 0 ? NET_ALLOWED : net_verdict(vm, policy_op(ctx->kind), a->ip, ctx->port);
+    if (verdict == NET_DENIED) {
+        vm_resume_throw(vm, f, vm_take_exception(vm));
+        free(ctx);
+    } else if (verdict == NET_ASK) {
+        ask(vm, f, ctx, a->ip, keep, keep2);
+    } else {
+        act_on(vm, f, ctx, a, keep, keep2);
+    }
+}
+
+static void ask_done(VM *vm, PendingOp *op, int status, int64_t value) {
+    (void)value;
+    NetCtx *ctx = op->data;
+    const char *asked = ctx->resolved ? ctx->addrs[ctx->next - 1].ip : ctx->host;
+    if (status != 0) {
+        net_resume_denied(vm, op->fiber, policy_op(ctx->kind), asked, ctx->port);
+        free(ctx);
+    } else if (ctx->resolved) {
+        act_on(vm, op->fiber, ctx, &ctx->addrs[ctx->next - 1], op->keep[0], op->keep[1]);
+    } else {
+        resolve(vm, op->fiber, ctx, op->keep[0], op->keep[1]);
+    }
 }
 
 static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value) {
@@ -157,6 +232,7 @@ static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value) {
         return;
     }
     ctx->next = 0;
+    ctx->resolved = true;
     act_next(vm, op->fiber, ctx, op->keep[0], op->keep[1]);
 }
 
@@ -227,7 +303,7 @@ static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *
     if (arg_count(vm, argc, 2, 2, "resolve") != NR_OK) return NR_ERR;
     NetCtx *ctx = ctx_new(K_RESOLVE);
     if (!host_arg(vm, argv[0], "resolve", "", ctx->host) || !port_arg(vm, argv[1], "resolve", &ctx->port) ||
-        need(vm, HOST_CAP_RESOLVE, "resolve") != NR_OK || net_check(vm, "Resolve", ctx->host, ctx->port) != NR_OK) {
+        need(vm, HOST_CAP_RESOLVE, "resolve") != NR_OK) {
         free(ctx);
         return NR_ERR;
     }
@@ -250,7 +326,7 @@ static NativeResult n_connect(VM *vm, Value self, int argc, Value *argv, Value *
         }
         ctx->timeout_ms = t.as.i;
     }
-    if (need(vm, HOST_CAP_TCP, "tcpConnect") != NR_OK || net_check(vm, "TcpConnect", ctx->host, ctx->port) != NR_OK) goto fail;
+    if (need(vm, HOST_CAP_TCP, "tcpConnect") != NR_OK) goto fail;
     return start(vm, ctx, V_VOID, V_VOID);
 fail:
     free(ctx);
@@ -274,7 +350,7 @@ static NativeResult n_listen(VM *vm, Value self, int argc, Value *argv, Value *o
         }
         ctx->backlog = (int)b.as.i;
     }
-    if (need(vm, HOST_CAP_TCP_SERVER, "tcpListen") != NR_OK || net_check(vm, "TcpListen", ctx->host, ctx->port) != NR_OK) goto fail;
+    if (need(vm, HOST_CAP_TCP_SERVER, "tcpListen") != NR_OK) goto fail;
     return start(vm, ctx, V_VOID, V_VOID);
 fail:
     free(ctx);
@@ -290,7 +366,7 @@ static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out
     if (!host_arg(vm, arg_or(argc, argv, 1), "udpBind", "0.0.0.0", ctx->host) ||
         !bool_arg(vm, arg_or(argc, argv, 2), "udpBind", "reuseAddress", true, &ctx->reuse))
         goto fail;
-    if (need(vm, HOST_CAP_UDP, "udpBind") != NR_OK || net_check(vm, "UdpBind", ctx->host, ctx->port) != NR_OK) goto fail;
+    if (need(vm, HOST_CAP_UDP, "udpBind") != NR_OK) goto fail;
     return start(vm, ctx, V_VOID, V_VOID);
 fail:
     free(ctx);
@@ -305,8 +381,7 @@ static NativeResult udp_send(VM *vm, Value self, int argc, Value *argv, Value *o
     if (!s || !s->open) return vm_throw(vm, vm->c.illegal_operation, "send failed: the socket is closed");
     NetCtx *ctx = ctx_new(K_SEND);
     ctx->sock = s;
-    if (!host_arg(vm, argv[1], "send", "", ctx->host) || !port_arg(vm, argv[2], "send", &ctx->port) ||
-        net_check(vm, "UdpSend", ctx->host, ctx->port) != NR_OK) {
+    if (!host_arg(vm, argv[1], "send", "", ctx->host) || !port_arg(vm, argv[2], "send", &ctx->port)) {
         free(ctx);
         return NR_ERR;
     }
@@ -376,11 +451,10 @@ static void net_init(lyng_vm *vm, void *exports_map) {
     vm_def_static(vm, m->net, "tcpListen", n_listen)->params = "port,host,backlog,reuseAddress";
     vm_def_static(vm, m->net, "udpBind", n_bind)->params = "port,host,reuseAddress";
     vm_def_method(vm, m->udp_socket, "send", udp_send)->params = "data,host,port";
-    const char *ops[] = {"Resolve", "TcpConnect", "TcpListen", "UdpBind", "UdpSend"};
-    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-        Class *c = class_new(vm, ops[i], m->access_op);
+    for (int kind = K_RESOLVE; kind <= K_SEND; kind++) {
+        Class *c = class_new(vm, policy_op(kind), m->access_op);
         c->ctor = access_op_ctor;
-        map_put_str(vm, m->access_op->statics, ops[i], v_obj(c));
+        map_put_str(vm, m->access_op->statics, policy_op(kind), v_obj(c));
     }
     Instance *permit = instance_new(vm, m->access_policy);
     Class *permit_cls = class_new(vm, "PermitAllNetAccessPolicy", m->access_policy);

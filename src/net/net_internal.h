@@ -31,7 +31,11 @@ Value net_sock_new(VM *vm, Class *cls, int handle, int kind);
 NetSock *net_sock_of(Value v);
 void net_sockets_init(VM *vm, NetModule *m);
 
-/* policy.c: NULL when allowed, else raises and returns NR_ERR */
-NativeResult net_check(VM *vm, const char *op, const char *host, int port);
+/* policy.c: what the lists say about op(host, port). NET_DENIED has raised
+ * the exception; NET_ASK means the embedder's hook must decide. */
+enum { NET_ALLOWED, NET_DENIED, NET_ASK };
+int net_verdict(VM *vm, const char *op, const char *host, int port);
+/* Resumes `f` with the exception for an op the embedder's hook refused. */
+void net_resume_denied(VM *vm, Fiber *f, const char *op, const char *host, int port);
 
 #endif

@@ -70,13 +70,31 @@ static bool list_matches(const char *list, const char *host, int port) {
     }
 }
 
-NativeResult net_check(VM *vm, const char *op, const char *host, int port) {
-    bool v6 = strchr(host, ':') != NULL;
-    if (list_matches(vm->net_deny, host, port))
-        return vm_throw(vm, vm->c.illegal_operation,
-                        "network access denied: %s(%s%s%s, %d) matches --deny-net", op, v6 ? "[" : "", host, v6 ? "]" : "", port);
-    if (list_matches(vm->net_allow, host, port)) return NR_OK;
-    return vm_throw(vm, vm->c.illegal_operation,
-                    "network access denied: %s(%s%s%s, %d); run with --allow-net or --allow-net=%s%s%s to allow it",
-                    op, v6 ? "[" : "", host, v6 ? "]" : "", port, v6 ? "[" : "", host, v6 ? "]" : "");
+void lyng_net_set_policy_hook(lyng_vm *vm, lyng_net_ask_fn ask, void *ud) {
+    vm->net_ask = ask;
+    vm->net_ask_ud = ud;
+}
+
+/* "host" or "[v6]" as messages print it */
+#define HOST_FMT "%s%s%s"
+#define HOST_ARGS(h) strchr(h, ':') ? "[" : "", h, strchr(h, ':') ? "]" : ""
+
+int net_verdict(VM *vm, const char *op, const char *host, int port) {
+    if (list_matches(vm->net_deny, host, port)) {
+        vm_throw(vm, vm->c.illegal_operation, "network access denied: %s(" HOST_FMT ", %d) matches --deny-net", op,
+                 HOST_ARGS(host), port);
+        return NET_DENIED;
+    }
+    if (list_matches(vm->net_allow, host, port)) return NET_ALLOWED;
+    if (vm->net_ask) return NET_ASK;
+    vm_throw(vm, vm->c.illegal_operation,
+             "network access denied: %s(" HOST_FMT ", %d); run with --allow-net or --allow-net=" HOST_FMT " to allow it",
+             op, HOST_ARGS(host), port, HOST_ARGS(host));
+    return NET_DENIED;
+}
+
+void net_resume_denied(VM *vm, Fiber *f, const char *op, const char *host, int port) {
+    vm_throw(vm, vm->c.illegal_operation, "network access denied: %s(" HOST_FMT ", %d) by the embedder's policy", op,
+             HOST_ARGS(host), port);
+    vm_resume_throw(vm, f, vm_take_exception(vm));
 }
