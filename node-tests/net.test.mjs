@@ -258,3 +258,41 @@ test('the networked demo of `make run` prints the same on Node and natively', LI
   assert.equal(denied.code, 1);
   assert.match(denied.stderr, /network access denied: TcpListen\(127\.0\.0\.1, 0\); run with --allow-net/);
 });
+
+test('writes suspend while the peer does not read, and finish when it does', LIMIT, async () => {
+  const TOTAL = 64 * 1024 * 1024;
+  let peerSocket;
+  let received = 0;
+  const peer = await listen((s) => {
+    peerSocket = s;
+    s.pause();
+    s.on('data', (d) => { received += d.length; });
+  });
+  const probe = firstLine(/^stalled at (\d+)$/);
+  const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port, TOTAL } }, probe.onLine);
+  const done = lyng.eval(`
+    import lyng.io.net
+    import lyng.buffer
+    val s = Net.tcpConnect("127.0.0.1", PORT)
+    val chunk = Buffer(65536)
+    var written = 0
+    val writer = launch {
+        while (written < TOTAL) { s.write(chunk); written += chunk.size }
+        s.flush()
+    }
+    delay(500)
+    println("stalled at " + written)
+    writer.await()
+    s.close()
+    written`);
+  const stalledAt = Number((await probe.seen)[1]);
+  // kernel socket buffers hold a few MiB on loopback; the shim adds at most
+  // its high-water mark, so the writer must be parked far below 64 MiB
+  assert.ok(stalledAt < 16 * 1024 * 1024, `the writer was not held back: ${stalledAt} bytes written`);
+  peerSocket.resume();
+  assert.equal(await done, String(TOTAL));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(received, TOTAL);
+  lyng.close();
+  await peer.close();
+});
