@@ -12,7 +12,8 @@
 //   // expect compile error: TEXT   exit 2 and stderr contains TEXT
 //   // expect exit: N               the process exits with code N
 //   // args: ARG...                 extra command-line options placed before FILE
-// Every test runs once per command; with several commands the runner also
+// Files and folders whose name starts with `_` are modules the tests import,
+// not tests. Every test runs once per command; with several commands the runner also
 // checks that they all produce the same stdout and exit code.
 
 import { spawn } from 'node:child_process';
@@ -47,6 +48,7 @@ function parseArgs(argv) {
 function findTests(dir) {
   const out = [];
   for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('_')) continue; // modules that tests import, not tests
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...findTests(p));
     else if (name.endsWith('.lyng')) out.push(p);

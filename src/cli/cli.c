@@ -13,6 +13,7 @@
 
 #include "../net/net.h"
 #include "doctest.h"
+#include "local_modules.h"
 
 typedef enum mode { MODE_FILE, MODE_CODE, MODE_STDIN, MODE_DOCTEST, MODE_FINISHED } mode;
 
@@ -324,6 +325,37 @@ static const char *script_text(const char *src, size_t *len) {
 
 /* ---- running a script ---- */
 
+/* atExit(append = true, handler): handlers run, in order, when the script
+ * ends in any way - finished, failed or exit(). A failing handler does not
+ * stop the next one. Only the command line has it: it is about the process,
+ * which an embedder owns. */
+static const char at_exit_src[] =
+    "var __lyngAtExit = []\n"
+    "fun atExit(args...) {\n"
+    "    if (args.size == 0 || args.size > 2) throw IllegalArgumentException(\"atExit(append = true, handler)\")\n"
+    "    val handler = args.last()\n"
+    "    if (args.size == 2 && args[0] == false) __lyngAtExit.insertAt(0, handler) else __lyngAtExit.add(handler)\n"
+    "    void\n"
+    "}\n"
+    "fun __lyngRunAtExit() {\n"
+    "    val handlers = __lyngAtExit\n"
+    "    __lyngAtExit = []\n"
+    "    for (h in handlers) try { h() } catch (e) { }\n"
+    "}\n";
+
+static bool define_at_exit(lyng_vm *vm) {
+    int st = lyng_eval(vm, "<atExit>", at_exit_src, sizeof at_exit_src - 1);
+    while (st == LYNG_WAITING) st = lyng_run(vm);
+    return st == LYNG_DONE;
+}
+
+static void run_at_exit(cli *c) {
+    if (lyng_call_global(c->vm, "__lyngRunAtExit") != LYNG_DONE) {
+        fflush(stdout);
+        fprintf(stderr, "%s\n", lyng_result_text(c->vm));
+    }
+}
+
 static int start_script(cli *c) {
     const char *name;
     const char *text;
@@ -343,8 +375,12 @@ static int start_script(cli *c) {
         text = script_text(c->src, &len);
     }
     c->vm = cli_new_vm(c, NULL);
-    if (!c->vm) {
+    if (!c->vm || !define_at_exit(c->vm)) {
         finish(c, 70);
+        return c->exit_code;
+    }
+    if (c->mode == MODE_FILE && !local_modules_register(c->vm, c->script)) {
+        finish(c, 2);
         return c->exit_code;
     }
     if (lyng_eval(c->vm, name, text, len) == LYNG_COMPILE_ERROR) {
@@ -364,14 +400,17 @@ static int step_script(cli *c) {
         return -1;
     case LYNG_DONE:
         if (c->print_result) printf("%s\n", lyng_result_text(c->vm));
+        run_at_exit(c);
         finish(c, 0);
         break;
     case LYNG_EXIT:
+        run_at_exit(c);
         finish(c, lyng_exit_code(c->vm));
         break;
     default: /* LYNG_ERROR */
         fflush(stdout);
         fprintf(stderr, "%s\n", lyng_result_text(c->vm));
+        run_at_exit(c);
         finish(c, 1);
         break;
     }

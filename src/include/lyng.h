@@ -45,6 +45,10 @@ void lyng_define_string_list(lyng_vm *vm, const char *name, int argc, const char
  * the module's exports with the VM's internal API (see src/lyng/vm.h). */
 typedef void (*lyng_module_init)(lyng_vm *vm, void *exports_map);
 void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init);
+/* Makes `import name` run the Lyng file at `path` (once, on the first
+ * import); its top-level declarations become the importer's. -1 if a module
+ * of that name exists. */
+int lyng_add_source_module(lyng_vm *vm, const char *name, const char *path);
 
 /* Starts a script. Returns LYNG_COMPILE_ERROR (see lyng_result_text) or
  * LYNG_WAITING, after which lyng_run drives it. */
@@ -53,6 +57,12 @@ int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len);
 /* Runs all coroutines that can run. Returns LYNG_WAITING while host
  * operations are pending, else LYNG_DONE, LYNG_ERROR or LYNG_EXIT. */
 int lyng_run(lyng_vm *vm);
+
+/* Calls the global function `name` without arguments, to its end, before
+ * returning: it must not suspend. For a host's own hooks, such as the
+ * command line's atExit handlers. LYNG_DONE, or LYNG_ERROR with the report
+ * in lyng_result_text. */
+int lyng_call_global(lyng_vm *vm, const char *name);
 
 /* After LYNG_DONE: inspect() of the script's final value. After LYNG_ERROR
  * or LYNG_COMPILE_ERROR: the error report (class, message, location, stack).

@@ -197,6 +197,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->next_gc = 1 << 20;
     vm->max_frames = 20000;
     vm->pending_exc = V_VOID;
+    vm->import_noop = V_VOID;
     vm->main_result = V_VOID;
     vm->main_error = V_VOID;
     vm->prelude_result = V_VOID;
@@ -240,6 +241,10 @@ void lyng_free(lyng_vm *vm) {
     free(vm->gflags);
     free(vm->gnames);
     free(vm->ops);
+    for (uint32_t i = 0; i < vm->nmodules; i++) {
+        free(vm->modules[i].name);
+        free(vm->modules[i].path);
+    }
     free(vm->modules);
     free(vm->result_text);
     free(vm->err_class);
@@ -270,13 +275,34 @@ void lyng_define_string_list(lyng_vm *vm, const char *name, int argc, const char
     vm_def_global(vm, name, v_obj(l));
 }
 
-void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init) {
+static char *dup_text(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (!d) abort();
+    return memcpy(d, s, n);
+}
+
+static Module *module_add(lyng_vm *vm, const char *name) {
+    for (uint32_t i = 0; i < vm->nmodules; i++)
+        if (strcmp(vm->modules[i].name, name) == 0) return NULL;
     vm->modules = realloc(vm->modules, sizeof(Module) * (vm->nmodules + 1));
     if (!vm->modules) abort();
-    vm->modules[vm->nmodules].name = name;
-    vm->modules[vm->nmodules].init = init;
-    vm->modules[vm->nmodules].exports = NULL;
-    vm->nmodules++;
+    Module *m = &vm->modules[vm->nmodules++];
+    memset(m, 0, sizeof *m);
+    m->name = dup_text(name);
+    return m;
+}
+
+void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init) {
+    Module *m = module_add(vm, name);
+    if (m) m->init = init;
+}
+
+int lyng_add_source_module(lyng_vm *vm, const char *name, const char *path) {
+    Module *m = module_add(vm, name);
+    if (!m) return -1;
+    m->path = dup_text(path);
+    return 0;
 }
 
 static void set_text(char **slot, const char *s, size_t len) {
@@ -295,6 +321,7 @@ int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
     vm->main_done = false;
     vm->main_result = V_VOID;
     vm->main_error = V_VOID;
+    vm->exiting = false;
     Proto *p = compile_script(vm, name, src, len, &err);
     if (!p) {
         set_text(&vm->result_text, err, strlen(err));
@@ -341,6 +368,28 @@ static void report_error(VM *vm, Value exc) {
     set_text(&vm->err_message, m.data ? m.data : "", m.len);
     sb_free(&sb);
     sb_free(&m);
+}
+
+int lyng_call_global(lyng_vm *vm, const char *name) {
+    uint32_t slot = vm_global_slot(vm, name, strlen(name));
+    Value fn = vm->gvals[slot];
+    if (!(vm->gflags[slot] & GF_DEFINED) || !(IS_OT(fn, OT_CLOSURE) || IS_OT(fn, OT_NATIVE))) {
+        vm_throw(vm, vm->c.not_found, "%s is not a function", name);
+        report_error(vm, vm_take_exception(vm));
+        return LYNG_ERROR;
+    }
+    /* after exit() the VM stops every fiber at its next step; this call
+     * must run to its end */
+    bool exiting = vm->exiting;
+    vm->exiting = false;
+    Value out;
+    NativeResult r = vm_call_sync(vm, fn, V_VOID, 0, NULL, &out);
+    vm->exiting = exiting;
+    if (r != NR_OK) {
+        report_error(vm, vm_take_exception(vm));
+        return LYNG_ERROR;
+    }
+    return LYNG_DONE;
 }
 
 int lyng_run(lyng_vm *vm) {

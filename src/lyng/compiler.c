@@ -2107,7 +2107,11 @@ static void statement_inner(C *c, bool *is_local) {
         } while (accept(c, T_DOT));
         uint32_t k = add_const(c, v_obj(str_new(c->vm, sb.data ? sb.data : "", sb.len)));
         sb_free(&sb);
+        /* a source module's body runs as an ordinary call, so it may suspend */
         emit_op_u16(c, OP_IMPORT, k);
+        emit_op(c, OP_CALL);
+        emit_byte(c, 0);
+        emit_op(c, OP_POP);
         emit_op(c, OP_VOID);
         return;
     }

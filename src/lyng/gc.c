@@ -224,6 +224,7 @@ static void mark_roots(VM *vm) {
     gc_mark_value(vm, vm->main_result);
     gc_mark_value(vm, vm->main_error);
     gc_mark_value(vm, vm->prelude_result);
+    gc_mark_value(vm, vm->import_noop);
 }
 
 void gc_collect(VM *vm) {

@@ -84,7 +84,7 @@ OP(END_TRY, 0, 0)
 OP(THROW, 0, -1)
 OP(ARG_DEFAULT, 4, 0)      /* slot, jump offset when the argument was given */
 OP(ARG_REQUIRED, 2, 0)     /* slot: raise if the argument is missing */
-OP(IMPORT, 2, 0)           /* module name const */
+OP(IMPORT, 2, 1)           /* module name const -> the body to call once */
 OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
 OP(INC_DEC, 1, 0)
 OP(ADD_INPLACE, 2, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand: +1/-1 as signed byte; Int -> Int */

@@ -860,7 +860,53 @@ static bool iter_next(VM *vm, Iter *it, Value *out) {
 
 /* ---------------------------------------------------------------- modules */
 
-static bool import_module(VM *vm, String *name) {
+/* Compiles a source module's file into the closure of its body. */
+static bool load_source_module(VM *vm, Module *m, Value *body) {
+    FILE *f = fopen(m->path, "rb");
+    if (!f) {
+        vm_throw(vm, vm->c.not_found, "module '%s': cannot open %s", m->name, m->path);
+        return false;
+    }
+    StrBuf sb;
+    sb_init(&sb);
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_add(&sb, chunk, got);
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        sb_free(&sb);
+        vm_throw(vm, vm->c.illegal_state, "module '%s': cannot read %s", m->name, m->path);
+        return false;
+    }
+    char *err = NULL;
+    Proto *p = compile_script(vm, m->path, sb.data ? sb.data : "", sb.len, &err);
+    sb_free(&sb);
+    if (!p) {
+        vm_throw(vm, vm->c.illegal_state, "module '%s' does not compile: %s", m->name, err);
+        free(err);
+        return false;
+    }
+    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
+    cl->proto = p;
+    cl->self = V_VOID;
+    cl->nupvals = 0;
+    *body = v_obj(cl);
+    return true;
+}
+
+static NativeResult import_nothing(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)vm; (void)self; (void)argc; (void)argv;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+/* Makes a module's declarations visible. *body is what the importer calls
+ * next: a source module's body the first time, else a function that does
+ * nothing. */
+static bool import_module(VM *vm, String *name, Value *body) {
+    if (IS_VOID(vm->import_noop)) vm->import_noop = v_obj(native_new(vm, "import", import_nothing));
+    *body = vm->import_noop;
     if (strcmp(name->data, "lyng.stdlib") == 0) return true;
     if (strcmp(name->data, "lyng.buffer") == 0) {
         vm_def_global(vm, "Buffer", v_obj(vm->c.buffer));
@@ -870,6 +916,12 @@ static bool import_module(VM *vm, String *name) {
     for (uint32_t i = 0; i < vm->nmodules; i++) {
         Module *m = &vm->modules[i];
         if (strcmp(m->name, name->data) != 0) continue;
+        if (m->path) {
+            /* marked first, so an import cycle sees the module as loading */
+            if (m->loaded) return true;
+            m->loaded = true;
+            return load_source_module(vm, m, body);
+        }
         if (!m->exports) {
             m->exports = map_new(vm);
             m->init(vm, m->exports);
@@ -1465,7 +1517,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
-            if (!import_module(vm, n)) goto handle_error;
+            Value body;
+            if (!import_module(vm, n, &body)) goto handle_error;
+            push(f, body);
             break;
         }
         case OP_FORMAT: ip++; break;

@@ -88,10 +88,15 @@ typedef struct PendingOp {
     void (*complete)(VM *vm, struct PendingOp *op, int status, int64_t value);
 } PendingOp;
 
+/* A module is native (init fills its exports on first import) or Lyng
+ * source in a file (path; its body runs once, on first import, in the
+ * importing fiber). */
 typedef struct Module {
-    const char *name;
+    char *name;
     lyng_module_init init;
-    Map *exports; /* filled on first import */
+    Map *exports; /* native: filled on first import */
+    char *path;   /* source: the file to compile */
+    bool loaded;  /* source: body already started */
 } Module;
 
 struct VM {
@@ -118,6 +123,7 @@ struct VM {
     uint32_t live_ops;
     Module *modules;
     uint32_t nmodules;
+    Value import_noop; /* what OP_IMPORT pushes for a module with no body to run */
     struct host *host;
     lyng_config cfg;
     bool exiting;
