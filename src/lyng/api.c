@@ -330,11 +330,7 @@ int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
         free(err);
         return LYNG_COMPILE_ERROR;
     }
-    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
-    cl->proto = p;
-    cl->self = V_VOID;
-    cl->nupvals = 0;
-    vm->main = vm_fiber_new(vm, v_obj(cl), 0, NULL);
+    vm->main = vm_fiber_new(vm, vm_script_closure(vm, p), 0, NULL);
     vm_ready(vm, vm->main);
     return LYNG_WAITING;
 }

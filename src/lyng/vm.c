@@ -860,6 +860,14 @@ static bool iter_next(VM *vm, Iter *it, Value *out) {
 
 /* ---------------------------------------------------------------- modules */
 
+Value vm_script_closure(VM *vm, Proto *p) {
+    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
+    cl->proto = p;
+    cl->self = V_VOID;
+    cl->nupvals = 0;
+    return v_obj(cl);
+}
+
 /* Compiles a source module's file into the closure of its body. */
 static bool load_source_module(VM *vm, Module *m, Value *body) {
     FILE *f = fopen(m->path, "rb");
@@ -887,11 +895,7 @@ static bool load_source_module(VM *vm, Module *m, Value *body) {
         free(err);
         return false;
     }
-    Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
-    cl->proto = p;
-    cl->self = V_VOID;
-    cl->nupvals = 0;
-    *body = v_obj(cl);
+    *body = vm_script_closure(vm, p);
     return true;
 }
 

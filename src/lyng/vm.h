@@ -157,6 +157,8 @@ NativeResult vm_throw_value(VM *vm, Value exc);
 /* Takes the exception a native raised (clearing it), e.g. to deliver it to a
  * parked fiber with vm_resume_throw. */
 Value vm_take_exception(VM *vm);
+/* The closure of a compiled script or module body (no upvalues). */
+Value vm_script_closure(VM *vm, Proto *p);
 Instance *vm_make_exception(VM *vm, Class *cls, String *message);
 
 /* ---- natives and classes ---- */
