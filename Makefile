@@ -63,7 +63,7 @@ help:
 	@echo "make build    build/native/lyng, build/asan/lyng and build/wasm/lyng.wasm"
 	@echo "make native | asan | wasm   one build only"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
-	@echo "make bench    run the benchmarks (bench/run.sh)"
+	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
 	@echo "make clean    remove build/"
 
 # ---- setup: install only what is missing ----
@@ -200,9 +200,6 @@ run: setup build
 	  echo "== build/native/lyng -e 'println(\"Hello from Lyng\")'"; $(B)/native/lyng -e 'println("Hello from Lyng")'; \
 	  echo "== bin/lyng -e 'println(\"Hello from Lyng\")'"; bin/lyng -e 'println("Hello from Lyng")'; \
 	fi
-
-bench: setup build
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not found, nothing to run"; fi
 
 clean:
 	rm -rf $(B)
