@@ -64,7 +64,7 @@ help:
 	@echo "make build    build/native/lyng, build/asan/lyng and build/wasm/lyng.wasm"
 	@echo "make native | asan | wasm   one build only"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
-	@echo "make bench    run the benchmarks (bench/run.sh)"
+	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
 	@echo "make clean    remove build/"
 
 # ---- setup: install only what is missing ----
@@ -199,9 +199,6 @@ run: setup build
 	@echo "== build/native/lyng examples/hello.lyng"; $(B)/native/lyng examples/hello.lyng
 	@echo; echo "== bin/lyng --allow-net=127.0.0.1 examples/net_demo.lyng   (wasm on Node)"
 	@bin/lyng --allow-net=127.0.0.1 examples/net_demo.lyng
-
-bench: setup build
-	@if [ -f bench/run.sh ]; then bash bench/run.sh; else echo "bench: bench/run.sh not found, nothing to run"; fi
 
 clean:
 	rm -rf $(B)

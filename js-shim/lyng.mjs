@@ -314,7 +314,11 @@ export class LyngInstance {
   runCli(cli) {
     return this.#loop(() => {
       const code = this.exports.lyng_wasm_cli_step(cli);
-      return code < 0 ? undefined : code;
+      if (code >= 0) return code;
+      // The script now waits for an event, maybe for long (a server): what it
+      // printed so far is shown now, not when it ends.
+      this.exports.lyng_wasm_flush();
+      return undefined;
     });
   }
 

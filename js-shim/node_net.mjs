@@ -10,6 +10,7 @@ import dns from 'node:dns';
 
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
+const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
 
 // Error codes shared with src/host/host.h
 const E = {
@@ -57,7 +58,7 @@ export function createNetImports(env) {
 
   // ---- TCP streams ----
   function watchSocket(vm, sock) {
-    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false };
+    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
     sock.on('data', (chunk) => {
       entry.queue.push(chunk);
       entry.queued += chunk.length;
@@ -207,8 +208,23 @@ export function createNetImports(env) {
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'tcp' || entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry?.error || E.ECLOSED)); return; }
-      const data = Buffer.from(bytes().subarray(ptr, ptr + len)); // copied: wasm memory may move
-      entry.sock.write(data, (err) => done(vm, op, err ? statusOf(err) : 0, len));
+      // Copied, as wasm memory may move. A socket reuses one scratch Buffer
+      // while no other write of it is in flight (Node has let go of the
+      // bytes by the callback), so a stream of writes allocates nothing.
+      const scratch = !entry.writing && len <= SCRATCH_MAX;
+      let data;
+      if (scratch) {
+        if (!entry.scratch || entry.scratch.length < len) entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, 4096));
+        data = entry.scratch.subarray(0, len);
+        entry.writing = true;
+      } else {
+        data = Buffer.allocUnsafe(len);
+      }
+      data.set(bytes().subarray(ptr, ptr + len));
+      entry.sock.write(data, (err) => {
+        if (scratch) entry.writing = false;
+        done(vm, op, err ? statusOf(err) : 0, len);
+      });
     },
     close(vm, handle) {
       const entry = handles.get(handle);

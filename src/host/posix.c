@@ -6,13 +6,16 @@
  * inside the call that submitted or cancelled the op, and no Lyng callback
  * runs while this file holds pointers into its own tables.
  *
- * Epoll is used level-triggered, and a descriptor is registered only while
- * an op waits on it (with exactly the events that op needs). A read asks for
- * at most `max` bytes and may leave data in the kernel; level triggering
+ * Epoll is used level-triggered, and a descriptor is registered while an op
+ * waits on it (with exactly the events that op needs). A read asks for at
+ * most `max` bytes and may leave data in the kernel; level triggering
  * reports it again for the next read without us draining sockets into
- * buffers of our own (which edge triggering would require). Keeping the
- * interest set equal to the pending ops also means an idle socket with a
- * hung-up peer cannot make epoll_wait spin. */
+ * buffers of our own (which edge triggering would require). One exception:
+ * a socket whose read finished stays registered for reading, because a
+ * script reading a stream asks again at once, and dropping and re-adding the
+ * registration would cost two epoll_ctl calls per message. If that socket
+ * becomes readable while nobody reads it, the event drops the registration,
+ * so an idle socket with a hung-up peer cannot make epoll_wait spin. */
 #define _GNU_SOURCE /* accept4, MSG_NOSIGNAL */
 
 #include <arpa/inet.h>
@@ -58,6 +61,7 @@ typedef struct sock {
     int fd;
     sock_kind kind;
     uint32_t events; /* registered with epoll; 0 = not registered */
+    bool waiting;    /* an op waits for an event: counted in nwaiting */
     uint32_t connect_op;
     uint32_t read_op; /* read, accept or udp recv */
     uint8_t *rbuf;
@@ -89,7 +93,8 @@ struct host {
     int nsocks, socks_cap;
     int *free_slots; /* indices of NULL entries, reused last-freed first */
     int nfree;
-    int nregistered; /* sockets in the epoll set */
+    int nwaiting; /* sockets an op waits on; none and no timer: nothing can happen */
+    int polls_skipped; /* host_wait calls in a row that delivered without polling */
     addr_result *results;
     size_t nresults, results_cap;
 };
@@ -293,34 +298,35 @@ static int sock_add(host *h, int fd, sock_kind kind) {
     return i + 1;
 }
 
-/* Makes the epoll registration match the ops pending on the socket. */
+static void sock_register(host *h, sock *s, int handle, uint32_t events) {
+    if (events == s->events) return;
+    struct epoll_event ev = {.events = events, .data.u64 = (uint64_t)handle};
+    if (!events) epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+    else epoll_ctl(h->epfd, s->events ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, s->fd, &ev);
+    s->events = events;
+}
+
+/* Makes the epoll registration match the ops pending on the socket, except
+ * that a registration for reading outlives its read (see the top). */
 static void sock_update(host *h, int handle) {
     sock *s = sock_of(h, handle);
     uint32_t want = 0;
     if (s->read_op) want |= EPOLLIN;
     if (s->write_op || s->connect_op) want |= EPOLLOUT;
-    if (want == s->events) return;
-    struct epoll_event ev = {.events = want, .data.u64 = (uint64_t)handle};
-    if (!want) {
-        epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-        h->nregistered--;
-    } else if (!s->events) {
-        epoll_ctl(h->epfd, EPOLL_CTL_ADD, s->fd, &ev);
-        h->nregistered++;
-    } else {
-        epoll_ctl(h->epfd, EPOLL_CTL_MOD, s->fd, &ev);
+    if ((want != 0) != s->waiting) {
+        s->waiting = want != 0;
+        h->nwaiting += s->waiting ? 1 : -1;
     }
-    s->events = want;
+    if (!want && s->events == EPOLLIN) return;
+    sock_register(h, s, handle, want);
 }
 
 /* Closes the descriptor and completes whatever still waits on it. */
 static void sock_destroy(host *h, int handle, int32_t status) {
     sock *s = sock_of(h, handle);
     if (!s) return;
-    if (s->events) {
-        epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
-        h->nregistered--;
-    }
+    if (s->events) epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
+    if (s->waiting) h->nwaiting--;
     close(s->fd);
     if (s->connect_op) {
         heap_remove_op(h, s->connect_op, TK_CONNECT_TIMEOUT);
@@ -710,6 +716,10 @@ static void on_event(host *h, int handle, uint32_t events) {
     sock *s = sock_of(h, handle);
     if (!s) return;
     (void)events; /* the syscalls themselves report errors and hang-ups */
+    if (!s->connect_op && !s->read_op && !s->write_op) {
+        sock_register(h, s, handle, 0); /* readable, but nobody reads now */
+        return;
+    }
     if (s->connect_op) {
         if (!try_connect_done(h, handle)) return;
         s = sock_of(h, handle);
@@ -757,8 +767,21 @@ static int deliver(host *h) {
     return (int)n;
 }
 
+/* How many times in a row host_wait may deliver completions that are
+ * already queued (an op that finished at once, such as a write the kernel
+ * took whole) without asking epoll first: skipping that poll saves one
+ * syscall per message, and polling every few rounds keeps sockets that are
+ * ready from waiting behind a script that only ever writes. */
+enum { MAX_POLLS_SKIPPED = 8 };
+
 int host_wait(host *h, int timeout_ms) {
     int wait = timeout_ms;
+    if (h->ndone && h->polls_skipped < MAX_POLLS_SKIPPED) {
+        h->polls_skipped++;
+        fire_timers(h);
+        return deliver(h);
+    }
+    h->polls_skipped = 0;
     if (h->ndone) {
         wait = 0;
     } else if (h->nheap) {
@@ -766,7 +789,7 @@ int host_wait(host *h, int timeout_ms) {
         if (d < 0) d = 0;
         if (d > 0x7fffffff) d = 0x7fffffff;
         if (wait < 0 || d < wait) wait = (int)d;
-    } else if (h->nregistered == 0 && wait < 0) {
+    } else if (h->nwaiting == 0 && wait < 0) {
         return 0; /* nothing could ever wake us */
     }
     struct epoll_event evs[128];

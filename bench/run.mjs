@@ -1,0 +1,264 @@
+#!/usr/bin/env node
+// bench/run.mjs - `make bench`: measures Lyng against what a user would run
+// instead (Lua 5.4, raw Node, a C epoll server), each pair in the same run,
+// and reports ratios: a table on stdout, build/bench/results.json and the bar
+// chart build/bench/ratios.svg. Absolute numbers vary from run to run on a
+// shared machine; the ratios are what the targets are about.
+//
+//   node bench/run.mjs            full sizes (a few minutes)
+//   BENCH_QUICK=1 node bench/run.mjs   tiny sizes: checks that every row
+//                                      produces numbers, not how fast
+// Environment: BENCH_OUT (output directory, default build/bench),
+// BENCH_ONLY (a regular expression: run only the groups whose name matches).
+import { mkdirSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { start, startServer, timeClient, timeCommand, rssBytes, sleep } from './proc.mjs';
+import { interleaved } from './stats.mjs';
+import { makeRow, printTable } from './report.mjs';
+import { ratioChart } from './chart.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+const QUICK = process.env.BENCH_QUICK === '1';
+const OUT = process.env.BENCH_OUT || 'build/bench';
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+
+// Sizes: full runs are sized so the whole of `make bench` stays well under
+// ten minutes on a busy two-core machine; quick runs only prove each row works.
+const SIZE = QUICK ? {
+  runs: 1, startupRuns: 2, fib: 18, loop: 100_000, strings: 5_000, lists: 5_000,
+  pingpong: 200, bulk: 4 << 20, concurrent: 2_000, udp: 200, idle: 200,
+} : {
+  runs: 5, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 500_000, lists: 500_000,
+  pingpong: 20_000, bulk: 1 << 30, concurrent: 100_000, udp: 20_000, idle: 10_000,
+};
+const NET_RUNS = QUICK ? 1 : 3;
+const CONNS = 100;
+
+const NATIVE = 'build/native/lyng';
+const WASM = 'bin/lyng';
+const LUA = process.env.LUA || 'lua5.4';
+// The C baseline, built by mk/bench.mk.
+const C_SERVER = 'build/bench/echo_server';
+const C_CLIENT = 'build/bench/echo_client';
+const NET = ['--allow-net=127.0.0.1'];
+
+// How to run a Lyng script natively and on Node. Natively stdout is a pipe,
+// which C buffers; stdbuf makes it line-buffered so "go" arrives on time.
+const lyngNative = (script, ...args) => ['stdbuf', ['-oL', NATIVE, ...NET, script, ...args]];
+const lyngNode = (script, ...args) => [WASM, [...NET, script, ...args]];
+const nodeRaw = (script, ...args) => ['node', [script, ...args]];
+
+const rows = [];
+const groups = [];
+const group = (name, fn) => groups.push({ name, fn });
+
+// ---- interpreter ----
+const INTERP = [
+  { name: 'fib', label: () => `fib(${SIZE.fib})`, arg: () => SIZE.fib },
+  { name: 'loop_sum', label: () => `loop sum ${SIZE.loop}`, arg: () => SIZE.loop },
+  { name: 'string_build', label: () => `string build ${SIZE.strings}`, arg: () => SIZE.strings },
+  { name: 'list_map', label: () => `list/map ${SIZE.lists}`, arg: () => SIZE.lists },
+];
+
+// Lua separates print's arguments by tabs, Lyng by spaces.
+const sameOutput = (a, b) => a.trim().split(/\s+/).join(' ') === b.trim().split(/\s+/).join(' ');
+
+group('interpreter', async () => {
+  for (const b of INTERP) {
+    const arg = String(b.arg());
+    let expected = null;
+    const check = (who) => ({ seconds, stdout }) => {
+      if (expected === null) expected = stdout;
+      else if (!sameOutput(stdout, expected)) throw new Error(`${b.name}: ${who} printed '${stdout}', expected '${expected}'`);
+      return seconds * 1000;
+    };
+    const r = await interleaved(SIZE.runs, {
+      lua: async () => check('lua')(await timeCommand(LUA, [`bench/${b.name}.lua`, arg])),
+      native: async () => check('native')(await timeCommand(NATIVE, [`bench/${b.name}.lyng`, arg])),
+      node: async () => check('node')(await timeCommand(WASM, [`bench/${b.name}.lyng`, arg])),
+    });
+    rows.push(makeRow({ name: `${b.label()}: native vs Lua`, ours: r.native, baseline: r.lua, unit: 'ms',
+      oursLabel: 'lyng (native)', baselineLabel: 'lua5.4', better: 'lower', target: 1.5 }));
+    rows.push(makeRow({ name: `${b.label()}: Node vs native`, ours: r.node, baseline: r.native, unit: 'ms',
+      oursLabel: 'bin/lyng (wasm on Node)', baselineLabel: 'lyng (native)', better: 'lower', target: 2 }));
+  }
+});
+
+// ---- TCP and UDP echo ----
+// Each server flavour runs once for all the runs of a group; every client run
+// is timed from its "go" to its "done".
+async function withServers(specs, fn) {
+  const servers = {};
+  try {
+    for (const [k, [cmd, args]] of Object.entries(specs)) servers[k] = await startServer(cmd, args);
+    return await fn(servers);
+  } finally {
+    for (const s of Object.values(servers)) await s.stop();
+  }
+}
+
+const SERVER = {
+  native: lyngNative('bench/net/echo_server.lyng', 'tcp'),
+  node: lyngNode('bench/net/echo_server.lyng', 'tcp'),
+  raw: nodeRaw('bench/baseline/node_echo_server.mjs', 'tcp'),
+  c: [C_SERVER, []],
+};
+
+group('tcp ping-pong', async () => {
+  const n = SIZE.pingpong;
+  const rate = (cmd, args) => async () => n / await timeClient(cmd, args);
+  const r = await withServers(SERVER, (s) => interleaved(NET_RUNS, {
+    node: rate(...lyngNode('bench/net/echo_client.lyng', 'pingpong', s.node.port, 4, n)),
+    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'pingpong', s.raw.port, 4, n)),
+    native: rate(...lyngNative('bench/net/echo_client.lyng', 'pingpong', s.native.port, 4, n)),
+    c: rate(C_CLIENT, ['pingpong', s.c.port, 1, 4, n]),
+  }));
+  const unit = 'round trips/s';
+  rows.push(makeRow({ name: 'TCP ping-pong, 4 B: Node', ours: r.node, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client on Node', baselineLabel: 'raw Node net', better: 'higher', target: 0.7 }));
+  rows.push(makeRow({ name: 'TCP ping-pong, 4 B: native vs C', ours: r.native, baseline: r.c, unit,
+    oursLabel: 'Lyng server + client, native', baselineLabel: 'C epoll', better: 'higher', target: 0.8 }));
+  rows.push(makeRow({ name: 'TCP ping-pong, 4 B: native vs Node', ours: r.native, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client, native', baselineLabel: 'raw Node net', better: 'higher', target: 1.5 }));
+});
+
+group('tcp bulk', async () => {
+  const total = SIZE.bulk;
+  const CHUNK = 65536;
+  const rate = (cmd, args) => async () => total / (1 << 20) / await timeClient(cmd, args);
+  const r = await withServers(SERVER, (s) => interleaved(NET_RUNS, {
+    node: rate(...lyngNode('bench/net/echo_client.lyng', 'bulk', s.node.port, total, CHUNK)),
+    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'bulk', s.raw.port, total, CHUNK)),
+    native: rate(...lyngNative('bench/net/echo_client.lyng', 'bulk', s.native.port, total, CHUNK)),
+    c: rate(C_CLIENT, ['bulk', s.c.port, total, CHUNK]),
+  }));
+  const unit = 'MiB/s';
+  const what = `TCP bulk echo, 64 KiB writes, ${total >> 20} MiB`;
+  rows.push(makeRow({ name: `${what}: Node`, ours: r.node, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client on Node', baselineLabel: 'raw Node net', better: 'higher', target: 0.9 }));
+  rows.push(makeRow({ name: `${what}: native vs C`, ours: r.native, baseline: r.c, unit,
+    oursLabel: 'Lyng server + client, native', baselineLabel: 'C epoll', better: 'higher', target: 0.8 }));
+  rows.push(makeRow({ name: `${what}: native vs Node`, ours: r.native, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client, native', baselineLabel: 'raw Node net', better: 'higher', target: 1.5 }));
+});
+
+// The load comes from the C client for every server, so only the server
+// differs between the compared numbers.
+group('tcp concurrent', async () => {
+  const n = SIZE.concurrent;
+  const { c: _c, ...servers } = SERVER;
+  const rate = (port) => async () => n / await timeClient(C_CLIENT, ['pingpong', port, CONNS, 32, n]);
+  const r = await withServers(servers, (s) => interleaved(NET_RUNS, {
+    native: rate(s.native.port), node: rate(s.node.port), raw: rate(s.raw.port),
+  }));
+  const unit = 'requests/s';
+  const what = `TCP ${CONNS} connections, 32 B requests`;
+  rows.push(makeRow({ name: `${what}: native server`, ours: r.native, baseline: r.raw, unit,
+    oursLabel: 'Lyng server, native', baselineLabel: 'raw Node server', better: 'higher', target: 0.8 }));
+  rows.push(makeRow({ name: `${what}: Node server`, ours: r.node, baseline: r.raw, unit,
+    oursLabel: 'Lyng server on Node', baselineLabel: 'raw Node server', better: 'higher', target: 0.8 }));
+});
+
+group('udp', async () => {
+  const n = SIZE.udp;
+  const rate = (cmd, args) => async () => n / await timeClient(cmd, args);
+  const r = await withServers({
+    native: lyngNative('bench/net/echo_server.lyng', 'udp'),
+    node: lyngNode('bench/net/echo_server.lyng', 'udp'),
+    raw: nodeRaw('bench/baseline/node_echo_server.mjs', 'udp'),
+  }, (s) => interleaved(NET_RUNS, {
+    native: rate(...lyngNative('bench/net/echo_client.lyng', 'udp', s.native.port, 32, n)),
+    node: rate(...lyngNode('bench/net/echo_client.lyng', 'udp', s.node.port, 32, n)),
+    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'udp', s.raw.port, 32, n)),
+  }));
+  const unit = 'datagrams/s';
+  const what = 'UDP echo, 32 B, one in flight';
+  rows.push(makeRow({ name: `${what}: native`, ours: r.native, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client, native', baselineLabel: 'raw Node dgram', better: 'higher', target: 0.8 }));
+  rows.push(makeRow({ name: `${what}: Node`, ours: r.node, baseline: r.raw, unit,
+    oursLabel: 'Lyng server + client on Node', baselineLabel: 'raw Node dgram', better: 'higher', target: 0.8 }));
+});
+
+// Memory of a server holding N idle connections, each with a pending read:
+// the growth of its resident set from listening to having accepted all N.
+group('idle connections', async () => {
+  const n = SIZE.idle;
+  const perConnection = async ([cmd, args]) => {
+    const server = await startServer(cmd, [...args, n]);
+    await sleep(200);
+    const before = rssBytes(server.child.pid);
+    const client = start(C_CLIENT, ['idle', server.port, n], { stdin: 'pipe' });
+    try {
+      await server.waitFor(/^accepted \d+$/);
+      await client.waitFor(/^connected \d+$/);
+      await sleep(QUICK ? 100 : 500);
+      return (rssBytes(server.child.pid) - before) / n / 1024;
+    } finally {
+      await server.stop();
+      client.child.stdin.end();
+      await client.exited;
+    }
+  };
+  const r = await interleaved(1, {
+    native: () => perConnection(SERVER.native),
+    node: () => perConnection(SERVER.node),
+    raw: () => perConnection(SERVER.raw),
+  });
+  const unit = 'KiB/connection';
+  const what = `idle connections, memory at ${n}`;
+  rows.push(makeRow({ name: `${what}: native`, ours: r.native, baseline: r.raw, unit,
+    oursLabel: 'Lyng server, native', baselineLabel: 'raw Node server', better: 'lower', target: 1 }));
+  rows.push(makeRow({ name: `${what}: Node`, ours: r.node, baseline: r.raw, unit,
+    oursLabel: 'Lyng server on Node', baselineLabel: 'raw Node server', better: 'lower', target: 1 }));
+});
+
+group('startup', async () => {
+  const ms = (cmd, args) => async () => (await timeCommand(cmd, args)).seconds * 1000;
+  const r = await interleaved(SIZE.startupRuns, {
+    native: ms(NATIVE, ['-e', '1']),
+    lua: ms(LUA, ['-e', '']),
+    node: ms(WASM, ['-e', '1']),
+    raw: ms('node', ['-e', '0']),
+  });
+  rows.push(makeRow({ name: 'startup: native vs Lua', ours: r.native, baseline: r.lua, unit: 'ms',
+    oursLabel: 'lyng -e 1', baselineLabel: "lua5.4 -e ''", better: 'lower', target: 2 }));
+  rows.push(makeRow({ name: 'startup: Node', ours: r.node, baseline: r.raw, unit: 'ms',
+    oursLabel: 'bin/lyng -e 1', baselineLabel: 'node -e 0', better: 'lower',
+    targetText: '≤ node + 40 ms', ok: r.node.median - r.raw.median <= 40 }));
+});
+
+group('wasm size', async () => {
+  const bytes = readFileSync('build/wasm/lyng.wasm');
+  const kib = (n) => ({ median: n / 1024, min: n / 1024, max: n / 1024, n: 1 });
+  const gz = gzipSync(bytes, { level: 9 }).length;
+  rows.push(makeRow({ name: 'wasm size, raw', ours: kib(statSync('build/wasm/lyng.wasm').size),
+    baseline: kib(300 * 1024), unit: 'KiB', oursLabel: 'build/wasm/lyng.wasm', baselineLabel: 'budget',
+    better: 'lower', target: 1, note: `gzip -9: ${(gz / 1024).toFixed(1)} KiB` }));
+});
+
+// ---- run ----
+mkdirSync(OUT, { recursive: true });
+const t0 = performance.now();
+const failures = [];
+for (const g of groups) {
+  if (ONLY && !ONLY.test(g.name)) continue;
+  const tg = performance.now();
+  process.stderr.write(`bench: ${g.name} ...`);
+  try {
+    await g.fn();
+    process.stderr.write(` ${((performance.now() - tg) / 1000).toFixed(1)} s\n`);
+  } catch (e) {
+    process.stderr.write(' failed\n');
+    failures.push(`${g.name}: ${e.message}`);
+  }
+}
+printTable(rows, { quick: QUICK });
+for (const f of failures) console.log(`FAILED ${f}`);
+const results = join(OUT, 'results.json');
+writeFileSync(results, JSON.stringify(rows, null, 2) + '\n');
+writeFileSync(join(OUT, 'ratios.svg'), ratioChart(rows, { title: `Lyng vs baselines${QUICK ? ' (quick sizes)' : ''}` }));
+console.log(`\n${results}, ${join(OUT, 'ratios.svg')}; ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+process.exitCode = failures.length ? 1 : 0;

@@ -1,0 +1,22 @@
+# mk/bench.mk - benchmarks: `make bench` measures Lyng against Lua 5.4, raw
+# Node and a C epoll echo server, and writes build/bench/results.json and
+# build/bench/ratios.svg (see bench/run.mjs). `make test` runs a quick smoke
+# of the same harness (tiny sizes, numbers and JSON checked, speed not).
+
+.PHONY: bench bench-baseline bench-smoke
+
+BENCH_C := $(B)/bench/echo_server $(B)/bench/echo_client
+
+bench-baseline: $(BENCH_C)
+
+$(B)/bench/%: bench/baseline/%.c | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(NATIVE_CC) $(CSTD) -O2 $(WARN) -o $@ $<
+
+bench: setup build $(BENCH_C)
+	node bench/run.mjs
+
+bench-smoke: $(BENCH_C)
+	$(call suite,bench smoke,bench/smoke.mjs,node bench/smoke.mjs)
+
+TEST_EXTRA += bench-smoke
