@@ -29,6 +29,7 @@ export function createNodeHost(env) {
   const imports = {
     ...net,
     caps: () => ALL_CAPS,
+    where: () => 0, // the default, "on this platform"
     now: () => performance.now(),
     timer(vm, op, ms) {
       const key = `${vm}:${op}`;

@@ -1256,6 +1256,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             if (vm->exiting) { SAVE_IP(); goto suspended; }
+            /* the slice is used up: requeue the fiber so lyng_run can return
+             * to a host that must stay responsive (never inside vm_call_sync,
+             * whose fiber cannot suspend) */
+            if (vm->slice_steps && !vm->gc_paused && --vm->slice_left == 0) {
+                SAVE_IP();
+                vm_ready(vm, f);
+                goto suspended;
+            }
             break;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE: {

@@ -133,6 +133,7 @@ struct VM {
     char *net_allow, *net_deny;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
+    uint32_t slice_steps, slice_left; /* loop back-edges per lyng_run; 0 = no limit */
     Value prelude_result;
     uint32_t uncaught_reported;
 };
