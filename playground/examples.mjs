@@ -40,8 +40,8 @@ fun worker(name, steps, pause) {
     "$name done"
 }
 
-val tortoise = launch { worker("tortoise", 3, 120) }
-val hare = launch { worker("hare", 3, 50) }
+val tortoise = launch { worker("tortoise", 3, 300) }
+val hare = launch { worker("hare", 3, 40) }
 println("both started")
 println(hare.await())
 println(tortoise.await())
