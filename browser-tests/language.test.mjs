@@ -1,0 +1,111 @@
+// language.test.mjs - the language tests of tests/ (every directory but
+// tests/net/, whose scripts need sockets) run in Chromium through the
+// page's window.createLyng, one fresh VM each, and are checked against the
+// same directives as tests/run.mjs: "// expect:" lines of output,
+// "// expect error: CLASS[: MSG]", "// expect compile error: TEXT" and
+// "// expect exit: N". Scripts that need the command line are left out:
+// those with "// args:" and those starting with a "#!" line (which only the
+// command line skips; an embedder's source is run as given).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { after, before, test } from 'node:test';
+import { openPlayground, ROOT } from './browser.mjs';
+
+const TIMEOUT_MS = 10_000; // per script, as tests/run.mjs
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...findTests(p));
+    else if (name.endsWith('.lyng')) out.push(p);
+  }
+  return out;
+}
+
+function parseTest(file) {
+  const source = readFileSync(file, 'utf8');
+  const t = { rel: relative(ROOT, file).split(sep).join('/'), source, stdout: [], error: null,
+    compileError: null, exit: null, args: false };
+  for (const line of source.split('\n')) {
+    let m;
+    if ((m = /\/\/ expect: ?(.*?)\r?$/.exec(line))) t.stdout.push(m[1]);
+    else if ((m = /\/\/ expect error: (.*)$/.exec(line))) t.error = m[1].trim();
+    else if ((m = /\/\/ expect compile error: (.*)$/.exec(line))) t.compileError = m[1].trim();
+    else if ((m = /\/\/ expect exit: (\d+)/.exec(line))) t.exit = Number(m[1]);
+    else if (/^\s*\/\/ args:/.test(line)) t.args = true;
+  }
+  return t;
+}
+
+const tests = findTests(join(ROOT, 'tests')).map(parseTest)
+  .filter((t) => !t.rel.startsWith('tests/net/') && !t.args && !t.source.startsWith('#!'));
+
+// Runs every script in the page, one after another; resolves with
+// { rel -> { stdout, value, error: { lyngClass, message, report, exitCode } | null, timedOut } }.
+async function runAll(page) {
+  return page.evaluate(async ({ scripts, timeoutMs }) => {
+    const results = {};
+    for (const { rel, source } of scripts) {
+      let stdout = '';
+      const lyng = await window.createLyng({ stdout: (t) => { stdout += t; }, stderr: () => {} });
+      let timer;
+      const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+      try {
+        const r = await Promise.race([lyng.eval(source, { name: rel }).then((value) => ({ value })), timeout]);
+        results[rel] = r === 'timeout' ? { stdout, timedOut: true } : { stdout, value: r.value, error: null };
+      } catch (e) {
+        results[rel] = { stdout, error: { lyngClass: e.lyngClass ?? null, message: e.message,
+          report: e.lyngStack ?? '', exitCode: e.exitCode ?? null } };
+      } finally {
+        clearTimeout(timer);
+        lyng.close();
+      }
+    }
+    return results;
+  }, { scripts: tests.map(({ rel, source }) => ({ rel, source })), timeoutMs: TIMEOUT_MS });
+}
+
+let pg;
+let page;
+let results;
+before(async () => {
+  pg = await openPlayground();
+  page = await pg.newPage();
+  results = await runAll(page);
+}, { timeout: 600_000 });
+after(async () => { await pg?.close(); });
+
+test('the language tests are found', () => {
+  assert.ok(tests.length >= 100, `only ${tests.length} scripts`);
+});
+
+for (const t of tests) {
+  test(t.rel, () => {
+    const r = results[t.rel];
+    assert.ok(r, 'no result');
+    assert.ok(!r.timedOut, `timed out after ${TIMEOUT_MS} ms`);
+    const lines = r.stdout.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    assert.deepEqual(lines, t.stdout, 'stdout');
+    const e = r.error;
+    if (t.compileError !== null) {
+      assert.ok(e && e.lyngClass !== 'Exit', 'expected a compile error');
+      assert.ok(e.message.includes(t.compileError), `${JSON.stringify(e.message)} lacks ${JSON.stringify(t.compileError)}`);
+    } else if (t.error !== null) {
+      assert.ok(e && e.lyngClass !== 'Exit', `expected ${t.error}`);
+      const first = e.report.split('\n')[0];
+      const ok = t.error.includes(':') ? first === t.error : first === t.error || first.startsWith(`${t.error}:`);
+      assert.ok(ok, `expected ${JSON.stringify(t.error)}, got ${JSON.stringify(first)}`);
+    } else if (t.exit !== null && t.exit !== 0) {
+      assert.equal(e?.exitCode, t.exit, `expected exit(${t.exit}), got ${JSON.stringify(e)}`);
+    } else {
+      assert.ok(e === null || (e.lyngClass === 'Exit' && e.exitCode === 0), `unexpected ${JSON.stringify(e)}`);
+    }
+  });
+}
+
+test('no console errors while the language tests ran', () => {
+  assert.deepEqual(page.problems, []);
+});
