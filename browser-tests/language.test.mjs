@@ -3,7 +3,10 @@
 // page's window.createLyng, one fresh VM each, and are checked against the
 // same directives as tests/run.mjs: "// expect:" lines of output,
 // "// expect error: CLASS[: MSG]", "// expect compile error: TEXT" and
-// "// expect exit: N". Scripts that need the command line are left out:
+// "// expect exit: N". They run twice: with the page's usual slices, and
+// with a slice of 3 steps, so that the VM yields to the page all the time
+// (the output must not change: slicing never reorders coroutines).
+// Scripts that need the command line are left out:
 // those with "// args:" and those starting with a "#!" line (which only the
 // command line skips; an embedder's source is run as given).
 import assert from 'node:assert/strict';
@@ -44,12 +47,12 @@ const tests = findTests(join(ROOT, 'tests')).map(parseTest)
 
 // Runs every script in the page, one after another; resolves with
 // { rel -> { stdout, value, error: { lyngClass, message, report, exitCode } | null, timedOut } }.
-async function runAll(page) {
-  return page.evaluate(async ({ scripts, timeoutMs }) => {
+async function runAll(page, slice) {
+  return page.evaluate(async ({ scripts, timeoutMs, slice }) => {
     const results = {};
     for (const { rel, source } of scripts) {
       let stdout = '';
-      const lyng = await window.createLyng({ stdout: (t) => { stdout += t; }, stderr: () => {} });
+      const lyng = await window.createLyng({ stdout: (t) => { stdout += t; }, stderr: () => {}, slice });
       let timer;
       const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
       try {
@@ -64,16 +67,17 @@ async function runAll(page) {
       }
     }
     return results;
-  }, { scripts: tests.map(({ rel, source }) => ({ rel, source })), timeoutMs: TIMEOUT_MS });
+  }, { scripts: tests.map(({ rel, source }) => ({ rel, source })), timeoutMs: TIMEOUT_MS, slice });
 }
 
 let pg;
 let page;
-let results;
+const results = {};
+const SLICES = { usual: undefined, 'slice 3': 3 };
 before(async () => {
   pg = await openPlayground();
   page = await pg.newPage();
-  results = await runAll(page);
+  for (const [name, slice] of Object.entries(SLICES)) results[name] = await runAll(page, slice);
 }, { timeout: 600_000 });
 after(async () => { await pg?.close(); });
 
@@ -81,9 +85,9 @@ test('the language tests are found', () => {
   assert.ok(tests.length >= 100, `only ${tests.length} scripts`);
 });
 
-for (const t of tests) {
-  test(t.rel, () => {
-    const r = results[t.rel];
+for (const t of tests) for (const name of Object.keys(SLICES)) {
+  test(name === 'usual' ? t.rel : `${t.rel} (${name})`, () => {
+    const r = results[name][t.rel];
     assert.ok(r, 'no result');
     assert.ok(!r.timedOut, `timed out after ${TIMEOUT_MS} ms`);
     const lines = r.stdout.split('\n');

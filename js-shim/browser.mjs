@@ -20,8 +20,8 @@ export { denyAll, LyngError, permitAll };
 
 const WHERE = new TextEncoder().encode('in the browser');
 const EUNSUPPORTED = -9; // host.h
-// Loop iterations between two turns of the page's event loop: a few
-// milliseconds of work, so input and Stop are handled promptly.
+// Loop iterations and calls between two turns of the page's event loop:
+// about 10 ms of work, so input and Stop are handled promptly.
 const SLICE_STEPS = 100_000;
 
 // env: { memory() -> WebAssembly.Memory, complete(vm, op, status, value),
@@ -74,13 +74,18 @@ function browserWasi(out, err) {
 
 // Options as in index.mjs; `module` is the URL (or bytes, Response, Module)
 // of lyng.wasm, by default build/wasm/lyng.wasm next to js-shim/. Without
-// stdout/stderr, output goes to the console.
+// stdout/stderr, output goes to the console. `slice` sets how many loop
+// iterations and calls run between two turns of the event loop.
 export function createLyng(options = {}) {
+  const { slice = SLICE_STEPS } = options;
+  if (!Number.isInteger(slice) || slice < 0 || slice > 0xffffffff) {
+    return Promise.reject(new TypeError('createLyng: slice must be an integer from 0 (no slices) to 2^32-1'));
+  }
   return createLyngOn({
     stdout: (text) => console.log(text.replace(/\n$/, '')),
     stderr: (text) => console.error(text.replace(/\n$/, '')),
     host: createBrowserHost,
     wasi: browserWasi,
-    slice: SLICE_STEPS,
+    slice,
   }, options);
 }

@@ -55,9 +55,9 @@ int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len);
  * operations are pending, else LYNG_DONE, LYNG_ERROR or LYNG_EXIT. */
 int lyng_run(lyng_vm *vm);
 
-/* Makes lyng_run return LYNG_YIELDED after about `steps` loop iterations,
- * so a host with one thread (a browser page) can handle events between
- * slices of a long script. 0 (the default) runs without a limit. */
+/* Makes lyng_run return LYNG_YIELDED after about `steps` loop iterations
+ * and calls, so a host with one thread (a browser page) can handle events
+ * between slices of a long script. 0 (the default) runs without a limit. */
 void lyng_set_slice(lyng_vm *vm, uint32_t steps);
 
 /* After LYNG_DONE: inspect() of the script's final value. After LYNG_ERROR
