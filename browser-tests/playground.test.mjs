@@ -160,3 +160,16 @@ test('networking in a page: checks are false and a connect raises a clear except
     message: 'tcpConnect failed: raw sockets are not available in the browser' });
   assert.equal(r.caught, '"udpBind failed: raw sockets are not available in the browser"');
 }));
+
+test('Ctrl+Enter while a script runs replaces it with the new run', () => onPage(async (page) => {
+  await page.selectOption('#examples', 'endless');
+  await page.click('#run');
+  await page.waitForFunction(() => document.getElementById('output').textContent.includes('still counting'), null,
+    { timeout: 20_000 });
+  await page.evaluate(() => window.playground.setCode('delay(50)\nprintln("second run")'));
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+Enter');
+  const r = await finishedRun(page);
+  assert.equal(r.state, 'done');
+  assert.equal(r.output, 'second run\n⇒ void');
+}));

@@ -132,11 +132,19 @@ function showError(err) {
 }
 
 // ---- running ----
-let current = null; // { lyng, stopped }
+// The run in progress: { lyng, stopped, superseded }. A superseded run (a
+// new Run, or another example chosen) leaves the page to its successor.
+let current = null;
+
+function supersede() {
+  if (!current) return;
+  current.superseded = true;
+  stop();
+}
 
 async function run() {
-  if (current) stop();
-  const job = { lyng: null, stopped: false };
+  supersede();
+  const job = { lyng: null, stopped: false, superseded: false };
   current = job;
   ui.output.replaceChildren();
   setStatus('running', 'Running…');
@@ -153,6 +161,7 @@ async function run() {
     result.append(arrow, value);
     setStatus('done', `Done in ${took()}`);
   } catch (err) {
+    if (job.superseded) return;
     if (job.stopped) {
       block('stopped', 'Stopped.');
       setStatus('stopped', `Stopped after ${took()}`);
@@ -187,7 +196,7 @@ for (const ex of examples) {
 ui.examples.addEventListener('change', () => {
   const ex = examples.find((e) => e.id === ui.examples.value);
   if (!ex) return;
-  stop();
+  supersede();
   setCode(ex.code);
   ui.output.replaceChildren();
   setStatus('idle', 'Ready: press Run or Ctrl+Enter');
