@@ -15,7 +15,9 @@ import { join, relative, sep } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openPlayground, ROOT } from './browser.mjs';
 
-const TIMEOUT_MS = 10_000; // per script, as tests/run.mjs
+// Per script: tests/run.mjs allows 10 s; a slice of 3 steps is slower, and
+// the machine may be busy.
+const TIMEOUT_MS = 30_000;
 
 function findTests(dir) {
   const out = [];
@@ -52,6 +54,7 @@ async function runAll(page, slice) {
     const results = {};
     for (const { rel, source } of scripts) {
       let stdout = '';
+      const started = performance.now();
       const lyng = await window.createLyng({ stdout: (t) => { stdout += t; }, stderr: () => {}, slice });
       let timer;
       const timeout = new Promise((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
@@ -64,6 +67,7 @@ async function runAll(page, slice) {
       } finally {
         clearTimeout(timer);
         lyng.close();
+        results[rel].ms = Math.round(performance.now() - started);
       }
     }
     return results;
@@ -110,6 +114,12 @@ for (const t of tests) for (const name of Object.keys(SLICES)) {
   });
 }
 
-test('no console errors while the language tests ran', () => {
+test('no console errors while the language tests ran', (t) => {
   assert.deepEqual(page.problems, []);
+  for (const [name, byScript] of Object.entries(results)) {
+    const all = Object.entries(byScript);
+    const total = all.reduce((sum, [, r]) => sum + r.ms, 0);
+    const slowest = all.sort((a, b) => b[1].ms - a[1].ms).slice(0, 3).map(([rel, r]) => `${rel} ${r.ms} ms`);
+    t.diagnostic(`${name} slices: ${all.length} scripts in ${total} ms; slowest: ${slowest.join(', ')}`);
+  }
 });

@@ -92,13 +92,24 @@ test('a compile error shows its line and column', () => onPage(async (page) => {
   assert.match(r.output, /expected an expression but found '\]'/);
 }));
 
-test('Stop ends an endless loop at once, and the page stays responsive', () => onPage(async (page) => {
+test('Stop ends an endless loop at once, and the page stays responsive', (t) => onPage(async (page) => {
   await page.selectOption('#examples', 'endless');
   await page.click('#run');
   await page.waitForFunction(() => document.getElementById('output').textContent.includes('still counting'), null,
     { timeout: 20_000 });
-  // the page answers while the script runs
+  // the page answers while the script runs: how late do its own timers fire?
+  const lateness = await page.evaluate(async () => {
+    let worst = 0;
+    for (let i = 0; i < 20; i++) {
+      const t0 = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      worst = Math.max(worst, performance.now() - t0);
+    }
+    return Math.round(worst);
+  });
   assert.equal(await page.evaluate(() => document.getElementById('status').dataset.state), 'running');
+  assert.ok(lateness < 1_000, `a page timer waited ${lateness} ms`);
+  t.diagnostic(`while the loop runs, a page timer waits at most ${lateness} ms`);
   const t0 = Date.now();
   await page.click('#stop');
   const r = await finishedRun(page, 5_000);
@@ -106,6 +117,7 @@ test('Stop ends an endless loop at once, and the page stays responsive', () => o
   assert.equal(r.state, 'stopped');
   assert.match(r.output, /Stopped\.$/);
   assert.ok(ms < 2_000, `Stop took ${ms} ms`);
+  t.diagnostic(`from the click on Stop to the stopped state: ${ms} ms`);
   // and the next run works
   await page.evaluate(() => window.playground.setCode('println("after stop")'));
   await page.click('#run');
@@ -172,4 +184,36 @@ test('Ctrl+Enter while a script runs replaces it with the new run', () => onPage
   const r = await finishedRun(page);
   assert.equal(r.state, 'done');
   assert.equal(r.output, 'second run\n⇒ void');
+}));
+
+test('createLyng slices: the same result with and without, and a bad slice is refused', (t) => onPage(async (page) => {
+  const r = await page.evaluate(async () => {
+    const src = 'var s = 0\nfor (i in 0..<2000000) { s += i }\ns';
+    const out = {};
+    // the first pass warms up the browser's wasm compiler
+    for (const [name, options] of [['warm-up', {}], ['unsliced', { slice: 0 }], ['sliced', {}]]) {
+      const lyng = await window.createLyng(options);
+      const t0 = performance.now();
+      let turns = 0;
+      const tick = setInterval(() => { turns++; }, 0);
+      out[name] = { value: await lyng.eval(src), ms: Math.round(performance.now() - t0) };
+      clearInterval(tick);
+      out[name].turns = turns; // how often the page's own timers ran meanwhile
+      lyng.close();
+    }
+    try {
+      await window.createLyng({ slice: -1 });
+      out.bad = 'accepted';
+    } catch (e) {
+      out.bad = `${e.name}: ${e.message}`;
+    }
+    return out;
+  });
+  assert.equal(r.unsliced.value, '1999999000000');
+  assert.equal(r.sliced.value, '1999999000000');
+  assert.equal(r.unsliced.turns, 0, 'an unsliced run keeps the page busy');
+  assert.ok(r.sliced.turns > 0, 'a sliced run lets the page run its timers');
+  assert.match(r.bad, /^TypeError: createLyng: slice must be/);
+  t.diagnostic(`2M loop iterations: ${r.unsliced.ms} ms unsliced, ${r.sliced.ms} ms in slices ` +
+    `(${r.sliced.turns} page timer turns in between)`);
 }));
