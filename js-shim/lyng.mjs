@@ -284,7 +284,7 @@ export class LyngInstance {
   }
 
   // Makes evaluate() give the event loop a turn every `steps` loop
-  // iterations (lyng_set_slice); 0 runs a script without interruption.
+  // iterations and calls (lyng_set_slice); 0 runs a script without a break.
   setSlice(vm, steps) { this.exports.lyng_wasm_set_slice(vm, steps); }
 
   freeVm(vm) { if (vm && !this.#closed) this.exports.lyng_wasm_free_vm(vm); }
