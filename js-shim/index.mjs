@@ -32,22 +32,36 @@ function netPolicy(net) {
 }
 
 function sink(target, fallback) {
-  if (target == null) return (text) => fallback.write(text);
+  if (target == null) return fallback;
   if (typeof target === 'function') return target;
   if (typeof target.write === 'function') return (text) => target.write(text);
   throw new TypeError('createLyng: stdout/stderr must be a function or have a write() method');
 }
 
-export async function createLyng(options = {}) {
+export function createLyng(options = {}) {
+  return createLyngOn({
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  }, options);
+}
+
+// createLyng for any platform (browser.mjs uses it). platform: { stdout,
+// stderr } (the default sinks), and optionally host (as LyngInstance.create
+// takes it), wasi(out, err) (makes the WASI imports, given the sinks) and
+// slice (see LyngInstance.setSlice).
+export async function createLyngOn(platform, options = {}) {
   const { stdout, stderr, globals = {}, net, module } = options;
-  const out = sink(stdout, process.stdout);
-  const err = sink(stderr, process.stderr);
+  const out = sink(stdout, platform.stdout);
+  const err = sink(stderr, platform.stderr);
   const policy = netPolicy(net);
   const inst = await LyngInstance.create({
     module,
+    host: platform.host,
+    wasi: platform.wasi?.(out, err),
     output: (stream, text) => (stream === 2 ? err : out)(text),
   });
   const vm = inst.newVm();
+  if (platform.slice) inst.setSlice(vm, platform.slice);
   inst.setNetPolicy(vm, policy.allow, policy.deny);
   if (policy.check) inst.setNetAsk(vm, policy.check);
   for (const [name, value] of Object.entries(globals)) {

@@ -12,11 +12,20 @@ const LYNG_WAITING = 1;
 const LYNG_ERROR = 2;
 const LYNG_COMPILE_ERROR = 3;
 const LYNG_EXIT = 4;
+const LYNG_YIELDED = 5;
 export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
   COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
 
-// A later turn of the event loop; browsers have no setImmediate.
-const later = globalThis.setImmediate ?? ((fn) => setTimeout(fn, 0));
+// A later turn of the event loop. Browsers have no setImmediate, and their
+// nested setTimeout(0) waits 4 ms, which would idle a sliced script most of
+// the time; a MessageChannel message is a task without that clamp.
+const later = globalThis.setImmediate ?? (() => {
+  if (typeof MessageChannel === 'undefined') return (fn) => setTimeout(fn, 0);
+  const channel = new MessageChannel();
+  const waiting = [];
+  channel.port1.onmessage = () => waiting.shift()();
+  return (fn) => { waiting.push(fn); channel.port2.postMessage(0); };
+})();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -134,6 +143,12 @@ export class LyngInstance {
   #complete(vm, op, status, value) {
     if (this.#closed) return;
     this.#queue.push(vm, op, status, Number(value));
+    this.#schedule();
+  }
+
+  // Drains the queue and runs the VM on a later turn (also used to resume a
+  // script whose slice ran out, with an empty queue).
+  #schedule() {
     if (!this.#scheduled) {
       this.#scheduled = true;
       later(() => this.#drain());
@@ -277,7 +292,8 @@ export class LyngInstance {
     if (status === LYNG_WAITING) {
       status = await this.#loop(() => {
         const st = this.exports.lyng_wasm_run(vm);
-        return st === LYNG_WAITING ? undefined : st;
+        if (st === LYNG_YIELDED) this.#schedule();
+        return st === LYNG_WAITING || st === LYNG_YIELDED ? undefined : st;
       });
     }
     const e = this.exports;
@@ -289,6 +305,10 @@ export class LyngInstance {
       exitCode: status === LYNG_EXIT ? e.lyng_wasm_exit_code(vm) : null,
     };
   }
+
+  // Makes evaluate() give the event loop a turn every `steps` loop
+  // iterations and calls (lyng_set_slice); 0 runs a script without a break.
+  setSlice(vm, steps) { this.exports.lyng_wasm_set_slice(vm, steps); }
 
   freeVm(vm) { if (vm && !this.#closed) this.exports.lyng_wasm_free_vm(vm); }
 

@@ -57,6 +57,7 @@ EXPORT("lyng_wasm_eval") int lyng_wasm_eval(lyng_vm *vm, const char *name, uint3
 }
 
 EXPORT("lyng_wasm_run") int lyng_wasm_run(lyng_vm *vm) { return lyng_run(vm); }
+EXPORT("lyng_wasm_set_slice") void lyng_wasm_set_slice(lyng_vm *vm, uint32_t steps) { lyng_set_slice(vm, steps); }
 EXPORT("lyng_wasm_result") const char *lyng_wasm_result(lyng_vm *vm) { return lyng_result_text(vm); }
 EXPORT("lyng_wasm_error_class") const char *lyng_wasm_error_class(lyng_vm *vm) { return lyng_error_class(vm); }
 EXPORT("lyng_wasm_error_message") const char *lyng_wasm_error_message(lyng_vm *vm) { return lyng_error_message(vm); }

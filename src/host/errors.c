@@ -1,7 +1,14 @@
 /* errors.c - names of the host error codes (HOST_E* in host.h). Every
  * backend shares this table, so a refused connection reads the same in a
- * native run, in Node and in a browser. */
+ * native run, in Node and in a browser. Also the default of host_where. */
 #include "host.h"
+
+/* Weak, so that a backend which can name its platform (js.c) overrides it
+ * and the others need not define it. */
+__attribute__((weak)) const char *host_where(host *h) {
+    (void)h;
+    return "on this platform";
+}
 
 const char *host_error_name(int status) {
     switch (status) {

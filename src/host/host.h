@@ -44,6 +44,9 @@ void host_free(host *h);
 #define HOST_CAP_UDP 4
 #define HOST_CAP_RESOLVE 8
 unsigned host_caps(host *h);
+/* Where the VM runs, for messages about missing capabilities: "on this
+ * platform" unless the backend knows better ("in the browser"). */
+const char *host_where(host *h);
 
 /* Completes `op` with status 0 after `ms` milliseconds. */
 void host_timer(host *h, uint32_t op, int64_t ms);

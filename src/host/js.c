@@ -14,9 +14,12 @@ IMPORT("caps") uint32_t js_caps(void *vm);
 IMPORT("timer") void js_timer(void *vm, uint32_t op, double ms);
 IMPORT("cancel") void js_cancel(void *vm, uint32_t op);
 IMPORT("now") double js_now(void);
+/* Writes where the VM runs ("in the browser") into out; 0 = no opinion. */
+IMPORT("where") uint32_t js_where(void *vm, char *out, uint32_t cap);
 
 struct host {
     lyng_vm *vm;
+    char where[64];
 };
 
 host *host_new(lyng_vm *vm) {
@@ -31,6 +34,13 @@ void host_free(host *h) { free(h); }
 lyng_vm *host_vm(host *h) { return h->vm; }
 
 unsigned host_caps(host *h) { return js_caps(h->vm); }
+
+const char *host_where(host *h) {
+    uint32_t n = js_where(h->vm, h->where, sizeof h->where - 1);
+    if (n == 0 || n >= sizeof h->where) return "on this platform";
+    h->where[n] = 0;
+    return h->where;
+}
 
 void host_timer(host *h, uint32_t op, int64_t ms) { js_timer(h->vm, op, ms < 0 ? 0.0 : (double)ms); }
 

@@ -30,7 +30,8 @@ enum {
     LYNG_WAITING = 1,  /* waiting on the host: call lyng_run after a completion */
     LYNG_ERROR = 2,    /* the script raised an uncaught exception */
     LYNG_COMPILE_ERROR = 3,
-    LYNG_EXIT = 4      /* the script called exit(code) */
+    LYNG_EXIT = 4,     /* the script called exit(code) */
+    LYNG_YIELDED = 5   /* the slice of lyng_set_slice ran out: call lyng_run again */
 };
 
 lyng_vm *lyng_new(const lyng_config *cfg);
@@ -63,6 +64,11 @@ int lyng_run(lyng_vm *vm);
  * command line's atExit handlers. LYNG_DONE, or LYNG_ERROR with the report
  * in lyng_result_text. */
 int lyng_call_global(lyng_vm *vm, const char *name);
+
+/* Makes lyng_run return LYNG_YIELDED after about `steps` loop iterations
+ * and calls, so a host with one thread (a browser page) can handle events
+ * between slices of a long script. 0 (the default) runs without a limit. */
+void lyng_set_slice(lyng_vm *vm, uint32_t steps);
 
 /* After LYNG_DONE: inspect() of the script's final value. After LYNG_ERROR
  * or LYNG_COMPILE_ERROR: the error report (class, message, location, stack).

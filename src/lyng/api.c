@@ -388,13 +388,17 @@ int lyng_call_global(lyng_vm *vm, const char *name) {
     return LYNG_DONE;
 }
 
+void lyng_set_slice(lyng_vm *vm, uint32_t steps) { vm->slice_steps = steps; }
+
 int lyng_run(lyng_vm *vm) {
+    vm->slice_left = vm->slice_steps;
     vm_run_ready(vm);
     if (vm->exiting) return LYNG_EXIT;
     if (vm->main_done && !IS_VOID(vm->main_error)) {
         report_error(vm, vm->main_error);
         return LYNG_ERROR;
     }
+    if (vm->slice_steps && vm->slice_left == 0 && vm->ready_head) return LYNG_YIELDED;
     if (vm->ready_head || vm->live_ops > 0) return LYNG_WAITING;
     if (!vm->main_done) {
         vm_throw(vm, vm->c.illegal_state, "deadlock: the script waits for a result that nothing will produce");

@@ -32,6 +32,16 @@ void vm_ready(VM *vm, Fiber *f) {
     vm->ready_tail = f;
 }
 
+/* A fiber whose slice ran out (lyng_set_slice) goes first, so that slicing
+ * never changes the order in which coroutines run. */
+void vm_ready_first(VM *vm, Fiber *f) {
+    if (f->state == FS_READY || f->state == FS_DONE) return;
+    f->state = FS_READY;
+    f->next_ready = vm->ready_head;
+    vm->ready_head = f;
+    if (!vm->ready_tail) vm->ready_tail = f;
+}
+
 Fiber *vm_park(VM *vm) {
     Fiber *f = vm->current;
     if (f) f->state = FS_WAITING;
@@ -94,6 +104,7 @@ bool vm_run_ready(VM *vm) {
         vm_run_fiber(vm, f);
         /* an uncaught error in the main script ends the run */
         if (vm->main_done && !IS_VOID(vm->main_error)) break;
+        if (vm->slice_steps && vm->slice_left == 0) break;
     }
     return vm->ready_head != NULL || vm->live_ops > 0;
 }

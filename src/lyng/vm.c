@@ -1001,6 +1001,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         SAVE_IP();                                                    \
         goto handle_error;                                            \
     } while (0)
+/* Counts a loop back-edge or a call against the slice (lyng_set_slice);
+ * when it is used up the fiber goes back to the head of the ready queue, to
+ * resume at `at`, and lyng_run returns to its host. Never inside
+ * vm_call_sync, whose fiber cannot suspend. */
+#define SLICE_CHECK(at)                                                            \
+    do {                                                                           \
+        if (vm->slice_steps && !vm->gc_paused && --vm->slice_left == 0) {          \
+            fr->ip = (at);                                                         \
+            vm_ready_first(vm, f);                                                 \
+            goto suspended;                                                        \
+        }                                                                          \
+    } while (0)
 
     LOAD_FRAME();
     for (;;) {
@@ -1312,6 +1324,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             if (vm->exiting) { SAVE_IP(); goto suspended; }
+            SLICE_CHECK(ip);
             break;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE: {
@@ -1349,6 +1362,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         case OP_CALL_NAMED:
         case OP_INVOKE:
         case OP_INVOKE_NAMED: {
+            SLICE_CHECK(ip - 1); /* resumes by executing this call */
             int argc;
             List *names = NULL;
             CallResult r;
@@ -1603,6 +1617,7 @@ finished:
 #undef TOP
 #undef POP
 #undef THROW
+#undef SLICE_CHECK
 }
 
 /* ---------------------------------------------------------------- helpers */

@@ -141,6 +141,7 @@ struct VM {
     void *net_ask_ud;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
+    uint32_t slice_steps, slice_left; /* loop back-edges and calls per lyng_run; 0 = no limit */
     Value prelude_result;
     uint32_t uncaught_reported;
 };
@@ -179,6 +180,7 @@ NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn);
 /* ---- coroutines ---- */
 Fiber *vm_fiber_new(VM *vm, Value callable, int argc, Value *argv);
 void vm_ready(VM *vm, Fiber *f);
+void vm_ready_first(VM *vm, Fiber *f); /* ahead of the others: a fiber whose slice ran out */
 /* Park the current fiber; a native then returns NR_SUSPEND. */
 Fiber *vm_park(VM *vm);
 void vm_resume(VM *vm, Fiber *f, Value v);

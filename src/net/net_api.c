@@ -294,7 +294,7 @@ static NativeResult n_udp(VM *vm, Value self, int argc, Value *argv, Value *out)
 
 static NativeResult need(VM *vm, unsigned cap, const char *fn) {
     if ((host_caps(vm->host) & cap) == cap) return NR_OK;
-    return vm_throw(vm, vm->c.illegal_operation, "%s failed: raw sockets are not available on this platform", fn);
+    return vm_throw(vm, vm->c.illegal_operation, "%s failed: raw sockets are not available %s", fn, host_where(vm->host));
 }
 
 static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *out) {

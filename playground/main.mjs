@@ -1,0 +1,230 @@
+// main.mjs - the Lyng playground page: a CodeMirror editor, Run/Stop, the
+// example menu, the output pane and share links (the script, base64url
+// encoded, in the URL's #code= fragment). Each run gets a fresh VM from
+// js-shim/browser.mjs; Stop closes it, which ends the script at once (the
+// VM runs in slices, so the click is handled between two of them).
+// window.createLyng is the browser createLyng, for the console and tests.
+import { basicSetup, EditorView } from 'codemirror';
+import { EditorSelection, Prec } from '@codemirror/state';
+import { keymap } from '@codemirror/view';
+import { createLyng as createBrowserLyng } from '../js-shim/browser.mjs';
+import { examples } from './examples.mjs';
+import { lyngLanguage } from './lyng_mode.mjs';
+
+const WASM_URL = new URL('./lyng.wasm', import.meta.url);
+const SCRIPT_NAME = 'main.lyng';
+const OUTPUT_LIMIT = 200_000; // characters kept in the output pane
+
+export function createLyng(options = {}) {
+  return createBrowserLyng({ module: WASM_URL, ...options });
+}
+window.createLyng = createLyng;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  editor: $('editor'), output: $('output'), status: $('status'), run: $('run'), stop: $('stop'),
+  share: $('share'), shareLink: $('share-link'), examples: $('examples'),
+};
+
+// ---- share links ----
+export function encodeScript(text) {
+  let bin = '';
+  for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function decodeScript(code) {
+  const bin = atob(code.replace(/-/g, '+').replace(/_/g, '/'));
+  return new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
+}
+
+function scriptFromUrl() {
+  const m = /[#&]code=([A-Za-z0-9_-]*)/.exec(location.hash);
+  if (!m) return null;
+  try { return decodeScript(m[1]); } catch { return null; }
+}
+
+// ---- the editor ----
+const view = new EditorView({
+  parent: ui.editor,
+  doc: scriptFromUrl() ?? examples[0].code,
+  extensions: [
+    Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { run(); return true; } }])),
+    basicSetup,
+    lyngLanguage,
+    EditorView.theme({ '&': { height: '100%' }, '.cm-scroller': { fontFamily: 'var(--mono)' } }),
+  ],
+});
+
+const getCode = () => view.state.doc.toString();
+function setCode(text) {
+  view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
+}
+
+function goTo(line, column) {
+  const doc = view.state.doc;
+  if (line < 1 || line > doc.lines) return;
+  const l = doc.line(line);
+  const pos = Math.min(l.from + Math.max(column - 1, 0), l.to);
+  view.dispatch({ selection: EditorSelection.cursor(pos), scrollIntoView: true });
+  view.focus();
+}
+
+// ---- output ----
+function append(text, kind) {
+  const last = ui.output.lastElementChild;
+  if (last && last.classList.contains(kind) && last.tagName === 'SPAN') last.textContent += text;
+  else {
+    const span = document.createElement('span');
+    span.className = kind;
+    span.textContent = text;
+    ui.output.append(span);
+  }
+  const first = ui.output.firstElementChild;
+  if (ui.output.textContent.length > OUTPUT_LIMIT && first && first !== ui.output.lastElementChild) first.remove();
+  ui.output.scrollTop = ui.output.scrollHeight;
+}
+
+function block(kind, ...children) {
+  const div = document.createElement('div');
+  div.className = kind;
+  div.append(...children);
+  ui.output.append(div);
+  ui.output.scrollTop = ui.output.scrollHeight;
+  return div;
+}
+
+function setStatus(state, text) {
+  ui.status.dataset.state = state;
+  ui.status.textContent = text;
+  const running = state === 'running';
+  ui.run.disabled = running;
+  ui.stop.disabled = !running;
+}
+
+// The first "main.lyng:LINE:COL" of an error report.
+function locationOf(err) {
+  const m = new RegExp(`${SCRIPT_NAME.replace('.', '\\.')}:(\\d+):(\\d+)`).exec(`${err.lyngStack ?? ''}\n${err.message}`);
+  return m ? { line: Number(m[1]), column: Number(m[2]) } : null;
+}
+
+function showError(err) {
+  if (err.lyngClass === 'Exit') {
+    block('exit', `the script called exit(${err.exitCode})`);
+    return;
+  }
+  const where = locationOf(err);
+  const head = document.createElement('div');
+  head.className = 'error-head';
+  head.textContent = err.lyngClass === 'SyntaxError' || !err.lyngClass ? 'Compile error' : err.lyngClass;
+  if (where) {
+    const link = document.createElement('a');
+    link.href = '#';
+    link.className = 'error-location';
+    link.textContent = `line ${where.line}, column ${where.column}`;
+    link.addEventListener('click', (e) => { e.preventDefault(); goTo(where.line, where.column); });
+    head.append(' at ', link);
+  }
+  const body = document.createElement('pre');
+  body.textContent = err.lyngStack || err.message;
+  block('error', head, body);
+  if (where) goTo(where.line, where.column);
+}
+
+// ---- running ----
+// The run in progress: { lyng, stopped, superseded }. A superseded run (a
+// new Run, or another example chosen) leaves the page to its successor.
+let current = null;
+
+function supersede() {
+  if (!current) return;
+  current.superseded = true;
+  stop();
+}
+
+async function run() {
+  supersede();
+  const job = { lyng: null, stopped: false, superseded: false };
+  current = job;
+  ui.output.replaceChildren();
+  setStatus('running', 'Running…');
+  const started = performance.now();
+  const took = () => `${Math.round(performance.now() - started)} ms`;
+  try {
+    job.lyng = await createLyng({ stdout: (t) => append(t, 'out'), stderr: (t) => append(t, 'err') });
+    if (job.stopped) throw new Error('stopped');
+    const value = await job.lyng.eval(getCode(), { name: SCRIPT_NAME });
+    const result = block('result');
+    const arrow = document.createElement('span');
+    arrow.className = 'arrow';
+    arrow.textContent = '⇒ ';
+    result.append(arrow, value);
+    setStatus('done', `Done in ${took()}`);
+  } catch (err) {
+    if (job.superseded) return;
+    if (job.stopped) {
+      block('stopped', 'Stopped.');
+      setStatus('stopped', `Stopped after ${took()}`);
+    } else if (err && err.name === 'LyngError') {
+      showError(err);
+      setStatus('error', `Failed after ${took()}`);
+    } else {
+      block('error', String(err?.message ?? err));
+      setStatus('error', 'Internal error');
+    }
+  } finally {
+    job.lyng?.close();
+    if (current === job) current = null;
+  }
+}
+
+function stop() {
+  const job = current;
+  if (!job) return;
+  job.stopped = true;
+  current = null;
+  job.lyng?.close(); // rejects the running eval at once
+}
+
+// ---- menu, buttons, share ----
+for (const ex of examples) {
+  const opt = document.createElement('option');
+  opt.value = ex.id;
+  opt.textContent = ex.title;
+  ui.examples.append(opt);
+}
+ui.examples.addEventListener('change', () => {
+  const ex = examples.find((e) => e.id === ui.examples.value);
+  if (!ex) return;
+  supersede();
+  setCode(ex.code);
+  ui.output.replaceChildren();
+  setStatus('idle', 'Ready: press Run or Ctrl+Enter');
+  view.focus();
+});
+
+ui.run.addEventListener('click', () => run());
+ui.stop.addEventListener('click', () => stop());
+ui.share.addEventListener('click', async () => {
+  const url = `${location.origin}${location.pathname}#code=${encodeScript(getCode())}`;
+  history.replaceState(null, '', url);
+  ui.shareLink.value = url;
+  ui.shareLink.hidden = false;
+  ui.shareLink.select();
+  try {
+    await navigator.clipboard.writeText(url);
+    ui.share.textContent = 'Link copied';
+  } catch {
+    ui.share.textContent = 'Link below';
+  }
+  setTimeout(() => { ui.share.textContent = 'Share'; }, 1500);
+});
+window.addEventListener('hashchange', () => {
+  const text = scriptFromUrl();
+  if (text !== null && text !== getCode()) setCode(text);
+});
+
+window.playground = { getCode, setCode, run, stop };
+setStatus('idle', 'Ready: press Run or Ctrl+Enter');
+if (scriptFromUrl() === null) ui.examples.value = examples[0].id;
+else ui.examples.value = '';
