@@ -195,6 +195,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
+    vm->steps_left = vm->cfg.step_limit ? vm->cfg.step_limit : UINT64_MAX;
     vm->max_frames = 20000;
     vm->pending_exc = V_VOID;
     vm->main_result = V_VOID;

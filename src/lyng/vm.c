@@ -893,6 +893,19 @@ static bool import_module(VM *vm, String *name) {
 
 static inline uint16_t rd16(uint8_t *ip) { return (uint16_t)(ip[0] | (ip[1] << 8)); }
 
+/* Counts one step (a loop back-edge or a call) against cfg.step_limit. A
+ * spent budget ends the run the way exit() does, which no script can catch,
+ * so even code that swallows every exception stops. */
+static inline bool step_spent(VM *vm) {
+    if (--vm->steps_left != 0) return false;
+    vm->steps_left = 1;
+    if (!vm->exiting) {
+        vm->exiting = true;
+        vm->exit_code = LYNG_STEP_LIMIT_EXIT;
+    }
+    return true;
+}
+
 /* Runs `f` until it finishes, suspends or fails. */
 void vm_run_fiber(VM *vm, Fiber *f);
 
@@ -1255,7 +1268,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     goto handle_error;
                 }
             }
-            if (vm->exiting) { SAVE_IP(); goto suspended; }
+            if (step_spent(vm) || vm->exiting) { SAVE_IP(); goto suspended; }
             break;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE: {
@@ -1301,6 +1314,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             else if (op == OP_INVOKE) { argc = ip[2]; ip += 3; }
             else { argc = ip[2]; names = (List *)consts[rd16(ip + 3)].as.o; ip += 5; }
             SAVE_IP();
+            if (step_spent(vm)) goto suspended;
             if (vm->gc_requested && !vm->gc_paused) {
                 gc_collect(vm);
                 if (vm->oom) {
@@ -1550,6 +1564,7 @@ finished:
 /* ---------------------------------------------------------------- helpers */
 
 NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
+    if (step_spent(vm)) return vm_throw(vm, vm->c.illegal_state, "the step limit is spent");
     Fiber *f = vm_fiber_new(vm, fn, argc, argv);
     if (!IS_VOID(self) && IS_OT(fn, OT_CLOSURE)) ((Closure *)fn.as.o)->self = self;
     vm->gc_paused++;

@@ -122,6 +122,7 @@ struct VM {
     lyng_config cfg;
     bool exiting;
     int exit_code;
+    uint64_t steps_left; /* cfg.step_limit countdown; UINT64_MAX when unlimited */
     bool main_done;
     Value main_result;
     Value main_error;
