@@ -2,7 +2,7 @@
 # fuzz), the 10,000-connection stress test (make stress), and the quick
 # versions of both plus a valgrind run that `make test` includes.
 
-.PHONY: fuzz fuzz-build stress test-fuzz-smoke test-valgrind test-stress
+.PHONY: fuzz fuzz-build stress test-fuzz-smoke test-step-limit test-valgrind test-stress
 
 # valgrind checks one net scenario in `make test`
 SETUP_NEEDS += valgrind:valgrind
@@ -47,6 +47,14 @@ fuzz: setup $(FUZZ_BINS)
 	  echo "$$t: $$(sed -nE 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$t.log) executions, 0 crashes"; \
 	done
 
+# The step budget the fuzz targets rely on, checked on the ASan runtime.
+$(B)/fuzz/step_limit_test: $(B)/fuzz/obj/fuzz/step_limit_test.o $(FUZZ_LIB_OBJ)
+	$(CLANG) $(FUZZ_SAN) -o $@ $^ -lm
+$(B)/fuzz/obj/fuzz/step_limit_test.o: | $(PRELUDE_H) $(SETUP_STAMP)
+
+test-step-limit: $(B)/fuzz/step_limit_test
+	$(call suite,step limit,fuzz/step_limit_test.c,$(ASAN_ENV) timeout 60 $(B)/fuzz/step_limit_test)
+
 # make test: every seed once, then a few seconds of fuzzing per target.
 test-fuzz-smoke: $(FUZZ_BINS)
 	$(call suite,fuzz smoke,fuzz/fuzz_common.c,bash fuzz/smoke.sh $(B)/fuzz $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS))
@@ -71,5 +79,5 @@ stress: setup $(B)/native/lyng $(B)/stress/stress_client
 test-stress: $(B)/native/lyng $(B)/stress/stress_client
 	$(call suite,stress (reduced),tests/stress/run.sh,bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client 1000 1000)
 
-BUILD_EXTRA += $(FUZZ_BINS) $(B)/stress/stress_client
-TEST_EXTRA += test-fuzz-smoke test-valgrind test-stress
+BUILD_EXTRA += $(FUZZ_BINS) $(B)/fuzz/step_limit_test $(B)/stress/stress_client
+TEST_EXTRA += test-fuzz-smoke test-step-limit test-valgrind test-stress
