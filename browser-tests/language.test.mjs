@@ -6,8 +6,8 @@
 // "// expect exit: N". They run twice: with the page's usual slices, and
 // with a slice of 3 steps, so that the VM yields to the page all the time
 // (the output must not change: slicing never reorders coroutines).
-// Scripts that need the command line are left out:
-// those with "// args:" and those starting with a "#!" line (which only the
+// Scripts that need the command line are left out: tests/modules*/ (files
+// beside the script, atExit), those with "// args:" and those starting with a "#!" line (which only the
 // command line skips; an embedder's source is run as given).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -22,6 +22,7 @@ const TIMEOUT_MS = 30_000;
 function findTests(dir) {
   const out = [];
   for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('_')) continue; // modules that tests import
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...findTests(p));
     else if (name.endsWith('.lyng')) out.push(p);
@@ -45,7 +46,7 @@ function parseTest(file) {
 }
 
 const tests = findTests(join(ROOT, 'tests')).map(parseTest)
-  .filter((t) => !t.rel.startsWith('tests/net/') && !t.args && !t.source.startsWith('#!'));
+  .filter((t) => !t.rel.startsWith('tests/net/') && !t.rel.startsWith('tests/modules') && !t.args && !t.source.startsWith('#!'));
 
 // Runs every script in the page, one after another; resolves with
 // { rel -> { stdout, value, error: { lyngClass, message, report, exitCode } | null, timedOut } }.

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../host/host.h"
@@ -114,7 +115,19 @@ static int repl(cli *c) {
     return code;
 }
 
+/* A server holds a descriptor per client, and the default soft limit (often
+ * 1024) is far below what the hard limit allows. The limit belongs to the
+ * process, so the command line, not the host library, raises it. */
+static void raise_fd_limit(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv) {
+    raise_fd_limit();
     cli *c = cli_new(argc, argv);
     if (!c) return 70;
     int code;

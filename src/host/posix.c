@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -201,22 +200,10 @@ static bool heap_remove_op(host *h, uint32_t op, timer_kind kind) {
 
 /* ---- lifetime ---- */
 
-/* A server holds a descriptor per client, and the default soft limit (often
- * 1024) is far below what the hard limit allows. Raising it once is enough:
- * the limit belongs to the process, not to a VM. */
-static void raise_fd_limit(void) {
-    static bool raised;
-    if (raised) return;
-    raised = true;
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
+/* No table here is indexed by descriptor and epoll has no size limit, so the
+ * only ceiling on sockets is the process's RLIMIT_NOFILE; the command line
+ * raises it to the hard limit at start (main_native.c). */
 host *host_new(lyng_vm *vm) {
-    raise_fd_limit();
     host *h = calloc(1, sizeof *h);
     if (!h) return NULL;
     h->vm = vm;

@@ -22,7 +22,13 @@ typedef struct lyng_config {
     lyng_write_fn write;
     void *userdata;
     size_t memory_limit; /* bytes of VM heap; 0 = default (1 GiB) */
+    /* Loop iterations and calls the VM may run in all before it stops as if
+     * the script had called exit(LYNG_STEP_LIMIT_EXIT); 0 = no limit. For
+     * hosts that run untrusted code, such as fuzzers. */
+    uint64_t step_limit;
 } lyng_config;
+
+#define LYNG_STEP_LIMIT_EXIT 124
 
 /* Status of lyng_run / lyng_eval. */
 enum {

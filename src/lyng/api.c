@@ -195,6 +195,8 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
+    vm->steps_left = vm->cfg.step_limit ? vm->cfg.step_limit : UINT64_MAX;
+    vm_budget_start(vm);
     vm->max_frames = 20000;
     vm->pending_exc = V_VOID;
     vm->import_noop = V_VOID;
@@ -391,14 +393,14 @@ int lyng_call_global(lyng_vm *vm, const char *name) {
 void lyng_set_slice(lyng_vm *vm, uint32_t steps) { vm->slice_steps = steps; }
 
 int lyng_run(lyng_vm *vm) {
-    vm->slice_left = vm->slice_steps;
+    vm_budget_start(vm);
     vm_run_ready(vm);
     if (vm->exiting) return LYNG_EXIT;
     if (vm->main_done && !IS_VOID(vm->main_error)) {
         report_error(vm, vm->main_error);
         return LYNG_ERROR;
     }
-    if (vm->slice_steps && vm->slice_left == 0 && vm->ready_head) return LYNG_YIELDED;
+    if (vm->slice_spent && vm->ready_head) return LYNG_YIELDED;
     if (vm->ready_head || vm->live_ops > 0) return LYNG_WAITING;
     if (!vm->main_done) {
         vm_throw(vm, vm->c.illegal_state, "deadlock: the script waits for a result that nothing will produce");

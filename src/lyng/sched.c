@@ -104,7 +104,7 @@ bool vm_run_ready(VM *vm) {
         vm_run_fiber(vm, f);
         /* an uncaught error in the main script ends the run */
         if (vm->main_done && !IS_VOID(vm->main_error)) break;
-        if (vm->slice_steps && vm->slice_left == 0) break;
+        if (vm->slice_spent) break;
     }
     return vm->ready_head != NULL || vm->live_ops > 0;
 }

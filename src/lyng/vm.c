@@ -1001,16 +1001,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         SAVE_IP();                                                    \
         goto handle_error;                                            \
     } while (0)
-/* Counts a loop back-edge or a call against the slice (lyng_set_slice);
- * when it is used up the fiber goes back to the head of the ready queue, to
- * resume at `at`, and lyng_run returns to its host. Never inside
- * vm_call_sync, whose fiber cannot suspend. */
-#define SLICE_CHECK(at)                                                            \
+/* Counts a loop back-edge or a call (budget.c). When the slice is used up
+ * the fiber goes back to the head of the ready queue, to resume at `at`,
+ * and lyng_run returns to its host; when the step limit is spent the run
+ * ends like exit(). */
+#define STEP_CHECK(at)                                                             \
     do {                                                                           \
-        if (vm->slice_steps && !vm->gc_paused && --vm->slice_left == 0) {          \
-            fr->ip = (at);                                                         \
-            vm_ready_first(vm, f);                                                 \
-            goto suspended;                                                        \
+        if (--vm->budget == 0) {                                                   \
+            int act_ = vm_budget_spent(vm);                                        \
+            if (act_ != BUDGET_GO_ON) {                                            \
+                fr->ip = (at);                                                     \
+                if (act_ == BUDGET_YIELD) vm_ready_first(vm, f);                   \
+                goto suspended;                                                    \
+            }                                                                      \
         }                                                                          \
     } while (0)
 
@@ -1324,7 +1327,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             if (vm->exiting) { SAVE_IP(); goto suspended; }
-            SLICE_CHECK(ip);
+            STEP_CHECK(ip);
             break;
         case OP_JUMP_IF_FALSE:
         case OP_JUMP_IF_TRUE: {
@@ -1362,7 +1365,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         case OP_CALL_NAMED:
         case OP_INVOKE:
         case OP_INVOKE_NAMED: {
-            SLICE_CHECK(ip - 1); /* resumes by executing this call */
+            STEP_CHECK(ip - 1); /* resumes by executing this call */
             int argc;
             List *names = NULL;
             CallResult r;
@@ -1617,12 +1620,13 @@ finished:
 #undef TOP
 #undef POP
 #undef THROW
-#undef SLICE_CHECK
+#undef STEP_CHECK
 }
 
 /* ---------------------------------------------------------------- helpers */
 
 NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
+    if (vm_steps_exhausted(vm)) return vm_throw(vm, vm->c.illegal_state, "the step limit is spent");
     Fiber *f = vm_fiber_new(vm, fn, argc, argv);
     if (!IS_VOID(self) && IS_OT(fn, OT_CLOSURE)) ((Closure *)fn.as.o)->self = self;
     vm->gc_paused++;

@@ -128,6 +128,7 @@ struct VM {
     lyng_config cfg;
     bool exiting;
     int exit_code;
+    uint64_t steps_left; /* cfg.step_limit countdown; UINT64_MAX when unlimited */
     bool main_done;
     Value main_result;
     Value main_error;
@@ -141,7 +142,9 @@ struct VM {
     void *net_ask_ud;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
-    uint32_t slice_steps, slice_left; /* loop back-edges and calls per lyng_run; 0 = no limit */
+    uint32_t slice_steps; /* loop back-edges and calls per lyng_run; 0 = no limit */
+    bool slice_spent;     /* the last run stopped because its slice was used up */
+    uint32_t budget, budget_grant; /* budget.c: steps left before the next check, of how many */
     Value prelude_result;
     uint32_t uncaught_reported;
 };
@@ -158,6 +161,11 @@ NativeResult vm_throw_value(VM *vm, Value exc);
 /* Takes the exception a native raised (clearing it), e.g. to deliver it to a
  * parked fiber with vm_resume_throw. */
 Value vm_take_exception(VM *vm);
+/* budget.c: the countdown the run loop decrements at every step. */
+enum { BUDGET_GO_ON, BUDGET_YIELD, BUDGET_STOP };
+void vm_budget_start(VM *vm);  /* at the start of lyng_run */
+int vm_budget_spent(VM *vm);   /* when the countdown reaches 0 */
+bool vm_steps_exhausted(VM *vm);
 /* The closure of a compiled script or module body (no upvalues). */
 Value vm_script_closure(VM *vm, Proto *p);
 Instance *vm_make_exception(VM *vm, Class *cls, String *message);
