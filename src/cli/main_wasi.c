@@ -1,0 +1,36 @@
+/* main_wasi.c - the `lyng` command of the WASI 0.2 build: drives the
+ * command line state machine (cli.c) with the wasi:io/poll host
+ * (src/host/wasi.c). There is no REPL: without a script, stdin is run. */
+#define _POSIX_C_SOURCE 200809L /* chdir */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "../../wasi/abi/cli_exit.h"
+#include "../host/host.h"
+#include "cli.h"
+
+/* Output is flushed before every wait, as natively: a server that prints
+ * "listening" and then waits must be seen by whoever reads its pipe. */
+static void wait_for_host(lyng_vm *vm) {
+    fflush(stdout);
+    host_wait(lyng_host(vm), -1);
+}
+
+int main(int argc, char **argv) {
+    /* WASI has no current directory of its own; relative script paths are
+     * taken from the one the runner started in, as a shell would. */
+    const char *pwd = getenv("PWD");
+    if (pwd && pwd[0] == '/') chdir(pwd);
+    cli *c = cli_new(argc, argv);
+    if (!c) return 70;
+    int code;
+    while ((code = cli_step(c)) < 0) wait_for_host(cli_vm(c));
+    cli_free(c);
+    /* Returning a non-zero status from main reaches the host as a bare
+     * failure (exit code 1); exit-with-code keeps the number. */
+    fflush(NULL);
+    if (code != 0) wasi_exit_with_code(code);
+    return 0;
+}
