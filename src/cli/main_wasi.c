@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "../../wasi/abi/cli_exit.h"
+#include "../../wasi/abi/clocks_monotonic.h"
+#include "../../wasi/abi/io_poll.h"
 #include "../host/host.h"
 #include "cli.h"
 
@@ -23,6 +25,11 @@ int main(int argc, char **argv) {
      * taken from the one the runner started in, as a shell would. */
     const char *pwd = getenv("PWD");
     if (pwd && pwd[0] == '/') chdir(pwd);
+    /* A host may set up its I/O on the first call that needs it (Node's
+     * shim starts a worker thread, tens of milliseconds). One throwaway
+     * timer does that before the script runs, so the script's first
+     * `delay` calls are not set apart by it. */
+    wasi_pollable_drop(wasi_monotonic_subscribe_duration(0));
     cli *c = cli_new(argc, argv);
     if (!c) return 70;
     int code;

@@ -163,12 +163,19 @@ static int64_t ms_to_ns(int64_t ms) {
     return ms * 1000000;
 }
 
+/* Timers are deadlines kept here, with no pollable of their own: the loop
+ * waits on one clock pollable for the earliest. Submitting one calls no
+ * import, which matters on hosts where every call crosses to another
+ * thread (Node's shim): there, a pollable per timer made timers started
+ * together begin tens of milliseconds apart on a loaded machine. */
+static int64_t deadline_after(int64_t ms) { return wasi_monotonic_now() + ms_to_ns(ms); }
+
 void host_timer(host *h, uint32_t op, int64_t ms) {
-    wasi_add_waiter(h, op, WK_TIMER, 0, wasi_monotonic_subscribe_duration(ms_to_ns(ms)));
+    wasi_add_waiter(h, op, WK_TIMER, 0, 0)->deadline = deadline_after(ms);
 }
 
 void wasi_connect_deadline(host *h, uint32_t op, int handle, int64_t ms) {
-    wasi_add_waiter(h, op, WK_CONNECT_TIMEOUT, handle, wasi_monotonic_subscribe_duration(ms_to_ns(ms)));
+    wasi_add_waiter(h, op, WK_CONNECT_TIMEOUT, handle, 0)->deadline = deadline_after(ms);
 }
 
 /* ---- waiters ---- */
@@ -267,6 +274,24 @@ static int32_t resubscribe(host *h, const waiter *w) {
     }
 }
 
+static bool is_timer(const waiter *w) { return w->kind == WK_TIMER || w->kind == WK_CONNECT_TIMEOUT; }
+
+/* Fires the due timers, as natively: by deadline, equal deadlines in
+ * submission order (the array order). A selection: few are due at once. */
+static void fire_timers(host *h) {
+    int64_t now = wasi_monotonic_now();
+    for (;;) {
+        waiter *first = NULL;
+        for (size_t i = 0; i < h->nwaiters; i++) {
+            waiter *w = &h->waiters[i];
+            if (w->op && is_timer(w) && w->deadline <= now && (!first || w->deadline < first->deadline)) first = w;
+        }
+        if (!first) return;
+        step(h, first);
+        if (first->op) wasi_waiter_free(first);
+    }
+}
+
 static int deliver(host *h) {
     struct done *batch = h->done;
     size_t n = h->ndone;
@@ -281,18 +306,33 @@ int host_wait(host *h, int timeout_ms) {
     compact(h);
     if (h->ndone) return deliver(h);
     if (h->nwaiters == 0 && timeout_ms < 0) return 0; /* nothing could ever wake us */
-    size_t n = h->nwaiters;
-    int32_t *list = wasi_xrealloc(NULL, (n + 1) * sizeof *list);
-    for (size_t i = 0; i < n; i++) list[i] = h->waiters[i].pollable;
-    int32_t limit = 0;
-    if (timeout_ms >= 0) list[n] = limit = wasi_monotonic_subscribe_duration(ms_to_ns(timeout_ms));
+    /* the pollables of the waiting ops (index i of the list is waiter
+     * at[i]), then one for the earliest of the timers and the wait limit */
+    size_t n = 0;
+    int32_t *list = wasi_xrealloc(NULL, (h->nwaiters + 1) * sizeof *list);
+    size_t *at = wasi_xrealloc(NULL, (h->nwaiters + 1) * sizeof *at);
+    bool timed = timeout_ms >= 0;
+    int64_t wake = timed ? deadline_after(timeout_ms) : 0;
+    for (size_t i = 0; i < h->nwaiters; i++) {
+        const waiter *w = &h->waiters[i];
+        if (is_timer(w)) {
+            if (!timed || w->deadline < wake) wake = w->deadline;
+            timed = true;
+        } else {
+            at[n] = i;
+            list[n++] = w->pollable;
+        }
+    }
+    int32_t clock = timed ? wasi_monotonic_subscribe_instant(wake) : 0;
+    if (clock) list[n] = clock;
     wasi_ret r;
-    wasi_poll(list, (int32_t)(n + (limit ? 1 : 0)), &r);
+    wasi_poll(list, (int32_t)(n + (clock ? 1 : 0)), &r);
     uint32_t *ready = (uint32_t *)(uintptr_t)wasi_u32(&r, 0);
     uint32_t nready = wasi_u32(&r, 4);
+    /* socket events first, then timers, as natively */
     for (uint32_t i = 0; i < nready; i++) {
-        if (ready[i] >= n) continue;
-        waiter *w = &h->waiters[ready[i]];
+        if (ready[i] >= n) continue; /* the clock */
+        waiter *w = &h->waiters[at[ready[i]]];
         if (!w->op) continue; /* ended by an earlier step */
         if (step(h, w) == STEP_DONE) {
             if (w->op) wasi_waiter_free(w);
@@ -302,8 +342,10 @@ int host_wait(host *h, int timeout_ms) {
         }
     }
     if (nready) free(ready);
-    if (limit) wasi_pollable_drop(limit);
+    if (clock) wasi_pollable_drop(clock);
     free(list);
+    free(at);
+    fire_timers(h);
     compact(h);
     return deliver(h);
 }

@@ -45,6 +45,7 @@ typedef struct waiter {
     wait_kind kind;
     int handle;       /* socket ops */
     int32_t pollable; /* owned; dropped when the waiter ends */
+    int64_t deadline; /* timers: monotonic ns, to fire ready ones in order */
     uint8_t *buf;     /* read, write, udp */
     uint32_t len, off;
     wasi_sockaddr dest; /* udp send */
