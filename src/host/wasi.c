@@ -396,6 +396,20 @@ int wasi_sock_add(host *h, wsock_kind kind, int32_t sock, int32_t in, int32_t ou
     return i + 1;
 }
 
+wsock *wasi_begin(host *h, uint32_t op, int handle, wsock_kind kind, wait_kind wk) {
+    wsock *s = wasi_sock(h, handle);
+    if (!s || s->kind != kind) {
+        wasi_push_done(h, op, HOST_ECLOSED, 0);
+        return NULL;
+    }
+    for (size_t i = 0; i < h->nwaiters; i++)
+        if (h->waiters[i].op && h->waiters[i].handle == handle && h->waiters[i].kind == wk) {
+            wasi_push_done(h, op, HOST_EINVAL, 0);
+            return NULL;
+        }
+    return s;
+}
+
 /* Children go before their parents: pollables (with the waiters), then
  * the streams, then the socket. */
 void wasi_sock_destroy(host *h, int handle, int32_t status) {

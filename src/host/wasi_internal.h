@@ -89,6 +89,9 @@ void wasi_end_waiters_on(host *h, int handle, int32_t status);
 
 wsock *wasi_sock(host *h, int handle);
 int wasi_sock_add(host *h, wsock_kind kind, int32_t sock, int32_t in, int32_t out);
+/* Starts an op of kind wk on a socket of the given kind: a bad handle, or
+ * one with the same kind of op already pending, fails it (NULL). */
+wsock *wasi_begin(host *h, uint32_t op, int handle, wsock_kind kind, wait_kind wk);
 /* Drops the socket's resources and frees the handle (waiters first). */
 void wasi_sock_destroy(host *h, int handle, int32_t status);
 

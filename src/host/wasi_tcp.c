@@ -91,29 +91,13 @@ void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog
     wasi_push_done(h, op, 0, wasi_sock_add(h, WS_LISTEN, s, 0, 0));
 }
 
-/* Starts an op on a socket of the given kind: a bad handle, or one with
- * the same kind of op already pending, fails it. */
-static wsock *begin(host *h, uint32_t op, int handle, wsock_kind kind, wait_kind wk) {
-    wsock *s = wasi_sock(h, handle);
-    if (!s || s->kind != kind) {
-        wasi_push_done(h, op, HOST_ECLOSED, 0);
-        return NULL;
-    }
-    for (size_t i = 0; i < h->nwaiters; i++)
-        if (h->waiters[i].op && h->waiters[i].handle == handle && h->waiters[i].kind == wk) {
-            wasi_push_done(h, op, HOST_EINVAL, 0);
-            return NULL;
-        }
-    return s;
-}
-
 void host_tcp_accept(host *h, uint32_t op, int handle) {
-    wsock *s = begin(h, op, handle, WS_LISTEN, WK_ACCEPT);
+    wsock *s = wasi_begin(h, op, handle, WS_LISTEN, WK_ACCEPT);
     if (s) wasi_add_waiter(h, op, WK_ACCEPT, handle, wasi_tcp_subscribe(s->sock));
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    wsock *s = begin(h, op, handle, WS_TCP, WK_READ);
+    wsock *s = wasi_begin(h, op, handle, WS_TCP, WK_READ);
     if (!s) return;
     waiter *w = wasi_add_waiter(h, op, WK_READ, handle, wasi_input_subscribe(s->in));
     w->buf = buf;
@@ -121,7 +105,7 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
-    wsock *s = begin(h, op, handle, WS_TCP, WK_WRITE);
+    wsock *s = wasi_begin(h, op, handle, WS_TCP, WK_WRITE);
     if (!s) return;
     waiter *w = wasi_add_waiter(h, op, WK_WRITE, handle, wasi_output_subscribe(s->out));
     w->buf = (uint8_t *)buf; /* only read from */

@@ -42,22 +42,8 @@ void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_ad
     wasi_push_done(h, op, 0, wasi_sock_add(h, WS_UDP, s, (int32_t)wasi_u32(&r, 4), (int32_t)wasi_u32(&r, 8)));
 }
 
-static wsock *begin(host *h, uint32_t op, int handle, wait_kind wk) {
-    wsock *s = wasi_sock(h, handle);
-    if (!s || s->kind != WS_UDP) {
-        wasi_push_done(h, op, HOST_ECLOSED, 0);
-        return NULL;
-    }
-    for (size_t i = 0; i < h->nwaiters; i++)
-        if (h->waiters[i].op && h->waiters[i].handle == handle && h->waiters[i].kind == wk) {
-            wasi_push_done(h, op, HOST_EINVAL, 0);
-            return NULL;
-        }
-    return s;
-}
-
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
-    wsock *s = begin(h, op, handle, WK_UDP_SEND);
+    wsock *s = wasi_begin(h, op, handle, WS_UDP, WK_UDP_SEND);
     if (!s) return;
     wasi_sockaddr dest;
     int family;
@@ -72,7 +58,7 @@ void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_
 }
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    wsock *s = begin(h, op, handle, WK_UDP_RECV);
+    wsock *s = wasi_begin(h, op, handle, WS_UDP, WK_UDP_RECV);
     if (!s) return;
     waiter *w = wasi_add_waiter(h, op, WK_UDP_RECV, handle, wasi_udp_in_subscribe(s->in));
     w->buf = buf;
