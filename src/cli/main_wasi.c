@@ -38,6 +38,7 @@ int main(int argc, char **argv) {
     /* Returning a non-zero status from main reaches the host as a bare
      * failure (exit code 1); exit-with-code keeps the number. */
     fflush(NULL);
+    code &= 0xff; /* what a POSIX exit status keeps, as natively */
     if (code != 0) wasi_exit_with_code(code);
     return 0;
 }
