@@ -9,8 +9,8 @@
 # Sources are found with wildcards, so a new .c file is built without
 # editing this file. Files only one platform can build are named here:
 # src/cli/main_native.c and src/host/posix*.c are native-only,
-# src/cli/wasm_*.c and src/host/js*.c are wasm-only, src/host/wasi*.c belongs
-# to the WASI command build.
+# src/cli/wasm_*.c and src/host/js*.c are wasm-only, src/cli/*_wasi.c and
+# src/host/wasi*.c belong to the WASI command build.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -42,10 +42,11 @@ CORE_SRC := $(wildcard src/lyng/*.c) $(wildcard src/net/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
 CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
+CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c)
 
-NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
-WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)
+NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
+WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)
 
 NATIVE_OBJ := $(NATIVE_SRC:%.c=$(B)/native/obj/%.o)
 ASAN_OBJ := $(NATIVE_SRC:%.c=$(B)/asan/obj/%.o)
