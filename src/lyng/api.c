@@ -220,6 +220,8 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     lib_buffer_init(vm);
     lib_math_init(vm);
     lib_coroutine_init(vm);
+    lib_regex_init(vm);
+    lib_flow_init(vm);
     vm->host = host_new(vm);
     char *err = NULL;
     Proto *p = compile_script(vm, "prelude.lyng", lyng_prelude_src, strlen(lyng_prelude_src), &err);

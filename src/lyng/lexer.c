@@ -301,6 +301,11 @@ Token lex_next(Lexer *lx) {
             case '%': t = make(lx, match(lx, '=') ? T_PERCENT_ASSIGN : T_PERCENT, start); break;
             case '&': t = make(lx, match(lx, '&') ? T_AND : T_AMP, start); break;
             case '|': t = make(lx, match(lx, '|') ? T_OR : T_PIPE, start); break;
+            case '$':
+                /* `$~`: the RegexMatch of the last `=~` (a global set by the runtime) */
+                if (match(lx, '~')) t = make(lx, T_IDENT, start);
+                else t = error_token(lx, start, "unexpected character");
+                break;
             case '#':
                 /* `#!` is only valid on the first line; the CLI blanks it */
                 t = error_token(lx, start, "unexpected character '#'");

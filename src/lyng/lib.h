@@ -9,6 +9,10 @@
  * IllegalArgumentException on a bad specifier or argument. */
 String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv);
 
+/* `text =~ pattern` (lib_regex.c): whether a Regex or String pattern occurs in
+ * text; the RegexMatch (or null) goes to the global `$~`. False after raising. */
+bool regex_match_op(VM *vm, Value text, Value pattern, Value *out);
+
 /* Resolves a list index (negative counts from the end); raises
  * IndexOutOfBoundsException "index 5 is out of bounds for size 3". */
 bool list_index(VM *vm, List *l, int64_t i, uint32_t *out);

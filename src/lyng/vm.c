@@ -1247,10 +1247,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             break;
         }
-        case OP_MATCH:
+        case OP_MATCH: {
             SAVE_IP();
-            vm_throw(vm, vm->c.not_implemented, "regular expressions are not supported yet");
-            goto handle_error;
+            Value b = POP(), a = POP(), r;
+            if (!regex_match_op(vm, a, b, &r)) goto handle_error;
+            push(f, r);
+            break;
+        }
         case OP_RANGE: {
             bool incl = *ip++;
             Value b = POP(), a = POP();

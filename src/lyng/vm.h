@@ -72,6 +72,7 @@ typedef struct Classes {
     Class *int_, *real, *bool_, *char_, *null_, *void_;
     Class *string, *list, *map, *set, *range, *entry, *buffer, *mutable_buffer;
     Class *callable, *class_, *deferred, *completable, *mutex, *fiber, *iterator;
+    Class *regex, *regex_match, *flow;
     Class *exception, *illegal_argument, *illegal_state, *illegal_operation,
         *illegal_assignment, *illegal_access, *null_reference, *class_cast,
         *index_out_of_bounds, *no_such_element, *not_found, *not_implemented,
@@ -225,6 +226,8 @@ void lib_map_init(VM *vm);
 void lib_buffer_init(VM *vm);
 void lib_math_init(VM *vm);
 void lib_coroutine_init(VM *vm);
+void lib_regex_init(VM *vm);
+void lib_flow_init(VM *vm);
 /* writes script output through the embedder's callback */
 void vm_write(VM *vm, int stream, const char *data, size_t len);
 
