@@ -53,8 +53,20 @@ typedef struct LoopCtx {
     TryCtx *try_outside; /* innermost try that encloses the loop */
 } LoopCtx;
 
+/* What the compiler knows of a class while compiling its body and methods:
+ * the member names, so a bare `x` in a method means `this.x`. */
+typedef struct ClassCtx {
+    struct ClassCtx *next; /* all classes of this compilation, for base lookups */
+    const char *name, *base;
+    uint32_t len, base_len;
+    struct { const char *s; uint32_t len; bool is_static; } members[256];
+    int nmembers;
+} ClassCtx;
+
 typedef struct Fn {
     struct Fn *enclosing;
+    ClassCtx *cls;             /* set for a class body, its methods and accessors */
+    uint8_t param_kind[256];   /* 1: `val` parameter, 2: `var` parameter (class fields) */
     Proto *proto;
     Local *locals;
     int nlocals, local_cap;
@@ -77,6 +89,8 @@ typedef struct C {
     const char *src;
     size_t srclen;
     int nesting;
+    ClassCtx *next_cls; /* class context for the next fn_begin */
+    ClassCtx *classes;
 } C;
 
 static const int8_t op_effect[] = {
@@ -274,6 +288,8 @@ static Proto *proto_new(C *c, const char *name, size_t len) {
 static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
     memset(fn, 0, sizeof *fn);
     fn->enclosing = c->fn;
+    fn->cls = c->next_cls;
+    c->next_cls = NULL;
     fn->proto = proto_new(c, name, len);
     fn->sp = 1; /* slot 0: this */
     fn->proto->max_stack = 1;
@@ -444,6 +460,50 @@ static void skip_type(C *c) {
 
 /* --- variables --- */
 
+/* The class (this one or a base compiled earlier) declaring a member. */
+static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static, int depth) {
+    for (int i = 0; i < cx->nmembers; i++)
+        if (cx->members[i].len == len && memcmp(cx->members[i].s, name, len) == 0) {
+            *is_static = cx->members[i].is_static;
+            return cx;
+        }
+    if (!cx->base || depth > 32) return NULL;
+    for (ClassCtx *b = c->classes; b; b = b->next)
+        if (b != cx && b->len == cx->base_len && memcmp(b->name, cx->base, b->len) == 0)
+            return class_member_owner(c, b, name, len, is_static, depth + 1);
+    return NULL;
+}
+
+static void load_name(C *c, const char *name, uint32_t len);
+
+/* A name that is neither local nor captured but a member of the class whose
+ * code is being compiled: an instance member is reached through `this`, a
+ * static one through the class. Pushes the receiver when it is a member. */
+static bool member_receiver(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
+        if (!f->cls) continue;
+        bool is_static = false;
+        ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static, 0);
+        if (!owner) return false;
+        if (is_static) load_name(c, owner->name, owner->len);
+        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        return true;
+    }
+    return false;
+}
+
+static bool is_member_name(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
+        bool is_static;
+        if (f->cls) return class_member_owner(c, f->cls, name, len, &is_static, 0) != NULL;
+    }
+    return false;
+}
+
+static bool is_plain_name(C *c, const char *name, uint32_t len) {
+    return resolve_local(c->fn, name, len) >= 0 || resolve_upval(c, c->fn, name, len) >= 0;
+}
+
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
     int l = resolve_local(fn, name, len);
@@ -454,6 +514,10 @@ static void load_name(C *c, const char *name, uint32_t len) {
     int u = resolve_upval(c, fn, name, len);
     if (u >= 0) {
         emit_op_u16(c, OP_GET_UPVAL, (uint32_t)u);
+        return;
+    }
+    if (member_receiver(c, name, len)) {
+        emit_op_u16(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
@@ -472,6 +536,11 @@ static void store_name(C *c, const char *name, uint32_t len) {
     if (u >= 0) {
         if (fn->up[u].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
         else emit_op_u16(c, OP_SET_UPVAL, (uint32_t)u);
+        return;
+    }
+    if (member_receiver(c, name, len)) {
+        emit_op(c, OP_SWAP);
+        emit_op_u16(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
     emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
@@ -893,8 +962,9 @@ static void param_list(C *c, Fn *fn, TokenType close) {
     Token dt[255];
     int n = 0;
     while (!check(c, close) && !check(c, T_EOF)) {
-        if (accept(c, T_VAL) || accept(c, T_VAR)) { /* tier 2 field params parse */ }
+        uint8_t kind = accept(c, T_VAL) ? 1 : accept(c, T_VAR) ? 2 : 0;
         if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); return; }
+        if (n < 255) fn->param_kind[n] = kind;
         advance(c);
         Token name = c->prev;
         if (n == 255) { ERROR("too many parameters"); return; }
@@ -1611,6 +1681,14 @@ static void named_or_call(C *c, Token name, bool can_assign) {
         call_args(c, false, -1);
         return;
     }
+    if (check(c, T_LPAREN) && !c->cur.nl_before && !is_plain_name(c, name.start, name.len) &&
+        is_member_name(c, name.start, name.len)) {
+        /* a method of this class: invoked on `this` without a bound method */
+        advance(c);
+        member_receiver(c, name.start, name.len);
+        call_args(c, true, name_const(c, name.start, name.len));
+        return;
+    }
     Place pl = {PL_NAME, name.start, name.len, 0};
     finish_place(c, &pl, can_assign);
 }
@@ -2017,58 +2095,357 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
     declare_value(c, name, is_val, is_local);
 }
 
-/* `class Name(params) : Base(args)`: the small form of classes that lets a
- * script define its own exception types and plain data holders. The
- * constructor is compiled as a function returning the base class's
- * arguments (or the field values when there is no base). */
-static void class_decl(C *c, bool *is_local) {
+/* ---- classes ----
+ *
+ * `class Name(params) : Base(args) { members }` compiles to code run where the
+ * class is declared: the class object is made and named first (so methods can
+ * refer to it), each method and accessor is compiled as a function of the
+ * declaring scope and attached to the class, and everything that runs per
+ * instance (base constructor call, `val`/`var` parameters, field
+ * initializers, `init` blocks, in source order) goes into one body function
+ * that is called with `this` = the new instance. */
+
+static bool is_word(Token *t, const char *w) {
+    size_t n = strlen(w);
+    return t->type == T_IDENT && t->len == n && memcmp(t->start, w, n) == 0;
+}
+
+static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
+    for (int i = 0; i < cx->nmembers; i++)
+        if (cx->members[i].len == len && memcmp(cx->members[i].s, s, len) == 0) return;
+    cx->members[cx->nmembers].is_static = is_static;
+    if (cx->nmembers == 256) {
+        ERROR("too many members in class '%.*s'", (int)cx->len, cx->name);
+        return;
+    }
+    cx->members[cx->nmembers].s = s;
+    cx->members[cx->nmembers++].len = len;
+}
+
+/* Collects the names declared with val/var/fun directly in the class body
+ * (c->cur is the token after '{'), so methods can use members declared later. */
+static void class_scan_members(C *c, ClassCtx *cx) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    TokenType prev = T_LBRACE;
+    bool is_static = false; /* `static` seen since the last declaration keyword */
+    int depth = 1;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LBRACE || t.type == T_LPAREN || t.type == T_LBRACKET) depth++;
+        else if (t.type == T_RBRACE || t.type == T_RPAREN || t.type == T_RBRACKET) {
+            if (--depth == 0) break;
+        } else if (depth == 1 && t.type == T_IDENT && (prev == T_VAL || prev == T_VAR || prev == T_FUN)) {
+            Lexer la = lx;
+            if (lex_next(&la).type != T_DOT) class_add_member(c, cx, t.start, t.len, is_static);
+            is_static = false;
+        } else if (depth == 1 && is_word(&t, "static")) {
+            is_static = true;
+        }
+        prev = t.type;
+        t = lex_next(&lx);
+    }
+}
+
+static void skip_generic_params(C *c) {
+    if (!check(c, T_LT)) return;
+    int depth = 0;
+    do {
+        if (check(c, T_LT)) depth++;
+        else if (check(c, T_GT)) depth--;
+        else if (check(c, T_SHR)) depth -= 2;
+        else if (check(c, T_EOF)) break;
+        advance(c);
+    } while (depth > 0);
+}
+
+/* Emits `helper(<the class>, args already described by the caller...)` in the
+ * declaring function: pushes the helper and the class. */
+static void class_helper(C *c, const char *helper, Token *cls_name) {
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    load_name(c, cls_name->start, cls_name->len);
+}
+
+static void emit_call(C *c, int argc) {
+    emit_op(c, OP_CALL);
+    emit_byte(c, (uint8_t)argc);
+    adjust(c, -argc);
+}
+
+/* `get() body` or `set(v) body`: leaves the accessor function on the stack. */
+static void class_accessor(C *c, ClassCtx *cx, Token *name) {
+    Fn fn;
+    c->next_cls = cx;
+    fn_begin(c, &fn, name->start, name->len);
+    advance(c); /* get / set */
+    expect(c, T_LPAREN, "'(' after get or set");
+    param_list(c, &fn, T_RPAREN);
+    if (accept(c, T_COLON)) skip_type(c);
+    function_body(c, &fn, false);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+typedef struct Modifiers {
+    bool is_static, is_abstract, is_private, is_protected;
+} Modifiers;
+
+static void class_modifiers(C *c, Modifiers *m) {
+    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator"};
+    memset(m, 0, sizeof *m);
+    for (;;) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof words / sizeof *words && !found; i++) {
+            if (!is_word(&c->cur, words[i])) continue;
+            TokenType nx = peek2(c).type;
+            if (nx != T_FUN && nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_CLASS) continue;
+            found = true;
+            if (i == 2) m->is_abstract = true;
+            if (i == 3) m->is_private = true;
+            if (i == 4) m->is_protected = true;
+            if (i == 6) m->is_static = true;
+            advance(c);
+        }
+        if (!found) return;
+    }
+}
+
+/* A method declared without `=` or `{` after its signature has no body. */
+static bool method_has_body(C *c) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    int depth = 0;
+    bool seen_params = false;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LPAREN) { depth++; seen_params = true; }
+        else if (t.type == T_RPAREN) depth--;
+        else if (depth == 0 && seen_params) {
+            if (t.type == T_ASSIGN || t.type == T_LBRACE) return true;
+            if (t.nl_before || t.type == T_RBRACE || t.type == T_SEMI) return false;
+        }
+        t = lex_next(&lx);
+    }
+    return false;
+}
+
+static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
+    Token name = c->prev;
+    if (!m->is_abstract && !method_has_body(c)) m->is_abstract = true;
+    if (check(c, T_DOT)) { ERROR_CUR("extension functions cannot be declared in a class body"); return; }
+    Fn *decl = c->fn->enclosing;
+    c->fn = decl;
+    class_helper(c, m->is_static ? "__static" : "__classMethod", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    if (m->is_abstract) {
+        /* no body: a method that reports it was not implemented */
+        skip_generic_params(c);
+        expect(c, T_LPAREN, "'(' after the method name");
+        int depth = 1;
+        while (depth > 0 && !check(c, T_EOF)) {
+            if (check(c, T_LPAREN)) depth++;
+            if (check(c, T_RPAREN)) depth--;
+            advance(c);
+        }
+        if (accept(c, T_COLON)) skip_type(c);
+        /* a function taking any arguments that throws NotImplementedException */
+        Fn fn;
+        fn_begin(c, &fn, name.start, name.len);
+        fn.proto->nparams = 1;
+        fn.proto->rest_param = 0;
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+        fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
+        fn.sp = 2;
+        fn.proto->max_stack = 2;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+        char msg[200];
+        snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
+                 (int)name.len, name.start);
+        emit_const(c, v_obj(str_cstr(c->vm, msg)));
+        emit_call(c, 1);
+        emit_op(c, OP_THROW);
+        emit_op(c, OP_NULL);
+        emit_op(c, OP_RETURN);
+        Proto *p = fn_end(c);
+        emit_closure(c, p, &fn);
+    } else {
+        c->next_cls = cx;
+        function(c, name.start, name.len);
+    }
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
+static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a property name"); return; }
+    Token name = c->prev;
+    uint32_t k = name_const(c, name.start, name.len);
+    if (accept(c, T_COLON)) skip_type(c);
+    bool has_value = false, has_getter = false;
+    if (accept(c, T_ASSIGN)) {
+        has_value = true;
+        if (m->is_static) {
+            c->fn = body->enclosing;
+            class_helper(c, "__static", cls_name);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            expression(c);
+            emit_call(c, 3);
+            emit_op(c, OP_POP);
+            c->fn = body;
+        } else {
+            emit_op_u16(c, OP_GET_LOCAL, 0);
+            expression(c);
+            emit_op_u16(c, OP_SET_PROP, k);
+            emit_op(c, OP_POP);
+        }
+    }
+    /* accessors, usually on the following lines */
+    for (;;) {
+        bool priv = (is_word(&c->cur, "private") || is_word(&c->cur, "protected")) && !has_getter;
+        if (priv) {
+            Lexer la = c->lx;
+            Token nx = lex_next(&la);
+            if (!is_word(&nx, "set")) break;
+            advance(c);
+            advance(c);
+            if (is_val) ERROR("a val has no setter");
+            c->fn = body->enclosing;
+            class_helper(c, "__privateSet", cls_name);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            emit_call(c, 2);
+            emit_op(c, OP_POP);
+            c->fn = body;
+            continue;
+        }
+        bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
+        if ((!get && !set) || peek2(c).type != T_LPAREN) break;
+        if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
+        if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
+        if (get) has_getter = true;
+        c->fn = body->enclosing;
+        class_helper(c, get ? "__classGetter" : "__setter", cls_name);
+        emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+        class_accessor(c, cx, &name);
+        emit_call(c, 3);
+        emit_op(c, OP_POP);
+        c->fn = body;
+    }
+    if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
+        /* declared without a value: null until assigned */
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op(c, OP_NULL);
+        emit_op_u16(c, OP_SET_PROP, k);
+        emit_op(c, OP_POP);
+    }
+}
+
+static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
+    class_scan_members(c, cx);
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (accept(c, T_SEMI)) continue;
+        Modifiers m;
+        class_modifiers(c, &m);
+        if (is_word(&c->cur, "init") && peek2(c).type == T_LBRACE) {
+            advance(c);
+            advance(c);
+            block_expr(c);
+            emit_op(c, OP_POP);
+        } else if (accept(c, T_FUN)) {
+            class_fun_member(c, cx, cls_name, &m, body);
+        } else if (check(c, T_VAL) || check(c, T_VAR)) {
+            bool is_val = check(c, T_VAL);
+            advance(c);
+            class_field_member(c, cx, cls_name, &m, body, is_val);
+        } else {
+            ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",
+                      (int)c->cur.len, c->cur.start);
+            return;
+        }
+    }
+    expect(c, T_RBRACE, "'}' to close the class body");
+}
+
+/* `: Base(args)`: the base class is set on the class where it is declared,
+ * and its constructor runs first in the body function, on the same `this`. */
+static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
+    if (!accept(c, T_COLON)) return;
+    expect(c, T_IDENT, "the base class name");
+    Token base = c->prev;
+    skip_generic_params(c);
+    cx->base = base.start;
+    cx->base_len = base.len;
+    c->fn = body->enclosing;
+    class_helper(c, "__classSetBase", cls_name);
+    load_name(c, base.start, base.len);
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+    c->fn = body;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
+    load_name(c, base.start, base.len);
+    emit_call(c, 1);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    int n = 0;
+    if (accept(c, T_LPAREN)) {
+        while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+            expression(c);
+            n++;
+            if (n > 250) { ERROR("too many base class arguments"); return; }
+            if (!accept(c, T_COMMA)) break;
+        }
+        expect(c, T_RPAREN, "')' after the base class arguments");
+    }
+    emit_call(c, n + 2);
+    emit_op(c, OP_POP);
+    if (accept(c, T_COMMA))
+        ERROR("a class can extend only one class here: multiple inheritance is not supported");
+}
+
+static void class_decl(C *c, bool *is_local, bool is_abstract) {
     if (!accept(c, T_IDENT)) {
         ERROR_CUR("expected a class name");
         return;
     }
     Token name = c->prev;
+    ClassCtx *cx = calloc(1, sizeof *cx);
+    if (!cx) abort();
+    cx->name = name.start;
+    cx->len = name.len;
+    cx->next = c->classes;
+    c->classes = cx;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__classNew", 10));
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
+    emit_call(c, 2);
+    declare_value(c, name, true, is_local);
+    skip_generic_params(c);
     Fn fn;
+    c->next_cls = cx;
     fn_begin(c, &fn, name.start, name.len);
     if (accept(c, T_LPAREN)) param_list(c, &fn, T_RPAREN);
     else fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
     Proto *p = fn.proto;
-    Token base;
-    bool has_base = false;
-    if (accept(c, T_COLON)) {
-        expect(c, T_IDENT, "the base class name");
-        base = c->prev;
-        has_base = true;
-        int n = 0;
-        if (accept(c, T_LPAREN)) {
-            while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
-                expression(c);
-                n++;
-                if (!accept(c, T_COMMA)) break;
-            }
-            expect(c, T_RPAREN, "')' after the base class arguments");
-        }
-        emit_op_u16(c, OP_LIST, (uint32_t)n);
-        adjust(c, 1 - n);
-    } else {
-        for (uint16_t i = 0; i < p->nparams; i++) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
-        emit_op_u16(c, OP_LIST, p->nparams);
-        adjust(c, 1 - (int)p->nparams);
+    for (uint16_t i = 0; i < p->nparams; i++)
+        if (fn.param_kind[i]) class_add_member(c, cx, p->param_names[i]->data, p->param_names[i]->len, false);
+    class_base(c, cx, &name, &fn);
+    for (uint16_t i = 0; i < p->nparams; i++) {
+        if (!fn.param_kind[i]) continue;
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
+        emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
+        emit_op(c, OP_POP);
     }
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        advance(c);
+        class_body(c, cx, &name, &fn);
+    }
+    emit_op_u16(c, OP_GET_LOCAL, 0);
     emit_op(c, OP_RETURN);
-    if (check(c, T_LBRACE) && !c->cur.nl_before) ERROR_CUR("class bodies are not supported yet");
     fn_end(c);
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__class", 7));
-    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
-    if (has_base) load_name(c, base.start, base.len);
-    else emit_op(c, OP_NULL);
+    class_helper(c, "__classBody", &name);
     emit_closure(c, p, &fn);
-    List *fields = list_new(c->vm, p->nparams);
-    for (uint16_t i = 0; i < p->nparams; i++) list_push(c->vm, fields, v_obj(p->param_names[i]));
-    emit_const(c, v_obj(fields));
-    emit_op(c, OP_CALL);
-    emit_byte(c, 4);
-    adjust(c, -4);
-    declare_value(c, name, true, is_local);
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
 }
 
 static void statement_inner(C *c, bool *is_local) {
@@ -2094,7 +2471,19 @@ static void statement_inner(C *c, bool *is_local) {
         return;
     }
     if (accept(c, T_CLASS)) {
-        class_decl(c, is_local);
+        class_decl(c, is_local, false);
+        return;
+    }
+    if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek2(c).type == T_CLASS) {
+        bool abstract = is_word(&c->cur, "abstract");
+        advance(c);
+        advance(c);
+        class_decl(c, is_local, abstract);
+        return;
+    }
+    if (is_word(&c->cur, "interface") && peek2(c).type == T_IDENT) {
+        advance(c);
+        class_decl(c, is_local, true);
         return;
     }
     if (accept(c, T_IMPORT)) {
@@ -2181,6 +2570,11 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     emit_op(&c, OP_RETURN);
     Proto *p = fn_end(&c);
     vm->roots->count = roots_before;
+    while (c.classes) {
+        ClassCtx *next = c.classes->next;
+        free(c.classes);
+        c.classes = next;
+    }
     if (c.err) {
         *error = c.err;
         return NULL;

@@ -42,4 +42,13 @@ size_t utf8_char_index(const String *s, size_t byte_off);
 /* encodes cp (invalid ones as U+FFFD); returns the byte count */
 size_t utf8_encode(uint32_t cp, char out[4]);
 
+/* Script classes (class.c). */
+bool class_body_fn(VM *vm, Class *cls, Value *body);  /* the per-instance code, if a script class */
+bool class_is_abstract(VM *vm, Class *cls);
+/* The hooks below return false when the class defines nothing special (the
+ * caller does the plain thing); else *ok says whether it ran without raising. */
+bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
+bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
+bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
+
 #endif

@@ -217,6 +217,7 @@ struct Class {
     Map *statics; /* String -> value: `Cls.member` */
     NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
     bool is_exception;
+    bool has_setters; /* a script class with property setters or `private set` */
 };
 
 typedef struct Instance {

@@ -315,6 +315,16 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
 
 /* Instantiates `cls(args)`. */
 static CallResult call_class(VM *vm, Fiber *f, Class *cls, uint32_t base, int argc, List *names) {
+    Value body;
+    if (!cls->ctor && class_body_fn(vm, cls, &body)) {
+        /* a script class: its body function runs with this = the new instance */
+        if (class_is_abstract(vm, cls)) {
+            vm_throw(vm, vm->c.illegal_operation, "abstract class %s cannot be instantiated", cls->name->data);
+            return CR_ERROR;
+        }
+        f->stack[base] = body;
+        return call_closure(vm, f, (Closure *)body.as.o, v_obj(instance_new(vm, cls)), base, argc, names);
+    }
     if (!cls->ctor) {
         vm_throw(vm, vm->c.illegal_argument, "class %s cannot be instantiated", cls->name->data);
         return CR_ERROR;
@@ -451,6 +461,8 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
 
 static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_INSTANCE)) {
+        bool ok;
+        if (obj.as.o->cls->has_setters && class_set_hook(vm, (Instance *)obj.as.o, name, v, &ok)) return ok;
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
@@ -720,7 +732,10 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
         *out = op == OP_CMP ? v_int(0) : V_FALSE;
         return true;
     }
-    if (!v_compare(a, b, &c)) {
+    bool ok;
+    if (IS_OT(a, OT_INSTANCE) && class_compare_hook(vm, a, b, &c, &ok)) {
+        if (!ok) return false;
+    } else if (!v_compare(a, b, &c)) {
         vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
         return false;
     }
@@ -1125,8 +1140,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             push(f, out);
             break;
         }
-        case OP_EQ: { Value b = POP(); TOP = v_bool(v_equal(TOP, b)); break; }
-        case OP_NE: { Value b = POP(); TOP = v_bool(!v_equal(TOP, b)); break; }
+        case OP_EQ:
+        case OP_NE: {
+            Value b = POP();
+            bool eq, ok;
+            if (IS_OT(TOP, OT_INSTANCE) && !v_identical(TOP, b)) {
+                SAVE_IP();
+                if (!class_equals_hook(vm, TOP, b, &eq, &ok)) eq = v_equal(TOP, b);
+                else if (!ok) goto handle_error;
+            } else {
+                eq = v_equal(TOP, b);
+            }
+            TOP = v_bool(op == OP_EQ ? eq : !eq);
+            break;
+        }
         case OP_ID: { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); break; }
         case OP_NID: { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); break; }
         case OP_LT:

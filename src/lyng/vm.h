@@ -111,6 +111,10 @@ struct VM {
     Fiber *current;
     Fiber *ready_head, *ready_tail;
     Fiber *main;
+    struct { /* names and natives of script classes (class.c) */
+        String *body, *abstract, *private_set, *own, *equals, *compare_to;
+        Native *base_init, *any_init;
+    } cls_names;
     List *roots;   /* extra roots: fibers alive, prelude closures... */
     Value pending_exc; /* set by vm_throw, consumed by the interpreter */
     PendingOp *ops;
@@ -199,6 +203,7 @@ NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, V
 
 /* ---- standard library registration (one per lib_*.c) ---- */
 void lib_core_init(VM *vm);
+void lib_class_init(VM *vm);
 void lib_string_init(VM *vm);
 void lib_list_init(VM *vm);
 void lib_map_init(VM *vm);
