@@ -193,14 +193,16 @@ static NativeResult p_setter(VM *vm, Value self, int argc, Value *argv, Value *o
     return add_member(vm, argc, argv, out, 3);
 }
 
-/* __privateSet(cls, name): the property can only be assigned by the class's code. */
+/* __privateSet(cls, name, isVal): the property can only be assigned by the
+ * class's code, or (a val) only by its constructor. */
 static NativeResult p_private_set(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 2 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__privateSet(cls, name)");
+    if (argc != 3 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__privateSet(cls, name, isVal)");
     Class *cls = class_arg(vm, argv[0], "__privateSet");
     if (!cls) return NR_ERR;
     String *n = (String *)argv[1].as.o;
-    map_put(vm, cls->methods, v_obj(setter_key(vm, str_intern(vm, n->data, n->len))), v_obj(s_private_set));
+    map_put(vm, cls->methods, v_obj(setter_key(vm, str_intern(vm, n->data, n->len))),
+            v_obj(v_truthy(argv[2]) ? s_abstract : s_private_set));
     cls->has_setters = true;
     *out = V_VOID;
     return NR_OK;
@@ -219,11 +221,20 @@ bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok) {
     if (IS_OT(m, OT_STRING)) {
         Fiber *f = vm->current;
         Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
+        bool is_val = m.as.o == (Obj *)s_abstract;
         for (Class *c = in->h.cls; c && caller; c = c->super) {
             Value own;
-            if (map_get(c->statics, v_obj(s_own), &own) && map_get((Map *)own.as.o, v_obj(caller), &own)) return false;
+            if (is_val) {
+                if (class_body_fn(vm, c, &own) && ((Closure *)own.as.o)->proto == caller) return false;
+            } else if (map_get(c->statics, v_obj(s_own), &own) && map_get((Map *)own.as.o, v_obj(caller), &own)) {
+                return false;
+            }
         }
-        vm_throw(vm, vm->c.illegal_access, "cannot set '%s' of %s: its setter is private", name->data, in->h.cls->name->data);
+        if (is_val)
+            vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s' of %s", name->data, in->h.cls->name->data);
+        else
+            vm_throw(vm, vm->c.illegal_access, "cannot set '%s' of %s: its setter is private", name->data,
+                     in->h.cls->name->data);
         *ok = false;
         return true;
     }

@@ -2276,6 +2276,17 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
     c->fn = body;
 }
 
+/* A val field: only the constructor may assign it. */
+static void class_val_field(C *c, Token *cls_name, Fn *body, Token *name) {
+    c->fn = body->enclosing;
+    class_helper(c, "__privateSet", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op(c, OP_TRUE);
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
 static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a property name"); return; }
     Token name = c->prev;
@@ -2312,7 +2323,8 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             c->fn = body->enclosing;
             class_helper(c, "__privateSet", cls_name);
             emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
-            emit_call(c, 2);
+            emit_op(c, OP_FALSE);
+            emit_call(c, 3);
             emit_op(c, OP_POP);
             c->fn = body;
             continue;
@@ -2330,6 +2342,7 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
         emit_op(c, OP_POP);
         c->fn = body;
     }
+    if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
         /* declared without a value: null until assigned */
         emit_op_u16(c, OP_GET_LOCAL, 0);
@@ -2429,6 +2442,12 @@ static void class_decl(C *c, bool *is_local, bool is_abstract) {
         if (fn.param_kind[i]) class_add_member(c, cx, p->param_names[i]->data, p->param_names[i]->len, false);
     class_base(c, cx, &name, &fn);
     for (uint16_t i = 0; i < p->nparams; i++) {
+        if (fn.param_kind[i] == 1) {
+            Token t = name;
+            t.start = p->param_names[i]->data;
+            t.len = p->param_names[i]->len;
+            class_val_field(c, &name, &fn, &t);
+        }
         if (!fn.param_kind[i]) continue;
         emit_op_u16(c, OP_GET_LOCAL, 0);
         emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);

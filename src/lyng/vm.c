@@ -466,6 +466,14 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
+    if (IS_OT(obj, OT_CLASS)) {
+        /* a static var of a script class */
+        for (Class *c = (Class *)obj.as.o; c; c = c->super)
+            if (map_get(c->statics, v_obj(name), &(Value){0})) {
+                map_put(vm, c->statics, v_obj(name), v);
+                return true;
+            }
+    }
     if (IS_NULL(obj)) vm_throw(vm, vm->c.null_reference, "cannot set '%s' of null", name->data);
     else vm_throw(vm, vm->c.illegal_access, "cannot set property '%s' of %s", name->data, v_type_name(vm, obj));
     return false;
