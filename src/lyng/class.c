@@ -257,8 +257,10 @@ bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok) {
 bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok) {
     Value m, r;
     *ok = true;
-    if (!vm_find_method(vm, a.as.o->cls, s_compare_to, &m) || !IS_OT(m, OT_CLOSURE)) return false;
-    *ok = vm_call_sync(vm, m, a, 1, &b, &r) == NR_OK;
+    if (!vm_find_method(vm, a.as.o->cls, s_compare_to, &m)) return false;
+    if (IS_OT(m, OT_NATIVE)) *ok = ((Native *)m.as.o)->fn(vm, a, 1, &b, &r) == NR_OK;
+    else if (IS_OT(m, OT_CLOSURE)) *ok = vm_call_sync(vm, m, a, 1, &b, &r) == NR_OK;
+    else return false;
     if (*ok && !IS_NUM(r)) {
         vm_throw(vm, vm->c.illegal_argument, "compareTo() must return a number, got %s", v_type_name(vm, r));
         *ok = false;

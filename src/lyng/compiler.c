@@ -2414,7 +2414,34 @@ static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
         ERROR("a class can extend only one class here: multiple inheritance is not supported");
 }
 
-static void class_decl(C *c, bool *is_local, bool is_abstract) {
+/* `enum Name { A, B, C }` */
+static void enum_decl(C *c, bool *is_local) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected an enum name"); return; }
+    Token name = c->prev;
+    expect(c, T_LBRACE, "'{' after the enum name");
+    List *names = list_new(c->vm, 8);
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__enum", 6));
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    uint32_t k = add_const(c, v_obj(names));
+    while (check(c, T_IDENT)) {
+        advance(c);
+        String *n = str_intern(c->vm, c->prev.start, c->prev.len);
+        for (uint32_t i = 0; i < names->count; i++)
+            if (names->items[i].as.o == (Obj *)n) ERROR("duplicate enum entry '%s'", n->data);
+        list_push(c->vm, names, v_obj(n));
+        if (!accept(c, T_COMMA)) break;
+    }
+    if (!check(c, T_RBRACE)) {
+        ERROR_CUR("expected an enum entry name or '}', got '%.*s'", (int)c->cur.len, c->cur.start);
+        return;
+    }
+    advance(c);
+    emit_op_u16(c, OP_CONST, k);
+    emit_call(c, 2);
+    declare_value(c, name, true, is_local);
+}
+
+static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object) {
     if (!accept(c, T_IDENT)) {
         ERROR_CUR("expected a class name");
         return;
@@ -2430,7 +2457,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract) {
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
     emit_call(c, 2);
-    declare_value(c, name, true, is_local);
+    declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
     Fn fn;
     c->next_cls = cx;
@@ -2454,6 +2481,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract) {
         emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
         emit_op(c, OP_POP);
     }
+    if (is_object && p->nparams) ERROR("an object has no constructor parameters");
     if (check(c, T_LBRACE) && !c->cur.nl_before) {
         advance(c);
         class_body(c, cx, &name, &fn);
@@ -2465,6 +2493,13 @@ static void class_decl(C *c, bool *is_local, bool is_abstract) {
     emit_closure(c, p, &fn);
     emit_call(c, 2);
     emit_op(c, OP_POP);
+    if (is_object) {
+        /* the single instance replaces the class under its name */
+        load_name(c, name.start, name.len);
+        emit_call(c, 0);
+        store_name(c, name.start, name.len);
+        emit_op(c, OP_POP);
+    }
 }
 
 static void statement_inner(C *c, bool *is_local) {
@@ -2490,19 +2525,29 @@ static void statement_inner(C *c, bool *is_local) {
         return;
     }
     if (accept(c, T_CLASS)) {
-        class_decl(c, is_local, false);
+        class_decl(c, is_local, false, false);
         return;
     }
     if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek2(c).type == T_CLASS) {
         bool abstract = is_word(&c->cur, "abstract");
         advance(c);
         advance(c);
-        class_decl(c, is_local, abstract);
+        class_decl(c, is_local, abstract, false);
         return;
     }
     if (is_word(&c->cur, "interface") && peek2(c).type == T_IDENT) {
         advance(c);
-        class_decl(c, is_local, true);
+        class_decl(c, is_local, true, false);
+        return;
+    }
+    if (is_word(&c->cur, "object") && peek2(c).type == T_IDENT) {
+        advance(c);
+        class_decl(c, is_local, false, true);
+        return;
+    }
+    if (is_word(&c->cur, "enum") && peek2(c).type == T_IDENT) {
+        advance(c);
+        enum_decl(c, is_local);
         return;
     }
     if (accept(c, T_IMPORT)) {

@@ -204,6 +204,7 @@ NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, V
 /* ---- standard library registration (one per lib_*.c) ---- */
 void lib_core_init(VM *vm);
 void lib_class_init(VM *vm);
+void lib_enum_init(VM *vm);
 void lib_string_init(VM *vm);
 void lib_list_init(VM *vm);
 void lib_map_init(VM *vm);
