@@ -269,7 +269,27 @@ bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok) {
     return true;
 }
 
+bool class_op_method(VM *vm, Value recv, int op, Value *method) {
+    return IS_OT(recv, OT_INSTANCE) && vm_find_method(vm, recv.as.o->cls, vm->cls_names.ops[op], method) &&
+           (IS_OT(*method, OT_CLOSURE) || IS_OT(*method, OT_NATIVE));
+}
+
+bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok) {
+    Value m;
+    *ok = true;
+    if (!class_op_method(vm, recv, op, &m)) return false;
+    if (IS_OT(m, OT_NATIVE)) *ok = ((Native *)m.as.o)->fn(vm, recv, argc, argv, out) == NR_OK;
+    else *ok = vm_call_sync(vm, m, recv, argc, argv, out) == NR_OK;
+    return true;
+}
+
 void lib_class_init(VM *vm) {
+    static const char *ops[] = {"plus", "minus", "times", "div", "rem", "contains", "getAt", "putAt", "invoke",
+                                "iterator", "hasNext", "next"};
+    for (int i = 0; i < 12; i++) {
+        vm->cls_names.ops[i] = str_intern(vm, ops[i], strlen(ops[i]));
+        list_push(vm, vm->roots, v_obj(vm->cls_names.ops[i]));
+    }
     s_body = str_intern(vm, "__body", 6);
     s_abstract = str_intern(vm, "__abstract", 10);
     s_private_set = str_intern(vm, "__privateSet", 12);

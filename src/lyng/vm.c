@@ -14,7 +14,7 @@
 
 #define CALL_WITH_MARK ((void *)1)
 
-enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING };
+enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING, ITER_USER };
 
 /* ---------------------------------------------------------------- stack */
 
@@ -362,6 +362,12 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
             return call_value(vm, f, b->fn, b->self, true, base, argc, names);
         }
         case OT_CLASS: return call_class(vm, f, (Class *)callee.as.o, base, argc, names);
+        case OT_INSTANCE: {
+            /* an instance whose class defines invoke() */
+            Value m;
+            if (!class_op_method(vm, callee, CLS_OP_INVOKE, &m)) break;
+            return call_value(vm, f, m, callee, true, base, argc, names);
+        }
         case OT_STRING: {
             /* "%s:%d"(a, b) formats */
             if (names) { vm_throw(vm, vm->c.illegal_argument, "format takes no named arguments"); return CR_ERROR; }
@@ -518,6 +524,8 @@ bad:
 }
 
 static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
+    bool ok;
+    if (IS_OT(obj, OT_INSTANCE) && class_op_hook(vm, obj, CLS_OP_GET_AT, 1, &idx, out, &ok)) return ok;
     if (!IS_OBJ(obj)) goto bad;
     switch (obj.as.o->type) {
     case OT_LIST: {
@@ -582,6 +590,11 @@ bad:
 }
 
 static bool set_index(VM *vm, Value obj, Value idx, Value v) {
+    if (IS_OT(obj, OT_INSTANCE)) {
+        bool ok;
+        Value args[2] = {idx, v}, r;
+        if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
+    }
     if (IS_OT(obj, OT_LIST) && IS_INT(idx)) {
         List *l = (List *)obj.as.o;
         uint32_t i;
@@ -612,6 +625,12 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 /* ---------------------------------------------------------------- operators */
 
 static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    if (IS_OT(a, OT_INSTANCE)) {
+        bool ok;
+        int m = op == OP_ADD ? CLS_OP_PLUS : op == OP_SUB ? CLS_OP_MINUS : op == OP_MUL ? CLS_OP_TIMES
+              : op == OP_DIV ? CLS_OP_DIV : CLS_OP_REM;
+        if (class_op_hook(vm, a, m, 1, &b, out, &ok)) return ok;
+    }
     if (IS_INT(a) && IS_INT(b)) {
         uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
         switch (op) {
@@ -758,6 +777,12 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
 }
 
 static bool contains(VM *vm, Value container, Value x, bool *out) {
+    Value r;
+    bool ok;
+    if (IS_OT(container, OT_INSTANCE) && class_op_hook(vm, container, CLS_OP_CONTAINS, 1, &x, &r, &ok)) {
+        *out = ok && v_truthy(r);
+        return ok;
+    }
     if (IS_OBJ(container)) {
         switch (container.as.o->type) {
         case OT_LIST: {
@@ -830,6 +855,24 @@ static bool iter_init(VM *vm, Value src, Value *out) {
             vm_throw(vm, vm->c.illegal_argument, "this range cannot be iterated: it needs an Int or Char start");
             return false;
         }
+    } else if (IS_OT(src, OT_INSTANCE)) {
+        /* a script class: iterator() gives a built-in iterable or an object
+         * with hasNext() and next() */
+        Value r, m;
+        bool ok;
+        if (!class_op_hook(vm, src, CLS_OP_ITERATOR, 0, NULL, &r, &ok)) {
+            vm_throw(vm, vm->c.illegal_argument, "%s is not iterable: it has no iterator()", v_type_name(vm, src));
+            return false;
+        }
+        if (!ok) return false;
+        if (!IS_OT(r, OT_INSTANCE)) return iter_init(vm, r, out);
+        if (!class_op_method(vm, r, CLS_OP_HAS_NEXT, &m) || !class_op_method(vm, r, CLS_OP_NEXT, &m)) {
+            vm_throw(vm, vm->c.illegal_argument, "%s.iterator() must return an iterable or an object with hasNext() and next()",
+                     v_type_name(vm, src));
+            return false;
+        }
+        it->kind = ITER_USER;
+        it->src = r;
     } else {
         vm_throw(vm, vm->c.illegal_argument, "%s is not iterable", v_type_name(vm, src));
         return false;
@@ -840,6 +883,17 @@ static bool iter_init(VM *vm, Value src, Value *out) {
 
 static bool iter_next(VM *vm, Iter *it, Value *out) {
     switch (it->kind) {
+    case ITER_USER: {
+        /* a failing hasNext()/next() ends the loop with pos = -1: the
+         * interpreter then raises the pending exception */
+        Value r;
+        bool ok;
+        if (it->pos < 0) return false;
+        if (!class_op_hook(vm, it->src, CLS_OP_HAS_NEXT, 0, NULL, &r, &ok) || !ok) { it->pos = -1; return false; }
+        if (!v_truthy(r)) return false;
+        if (!class_op_hook(vm, it->src, CLS_OP_NEXT, 0, NULL, out, &ok) || !ok) { it->pos = -1; return false; }
+        return true;
+    }
     case ITER_LIST: {
         List *l = (List *)it->src.as.o;
         if ((uint64_t)it->pos >= l->count) return false;
@@ -1450,6 +1504,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
                 push(f, v);
                 ip += 2;
+            } else if (((Iter *)TOP.as.o)->kind == ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
+                SAVE_IP();
+                goto handle_error;
             } else {
                 ip += 2 + rd16(ip);
             }

@@ -114,6 +114,7 @@ struct VM {
     struct { /* names and natives of script classes (class.c) */
         String *body, *abstract, *private_set, *own, *equals, *compare_to;
         Native *base_init, *any_init;
+        String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
     } cls_names;
     List *roots;   /* extra roots: fibers alive, prelude closures... */
     Value pending_exc; /* set by vm_throw, consumed by the interpreter */
