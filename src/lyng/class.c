@@ -269,6 +269,29 @@ bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok) {
     return true;
 }
 
+/* __extend(Type, name, fn, isGetter) */
+static NativeResult p_extend(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 4 || !IS_OT(argv[1], OT_STRING) || !IS_OT(argv[2], OT_CLOSURE))
+        return vm_throw(vm, vm->c.illegal_argument, "__extend(Type, name, fn, isGetter)");
+    if (!IS_OT(argv[0], OT_CLASS))
+        return vm_throw(vm, vm->c.illegal_argument, "only a class can be extended, not %s", v_type_name(vm, argv[0]));
+    Class *cls = (Class *)argv[0].as.o;
+    String *n = (String *)argv[1].as.o;
+    String *key = str_intern(vm, n->data, n->len);
+    Value existing;
+    *out = V_VOID;
+    if (vm_find_method(vm, cls, key, &existing) && !map_get(vm->cls_names.ext, existing, NULL)) return NR_OK;
+    Proto *p = ((Closure *)argv[2].as.o)->proto;
+    if (v_truthy(argv[3])) {
+        p->name = vm->s_getter;
+        p->implicit_it = false;
+    }
+    map_put(vm, cls->methods, v_obj(key), argv[2]);
+    map_put(vm, vm->cls_names.ext, argv[2], V_TRUE);
+    return NR_OK;
+}
+
 bool class_op_method(VM *vm, Value recv, int op, Value *method) {
     return IS_OT(recv, OT_INSTANCE) && vm_find_method(vm, recv.as.o->cls, vm->cls_names.ops[op], method) &&
            (IS_OT(*method, OT_CLOSURE) || IS_OT(*method, OT_NATIVE));
@@ -306,6 +329,9 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(base_init_native));
     any_init_native = native_new(vm, "Any", no_base_init);
     list_push(vm, vm->roots, v_obj(any_init_native));
+    vm->cls_names.ext = set_new(vm);
+    list_push(vm, vm->roots, v_obj(vm->cls_names.ext));
+    vm_def_global_fn(vm, "__extend", p_extend);
     vm_def_global_fn(vm, "__classNew", p_class_new);
     vm_def_global_fn(vm, "__classSetBase", p_class_set_base);
     vm_def_global_fn(vm, "__classBody", p_class_body);

@@ -66,6 +66,7 @@ typedef struct ClassCtx {
 typedef struct Fn {
     struct Fn *enclosing;
     ClassCtx *cls;             /* set for a class body, its methods and accessors */
+    bool ext_receiver;         /* an extension function: bare names may be members of `this` */
     uint8_t param_kind[256];   /* 1: `val` parameter, 2: `var` parameter (class fields) */
     Proto *proto;
     Local *locals;
@@ -90,6 +91,7 @@ typedef struct C {
     size_t srclen;
     int nesting;
     ClassCtx *next_cls; /* class context for the next fn_begin */
+    bool next_ext;      /* the next fn_begin starts an extension function */
     ClassCtx *classes;
 } C;
 
@@ -175,6 +177,12 @@ static Token peek2(C *c) {
 }
 
 static bool is_name(TokenType t) { return t == T_IDENT; }
+
+/* an identifier that is a soft keyword here: init, open, object, enum... */
+static bool is_word(Token *t, const char *w) {
+    size_t n = strlen(w);
+    return t->type == T_IDENT && t->len == n && memcmp(t->start, w, n) == 0;
+}
 
 /* ---------------------------------------------------------------- emitting */
 
@@ -289,7 +297,9 @@ static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
     memset(fn, 0, sizeof *fn);
     fn->enclosing = c->fn;
     fn->cls = c->next_cls;
+    fn->ext_receiver = c->next_ext;
     c->next_cls = NULL;
+    c->next_ext = false;
     fn->proto = proto_new(c, name, len);
     fn->sp = 1; /* slot 0: this */
     fn->proto->max_stack = 1;
@@ -520,6 +530,11 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_u16(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
+    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+        if (f->ext_receiver) {
+            emit_op_u16(c, OP_GET_RECV_OR_GLOBAL, vm_global_slot(c->vm, name, len));
+            return;
+        }
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
@@ -2023,7 +2038,43 @@ static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
     }
 }
 
+static void class_accessor(C *c, ClassCtx *cx, Token *name);
+
+/* `fun Type.name(...)` and `val Type.name get() = ...`: added to the class
+ * when the declaration runs; a member of the same name wins. */
+static void extension_decl(C *c, Token type, bool is_property) {
+    advance(c); /* '.' */
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected the extension's name after '.'"); return; }
+    Token name = c->prev;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    load_name(c, type.start, type.len);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    if (is_property) {
+        if (accept(c, T_COLON)) skip_type(c);
+        if (!is_word(&c->cur, "get") || peek2(c).type != T_LPAREN) {
+            ERROR_CUR("an extension property needs a getter: get() = ...");
+            return;
+        }
+        c->next_ext = true;
+        class_accessor(c, NULL, &name);
+    } else {
+        c->next_ext = true;
+        function(c, name.start, name.len);
+    }
+    emit_op(c, is_property ? OP_TRUE : OP_FALSE);
+    emit_op(c, OP_CALL);
+    emit_byte(c, 4);
+    adjust(c, -4);
+}
+
 static void var_decl(C *c, bool is_val, bool *is_local) {
+    if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
+        Token type = c->cur;
+        advance(c);
+        if (!is_val) ERROR("an extension property is declared with val");
+        extension_decl(c, type, true);
+        return;
+    }
     if (accept(c, T_LBRACKET)) {
         /* destructuring: val [a, b, rest...] = expr */
         Token names[64];
@@ -2105,10 +2156,6 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
  * initializers, `init` blocks, in source order) goes into one body function
  * that is called with `this` = the new instance. */
 
-static bool is_word(Token *t, const char *w) {
-    size_t n = strlen(w);
-    return t->type == T_IDENT && t->len == n && memcmp(t->start, w, n) == 0;
-}
 
 static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
     for (int i = 0; i < cx->nmembers; i++)
@@ -2510,6 +2557,10 @@ static void statement_inner(C *c, bool *is_local) {
         advance(c);
         advance(c);
         Token name = c->prev;
+        if (check(c, T_DOT)) {
+            extension_decl(c, name, false);
+            return;
+        }
         if (at_global_scope(c)) {
             function(c, name.start, name.len);
             emit_op(c, OP_DUP);

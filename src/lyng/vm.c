@@ -1072,7 +1072,23 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             else u->closed = TOP;
             break;
         }
-        case OP_GET_GLOBAL: {
+        case OP_GET_RECV_OR_GLOBAL: {
+            /* a bare name in an extension function: the receiver's member wins */
+            uint16_t g = rd16(ip);
+            Value m;
+            bool field;
+            if (!find_member(vm, slots[0], vm->gnames[g], &m, &field)) goto get_global;
+            ip += 2;
+            SAVE_IP();
+            Value out;
+            CallResult cr;
+            if (!get_prop(vm, f, slots[0], vm->gnames[g], &out, &cr)) goto handle_error;
+            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
+            push(f, out);
+            break;
+        }
+        case OP_GET_GLOBAL:
+        get_global: {
             uint16_t g = rd16(ip);
             ip += 2;
             if (!(vm->gflags[g] & GF_DEFINED)) {
