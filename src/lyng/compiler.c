@@ -468,6 +468,19 @@ static void skip_type(C *c) {
     if (check(c, T_QUESTION) && !c->cur.nl_before) advance(c);
 }
 
+/* `<T, U : Base>` after a function or class name: parsed, not checked. */
+static void skip_generic_params(C *c) {
+    if (!check(c, T_LT)) return;
+    int depth = 0;
+    do {
+        if (check(c, T_LT)) depth++;
+        else if (check(c, T_GT)) depth--;
+        else if (check(c, T_SHR)) depth -= 2;
+        else if (check(c, T_EOF)) break;
+        advance(c);
+    } while (depth > 0);
+}
+
 /* --- variables --- */
 
 /* The class (this one or a base compiled earlier) declaring a member. */
@@ -1086,7 +1099,7 @@ static void function(C *c, const char *name, uint32_t len) {
     Fn fn;
     fn_begin(c, &fn, name, len);
     /* generic parameters: fun <T> f / fun f<T> */
-    if (check(c, T_LT)) skip_type(c);
+    skip_generic_params(c);
     expect(c, T_LPAREN, "'(' after the function name");
     param_list(c, &fn, T_RPAREN);
     if (accept(c, T_COLON)) skip_type(c);
@@ -2193,17 +2206,6 @@ static void class_scan_members(C *c, ClassCtx *cx) {
     }
 }
 
-static void skip_generic_params(C *c) {
-    if (!check(c, T_LT)) return;
-    int depth = 0;
-    do {
-        if (check(c, T_LT)) depth++;
-        else if (check(c, T_GT)) depth--;
-        else if (check(c, T_SHR)) depth -= 2;
-        else if (check(c, T_EOF)) break;
-        advance(c);
-    } while (depth > 0);
-}
 
 /* Emits `helper(<the class>, args already described by the caller...)` in the
  * declaring function: pushes the helper and the class. */
@@ -2549,13 +2551,36 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object) {
     }
 }
 
+/* `type Name<T> = Type`: the name is bound to the class the type names, so
+ * `x is Name` works; other type forms (unions, function types) are parsed
+ * and bound to Any, which every non-null value is. */
+static void type_alias(C *c, bool *is_local) {
+    advance(c); /* type */
+    advance(c);
+    Token name = c->prev;
+    skip_generic_params(c);
+    expect(c, T_ASSIGN, "'=' after the type alias name");
+    Token first = c->cur;
+    bool simple = check(c, T_IDENT);
+    skip_type(c);
+    while ((check(c, T_PIPE) || check(c, T_AMP)) && !c->err) {
+        simple = false;
+        advance(c);
+        skip_type(c);
+    }
+    if (simple) load_name(c, first.start, first.len);
+    else emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Any", 3));
+    declare_value(c, name, true, is_local);
+}
+
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
-    if (check(c, T_FUN) && peek2(c).type == T_IDENT) {
+    if (check(c, T_FUN) && (peek2(c).type == T_IDENT || peek2(c).type == T_LT)) {
         advance(c);
-        advance(c);
+        skip_generic_params(c); /* fun <T> name(...) */
+        if (!accept(c, T_IDENT)) { ERROR_CUR("expected a function name"); return; }
         Token name = c->prev;
         if (check(c, T_DOT)) {
             extension_decl(c, name, false);
@@ -2573,6 +2598,10 @@ static void statement_inner(C *c, bool *is_local) {
             function(c, name.start, name.len);
             *is_local = true;
         }
+        return;
+    }
+    if (is_word(&c->cur, "type") && peek2(c).type == T_IDENT && !peek2(c).nl_before) {
+        type_alias(c, is_local);
         return;
     }
     if (accept(c, T_CLASS)) {
