@@ -329,6 +329,8 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(base_init_native));
     any_init_native = native_new(vm, "Any", no_base_init);
     list_push(vm, vm->roots, v_obj(any_init_native));
+    vm->cls_names.splat = str_new(vm, "...", 3);
+    list_push(vm, vm->roots, v_obj(vm->cls_names.splat));
     vm->cls_names.ext = set_new(vm);
     list_push(vm, vm->roots, v_obj(vm->cls_names.ext));
     vm_def_global_fn(vm, "__extend", p_extend);

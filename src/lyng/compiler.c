@@ -919,7 +919,59 @@ static void char_literal(C *c) {
 
 /* Parses `(args) {lambda}` and emits the call. `invoke_k` >= 0 means a
  * method invocation on the receiver below the arguments. */
+/* Does the argument list (c->cur is just after '(') have a `...x` argument? */
+static bool args_have_splat(C *c) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    TokenType prev = T_LPAREN;
+    int depth = 0;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LPAREN || t.type == T_LBRACKET || t.type == T_LBRACE) depth++;
+        else if (t.type == T_RPAREN || t.type == T_RBRACKET || t.type == T_RBRACE) {
+            if (depth-- == 0) return false;
+        } else if (depth == 0 && t.type == T_ELLIPSIS && (prev == T_LPAREN || prev == T_COMMA)) {
+            return true;
+        }
+        prev = t.type;
+        t = lex_next(&lx);
+    }
+    return false;
+}
+
+/* f(a, ...list, ...map): all arguments are collected in one List at run
+ * time, each splat as an Entry keyed by the VM's splat marker. */
+static void spread_call_args(C *c, int64_t invoke_k) {
+    emit_op_u16(c, OP_LIST, 0);
+    adjust(c, 1);
+    while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+        if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
+            ERROR_CUR("named arguments cannot be mixed with '...': put them in a spread map");
+            return;
+        }
+        if (accept(c, T_ELLIPSIS)) {
+            emit_const(c, v_obj(c->vm->cls_names.splat));
+            expression(c);
+            emit_op(c, OP_ENTRY);
+        } else {
+            expression(c);
+        }
+        emit_op(c, OP_LIST_APPEND);
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RPAREN, "')' after arguments");
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        advance(c);
+        lambda(c);
+        emit_op(c, OP_LIST_APPEND);
+    }
+    emit_op_u16(c, OP_SPREAD_CALL, invoke_k >= 0 ? (uint32_t)invoke_k : 0xFFFF);
+}
+
 static void call_args(C *c, bool had_paren, int64_t invoke_k) {
+    if (had_paren && args_have_splat(c)) {
+        spread_call_args(c, invoke_k);
+        return;
+    }
     int argc = 0;
     uint32_t names[64];
     int nnamed = 0;

@@ -73,6 +73,7 @@ OP(ELVIS, 2, -1)           /* if not null: keep it and jump, else pop */
 OP(CALL, 1, 0)             /* argc: callee args -> result */
 OP(CALL_NAMED, 3, 0)       /* argc, names const */
 OP(INVOKE, 3, 0)           /* name const, argc: recv args -> result */
+OP(SPREAD_CALL, 2, -1)     /* method name const or 0xFFFF: callee-or-receiver argsList -> result */
 OP(INVOKE_NAMED, 5, 0)     /* name const, argc, names const */
 OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index u16 */
 OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */

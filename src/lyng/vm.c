@@ -1445,6 +1445,57 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             LOAD_FRAME();
             break;
         }
+        case OP_SPREAD_CALL: {
+            /* f(a, ...list, ...map): the arguments come as one List in which
+             * each splat is an Entry keyed by the splat marker */
+            uint16_t k = rd16(ip);
+            ip += 2;
+            SAVE_IP();
+            List *parts = (List *)POP().as.o;
+            uint32_t base = f->sp - 1;
+            int argc = 0;
+            List *names = NULL;
+            for (int pass = 0; pass < 2; pass++) {
+                for (uint32_t i = 0; i < parts->count; i++) {
+                    Value v = parts->items[i];
+                    bool splat = IS_OT(v, OT_ENTRY) && ((Entry *)v.as.o)->key.as.o == (Obj *)vm->cls_names.splat;
+                    if (splat) v = ((Entry *)v.as.o)->value;
+                    bool named = splat && IS_OT(v, OT_MAP) && !(v.as.o->flags & OF_SET);
+                    if (pass == 0 && !named) {
+                        List *items = splat ? iter_to_list(vm, v) : NULL;
+                        if (splat && !items) goto handle_error;
+                        uint32_t n = items ? items->count : 1;
+                        if (argc + n > 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                        ensure_stack(vm, f, n + 8);
+                        for (uint32_t j = 0; j < n; j++) push(f, items ? items->items[j] : v);
+                        argc += (int)n;
+                    } else if (pass == 1 && named) {
+                        Map *m = (Map *)v.as.o;
+                        if (!names) names = list_new(vm, m->live);
+                        ensure_stack(vm, f, m->live + 8);
+                        for (uint32_t j = 0; j < m->nslots; j++) {
+                            if (!m->slots[j].live) continue;
+                            if (!IS_OT(m->slots[j].key, OT_STRING)) {
+                                vm_throw(vm, vm->c.illegal_argument, "a spread map needs String keys, got %s", v_type_name(vm, m->slots[j].key));
+                                goto handle_error;
+                            }
+                            if (argc >= 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                            String *key = (String *)m->slots[j].key.as.o;
+                            list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
+                            push(f, m->slots[j].value);
+                            argc++;
+                        }
+                    }
+                }
+            }
+            CallResult r = k == 0xFFFF ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
+                                       : invoke(vm, f, (String *)consts[k].as.o, argc, names);
+            if (r == CR_ERROR) goto handle_error;
+            if (r == CR_SUSPEND) goto suspended;
+            if (vm->exiting) goto suspended;
+            LOAD_FRAME();
+            break;
+        }
         case OP_CLOSURE: {
             Proto *p = (Proto *)consts[rd16(ip)].as.o;
             ip += 2;

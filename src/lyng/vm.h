@@ -115,6 +115,7 @@ struct VM {
         String *body, *abstract, *private_set, *own, *equals, *compare_to;
         Native *base_init, *any_init;
         String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
+        String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
         Map *ext;        /* Set of the extension functions, which a later one may replace */
     } cls_names;
     List *roots;   /* extra roots: fibers alive, prelude closures... */
