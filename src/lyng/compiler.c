@@ -2132,6 +2132,81 @@ static void extension_decl(C *c, Token type, bool is_property) {
     adjust(c, -4);
 }
 
+/* A destructuring pattern: names (`rest...` takes a slice) and nested
+ * patterns, children of a nested one stored contiguously. */
+typedef struct PatItem {
+    Token name;
+    bool rest;
+    int first, n; /* a nested pattern's children; n < 0 for a name */
+} PatItem;
+typedef struct Pattern {
+    PatItem items[64];
+    int count;
+} Pattern;
+
+/* Parses the pattern after its '['. */
+static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
+    PatItem tmp[64];
+    int k = 0;
+    *first = 0;
+    *n = 0;
+    if (depth > 8) { ERROR("destructuring patterns are nested too deeply"); return; }
+    while (!check(c, T_RBRACKET) && !check(c, T_EOF)) {
+        if (k == 64) { ERROR_CUR("too many names in a destructuring list"); return; }
+        memset(&tmp[k], 0, sizeof tmp[k]);
+        if (accept(c, T_LBRACKET)) {
+            parse_pattern(c, p, &tmp[k].first, &tmp[k].n, depth + 1);
+        } else {
+            expect(c, T_IDENT, "a name in the destructuring list");
+            tmp[k].name = c->prev;
+            tmp[k].n = -1;
+            tmp[k].rest = accept(c, T_ELLIPSIS);
+        }
+        k++;
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RBRACKET, "']'");
+    int rests = 0;
+    for (int i = 0; i < k; i++) rests += tmp[i].rest;
+    if (rests > 1) ERROR("only one rest name is allowed in a destructuring list");
+    if (p->count + k > 64) { ERROR("too many names in a destructuring list"); return; }
+    *first = p->count;
+    *n = k;
+    memcpy(&p->items[p->count], tmp, sizeof(PatItem) * (size_t)k);
+    p->count += k;
+}
+
+/* Declares the pattern's names from the list in stack slot `src`. A nested
+ * pattern's list is a hidden local (or a popped temporary at global scope). */
+static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_val, bool global) {
+    int after_rest = 0, rest_at = -1;
+    for (int i = 0; i < n; i++)
+        if (p->items[first + i].rest) { after_rest = n - 1 - i; rest_at = i; }
+    for (int i = 0; i < n && !c->err; i++) {
+        PatItem *it = &p->items[first + i];
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+        if (it->rest) {
+            emit_const(c, v_int(i));
+            emit_const(c, v_int(-after_rest - 1));
+            emit_op(c, OP_RANGE);
+            emit_byte(c, 1);
+        } else {
+            emit_const(c, v_int(rest_at >= 0 && i > rest_at ? i - n : i));
+        }
+        emit_op(c, OP_GET_INDEX);
+        if (it->n >= 0) {
+            int sub = c->fn->sp - 1;
+            if (!global) add_local(c, "(destructure)", 13, sub, true);
+            emit_pattern(c, p, it->first, it->n, sub, is_val, global);
+            if (global) emit_op(c, OP_POP);
+        } else {
+            bool loc;
+            declare_value(c, it->name, is_val, &loc);
+            if (global) emit_op(c, OP_POP);
+        }
+    }
+}
+
 static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
         Token type = c->cur;
@@ -2141,18 +2216,11 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
         return;
     }
     if (accept(c, T_LBRACKET)) {
-        /* destructuring: val [a, b, rest...] = expr */
-        Token names[64];
-        bool rest[64];
-        int n = 0;
-        while (!check(c, T_RBRACKET) && !check(c, T_EOF) && n < 64) {
-            expect(c, T_IDENT, "a name in the destructuring list");
-            names[n] = c->prev;
-            rest[n] = accept(c, T_ELLIPSIS);
-            n++;
-            if (!accept(c, T_COMMA)) break;
-        }
-        expect(c, T_RBRACKET, "']'");
+        /* destructuring: val [a, [b, c], rest...] = expr */
+        Pattern pat;
+        pat.count = 0;
+        int first, n;
+        parse_pattern(c, &pat, &first, &n, 0);
         expect(c, T_ASSIGN, "'=' after the destructuring list");
         expression(c);
         int src = c->fn->sp - 1;
@@ -2161,25 +2229,9 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
             begin_scope(c); /* hide the source from lookups but keep its slot */
             c->fn->scope--;
         }
-        int after_rest = 0;
-        for (int i = 0; i < n; i++) if (rest[i]) after_rest = n - 1 - i;
-        for (int i = 0; i < n; i++) {
-            emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
-            if (rest[i]) {
-                emit_const(c, v_int(i));
-                emit_const(c, v_int(-after_rest - 1));
-                emit_op(c, OP_RANGE);
-                emit_byte(c, 1);
-            } else {
-                bool past_rest = false;
-                for (int k = 0; k < i; k++) if (rest[k]) past_rest = true;
-                emit_const(c, v_int(past_rest ? i - n : i));
-            }
-            emit_op(c, OP_GET_INDEX);
-            bool loc;
-            declare_value(c, names[i], is_val, &loc);
-            if (global) emit_op(c, OP_POP);
-        }
+        int before = c->fn->nlocals;
+        emit_pattern(c, &pat, first, n, src, is_val, global);
+        n = c->fn->nlocals - before;
         if (global) {
             *is_local = false; /* the source stays as the statement value */
         } else {
