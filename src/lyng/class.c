@@ -13,6 +13,7 @@
 #define s_abstract (vm->cls_names.abstract)
 #define s_private_set (vm->cls_names.private_set)
 #define s_own (vm->cls_names.own)
+#define s_hidden (vm->cls_names.hidden)
 #define s_equals (vm->cls_names.equals)
 #define s_compare_to (vm->cls_names.compare_to)
 #define base_init_native (vm->cls_names.base_init)
@@ -77,6 +78,7 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
     cls->super = base;
     cls->is_exception = base->is_exception;
     cls->has_setters = base->has_setters;
+    cls->has_hidden = base->has_hidden;
     *out = V_VOID;
     return NR_OK;
 }
@@ -209,7 +211,51 @@ static NativeResult p_private_set(VM *vm, Value self, int argc, Value *argv, Val
 }
 
 
+/* __hide(cls, name, isProtected): a private or protected member. */
+static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__hide(cls, name, protected)");
+    Class *cls = class_arg(vm, argv[0], "__hide");
+    if (!cls) return NR_ERR;
+    Value hidden;
+    if (!map_get(cls->statics, v_obj(s_hidden), &hidden)) {
+        hidden = v_obj(map_new(vm));
+        map_put(vm, cls->statics, v_obj(s_hidden), hidden);
+    }
+    String *n = (String *)argv[1].as.o;
+    map_put(vm, (Map *)hidden.as.o, v_obj(str_intern(vm, n->data, n->len)), v_bool(v_truthy(argv[2])));
+    cls->has_hidden = true;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+static bool owns_caller(VM *vm, Class *c, Proto *caller) {
+    Value own;
+    return caller && map_get(c->statics, v_obj(s_own), &own) && map_get((Map *)own.as.o, v_obj(caller), NULL);
+}
+
 /* ---- hooks for the interpreter ---- */
+
+/* Reading or calling `recv.name` where recv's class has private or protected
+ * members: a private one is for the declaring class's code, a protected one
+ * also for the code of the classes of recv between. Raises and returns
+ * false when refused. */
+bool class_access_hook(VM *vm, Value recv, String *name) {
+    Fiber *f = vm->current;
+    Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
+    for (Class *c = recv.as.o->cls; c; c = c->super) {
+        Value hidden, prot;
+        if (!map_get(c->statics, v_obj(s_hidden), &hidden) || !map_get((Map *)hidden.as.o, v_obj(name), &prot)) continue;
+        if (owns_caller(vm, c, caller)) return true;
+        if (v_truthy(prot))
+            for (Class *s = recv.as.o->cls; s != c; s = s->super)
+                if (owns_caller(vm, s, caller)) return true;
+        vm_throw(vm, vm->c.illegal_access, "%s.%s is %s", c->name->data, name->data, v_truthy(prot) ? "protected" : "private");
+        return false;
+    }
+    return true;
+}
+
 
 /* Assigning `obj.name = v` on an instance of a class with setters: runs the
  * setter, or refuses a `private set` property outside the class's code.
@@ -333,6 +379,9 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(vm->cls_names.splat));
     vm->cls_names.ext = set_new(vm);
     list_push(vm, vm->roots, v_obj(vm->cls_names.ext));
+    s_hidden = str_intern(vm, "__hidden", 8);
+    list_push(vm, vm->roots, v_obj(s_hidden));
+    vm_def_global_fn(vm, "__hide", p_hide);
     vm_def_global_fn(vm, "__extend", p_extend);
     vm_def_global_fn(vm, "__classNew", p_class_new);
     vm_def_global_fn(vm, "__classSetBase", p_class_set_base);

@@ -2505,6 +2505,19 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     }
 }
 
+/* private and protected members are registered with the class, which checks
+ * every access from outside its code */
+static void class_hide(C *c, Token *cls_name, Fn *body, Modifiers *m, Token *name) {
+    if (!m->is_private && !m->is_protected) return;
+    c->fn = body->enclosing;
+    class_helper(c, "__hide", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op(c, m->is_protected ? OP_TRUE : OP_FALSE);
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
 static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
     class_scan_members(c, cx);
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
@@ -2517,10 +2530,12 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
             block_expr(c);
             emit_op(c, OP_POP);
         } else if (accept(c, T_FUN)) {
+            if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
             class_fun_member(c, cx, cls_name, &m, body);
         } else if (check(c, T_VAL) || check(c, T_VAR)) {
             bool is_val = check(c, T_VAL);
             advance(c);
+            if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
             class_field_member(c, cx, cls_name, &m, body, is_val);
         } else {
             ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",

@@ -412,6 +412,7 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
         vm_throw(vm, vm->c.null_reference, "cannot call %s() on null", name->data);
         return CR_ERROR;
     }
+    if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->has_hidden && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
@@ -438,6 +439,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     }
     Value m;
     bool field;
+    if (IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
     if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
@@ -468,6 +470,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
 static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_INSTANCE)) {
         bool ok;
+        if (obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
         if (obj.as.o->cls->has_setters && class_set_hook(vm, (Instance *)obj.as.o, name, v, &ok)) return ok;
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;

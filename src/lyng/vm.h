@@ -112,7 +112,7 @@ struct VM {
     Fiber *ready_head, *ready_tail;
     Fiber *main;
     struct { /* names and natives of script classes (class.c) */
-        String *body, *abstract, *private_set, *own, *equals, *compare_to;
+        String *body, *abstract, *private_set, *own, *hidden, *equals, *compare_to;
         Native *base_init, *any_init;
         String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
         String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
