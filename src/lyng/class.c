@@ -211,6 +211,21 @@ static NativeResult p_private_set(VM *vm, Value self, int argc, Value *argv, Val
 }
 
 
+/* __baseMethod(Base, this, name): the method `name` as Base has it. */
+static NativeResult p_base_method(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[2], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__baseMethod(Base, this, name)");
+    Class *base = class_arg(vm, argv[0], "this@Base");
+    if (!base) return NR_ERR;
+    if (!vm_is_instance(vm, argv[1], base))
+        return vm_throw(vm, vm->c.illegal_argument, "this@%s: %s is not a %s", base->name->data, v_type_name(vm, argv[1]),
+                        base->name->data);
+    String *n = (String *)argv[2].as.o;
+    if (!vm_find_method(vm, base, str_intern(vm, n->data, n->len), out))
+        return vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", base->name->data, n->data);
+    return NR_OK;
+}
+
 /* __hide(cls, name, isProtected): a private or protected member. */
 static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
@@ -382,6 +397,7 @@ void lib_class_init(VM *vm) {
     s_hidden = str_intern(vm, "__hidden", 8);
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__extend", p_extend);
     vm_def_global_fn(vm, "__classNew", p_class_new);
     vm_def_global_fn(vm, "__classSetBase", p_class_set_base);

@@ -1773,6 +1773,43 @@ static void named_or_call(C *c, Token name, bool can_assign) {
     finish_place(c, &pl, can_assign);
 }
 
+/* `this@Base.name(args)`: Base's own method `name`, called on this (the
+ * method an override replaced). A property read is the plain `this.name`. */
+static void this_at_base(C *c) {
+    advance(c);
+    Token base = c->prev;
+    base.start++;
+    base.len--;
+    expect(c, T_DOT, "'.' after this@Base");
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a member name after this@%.*s.", (int)base.len, base.start); return; }
+    Token name = c->prev;
+    if (!check(c, T_LPAREN) || c->cur.nl_before) {
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_u16(c, OP_GET_PROP, name_const(c, name.start, name.len));
+        return;
+    }
+    advance(c);
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__baseMethod", 12));
+    load_name(c, base.start, base.len);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    emit_op(c, OP_CALL);
+    emit_byte(c, 3);
+    adjust(c, -3);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    int n = 0;
+    while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+        expression(c);
+        if (++n > 250) { ERROR("too many arguments"); return; }
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RPAREN, "')' after arguments");
+    emit_op(c, OP_CALL);
+    emit_byte(c, (uint8_t)(n + 2));
+    adjust(c, -(n + 2));
+}
+
 static void prefix(C *c, bool can_assign) {
     Token t = c->cur;
     advance(c);
@@ -1785,7 +1822,10 @@ static void prefix(C *c, bool can_assign) {
     case T_FALSE: emit_op(c, OP_FALSE); break;
     case T_NULL: emit_op(c, OP_NULL); break;
     case T_VOID: emit_op(c, OP_VOID); break;
-    case T_THIS: emit_op_u16(c, OP_GET_LOCAL, 0); break;
+    case T_THIS:
+        if (check(c, T_AT_LABEL) && !c->cur.nl_before) this_at_base(c);
+        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        break;
     case T_IDENT: named_or_call(c, t, can_assign); break;
     case T_LPAREN:
         expression(c);
