@@ -1810,6 +1810,8 @@ static void this_at_base(C *c) {
     adjust(c, -(n + 2));
 }
 
+static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon);
+
 static void prefix(C *c, bool can_assign) {
     Token t = c->cur;
     advance(c);
@@ -1826,7 +1828,14 @@ static void prefix(C *c, bool can_assign) {
         if (check(c, T_AT_LABEL) && !c->cur.nl_before) this_at_base(c);
         else emit_op_u16(c, OP_GET_LOCAL, 0);
         break;
-    case T_IDENT: named_or_call(c, t, can_assign); break;
+    case T_IDENT:
+        if (is_word(&t, "object") && (check(c, T_COLON) || check(c, T_LBRACE)) && !c->cur.nl_before) {
+            bool dummy;
+            class_decl(c, &dummy, false, true, true);
+            break;
+        }
+        named_or_call(c, t, can_assign);
+        break;
     case T_LPAREN:
         expression(c);
         expect(c, T_RPAREN, "')'");
@@ -2355,7 +2364,9 @@ static void class_scan_members(C *c, ClassCtx *cx) {
  * declaring function: pushes the helper and the class. */
 static void class_helper(C *c, const char *helper, Token *cls_name) {
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
-    load_name(c, cls_name->start, cls_name->len);
+    /* an anonymous object's class has no name: it stays in a stack slot */
+    if (cls_name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
+    else load_name(c, cls_name->start, cls_name->len);
 }
 
 static void emit_call(C *c, int argc) {
@@ -2649,12 +2660,18 @@ static void enum_decl(C *c, bool *is_local) {
     declare_value(c, name, true, is_local);
 }
 
-static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object) {
-    if (!accept(c, T_IDENT)) {
+static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon) {
+    Token name = c->prev;
+    if (anon) {
+        name.start = "object";
+        name.len = 6;
+    } else if (!accept(c, T_IDENT)) {
         ERROR_CUR("expected a class name");
         return;
+    } else {
+        name = c->prev;
     }
-    Token name = c->prev;
+    name.ival = 0;
     ClassCtx *cx = calloc(1, sizeof *cx);
     if (!cx) abort();
     cx->name = name.start;
@@ -2665,7 +2682,8 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object) {
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
     emit_call(c, 2);
-    declare_value(c, name, !is_object, is_local);
+    if (anon) name.ival = c->fn->sp;
+    else declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
     Fn fn;
     c->next_cls = cx;
@@ -2701,7 +2719,9 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object) {
     emit_closure(c, p, &fn);
     emit_call(c, 2);
     emit_op(c, OP_POP);
-    if (is_object) {
+    if (anon) {
+        emit_call(c, 0); /* the class on top of the stack becomes its instance */
+    } else if (is_object) {
         /* the single instance replaces the class under its name */
         load_name(c, name.start, name.len);
         emit_call(c, 0);
@@ -2764,24 +2784,24 @@ static void statement_inner(C *c, bool *is_local) {
         return;
     }
     if (accept(c, T_CLASS)) {
-        class_decl(c, is_local, false, false);
+        class_decl(c, is_local, false, false, false);
         return;
     }
     if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek2(c).type == T_CLASS) {
         bool abstract = is_word(&c->cur, "abstract");
         advance(c);
         advance(c);
-        class_decl(c, is_local, abstract, false);
+        class_decl(c, is_local, abstract, false, false);
         return;
     }
     if (is_word(&c->cur, "interface") && peek2(c).type == T_IDENT) {
         advance(c);
-        class_decl(c, is_local, true, false);
+        class_decl(c, is_local, true, false, false);
         return;
     }
     if (is_word(&c->cur, "object") && peek2(c).type == T_IDENT) {
         advance(c);
-        class_decl(c, is_local, false, true);
+        class_decl(c, is_local, false, true, false);
         return;
     }
     if (is_word(&c->cur, "enum") && peek2(c).type == T_IDENT) {
