@@ -214,6 +214,8 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->s_name_prop = str_intern(vm, "name", 4);
     vm->s_getter = str_intern(vm, "get()", 5);
     lib_core_init(vm);
+    lib_class_init(vm);
+    lib_enum_init(vm);
     lib_string_init(vm);
     lib_list_init(vm);
     lib_map_init(vm);

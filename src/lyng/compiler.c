@@ -53,8 +53,21 @@ typedef struct LoopCtx {
     TryCtx *try_outside; /* innermost try that encloses the loop */
 } LoopCtx;
 
+/* What the compiler knows of a class while compiling its body and methods:
+ * the member names, so a bare `x` in a method means `this.x`. */
+typedef struct ClassCtx {
+    struct ClassCtx *next; /* all classes of this compilation, for base lookups */
+    const char *name, *base;
+    uint32_t len, base_len;
+    struct { const char *s; uint32_t len; bool is_static; } members[256];
+    int nmembers;
+} ClassCtx;
+
 typedef struct Fn {
     struct Fn *enclosing;
+    ClassCtx *cls;             /* set for a class body, its methods and accessors */
+    bool ext_receiver;         /* an extension function: bare names may be members of `this` */
+    uint8_t param_kind[256];   /* 1: `val` parameter, 2: `var` parameter (class fields) */
     Proto *proto;
     Local *locals;
     int nlocals, local_cap;
@@ -77,6 +90,9 @@ typedef struct C {
     const char *src;
     size_t srclen;
     int nesting;
+    ClassCtx *next_cls; /* class context for the next fn_begin */
+    bool next_ext;      /* the next fn_begin starts an extension function */
+    ClassCtx *classes;
 } C;
 
 static const int8_t op_effect[] = {
@@ -161,6 +177,12 @@ static Token peek2(C *c) {
 }
 
 static bool is_name(TokenType t) { return t == T_IDENT; }
+
+/* an identifier that is a soft keyword here: init, open, object, enum... */
+static bool is_word(Token *t, const char *w) {
+    size_t n = strlen(w);
+    return t->type == T_IDENT && t->len == n && memcmp(t->start, w, n) == 0;
+}
 
 /* ---------------------------------------------------------------- emitting */
 
@@ -274,6 +296,10 @@ static Proto *proto_new(C *c, const char *name, size_t len) {
 static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
     memset(fn, 0, sizeof *fn);
     fn->enclosing = c->fn;
+    fn->cls = c->next_cls;
+    fn->ext_receiver = c->next_ext;
+    c->next_cls = NULL;
+    c->next_ext = false;
     fn->proto = proto_new(c, name, len);
     fn->sp = 1; /* slot 0: this */
     fn->proto->max_stack = 1;
@@ -442,7 +468,64 @@ static void skip_type(C *c) {
     if (check(c, T_QUESTION) && !c->cur.nl_before) advance(c);
 }
 
+/* `<T, U : Base>` after a function or class name: parsed, not checked. */
+static void skip_generic_params(C *c) {
+    if (!check(c, T_LT)) return;
+    int depth = 0;
+    do {
+        if (check(c, T_LT)) depth++;
+        else if (check(c, T_GT)) depth--;
+        else if (check(c, T_SHR)) depth -= 2;
+        else if (check(c, T_EOF)) break;
+        advance(c);
+    } while (depth > 0);
+}
+
 /* --- variables --- */
+
+/* The class (this one or a base compiled earlier) declaring a member. */
+static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static, int depth) {
+    for (int i = 0; i < cx->nmembers; i++)
+        if (cx->members[i].len == len && memcmp(cx->members[i].s, name, len) == 0) {
+            *is_static = cx->members[i].is_static;
+            return cx;
+        }
+    if (!cx->base || depth > 32) return NULL;
+    for (ClassCtx *b = c->classes; b; b = b->next)
+        if (b != cx && b->len == cx->base_len && memcmp(b->name, cx->base, b->len) == 0)
+            return class_member_owner(c, b, name, len, is_static, depth + 1);
+    return NULL;
+}
+
+static void load_name(C *c, const char *name, uint32_t len);
+
+/* A name that is neither local nor captured but a member of the class whose
+ * code is being compiled: an instance member is reached through `this`, a
+ * static one through the class. Pushes the receiver when it is a member. */
+static bool member_receiver(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
+        if (!f->cls) continue;
+        bool is_static = false;
+        ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static, 0);
+        if (!owner) return false;
+        if (is_static) load_name(c, owner->name, owner->len);
+        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        return true;
+    }
+    return false;
+}
+
+static bool is_member_name(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
+        bool is_static;
+        if (f->cls) return class_member_owner(c, f->cls, name, len, &is_static, 0) != NULL;
+    }
+    return false;
+}
+
+static bool is_plain_name(C *c, const char *name, uint32_t len) {
+    return resolve_local(c->fn, name, len) >= 0 || resolve_upval(c, c->fn, name, len) >= 0;
+}
 
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
@@ -456,6 +539,15 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_u16(c, OP_GET_UPVAL, (uint32_t)u);
         return;
     }
+    if (member_receiver(c, name, len)) {
+        emit_op_u16(c, OP_GET_PROP, name_const(c, name, len));
+        return;
+    }
+    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+        if (f->ext_receiver) {
+            emit_op_u16(c, OP_GET_RECV_OR_GLOBAL, vm_global_slot(c->vm, name, len));
+            return;
+        }
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
@@ -472,6 +564,11 @@ static void store_name(C *c, const char *name, uint32_t len) {
     if (u >= 0) {
         if (fn->up[u].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
         else emit_op_u16(c, OP_SET_UPVAL, (uint32_t)u);
+        return;
+    }
+    if (member_receiver(c, name, len)) {
+        emit_op(c, OP_SWAP);
+        emit_op_u16(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
     emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
@@ -822,7 +919,59 @@ static void char_literal(C *c) {
 
 /* Parses `(args) {lambda}` and emits the call. `invoke_k` >= 0 means a
  * method invocation on the receiver below the arguments. */
+/* Does the argument list (c->cur is just after '(') have a `...x` argument? */
+static bool args_have_splat(C *c) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    TokenType prev = T_LPAREN;
+    int depth = 0;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LPAREN || t.type == T_LBRACKET || t.type == T_LBRACE) depth++;
+        else if (t.type == T_RPAREN || t.type == T_RBRACKET || t.type == T_RBRACE) {
+            if (depth-- == 0) return false;
+        } else if (depth == 0 && t.type == T_ELLIPSIS && (prev == T_LPAREN || prev == T_COMMA)) {
+            return true;
+        }
+        prev = t.type;
+        t = lex_next(&lx);
+    }
+    return false;
+}
+
+/* f(a, ...list, ...map): all arguments are collected in one List at run
+ * time, each splat as an Entry keyed by the VM's splat marker. */
+static void spread_call_args(C *c, int64_t invoke_k) {
+    emit_op_u16(c, OP_LIST, 0);
+    adjust(c, 1);
+    while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+        if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
+            ERROR_CUR("named arguments cannot be mixed with '...': put them in a spread map");
+            return;
+        }
+        if (accept(c, T_ELLIPSIS)) {
+            emit_const(c, v_obj(c->vm->cls_names.splat));
+            expression(c);
+            emit_op(c, OP_ENTRY);
+        } else {
+            expression(c);
+        }
+        emit_op(c, OP_LIST_APPEND);
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RPAREN, "')' after arguments");
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        advance(c);
+        lambda(c);
+        emit_op(c, OP_LIST_APPEND);
+    }
+    emit_op_u16(c, OP_SPREAD_CALL, invoke_k >= 0 ? (uint32_t)invoke_k : 0xFFFF);
+}
+
 static void call_args(C *c, bool had_paren, int64_t invoke_k) {
+    if (had_paren && args_have_splat(c)) {
+        spread_call_args(c, invoke_k);
+        return;
+    }
     int argc = 0;
     uint32_t names[64];
     int nnamed = 0;
@@ -893,8 +1042,9 @@ static void param_list(C *c, Fn *fn, TokenType close) {
     Token dt[255];
     int n = 0;
     while (!check(c, close) && !check(c, T_EOF)) {
-        if (accept(c, T_VAL) || accept(c, T_VAR)) { /* tier 2 field params parse */ }
+        uint8_t kind = accept(c, T_VAL) ? 1 : accept(c, T_VAR) ? 2 : 0;
         if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); return; }
+        if (n < 255) fn->param_kind[n] = kind;
         advance(c);
         Token name = c->prev;
         if (n == 255) { ERROR("too many parameters"); return; }
@@ -1001,7 +1151,7 @@ static void function(C *c, const char *name, uint32_t len) {
     Fn fn;
     fn_begin(c, &fn, name, len);
     /* generic parameters: fun <T> f / fun f<T> */
-    if (check(c, T_LT)) skip_type(c);
+    skip_generic_params(c);
     expect(c, T_LPAREN, "'(' after the function name");
     param_list(c, &fn, T_RPAREN);
     if (accept(c, T_COLON)) skip_type(c);
@@ -1611,9 +1761,56 @@ static void named_or_call(C *c, Token name, bool can_assign) {
         call_args(c, false, -1);
         return;
     }
+    if (check(c, T_LPAREN) && !c->cur.nl_before && !is_plain_name(c, name.start, name.len) &&
+        is_member_name(c, name.start, name.len)) {
+        /* a method of this class: invoked on `this` without a bound method */
+        advance(c);
+        member_receiver(c, name.start, name.len);
+        call_args(c, true, name_const(c, name.start, name.len));
+        return;
+    }
     Place pl = {PL_NAME, name.start, name.len, 0};
     finish_place(c, &pl, can_assign);
 }
+
+/* `this@Base.name(args)`: Base's own method `name`, called on this (the
+ * method an override replaced). A property read is the plain `this.name`. */
+static void this_at_base(C *c) {
+    advance(c);
+    Token base = c->prev;
+    base.start++;
+    base.len--;
+    expect(c, T_DOT, "'.' after this@Base");
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a member name after this@%.*s.", (int)base.len, base.start); return; }
+    Token name = c->prev;
+    if (!check(c, T_LPAREN) || c->cur.nl_before) {
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_u16(c, OP_GET_PROP, name_const(c, name.start, name.len));
+        return;
+    }
+    advance(c);
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__baseMethod", 12));
+    load_name(c, base.start, base.len);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    emit_op(c, OP_CALL);
+    emit_byte(c, 3);
+    adjust(c, -3);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    int n = 0;
+    while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+        expression(c);
+        if (++n > 250) { ERROR("too many arguments"); return; }
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RPAREN, "')' after arguments");
+    emit_op(c, OP_CALL);
+    emit_byte(c, (uint8_t)(n + 2));
+    adjust(c, -(n + 2));
+}
+
+static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon);
 
 static void prefix(C *c, bool can_assign) {
     Token t = c->cur;
@@ -1627,8 +1824,18 @@ static void prefix(C *c, bool can_assign) {
     case T_FALSE: emit_op(c, OP_FALSE); break;
     case T_NULL: emit_op(c, OP_NULL); break;
     case T_VOID: emit_op(c, OP_VOID); break;
-    case T_THIS: emit_op_u16(c, OP_GET_LOCAL, 0); break;
-    case T_IDENT: named_or_call(c, t, can_assign); break;
+    case T_THIS:
+        if (check(c, T_AT_LABEL) && !c->cur.nl_before) this_at_base(c);
+        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        break;
+    case T_IDENT:
+        if (is_word(&t, "object") && (check(c, T_COLON) || check(c, T_LBRACE)) && !c->cur.nl_before) {
+            bool dummy;
+            class_decl(c, &dummy, false, true, true);
+            break;
+        }
+        named_or_call(c, t, can_assign);
+        break;
     case T_LPAREN:
         expression(c);
         expect(c, T_RPAREN, "')'");
@@ -1945,20 +2152,124 @@ static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
     }
 }
 
-static void var_decl(C *c, bool is_val, bool *is_local) {
-    if (accept(c, T_LBRACKET)) {
-        /* destructuring: val [a, b, rest...] = expr */
-        Token names[64];
-        bool rest[64];
-        int n = 0;
-        while (!check(c, T_RBRACKET) && !check(c, T_EOF) && n < 64) {
-            expect(c, T_IDENT, "a name in the destructuring list");
-            names[n] = c->prev;
-            rest[n] = accept(c, T_ELLIPSIS);
-            n++;
-            if (!accept(c, T_COMMA)) break;
+static void class_accessor(C *c, ClassCtx *cx, Token *name);
+
+/* `fun Type.name(...)` and `val Type.name get() = ...`: added to the class
+ * when the declaration runs; a member of the same name wins. */
+static void extension_decl(C *c, Token type, bool is_property) {
+    advance(c); /* '.' */
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected the extension's name after '.'"); return; }
+    Token name = c->prev;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    load_name(c, type.start, type.len);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    if (is_property) {
+        if (accept(c, T_COLON)) skip_type(c);
+        if (!is_word(&c->cur, "get") || peek2(c).type != T_LPAREN) {
+            ERROR_CUR("an extension property needs a getter: get() = ...");
+            return;
         }
-        expect(c, T_RBRACKET, "']'");
+        c->next_ext = true;
+        class_accessor(c, NULL, &name);
+    } else {
+        c->next_ext = true;
+        function(c, name.start, name.len);
+    }
+    emit_op(c, is_property ? OP_TRUE : OP_FALSE);
+    emit_op(c, OP_CALL);
+    emit_byte(c, 4);
+    adjust(c, -4);
+}
+
+/* A destructuring pattern: names (`rest...` takes a slice) and nested
+ * patterns, children of a nested one stored contiguously. */
+typedef struct PatItem {
+    Token name;
+    bool rest;
+    int first, n; /* a nested pattern's children; n < 0 for a name */
+} PatItem;
+typedef struct Pattern {
+    PatItem items[64];
+    int count;
+} Pattern;
+
+/* Parses the pattern after its '['. */
+static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
+    PatItem tmp[64];
+    int k = 0;
+    *first = 0;
+    *n = 0;
+    if (depth > 8) { ERROR("destructuring patterns are nested too deeply"); return; }
+    while (!check(c, T_RBRACKET) && !check(c, T_EOF)) {
+        if (k == 64) { ERROR_CUR("too many names in a destructuring list"); return; }
+        memset(&tmp[k], 0, sizeof tmp[k]);
+        if (accept(c, T_LBRACKET)) {
+            parse_pattern(c, p, &tmp[k].first, &tmp[k].n, depth + 1);
+        } else {
+            expect(c, T_IDENT, "a name in the destructuring list");
+            tmp[k].name = c->prev;
+            tmp[k].n = -1;
+            tmp[k].rest = accept(c, T_ELLIPSIS);
+        }
+        k++;
+        if (!accept(c, T_COMMA)) break;
+    }
+    expect(c, T_RBRACKET, "']'");
+    int rests = 0;
+    for (int i = 0; i < k; i++) rests += tmp[i].rest;
+    if (rests > 1) ERROR("only one rest name is allowed in a destructuring list");
+    if (p->count + k > 64) { ERROR("too many names in a destructuring list"); return; }
+    *first = p->count;
+    *n = k;
+    memcpy(&p->items[p->count], tmp, sizeof(PatItem) * (size_t)k);
+    p->count += k;
+}
+
+/* Declares the pattern's names from the list in stack slot `src`. A nested
+ * pattern's list is a hidden local (or a popped temporary at global scope). */
+static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_val, bool global) {
+    int after_rest = 0, rest_at = -1;
+    for (int i = 0; i < n; i++)
+        if (p->items[first + i].rest) { after_rest = n - 1 - i; rest_at = i; }
+    for (int i = 0; i < n && !c->err; i++) {
+        PatItem *it = &p->items[first + i];
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+        if (it->rest) {
+            emit_const(c, v_int(i));
+            emit_const(c, v_int(-after_rest - 1));
+            emit_op(c, OP_RANGE);
+            emit_byte(c, 1);
+        } else {
+            emit_const(c, v_int(rest_at >= 0 && i > rest_at ? i - n : i));
+        }
+        emit_op(c, OP_GET_INDEX);
+        if (it->n >= 0) {
+            int sub = c->fn->sp - 1;
+            if (!global) add_local(c, "(destructure)", 13, sub, true);
+            emit_pattern(c, p, it->first, it->n, sub, is_val, global);
+            if (global) emit_op(c, OP_POP);
+        } else {
+            bool loc;
+            declare_value(c, it->name, is_val, &loc);
+            if (global) emit_op(c, OP_POP);
+        }
+    }
+}
+
+static void var_decl(C *c, bool is_val, bool *is_local) {
+    if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
+        Token type = c->cur;
+        advance(c);
+        if (!is_val) ERROR("an extension property is declared with val");
+        extension_decl(c, type, true);
+        return;
+    }
+    if (accept(c, T_LBRACKET)) {
+        /* destructuring: val [a, [b, c], rest...] = expr */
+        Pattern pat;
+        pat.count = 0;
+        int first, n;
+        parse_pattern(c, &pat, &first, &n, 0);
         expect(c, T_ASSIGN, "'=' after the destructuring list");
         expression(c);
         int src = c->fn->sp - 1;
@@ -1967,25 +2278,9 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
             begin_scope(c); /* hide the source from lookups but keep its slot */
             c->fn->scope--;
         }
-        int after_rest = 0;
-        for (int i = 0; i < n; i++) if (rest[i]) after_rest = n - 1 - i;
-        for (int i = 0; i < n; i++) {
-            emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
-            if (rest[i]) {
-                emit_const(c, v_int(i));
-                emit_const(c, v_int(-after_rest - 1));
-                emit_op(c, OP_RANGE);
-                emit_byte(c, 1);
-            } else {
-                bool past_rest = false;
-                for (int k = 0; k < i; k++) if (rest[k]) past_rest = true;
-                emit_const(c, v_int(past_rest ? i - n : i));
-            }
-            emit_op(c, OP_GET_INDEX);
-            bool loc;
-            declare_value(c, names[i], is_val, &loc);
-            if (global) emit_op(c, OP_POP);
-        }
+        int before = c->fn->nlocals;
+        emit_pattern(c, &pat, first, n, src, is_val, global);
+        n = c->fn->nlocals - before;
         if (global) {
             *is_local = false; /* the source stays as the statement value */
         } else {
@@ -2017,57 +2312,443 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
     declare_value(c, name, is_val, is_local);
 }
 
-/* `class Name(params) : Base(args)`: the small form of classes that lets a
- * script define its own exception types and plain data holders. The
- * constructor is compiled as a function returning the base class's
- * arguments (or the field values when there is no base). */
-static void class_decl(C *c, bool *is_local) {
-    if (!accept(c, T_IDENT)) {
-        ERROR_CUR("expected a class name");
+/* ---- classes ----
+ *
+ * `class Name(params) : Base(args) { members }` compiles to code run where the
+ * class is declared: the class object is made and named first (so methods can
+ * refer to it), each method and accessor is compiled as a function of the
+ * declaring scope and attached to the class, and everything that runs per
+ * instance (base constructor call, `val`/`var` parameters, field
+ * initializers, `init` blocks, in source order) goes into one body function
+ * that is called with `this` = the new instance. */
+
+
+static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
+    for (int i = 0; i < cx->nmembers; i++)
+        if (cx->members[i].len == len && memcmp(cx->members[i].s, s, len) == 0) return;
+    cx->members[cx->nmembers].is_static = is_static;
+    if (cx->nmembers == 256) {
+        ERROR("too many members in class '%.*s'", (int)cx->len, cx->name);
         return;
     }
-    Token name = c->prev;
+    cx->members[cx->nmembers].s = s;
+    cx->members[cx->nmembers++].len = len;
+}
+
+/* Collects the names declared with val/var/fun directly in the class body
+ * (c->cur is the token after '{'), so methods can use members declared later. */
+static void class_scan_members(C *c, ClassCtx *cx) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    TokenType prev = T_LBRACE;
+    bool is_static = false; /* `static` seen since the last declaration keyword */
+    int depth = 1;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LBRACE || t.type == T_LPAREN || t.type == T_LBRACKET) depth++;
+        else if (t.type == T_RBRACE || t.type == T_RPAREN || t.type == T_RBRACKET) {
+            if (--depth == 0) break;
+        } else if (depth == 1 && t.type == T_IDENT && (prev == T_VAL || prev == T_VAR || prev == T_FUN)) {
+            Lexer la = lx;
+            if (lex_next(&la).type != T_DOT) class_add_member(c, cx, t.start, t.len, is_static);
+            is_static = false;
+        } else if (depth == 1 && is_word(&t, "static")) {
+            is_static = true;
+        }
+        prev = t.type;
+        t = lex_next(&lx);
+    }
+}
+
+
+/* Emits `helper(<the class>, args already described by the caller...)` in the
+ * declaring function: pushes the helper and the class. */
+static void class_helper(C *c, const char *helper, Token *cls_name) {
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    /* an anonymous object's class has no name: it stays in a stack slot */
+    if (cls_name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
+    else load_name(c, cls_name->start, cls_name->len);
+}
+
+static void emit_call(C *c, int argc) {
+    emit_op(c, OP_CALL);
+    emit_byte(c, (uint8_t)argc);
+    adjust(c, -argc);
+}
+
+/* `get() body` or `set(v) body`: leaves the accessor function on the stack. */
+static void class_accessor(C *c, ClassCtx *cx, Token *name) {
     Fn fn;
+    c->next_cls = cx;
+    fn_begin(c, &fn, name->start, name->len);
+    advance(c); /* get / set */
+    expect(c, T_LPAREN, "'(' after get or set");
+    param_list(c, &fn, T_RPAREN);
+    if (accept(c, T_COLON)) skip_type(c);
+    function_body(c, &fn, false);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+typedef struct Modifiers {
+    bool is_static, is_abstract, is_private, is_protected;
+} Modifiers;
+
+static void class_modifiers(C *c, Modifiers *m) {
+    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator"};
+    memset(m, 0, sizeof *m);
+    for (;;) {
+        bool found = false;
+        for (size_t i = 0; i < sizeof words / sizeof *words && !found; i++) {
+            if (!is_word(&c->cur, words[i])) continue;
+            TokenType nx = peek2(c).type;
+            if (nx != T_FUN && nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_CLASS) continue;
+            found = true;
+            if (i == 2) m->is_abstract = true;
+            if (i == 3) m->is_private = true;
+            if (i == 4) m->is_protected = true;
+            if (i == 6) m->is_static = true;
+            advance(c);
+        }
+        if (!found) return;
+    }
+}
+
+/* A method declared without `=` or `{` after its signature has no body. */
+static bool method_has_body(C *c) {
+    Lexer lx = c->lx;
+    Token t = c->cur;
+    int depth = 0;
+    bool seen_params = false;
+    while (t.type != T_EOF && t.type != T_ERROR) {
+        if (t.type == T_LPAREN) { depth++; seen_params = true; }
+        else if (t.type == T_RPAREN) depth--;
+        else if (depth == 0 && seen_params) {
+            if (t.type == T_ASSIGN || t.type == T_LBRACE) return true;
+            if (t.nl_before || t.type == T_RBRACE || t.type == T_SEMI) return false;
+        }
+        t = lex_next(&lx);
+    }
+    return false;
+}
+
+static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
+    Token name = c->prev;
+    if (!m->is_abstract && !method_has_body(c)) m->is_abstract = true;
+    if (check(c, T_DOT)) { ERROR_CUR("extension functions cannot be declared in a class body"); return; }
+    Fn *decl = c->fn->enclosing;
+    c->fn = decl;
+    class_helper(c, m->is_static ? "__static" : "__classMethod", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    if (m->is_abstract) {
+        /* no body: a method that reports it was not implemented */
+        skip_generic_params(c);
+        expect(c, T_LPAREN, "'(' after the method name");
+        int depth = 1;
+        while (depth > 0 && !check(c, T_EOF)) {
+            if (check(c, T_LPAREN)) depth++;
+            if (check(c, T_RPAREN)) depth--;
+            advance(c);
+        }
+        if (accept(c, T_COLON)) skip_type(c);
+        /* a function taking any arguments that throws NotImplementedException */
+        Fn fn;
+        fn_begin(c, &fn, name.start, name.len);
+        fn.proto->nparams = 1;
+        fn.proto->rest_param = 0;
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+        fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
+        fn.sp = 2;
+        fn.proto->max_stack = 2;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+        char msg[200];
+        snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
+                 (int)name.len, name.start);
+        emit_const(c, v_obj(str_cstr(c->vm, msg)));
+        emit_call(c, 1);
+        emit_op(c, OP_THROW);
+        emit_op(c, OP_NULL);
+        emit_op(c, OP_RETURN);
+        Proto *p = fn_end(c);
+        emit_closure(c, p, &fn);
+    } else {
+        c->next_cls = cx;
+        function(c, name.start, name.len);
+    }
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
+/* A val field: only the constructor may assign it. */
+static void class_val_field(C *c, Token *cls_name, Fn *body, Token *name) {
+    c->fn = body->enclosing;
+    class_helper(c, "__privateSet", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op(c, OP_TRUE);
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
+static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a property name"); return; }
+    Token name = c->prev;
+    uint32_t k = name_const(c, name.start, name.len);
+    if (accept(c, T_COLON)) skip_type(c);
+    bool has_value = false, has_getter = false;
+    if (accept(c, T_ASSIGN)) {
+        has_value = true;
+        if (m->is_static) {
+            c->fn = body->enclosing;
+            class_helper(c, "__static", cls_name);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            expression(c);
+            emit_call(c, 3);
+            emit_op(c, OP_POP);
+            c->fn = body;
+        } else {
+            emit_op_u16(c, OP_GET_LOCAL, 0);
+            expression(c);
+            emit_op_u16(c, OP_SET_PROP, k);
+            emit_op(c, OP_POP);
+        }
+    }
+    /* accessors, usually on the following lines */
+    for (;;) {
+        bool priv = (is_word(&c->cur, "private") || is_word(&c->cur, "protected")) && !has_getter;
+        if (priv) {
+            Lexer la = c->lx;
+            Token nx = lex_next(&la);
+            if (!is_word(&nx, "set")) break;
+            advance(c);
+            advance(c);
+            if (is_val) ERROR("a val has no setter");
+            c->fn = body->enclosing;
+            class_helper(c, "__privateSet", cls_name);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            emit_op(c, OP_FALSE);
+            emit_call(c, 3);
+            emit_op(c, OP_POP);
+            c->fn = body;
+            continue;
+        }
+        bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
+        if ((!get && !set) || peek2(c).type != T_LPAREN) break;
+        if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
+        if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
+        if (get) has_getter = true;
+        c->fn = body->enclosing;
+        class_helper(c, get ? "__classGetter" : "__setter", cls_name);
+        emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+        class_accessor(c, cx, &name);
+        emit_call(c, 3);
+        emit_op(c, OP_POP);
+        c->fn = body;
+    }
+    if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
+    if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
+        /* declared without a value: null until assigned */
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op(c, OP_NULL);
+        emit_op_u16(c, OP_SET_PROP, k);
+        emit_op(c, OP_POP);
+    }
+}
+
+/* private and protected members are registered with the class, which checks
+ * every access from outside its code */
+static void class_hide(C *c, Token *cls_name, Fn *body, Modifiers *m, Token *name) {
+    if (!m->is_private && !m->is_protected) return;
+    c->fn = body->enclosing;
+    class_helper(c, "__hide", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op(c, m->is_protected ? OP_TRUE : OP_FALSE);
+    emit_call(c, 3);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
+static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
+    class_scan_members(c, cx);
+    while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
+        if (accept(c, T_SEMI)) continue;
+        Modifiers m;
+        class_modifiers(c, &m);
+        if (is_word(&c->cur, "init") && peek2(c).type == T_LBRACE) {
+            advance(c);
+            advance(c);
+            block_expr(c);
+            emit_op(c, OP_POP);
+        } else if (accept(c, T_FUN)) {
+            if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
+            class_fun_member(c, cx, cls_name, &m, body);
+        } else if (check(c, T_VAL) || check(c, T_VAR)) {
+            bool is_val = check(c, T_VAL);
+            advance(c);
+            if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
+            class_field_member(c, cx, cls_name, &m, body, is_val);
+        } else {
+            ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",
+                      (int)c->cur.len, c->cur.start);
+            return;
+        }
+    }
+    expect(c, T_RBRACE, "'}' to close the class body");
+}
+
+/* `: Base(args)`: the base class is set on the class where it is declared,
+ * and its constructor runs first in the body function, on the same `this`. */
+static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
+    if (!accept(c, T_COLON)) return;
+    expect(c, T_IDENT, "the base class name");
+    Token base = c->prev;
+    skip_generic_params(c);
+    cx->base = base.start;
+    cx->base_len = base.len;
+    c->fn = body->enclosing;
+    class_helper(c, "__classSetBase", cls_name);
+    load_name(c, base.start, base.len);
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+    c->fn = body;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
+    load_name(c, base.start, base.len);
+    emit_call(c, 1);
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    int n = 0;
+    if (accept(c, T_LPAREN)) {
+        while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+            expression(c);
+            n++;
+            if (n > 250) { ERROR("too many base class arguments"); return; }
+            if (!accept(c, T_COMMA)) break;
+        }
+        expect(c, T_RPAREN, "')' after the base class arguments");
+    }
+    emit_call(c, n + 2);
+    emit_op(c, OP_POP);
+    if (accept(c, T_COMMA))
+        ERROR("a class can extend only one class here: multiple inheritance is not supported");
+}
+
+/* `enum Name { A, B, C }` */
+static void enum_decl(C *c, bool *is_local) {
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected an enum name"); return; }
+    Token name = c->prev;
+    expect(c, T_LBRACE, "'{' after the enum name");
+    List *names = list_new(c->vm, 8);
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__enum", 6));
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    uint32_t k = add_const(c, v_obj(names));
+    while (check(c, T_IDENT)) {
+        advance(c);
+        String *n = str_intern(c->vm, c->prev.start, c->prev.len);
+        for (uint32_t i = 0; i < names->count; i++)
+            if (names->items[i].as.o == (Obj *)n) ERROR("duplicate enum entry '%s'", n->data);
+        list_push(c->vm, names, v_obj(n));
+        if (!accept(c, T_COMMA)) break;
+    }
+    if (!check(c, T_RBRACE)) {
+        ERROR_CUR("expected an enum entry name or '}', got '%.*s'", (int)c->cur.len, c->cur.start);
+        return;
+    }
+    advance(c);
+    emit_op_u16(c, OP_CONST, k);
+    emit_call(c, 2);
+    declare_value(c, name, true, is_local);
+}
+
+static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon) {
+    Token name = c->prev;
+    if (anon) {
+        name.start = "object";
+        name.len = 6;
+    } else if (!accept(c, T_IDENT)) {
+        ERROR_CUR("expected a class name");
+        return;
+    } else {
+        name = c->prev;
+    }
+    name.ival = 0;
+    ClassCtx *cx = calloc(1, sizeof *cx);
+    if (!cx) abort();
+    cx->name = name.start;
+    cx->len = name.len;
+    cx->next = c->classes;
+    c->classes = cx;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__classNew", 10));
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
+    emit_call(c, 2);
+    if (anon) name.ival = c->fn->sp;
+    else declare_value(c, name, !is_object, is_local);
+    skip_generic_params(c);
+    Fn fn;
+    c->next_cls = cx;
     fn_begin(c, &fn, name.start, name.len);
     if (accept(c, T_LPAREN)) param_list(c, &fn, T_RPAREN);
     else fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
     Proto *p = fn.proto;
-    Token base;
-    bool has_base = false;
-    if (accept(c, T_COLON)) {
-        expect(c, T_IDENT, "the base class name");
-        base = c->prev;
-        has_base = true;
-        int n = 0;
-        if (accept(c, T_LPAREN)) {
-            while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
-                expression(c);
-                n++;
-                if (!accept(c, T_COMMA)) break;
-            }
-            expect(c, T_RPAREN, "')' after the base class arguments");
+    for (uint16_t i = 0; i < p->nparams; i++)
+        if (fn.param_kind[i]) class_add_member(c, cx, p->param_names[i]->data, p->param_names[i]->len, false);
+    class_base(c, cx, &name, &fn);
+    for (uint16_t i = 0; i < p->nparams; i++) {
+        if (fn.param_kind[i] == 1) {
+            Token t = name;
+            t.start = p->param_names[i]->data;
+            t.len = p->param_names[i]->len;
+            class_val_field(c, &name, &fn, &t);
         }
-        emit_op_u16(c, OP_LIST, (uint32_t)n);
-        adjust(c, 1 - n);
-    } else {
-        for (uint16_t i = 0; i < p->nparams; i++) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
-        emit_op_u16(c, OP_LIST, p->nparams);
-        adjust(c, 1 - (int)p->nparams);
+        if (!fn.param_kind[i]) continue;
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
+        emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
+        emit_op(c, OP_POP);
     }
+    if (is_object && p->nparams) ERROR("an object has no constructor parameters");
+    if (check(c, T_LBRACE) && !c->cur.nl_before) {
+        advance(c);
+        class_body(c, cx, &name, &fn);
+    }
+    emit_op_u16(c, OP_GET_LOCAL, 0);
     emit_op(c, OP_RETURN);
-    if (check(c, T_LBRACE) && !c->cur.nl_before) ERROR_CUR("class bodies are not supported yet");
     fn_end(c);
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__class", 7));
-    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
-    if (has_base) load_name(c, base.start, base.len);
-    else emit_op(c, OP_NULL);
+    class_helper(c, "__classBody", &name);
     emit_closure(c, p, &fn);
-    List *fields = list_new(c->vm, p->nparams);
-    for (uint16_t i = 0; i < p->nparams; i++) list_push(c->vm, fields, v_obj(p->param_names[i]));
-    emit_const(c, v_obj(fields));
-    emit_op(c, OP_CALL);
-    emit_byte(c, 4);
-    adjust(c, -4);
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+    if (anon) {
+        emit_call(c, 0); /* the class on top of the stack becomes its instance */
+    } else if (is_object) {
+        /* the single instance replaces the class under its name */
+        load_name(c, name.start, name.len);
+        emit_call(c, 0);
+        store_name(c, name.start, name.len);
+        emit_op(c, OP_POP);
+    }
+}
+
+/* `type Name<T> = Type`: the name is bound to the class the type names, so
+ * `x is Name` works; other type forms (unions, function types) are parsed
+ * and bound to Any, which every non-null value is. */
+static void type_alias(C *c, bool *is_local) {
+    advance(c); /* type */
+    advance(c);
+    Token name = c->prev;
+    skip_generic_params(c);
+    expect(c, T_ASSIGN, "'=' after the type alias name");
+    Token first = c->cur;
+    bool simple = check(c, T_IDENT);
+    skip_type(c);
+    while ((check(c, T_PIPE) || check(c, T_AMP)) && !c->err) {
+        simple = false;
+        advance(c);
+        skip_type(c);
+    }
+    if (simple) load_name(c, first.start, first.len);
+    else emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Any", 3));
     declare_value(c, name, true, is_local);
 }
 
@@ -2075,10 +2756,15 @@ static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
-    if (check(c, T_FUN) && peek2(c).type == T_IDENT) {
+    if (check(c, T_FUN) && (peek2(c).type == T_IDENT || peek2(c).type == T_LT)) {
         advance(c);
-        advance(c);
+        skip_generic_params(c); /* fun <T> name(...) */
+        if (!accept(c, T_IDENT)) { ERROR_CUR("expected a function name"); return; }
         Token name = c->prev;
+        if (check(c, T_DOT)) {
+            extension_decl(c, name, false);
+            return;
+        }
         if (at_global_scope(c)) {
             function(c, name.start, name.len);
             emit_op(c, OP_DUP);
@@ -2093,8 +2779,34 @@ static void statement_inner(C *c, bool *is_local) {
         }
         return;
     }
+    if (is_word(&c->cur, "type") && peek2(c).type == T_IDENT && !peek2(c).nl_before) {
+        type_alias(c, is_local);
+        return;
+    }
     if (accept(c, T_CLASS)) {
-        class_decl(c, is_local);
+        class_decl(c, is_local, false, false, false);
+        return;
+    }
+    if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek2(c).type == T_CLASS) {
+        bool abstract = is_word(&c->cur, "abstract");
+        advance(c);
+        advance(c);
+        class_decl(c, is_local, abstract, false, false);
+        return;
+    }
+    if (is_word(&c->cur, "interface") && peek2(c).type == T_IDENT) {
+        advance(c);
+        class_decl(c, is_local, true, false, false);
+        return;
+    }
+    if (is_word(&c->cur, "object") && peek2(c).type == T_IDENT) {
+        advance(c);
+        class_decl(c, is_local, false, true, false);
+        return;
+    }
+    if (is_word(&c->cur, "enum") && peek2(c).type == T_IDENT) {
+        advance(c);
+        enum_decl(c, is_local);
         return;
     }
     if (accept(c, T_IMPORT)) {
@@ -2185,6 +2897,11 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     emit_op(&c, OP_RETURN);
     Proto *p = fn_end(&c);
     vm->roots->count = roots_before;
+    while (c.classes) {
+        ClassCtx *next = c.classes->next;
+        free(c.classes);
+        c.classes = next;
+    }
     if (c.err) {
         *error = c.err;
         return NULL;

@@ -46,4 +46,21 @@ size_t utf8_char_index(const String *s, size_t byte_off);
 /* encodes cp (invalid ones as U+FFFD); returns the byte count */
 size_t utf8_encode(uint32_t cp, char out[4]);
 
+/* Script classes (class.c). */
+bool class_body_fn(VM *vm, Class *cls, Value *body);  /* the per-instance code, if a script class */
+bool class_is_abstract(VM *vm, Class *cls);
+/* The hooks below return false when the class defines nothing special (the
+ * caller does the plain thing); else *ok says whether it ran without raising. */
+bool class_access_hook(VM *vm, Value recv, String *name); /* false after raising */
+bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
+bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
+bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
+/* Operator methods a script class may define. */
+enum { CLS_OP_PLUS, CLS_OP_MINUS, CLS_OP_TIMES, CLS_OP_DIV, CLS_OP_REM, CLS_OP_CONTAINS, CLS_OP_GET_AT,
+       CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT };
+/* recv.<op>(args) when recv is an instance whose class defines it. */
+bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok);
+/* The method for an operator, or false (any receiver). */
+bool class_op_method(VM *vm, Value recv, int op, Value *method);
+
 #endif

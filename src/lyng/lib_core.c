@@ -252,45 +252,7 @@ static NativeResult p_sort_by_keys(VM *vm, Value self, int argc, Value *argv, Va
     return NR_OK;
 }
 
-/* Calling a class made by __class: the Lyng constructor computes the base
- * class's arguments (or the field values), then the nearest native
- * constructor up the chain builds the object with this class. */
-static NativeResult class_ctor(VM *vm, Value self, int argc, Value *argv, Value *out) {
-    Class *cls = (Class *)self.as.o;
-    Value init = V_NULL, fields = V_NULL;
-    map_get_str(cls->statics, "__init", &init);
-    map_get_str(cls->statics, "__fields", &fields);
-    Value r;
-    if (vm_call_sync(vm, init, V_VOID, argc, argv, &r) != NR_OK) return NR_ERR;
-    List *args = (List *)r.as.o;
-    for (Class *b = cls->super; b; b = b->super) {
-        if (b->ctor && b->ctor != class_ctor) return b->ctor(vm, self, (int)args->count, args->items, out);
-    }
-    Instance *in = instance_new(vm, cls);
-    List *names = (List *)fields.as.o;
-    for (uint32_t i = 0; i < names->count && i < args->count; i++) map_put(vm, in->fields, names->items[i], args->items[i]);
-    *out = v_obj(in);
-    return NR_OK;
-}
-
-/* __class(name, base or null, init, fieldNames) */
-static NativeResult p_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
-    (void)self;
-    if (argc != 4 || !IS_OT(argv[0], OT_STRING) || !IS_OT(argv[3], OT_LIST))
-        return vm_throw(vm, vm->c.illegal_argument, "__class(name, base, init, fields)");
-    if (!IS_NULL(argv[1]) && !IS_OT(argv[1], OT_CLASS))
-        return vm_throw(vm, vm->c.illegal_argument, "a class can only extend a class, not %s", v_type_name(vm, argv[1]));
-    Class *base = IS_NULL(argv[1]) ? vm->c.any : (Class *)argv[1].as.o;
-    Class *cls = class_new(vm, ((String *)argv[0].as.o)->data, base);
-    cls->ctor = class_ctor;
-    map_put_str(vm, cls->statics, "__init", argv[2]);
-    map_put_str(vm, cls->statics, "__fields", argv[3]);
-    *out = v_obj(cls);
-    return NR_OK;
-}
-
 void lib_core_init(VM *vm) {
-    vm_def_global_fn(vm, "__class", p_class);
     vm_def_global_fn(vm, "println", g_println);
     vm_def_global_fn(vm, "print", g_print);
     vm_def_global_fn(vm, "assert", g_assert);

@@ -17,6 +17,7 @@ OP(SET_LOCAL, 2, 0)        /* keeps the value */
 OP(GET_UPVAL, 2, 1)
 OP(SET_UPVAL, 2, 0)
 OP(GET_GLOBAL, 2, 1)       /* operand: global slot */
+OP(GET_RECV_OR_GLOBAL, 2, 1) /* global slot: a member of `this` by that name, else the global */
 OP(SET_GLOBAL, 2, 0)
 OP(DEF_GLOBAL, 3, -1)      /* slot, flags (1 = val): pops */
 OP(ASSIGN_VAL, 2, 0)       /* raises IllegalAssignmentException for name const */
@@ -72,6 +73,7 @@ OP(ELVIS, 2, -1)           /* if not null: keep it and jump, else pop */
 OP(CALL, 1, 0)             /* argc: callee args -> result */
 OP(CALL_NAMED, 3, 0)       /* argc, names const */
 OP(INVOKE, 3, 0)           /* name const, argc: recv args -> result */
+OP(SPREAD_CALL, 2, -1)     /* method name const or 0xFFFF: callee-or-receiver argsList -> result */
 OP(INVOKE_NAMED, 5, 0)     /* name const, argc, names const */
 OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index u16 */
 OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */

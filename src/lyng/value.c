@@ -72,6 +72,8 @@ static bool equal_depth(Value a, Value b, int depth) {
         return true;
     }
     case OT_MAP: return map_equal((Map *)x, (Map *)y, depth);
+    case OT_INSTANCE: /* script classes without equals(): same class, equal fields */
+        return x->cls == y->cls && map_equal(((Instance *)x)->fields, ((Instance *)y)->fields, depth);
     case OT_RANGE: {
         Range *r = (Range *)x, *s = (Range *)y;
         return r->inclusive == s->inclusive && equal_depth(r->start, s->start, depth + 1) &&
@@ -147,6 +149,7 @@ static uint32_t hash_depth(Value v, int depth) {
         }
         return h;
     }
+    case OT_INSTANCE: return hash_depth(v_obj(((Instance *)o)->fields), depth) ^ mix64((uint64_t)(uintptr_t)o->cls);
     case OT_RANGE: {
         Range *r = (Range *)o;
         return (hash_depth(r->start, depth + 1) * 31 + hash_depth(r->end, depth + 1)) * 2 + r->inclusive;

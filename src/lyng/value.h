@@ -217,6 +217,8 @@ struct Class {
     Map *statics; /* String -> value: `Cls.member` */
     NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
     bool is_exception;
+    bool has_setters; /* a script class with property setters or `private set` */
+    bool has_hidden;  /* a script class with private or protected members */
 };
 
 typedef struct Instance {

@@ -14,7 +14,7 @@
 
 #define CALL_WITH_MARK ((void *)1)
 
-enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING };
+enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING, ITER_USER };
 
 /* ---------------------------------------------------------------- stack */
 
@@ -315,6 +315,16 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
 
 /* Instantiates `cls(args)`. */
 static CallResult call_class(VM *vm, Fiber *f, Class *cls, uint32_t base, int argc, List *names) {
+    Value body;
+    if (!cls->ctor && class_body_fn(vm, cls, &body)) {
+        /* a script class: its body function runs with this = the new instance */
+        if (class_is_abstract(vm, cls)) {
+            vm_throw(vm, vm->c.illegal_operation, "abstract class %s cannot be instantiated", cls->name->data);
+            return CR_ERROR;
+        }
+        f->stack[base] = body;
+        return call_closure(vm, f, (Closure *)body.as.o, v_obj(instance_new(vm, cls)), base, argc, names);
+    }
     if (!cls->ctor) {
         vm_throw(vm, vm->c.illegal_argument, "class %s cannot be instantiated", cls->name->data);
         return CR_ERROR;
@@ -352,6 +362,12 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
             return call_value(vm, f, b->fn, b->self, true, base, argc, names);
         }
         case OT_CLASS: return call_class(vm, f, (Class *)callee.as.o, base, argc, names);
+        case OT_INSTANCE: {
+            /* an instance whose class defines invoke() */
+            Value m;
+            if (!class_op_method(vm, callee, CLS_OP_INVOKE, &m)) break;
+            return call_value(vm, f, m, callee, true, base, argc, names);
+        }
         case OT_STRING: {
             /* "%s:%d"(a, b) formats */
             if (names) { vm_throw(vm, vm->c.illegal_argument, "format takes no named arguments"); return CR_ERROR; }
@@ -396,6 +412,7 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
         vm_throw(vm, vm->c.null_reference, "cannot call %s() on null", name->data);
         return CR_ERROR;
     }
+    if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->has_hidden && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
@@ -422,6 +439,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     }
     Value m;
     bool field;
+    if (IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
     if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
@@ -451,8 +469,19 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
 
 static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_INSTANCE)) {
+        bool ok;
+        if (obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
+        if (obj.as.o->cls->has_setters && class_set_hook(vm, (Instance *)obj.as.o, name, v, &ok)) return ok;
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
+    }
+    if (IS_OT(obj, OT_CLASS)) {
+        /* a static var of a script class */
+        for (Class *c = (Class *)obj.as.o; c; c = c->super)
+            if (map_get(c->statics, v_obj(name), &(Value){0})) {
+                map_put(vm, c->statics, v_obj(name), v);
+                return true;
+            }
     }
     if (IS_NULL(obj)) vm_throw(vm, vm->c.null_reference, "cannot set '%s' of null", name->data);
     else vm_throw(vm, vm->c.illegal_access, "cannot set property '%s' of %s", name->data, v_type_name(vm, obj));
@@ -498,6 +527,8 @@ bad:
 }
 
 static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
+    bool ok;
+    if (IS_OT(obj, OT_INSTANCE) && class_op_hook(vm, obj, CLS_OP_GET_AT, 1, &idx, out, &ok)) return ok;
     if (!IS_OBJ(obj)) goto bad;
     switch (obj.as.o->type) {
     case OT_LIST: {
@@ -562,6 +593,11 @@ bad:
 }
 
 static bool set_index(VM *vm, Value obj, Value idx, Value v) {
+    if (IS_OT(obj, OT_INSTANCE)) {
+        bool ok;
+        Value args[2] = {idx, v}, r;
+        if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
+    }
     if (IS_OT(obj, OT_LIST) && IS_INT(idx)) {
         List *l = (List *)obj.as.o;
         uint32_t i;
@@ -592,6 +628,12 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 /* ---------------------------------------------------------------- operators */
 
 static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    if (IS_OT(a, OT_INSTANCE)) {
+        bool ok;
+        int m = op == OP_ADD ? CLS_OP_PLUS : op == OP_SUB ? CLS_OP_MINUS : op == OP_MUL ? CLS_OP_TIMES
+              : op == OP_DIV ? CLS_OP_DIV : CLS_OP_REM;
+        if (class_op_hook(vm, a, m, 1, &b, out, &ok)) return ok;
+    }
     if (IS_INT(a) && IS_INT(b)) {
         uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
         switch (op) {
@@ -720,7 +762,10 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
         *out = op == OP_CMP ? v_int(0) : V_FALSE;
         return true;
     }
-    if (!v_compare(a, b, &c)) {
+    bool ok;
+    if (IS_OT(a, OT_INSTANCE) && class_compare_hook(vm, a, b, &c, &ok)) {
+        if (!ok) return false;
+    } else if (!v_compare(a, b, &c)) {
         vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
         return false;
     }
@@ -735,6 +780,12 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
 }
 
 static bool contains(VM *vm, Value container, Value x, bool *out) {
+    Value r;
+    bool ok;
+    if (IS_OT(container, OT_INSTANCE) && class_op_hook(vm, container, CLS_OP_CONTAINS, 1, &x, &r, &ok)) {
+        *out = ok && v_truthy(r);
+        return ok;
+    }
     if (IS_OBJ(container)) {
         switch (container.as.o->type) {
         case OT_LIST: {
@@ -807,6 +858,24 @@ static bool iter_init(VM *vm, Value src, Value *out) {
             vm_throw(vm, vm->c.illegal_argument, "this range cannot be iterated: it needs an Int or Char start");
             return false;
         }
+    } else if (IS_OT(src, OT_INSTANCE)) {
+        /* a script class: iterator() gives a built-in iterable or an object
+         * with hasNext() and next() */
+        Value r, m;
+        bool ok;
+        if (!class_op_hook(vm, src, CLS_OP_ITERATOR, 0, NULL, &r, &ok)) {
+            vm_throw(vm, vm->c.illegal_argument, "%s is not iterable: it has no iterator()", v_type_name(vm, src));
+            return false;
+        }
+        if (!ok) return false;
+        if (!IS_OT(r, OT_INSTANCE)) return iter_init(vm, r, out);
+        if (!class_op_method(vm, r, CLS_OP_HAS_NEXT, &m) || !class_op_method(vm, r, CLS_OP_NEXT, &m)) {
+            vm_throw(vm, vm->c.illegal_argument, "%s.iterator() must return an iterable or an object with hasNext() and next()",
+                     v_type_name(vm, src));
+            return false;
+        }
+        it->kind = ITER_USER;
+        it->src = r;
     } else {
         vm_throw(vm, vm->c.illegal_argument, "%s is not iterable", v_type_name(vm, src));
         return false;
@@ -817,6 +886,17 @@ static bool iter_init(VM *vm, Value src, Value *out) {
 
 static bool iter_next(VM *vm, Iter *it, Value *out) {
     switch (it->kind) {
+    case ITER_USER: {
+        /* a failing hasNext()/next() ends the loop with pos = -1: the
+         * interpreter then raises the pending exception */
+        Value r;
+        bool ok;
+        if (it->pos < 0) return false;
+        if (!class_op_hook(vm, it->src, CLS_OP_HAS_NEXT, 0, NULL, &r, &ok) || !ok) { it->pos = -1; return false; }
+        if (!v_truthy(r)) return false;
+        if (!class_op_hook(vm, it->src, CLS_OP_NEXT, 0, NULL, out, &ok) || !ok) { it->pos = -1; return false; }
+        return true;
+    }
     case ITER_LIST: {
         List *l = (List *)it->src.as.o;
         if ((uint64_t)it->pos >= l->count) return false;
@@ -1066,7 +1146,23 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             else u->closed = TOP;
             break;
         }
-        case OP_GET_GLOBAL: {
+        case OP_GET_RECV_OR_GLOBAL: {
+            /* a bare name in an extension function: the receiver's member wins */
+            uint16_t g = rd16(ip);
+            Value m;
+            bool field;
+            if (!find_member(vm, slots[0], vm->gnames[g], &m, &field)) goto get_global;
+            ip += 2;
+            SAVE_IP();
+            Value out;
+            CallResult cr;
+            if (!get_prop(vm, f, slots[0], vm->gnames[g], &out, &cr)) goto handle_error;
+            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
+            push(f, out);
+            break;
+        }
+        case OP_GET_GLOBAL:
+        get_global: {
             uint16_t g = rd16(ip);
             ip += 2;
             if (!(vm->gflags[g] & GF_DEFINED)) {
@@ -1196,8 +1292,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             push(f, out);
             break;
         }
-        case OP_EQ: { Value b = POP(); TOP = v_bool(v_equal(TOP, b)); break; }
-        case OP_NE: { Value b = POP(); TOP = v_bool(!v_equal(TOP, b)); break; }
+        case OP_EQ:
+        case OP_NE: {
+            Value b = POP();
+            bool eq, ok;
+            if (IS_OT(TOP, OT_INSTANCE) && !v_identical(TOP, b)) {
+                SAVE_IP();
+                if (!class_equals_hook(vm, TOP, b, &eq, &ok)) eq = v_equal(TOP, b);
+                else if (!ok) goto handle_error;
+            } else {
+                eq = v_equal(TOP, b);
+            }
+            TOP = v_bool(op == OP_EQ ? eq : !eq);
+            break;
+        }
         case OP_ID: { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); break; }
         case OP_NID: { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); break; }
         case OP_LT:
@@ -1416,6 +1524,57 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             LOAD_FRAME();
             break;
         }
+        case OP_SPREAD_CALL: {
+            /* f(a, ...list, ...map): the arguments come as one List in which
+             * each splat is an Entry keyed by the splat marker */
+            uint16_t k = rd16(ip);
+            ip += 2;
+            SAVE_IP();
+            List *parts = (List *)POP().as.o;
+            uint32_t base = f->sp - 1;
+            int argc = 0;
+            List *names = NULL;
+            for (int pass = 0; pass < 2; pass++) {
+                for (uint32_t i = 0; i < parts->count; i++) {
+                    Value v = parts->items[i];
+                    bool splat = IS_OT(v, OT_ENTRY) && ((Entry *)v.as.o)->key.as.o == (Obj *)vm->cls_names.splat;
+                    if (splat) v = ((Entry *)v.as.o)->value;
+                    bool named = splat && IS_OT(v, OT_MAP) && !(v.as.o->flags & OF_SET);
+                    if (pass == 0 && !named) {
+                        List *items = splat ? iter_to_list(vm, v) : NULL;
+                        if (splat && !items) goto handle_error;
+                        uint32_t n = items ? items->count : 1;
+                        if (argc + n > 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                        ensure_stack(vm, f, n + 8);
+                        for (uint32_t j = 0; j < n; j++) push(f, items ? items->items[j] : v);
+                        argc += (int)n;
+                    } else if (pass == 1 && named) {
+                        Map *m = (Map *)v.as.o;
+                        if (!names) names = list_new(vm, m->live);
+                        ensure_stack(vm, f, m->live + 8);
+                        for (uint32_t j = 0; j < m->nslots; j++) {
+                            if (!m->slots[j].live) continue;
+                            if (!IS_OT(m->slots[j].key, OT_STRING)) {
+                                vm_throw(vm, vm->c.illegal_argument, "a spread map needs String keys, got %s", v_type_name(vm, m->slots[j].key));
+                                goto handle_error;
+                            }
+                            if (argc >= 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                            String *key = (String *)m->slots[j].key.as.o;
+                            list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
+                            push(f, m->slots[j].value);
+                            argc++;
+                        }
+                    }
+                }
+            }
+            CallResult r = k == 0xFFFF ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
+                                       : invoke(vm, f, (String *)consts[k].as.o, argc, names);
+            if (r == CR_ERROR) goto handle_error;
+            if (r == CR_SUSPEND) goto suspended;
+            if (vm->exiting) goto suspended;
+            LOAD_FRAME();
+            break;
+        }
         case OP_CLOSURE: {
             Proto *p = (Proto *)consts[rd16(ip)].as.o;
             ip += 2;
@@ -1491,6 +1650,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
                 push(f, v);
                 ip += 2;
+            } else if (((Iter *)TOP.as.o)->kind == ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
+                SAVE_IP();
+                goto handle_error;
             } else {
                 ip += 2 + rd16(ip);
             }

@@ -117,6 +117,13 @@ struct VM {
     Fiber *current;
     Fiber *ready_head, *ready_tail;
     Fiber *main;
+    struct { /* names and natives of script classes (class.c) */
+        String *body, *abstract, *private_set, *own, *hidden, *equals, *compare_to;
+        Native *base_init, *any_init;
+        String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
+        String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
+        Map *ext;        /* Set of the extension functions, which a later one may replace */
+    } cls_names;
     List *roots;   /* extra roots: fibers alive, prelude closures... */
     Value pending_exc; /* set by vm_throw, consumed by the interpreter */
     PendingOp *ops;
@@ -220,6 +227,8 @@ NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, V
 
 /* ---- standard library registration (one per lib_*.c) ---- */
 void lib_core_init(VM *vm);
+void lib_class_init(VM *vm);
+void lib_enum_init(VM *vm);
 void lib_string_init(VM *vm);
 void lib_list_init(VM *vm);
 void lib_map_init(VM *vm);

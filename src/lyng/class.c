@@ -1,0 +1,411 @@
+/* class.c - the runtime half of script classes: the natives the compiler's
+ * class declarations call (__classNew, __classSetBase, __classBody, __method
+ * kin, __superInit), property setters, and the user-defined equals/compareTo
+ * hooks the interpreter consults for `==` and `<`.
+ *
+ * A script class keeps its per-instance code, the "body" function, in its
+ * statics under __body; calling the class makes an Instance and runs the body
+ * with `this` bound to it (see call_class in vm.c). */
+#include <string.h>
+#include "lib.h"
+
+#define s_body (vm->cls_names.body)
+#define s_abstract (vm->cls_names.abstract)
+#define s_private_set (vm->cls_names.private_set)
+#define s_own (vm->cls_names.own)
+#define s_hidden (vm->cls_names.hidden)
+#define s_equals (vm->cls_names.equals)
+#define s_compare_to (vm->cls_names.compare_to)
+#define base_init_native (vm->cls_names.base_init)
+#define any_init_native (vm->cls_names.any_init)
+
+/* Setters live among the methods under "name=", which no method name can be. */
+static String *setter_key(VM *vm, String *name) {
+    char buf[256];
+    if (name->len > 250) return str_intern(vm, "=", 1);
+    memcpy(buf, name->data, name->len);
+    buf[name->len] = '=';
+    return str_intern(vm, buf, name->len + 1);
+}
+
+static Class *class_arg(VM *vm, Value v, const char *fn) {
+    if (!IS_OT(v, OT_CLASS)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: expected a class, got %s", fn, v_type_name(vm, v));
+        return NULL;
+    }
+    return (Class *)v.as.o;
+}
+
+bool class_body_fn(VM *vm, Class *cls, Value *body) {
+    (void)vm;
+    return cls->statics->live && map_get(cls->statics, v_obj(s_body), body);
+}
+
+bool class_is_abstract(VM *vm, Class *cls) {
+    (void)vm;
+    Value v;
+    return map_get(cls->statics, v_obj(s_abstract), &v);
+}
+
+static void own_fn(VM *vm, Class *cls, Value fn);
+
+/* __classNew(name, isAbstract) */
+static NativeResult p_class_new(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 2 || !IS_OT(argv[0], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__classNew(name, abstract)");
+    Class *cls = class_new(vm, ((String *)argv[0].as.o)->data, vm->c.any);
+    if (v_truthy(argv[1])) map_put(vm, cls->statics, v_obj(s_abstract), V_TRUE);
+    *out = v_obj(cls);
+    return NR_OK;
+}
+
+/* __classSetBase(cls, base) */
+static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 2) return vm_throw(vm, vm->c.illegal_argument, "__classSetBase(cls, base)");
+    Class *cls = class_arg(vm, argv[0], "__classSetBase");
+    if (!cls) return NR_ERR;
+    if (!IS_OT(argv[1], OT_CLASS))
+        return vm_throw(vm, vm->c.illegal_argument, "class %s can only extend a class, not %s", cls->name->data,
+                        v_type_name(vm, argv[1]));
+    Class *base = (Class *)argv[1].as.o;
+    Value body;
+    if (!class_body_fn(vm, base, &body) && base != vm->c.any && !base->is_exception)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
+                        base->name->data);
+    for (Class *b = base; b; b = b->super)
+        if (b == cls) return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend itself", cls->name->data);
+    cls->super = base;
+    cls->is_exception = base->is_exception;
+    cls->has_setters = base->has_setters;
+    cls->has_hidden = base->has_hidden;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+/* __classBody(cls, fn) */
+static NativeResult p_class_body(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 2 || !IS_OT(argv[1], OT_CLOSURE)) return vm_throw(vm, vm->c.illegal_argument, "__classBody(cls, fn)");
+    Class *cls = class_arg(vm, argv[0], "__classBody");
+    if (!cls) return NR_ERR;
+    map_put(vm, cls->statics, v_obj(s_body), argv[1]);
+    own_fn(vm, cls, argv[1]);
+    *out = V_VOID;
+    return NR_OK;
+}
+
+/* Initialising a built-in exception base on an existing instance: the
+ * exception's own constructor makes a temporary, whose fields are copied. */
+static NativeResult native_base_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    if (!IS_OT(self, OT_INSTANCE)) return vm_throw(vm, vm->c.illegal_state, "base constructor without an instance");
+    Class *base = self.as.o->cls;
+    while (base && class_body_fn(vm, base, &(Value){0})) base = base->super;
+    if (!base || !base->ctor) return vm_throw(vm, vm->c.illegal_state, "no base constructor");
+    Value tmp;
+    if (base->ctor(vm, v_obj(base), argc, argv, &tmp) != NR_OK) return NR_ERR;
+    if (IS_OT(tmp, OT_INSTANCE)) {
+        Map *from = ((Instance *)tmp.as.o)->fields, *to = ((Instance *)self.as.o)->fields;
+        for (uint32_t i = 0; i < from->nslots; i++)
+            if (from->slots[i].live) map_put(vm, to, from->slots[i].key, from->slots[i].value);
+    }
+    *out = V_VOID;
+    return NR_OK;
+}
+
+static NativeResult no_base_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)argv;
+    if (argc) return vm_throw(vm, vm->c.illegal_argument, "Any() takes no arguments");
+    *out = V_VOID;
+    return NR_OK;
+}
+
+/* __superInit(base): the function that initialises `this` as a `base`. */
+static NativeResult p_super_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 1) return vm_throw(vm, vm->c.illegal_argument, "__superInit(base)");
+    Class *base = class_arg(vm, argv[0], "__superInit");
+    if (!base) return NR_ERR;
+    if (class_body_fn(vm, base, out)) return NR_OK;
+    *out = base->ctor ? v_obj(base_init_native) : v_obj(any_init_native);
+    return NR_OK;
+}
+
+/* Records a function (and the functions nested in it) as code of `cls`, which
+ * may write the class's `private set` properties. */
+static void own_proto(VM *vm, Map *own, Proto *p, int depth) {
+    map_put(vm, own, v_obj(p), V_TRUE);
+    if (depth > 16) return;
+    for (uint32_t i = 0; i < p->nconsts; i++)
+        if (IS_OT(p->consts[i], OT_PROTO)) own_proto(vm, own, (Proto *)p->consts[i].as.o, depth + 1);
+}
+
+static void own_fn(VM *vm, Class *cls, Value fn) {
+    if (!IS_OT(fn, OT_CLOSURE)) return;
+    Value own;
+    if (!map_get(cls->statics, v_obj(s_own), &own)) {
+        own = v_obj(set_new(vm));
+        map_put(vm, cls->statics, v_obj(s_own), own);
+    }
+    own_proto(vm, (Map *)own.as.o, ((Closure *)fn.as.o)->proto, 0);
+}
+
+/* __classMethod(cls, name, fn), __static(cls, name, value),
+ * __classGetter(cls, name, fn), __setter(cls, name, fn) */
+static NativeResult add_member(VM *vm, int argc, Value *argv, Value *out, int kind) {
+    static const char *names[] = {"__classMethod", "__static", "__classGetter", "__setter"};
+    if (argc != 3 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "%s(cls, name, value)", names[kind]);
+    Class *cls = class_arg(vm, argv[0], names[kind]);
+    if (!cls) return NR_ERR;
+    String *n = (String *)argv[1].as.o;
+    String *key = str_intern(vm, n->data, n->len);
+    own_fn(vm, cls, argv[2]);
+    if (kind == 1) {
+        map_put(vm, cls->statics, v_obj(key), argv[2]);
+    } else if (kind == 3) {
+        map_put(vm, cls->methods, v_obj(setter_key(vm, key)), argv[2]);
+        cls->has_setters = true;
+    } else {
+        if (kind == 2) {
+            Proto *p = ((Closure *)argv[2].as.o)->proto;
+            p->name = vm->s_getter;
+            p->implicit_it = false;
+        }
+        map_put(vm, cls->methods, v_obj(key), argv[2]);
+    }
+    *out = V_VOID;
+    return NR_OK;
+}
+
+static NativeResult p_method(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    return add_member(vm, argc, argv, out, 0);
+}
+static NativeResult p_static(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    return add_member(vm, argc, argv, out, 1);
+}
+static NativeResult p_getter(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    return add_member(vm, argc, argv, out, 2);
+}
+static NativeResult p_setter(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    return add_member(vm, argc, argv, out, 3);
+}
+
+/* __privateSet(cls, name, isVal): the property can only be assigned by the
+ * class's code, or (a val) only by its constructor. */
+static NativeResult p_private_set(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__privateSet(cls, name, isVal)");
+    Class *cls = class_arg(vm, argv[0], "__privateSet");
+    if (!cls) return NR_ERR;
+    String *n = (String *)argv[1].as.o;
+    map_put(vm, cls->methods, v_obj(setter_key(vm, str_intern(vm, n->data, n->len))),
+            v_obj(v_truthy(argv[2]) ? s_abstract : s_private_set));
+    cls->has_setters = true;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+
+/* __baseMethod(Base, this, name): the method `name` as Base has it. */
+static NativeResult p_base_method(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[2], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__baseMethod(Base, this, name)");
+    Class *base = class_arg(vm, argv[0], "this@Base");
+    if (!base) return NR_ERR;
+    if (!vm_is_instance(vm, argv[1], base))
+        return vm_throw(vm, vm->c.illegal_argument, "this@%s: %s is not a %s", base->name->data, v_type_name(vm, argv[1]),
+                        base->name->data);
+    String *n = (String *)argv[2].as.o;
+    if (!vm_find_method(vm, base, str_intern(vm, n->data, n->len), out))
+        return vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", base->name->data, n->data);
+    return NR_OK;
+}
+
+/* __hide(cls, name, isProtected): a private or protected member. */
+static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[1], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__hide(cls, name, protected)");
+    Class *cls = class_arg(vm, argv[0], "__hide");
+    if (!cls) return NR_ERR;
+    Value hidden;
+    if (!map_get(cls->statics, v_obj(s_hidden), &hidden)) {
+        hidden = v_obj(map_new(vm));
+        map_put(vm, cls->statics, v_obj(s_hidden), hidden);
+    }
+    String *n = (String *)argv[1].as.o;
+    map_put(vm, (Map *)hidden.as.o, v_obj(str_intern(vm, n->data, n->len)), v_bool(v_truthy(argv[2])));
+    cls->has_hidden = true;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+static bool owns_caller(VM *vm, Class *c, Proto *caller) {
+    Value own;
+    return caller && map_get(c->statics, v_obj(s_own), &own) && map_get((Map *)own.as.o, v_obj(caller), NULL);
+}
+
+/* ---- hooks for the interpreter ---- */
+
+/* Reading or calling `recv.name` where recv's class has private or protected
+ * members: a private one is for the declaring class's code, a protected one
+ * also for the code of the classes of recv between. Raises and returns
+ * false when refused. */
+bool class_access_hook(VM *vm, Value recv, String *name) {
+    Fiber *f = vm->current;
+    Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
+    for (Class *c = recv.as.o->cls; c; c = c->super) {
+        Value hidden, prot;
+        if (!map_get(c->statics, v_obj(s_hidden), &hidden) || !map_get((Map *)hidden.as.o, v_obj(name), &prot)) continue;
+        if (owns_caller(vm, c, caller)) return true;
+        if (v_truthy(prot))
+            for (Class *s = recv.as.o->cls; s != c; s = s->super)
+                if (owns_caller(vm, s, caller)) return true;
+        vm_throw(vm, vm->c.illegal_access, "%s.%s is %s", c->name->data, name->data, v_truthy(prot) ? "protected" : "private");
+        return false;
+    }
+    return true;
+}
+
+
+/* Assigning `obj.name = v` on an instance of a class with setters: runs the
+ * setter, or refuses a `private set` property outside the class's code.
+ * Returns false when the plain field write should happen. */
+bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok) {
+    Value m;
+    *ok = true;
+    if (!vm_find_method(vm, in->h.cls, setter_key(vm, name), &m)) return false;
+    if (IS_OT(m, OT_STRING)) {
+        Fiber *f = vm->current;
+        Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
+        bool is_val = m.as.o == (Obj *)s_abstract;
+        for (Class *c = in->h.cls; c && caller; c = c->super) {
+            Value own;
+            if (is_val) {
+                if (class_body_fn(vm, c, &own) && ((Closure *)own.as.o)->proto == caller) return false;
+            } else if (map_get(c->statics, v_obj(s_own), &own) && map_get((Map *)own.as.o, v_obj(caller), &own)) {
+                return false;
+            }
+        }
+        if (is_val)
+            vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s' of %s", name->data, in->h.cls->name->data);
+        else
+            vm_throw(vm, vm->c.illegal_access, "cannot set '%s' of %s: its setter is private", name->data,
+                     in->h.cls->name->data);
+        *ok = false;
+        return true;
+    }
+    Value r;
+    *ok = vm_call_sync(vm, m, v_obj(in), 1, &v, &r) == NR_OK;
+    return true;
+}
+
+/* `a == b` where `a` is an instance whose class defines equals(). */
+bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok) {
+    Value m, r;
+    *ok = true;
+    if (!vm_find_method(vm, a.as.o->cls, s_equals, &m) || !IS_OT(m, OT_CLOSURE)) return false;
+    *ok = vm_call_sync(vm, m, a, 1, &b, &r) == NR_OK;
+    *result = *ok && v_truthy(r);
+    return true;
+}
+
+/* `a < b` and `a <=> b` where `a` is an instance whose class defines compareTo(). */
+bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok) {
+    Value m, r;
+    *ok = true;
+    if (!vm_find_method(vm, a.as.o->cls, s_compare_to, &m)) return false;
+    if (IS_OT(m, OT_NATIVE)) *ok = ((Native *)m.as.o)->fn(vm, a, 1, &b, &r) == NR_OK;
+    else if (IS_OT(m, OT_CLOSURE)) *ok = vm_call_sync(vm, m, a, 1, &b, &r) == NR_OK;
+    else return false;
+    if (*ok && !IS_NUM(r)) {
+        vm_throw(vm, vm->c.illegal_argument, "compareTo() must return a number, got %s", v_type_name(vm, r));
+        *ok = false;
+    }
+    if (*ok) *result = AS_NUM(r) < 0 ? -1 : AS_NUM(r) > 0 ? 1 : 0;
+    return true;
+}
+
+/* __extend(Type, name, fn, isGetter) */
+static NativeResult p_extend(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 4 || !IS_OT(argv[1], OT_STRING) || !IS_OT(argv[2], OT_CLOSURE))
+        return vm_throw(vm, vm->c.illegal_argument, "__extend(Type, name, fn, isGetter)");
+    if (!IS_OT(argv[0], OT_CLASS))
+        return vm_throw(vm, vm->c.illegal_argument, "only a class can be extended, not %s", v_type_name(vm, argv[0]));
+    Class *cls = (Class *)argv[0].as.o;
+    String *n = (String *)argv[1].as.o;
+    String *key = str_intern(vm, n->data, n->len);
+    Value existing;
+    *out = V_VOID;
+    if (vm_find_method(vm, cls, key, &existing) && !map_get(vm->cls_names.ext, existing, NULL)) return NR_OK;
+    Proto *p = ((Closure *)argv[2].as.o)->proto;
+    if (v_truthy(argv[3])) {
+        p->name = vm->s_getter;
+        p->implicit_it = false;
+    }
+    map_put(vm, cls->methods, v_obj(key), argv[2]);
+    map_put(vm, vm->cls_names.ext, argv[2], V_TRUE);
+    return NR_OK;
+}
+
+bool class_op_method(VM *vm, Value recv, int op, Value *method) {
+    return IS_OT(recv, OT_INSTANCE) && vm_find_method(vm, recv.as.o->cls, vm->cls_names.ops[op], method) &&
+           (IS_OT(*method, OT_CLOSURE) || IS_OT(*method, OT_NATIVE));
+}
+
+bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok) {
+    Value m;
+    *ok = true;
+    if (!class_op_method(vm, recv, op, &m)) return false;
+    if (IS_OT(m, OT_NATIVE)) *ok = ((Native *)m.as.o)->fn(vm, recv, argc, argv, out) == NR_OK;
+    else *ok = vm_call_sync(vm, m, recv, argc, argv, out) == NR_OK;
+    return true;
+}
+
+void lib_class_init(VM *vm) {
+    static const char *ops[] = {"plus", "minus", "times", "div", "rem", "contains", "getAt", "putAt", "invoke",
+                                "iterator", "hasNext", "next"};
+    for (int i = 0; i < 12; i++) {
+        vm->cls_names.ops[i] = str_intern(vm, ops[i], strlen(ops[i]));
+        list_push(vm, vm->roots, v_obj(vm->cls_names.ops[i]));
+    }
+    s_body = str_intern(vm, "__body", 6);
+    s_abstract = str_intern(vm, "__abstract", 10);
+    s_private_set = str_intern(vm, "__privateSet", 12);
+    s_own = str_intern(vm, "__own", 5);
+    s_equals = str_intern(vm, "equals", 6);
+    s_compare_to = str_intern(vm, "compareTo", 9);
+    list_push(vm, vm->roots, v_obj(s_body));
+    list_push(vm, vm->roots, v_obj(s_abstract));
+    list_push(vm, vm->roots, v_obj(s_private_set));
+    list_push(vm, vm->roots, v_obj(s_own));
+    list_push(vm, vm->roots, v_obj(s_equals));
+    list_push(vm, vm->roots, v_obj(s_compare_to));
+    base_init_native = native_new(vm, "Exception", native_base_init);
+    list_push(vm, vm->roots, v_obj(base_init_native));
+    any_init_native = native_new(vm, "Any", no_base_init);
+    list_push(vm, vm->roots, v_obj(any_init_native));
+    vm->cls_names.splat = str_new(vm, "...", 3);
+    list_push(vm, vm->roots, v_obj(vm->cls_names.splat));
+    vm->cls_names.ext = set_new(vm);
+    list_push(vm, vm->roots, v_obj(vm->cls_names.ext));
+    s_hidden = str_intern(vm, "__hidden", 8);
+    list_push(vm, vm->roots, v_obj(s_hidden));
+    vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__baseMethod", p_base_method);
+    vm_def_global_fn(vm, "__extend", p_extend);
+    vm_def_global_fn(vm, "__classNew", p_class_new);
+    vm_def_global_fn(vm, "__classSetBase", p_class_set_base);
+    vm_def_global_fn(vm, "__classBody", p_class_body);
+    vm_def_global_fn(vm, "__superInit", p_super_init);
+    vm_def_global_fn(vm, "__classMethod", p_method);
+    vm_def_global_fn(vm, "__static", p_static);
+    vm_def_global_fn(vm, "__classGetter", p_getter);
+    vm_def_global_fn(vm, "__setter", p_setter);
+    vm_def_global_fn(vm, "__privateSet", p_private_set);
+}
