@@ -147,16 +147,20 @@ static char *declared_package(const char *path) {
 
 bool local_modules_register(lyng_vm *vm, const char *script) {
     const char *slash = strrchr(script, '/');
-    char *root = slash ? malloc((size_t)(slash - script) + 1) : xstrdup(".");
-    if (!root) abort();
-    if (slash) {
+    char *root;
+    if (!slash) {
+        root = xstrdup(".");
+    } else if (slash == script) {
+        root = xstrdup("/");
+    } else {
+        root = malloc((size_t)(slash - script) + 1);
+        if (!root) abort();
         memcpy(root, script, (size_t)(slash - script));
         root[slash - script] = 0;
-        if (!*root) strcpy(root, "/");
     }
     scan s = {.entry = slash ? slash + 1 : script};
     walk(&s, root, NULL, 0);
-    qsort(s.files, (size_t)s.n, sizeof(found), by_name);
+    if (s.n > 1) qsort(s.files, (size_t)s.n, sizeof(found), by_name);
     bool ok = true;
     for (int i = 0; i < s.n; i++) {
         found *f = &s.files[i];
