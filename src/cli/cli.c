@@ -93,7 +93,9 @@ static void finish(cli *c, int code) {
     fflush(stdout);
     fflush(stderr);
     c->mode = MODE_FINISHED;
-    c->exit_code = code;
+    /* a process status is one byte: exit(-1) is 255, as in a shell; this
+     * also keeps it apart from the "still running" -1 of cli_step */
+    c->exit_code = code & 0xFF;
 }
 
 static int usage_error(cli *c, const char *fmt, const char *arg) {
