@@ -72,6 +72,7 @@ export function loadModule(source) {
 }
 
 let wasiClass = null;
+let writeSync = null; // node:fs, loaded with node:wasi
 
 // Node prints an ExperimentalWarning when node:wasi loads; it says nothing
 // useful to a Lyng user, so only that one warning is dropped.
@@ -90,12 +91,50 @@ async function loadWasi() {
   return wasiClass;
 }
 
+// Writes of the command line to stdout and stderr, done here rather than
+// by node:wasi: Node 20's fd_write crashes the process (SIGSEGV) once
+// linear memory has grown past a few tens of MiB, e.g. a script that
+// built a list of a million items and then printed.
+function stdioWrite(fallback, memory) {
+  return (fd, iovs, count, nwritten) => {
+    if (fd !== 1 && fd !== 2) return fallback(fd, iovs, count, nwritten);
+    const buffer = memory().buffer;
+    const view = new DataView(buffer);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      const ptr = view.getUint32(iovs + 8 * i, true);
+      const len = view.getUint32(iovs + 8 * i + 4, true);
+      let off = 0;
+      while (off < len) {
+        try {
+          off += writeSync(fd, new Uint8Array(buffer, ptr + off, len - off));
+        } catch (err) {
+          if (err.code === 'EAGAIN') continue; // a full non-blocking pipe: wait for the reader
+          if (err.code === 'EPIPE') return 64; // WASI EPIPE
+          return 29; // WASI EIO
+        }
+      }
+      total += len;
+    }
+    view.setUint32(nwritten, total, true);
+    return 0;
+  };
+}
+
 async function nodeWasi({ args, env, preopens }) {
   const WASI = await loadWasi();
+  const { writeSync: write } = await import('node:fs');
+  writeSync = write;
   const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
   // getImportObject() is newer than the preview1 object itself
   const imports = wasi.getImportObject?.() ?? { wasi_snapshot_preview1: wasi.wasiImport };
-  return { imports, initialize: (instance) => wasi.initialize(instance) };
+  let memory = null;
+  const preview1 = { ...imports.wasi_snapshot_preview1 };
+  preview1.fd_write = stdioWrite(preview1.fd_write, () => memory);
+  return {
+    imports: { ...imports, wasi_snapshot_preview1: preview1 },
+    initialize: (instance) => { memory = instance.exports.memory; wasi.initialize(instance); },
+  };
 }
 
 // One wasm instance with its host. Options:

@@ -157,3 +157,11 @@ test('no ExperimentalWarning or other Node noise on stderr', () => {
   const r = lyng(['-e', '1']);
   assert.equal(r.stderr, '');
 });
+
+test('printing after the heap has grown large works on Node', () => {
+  // node:wasi's own fd_write crashed the process once linear memory grew
+  const r = lyng(['-e', 'var parts = []; for (i in 0..<1500000) parts.add(i); val n = parts.size; parts = null; println(n)']);
+  assert.equal(r.signal, null);
+  assert.equal(r.stdout, '1500000\n');
+  assert.equal(r.code, 0);
+});

@@ -119,7 +119,8 @@ static NativeResult g_exit(VM *vm, Value self, int argc, Value *argv, Value *out
     int64_t code = 0;
     if (argc > 0 && !arg_int(vm, argv, argc, 0, "exit", &code)) return NR_ERR;
     vm->exiting = true;
-    vm->exit_code = (int)code;
+    /* a process status is one byte, whoever runs the script: exit(-1) is 255 */
+    vm->exit_code = (int)(code & 0xFF);
     *out = V_VOID;
     vm_park(vm);
     return NR_SUSPEND;
