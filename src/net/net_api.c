@@ -3,6 +3,9 @@
  * validates its arguments, asks the access policy, resolves the host name
  * through the host, then performs the operation on the first address that
  * works. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +96,32 @@ static Value arg_or(int argc, Value *argv, int i) { return i < argc ? argv[i] : 
 static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value);
 static void act_done(VM *vm, PendingOp *op, int status, int64_t value);
 
+static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2);
+
+/* True when `name` is an IP address in the form the resolver would give
+ * back (127.0.0.1, ::1), which then is the only address. Any other spelling
+ * still goes through the resolver, so the policy also sees the address in
+ * its usual form. */
+static bool canonical_ip(const char *name, host_addr *out) {
+    unsigned char bin[16];
+    char text[INET6_ADDRSTRLEN];
+    int af = inet_pton(AF_INET, name, bin) == 1 ? AF_INET : inet_pton(AF_INET6, name, bin) == 1 ? AF_INET6 : 0;
+    if (!af || !inet_ntop(af, bin, text, sizeof text) || strcmp(text, name) != 0) return false;
+    snprintf(out->ip, sizeof out->ip, "%s", text);
+    out->family = af == AF_INET ? 4 : 6;
+    out->port = 0;
+    return true;
+}
+
 static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
+    /* an address needs no resolving: acting on it at once saves a round trip
+     * through the host per operation (per datagram for UdpSocket.send) */
+    if (ctx->kind != K_RESOLVE && canonical_ip(ctx->host, &ctx->addrs[0])) {
+        ctx->naddrs = 1;
+        ctx->next = 0;
+        act_next(vm, vm_park(vm), ctx, keep, keep2);
+        return NR_SUSPEND;
+    }
     uint32_t op = vm_op_begin(vm, vm_park(vm), ctx, resolve_done);
     vm_op_keep(vm, op, keep, keep2);
     host_resolve(vm->host, op, ctx->host);
