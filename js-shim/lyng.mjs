@@ -3,13 +3,9 @@
 // WASI and host state, so nothing but the Module is shared.
 //
 // The completion loop: host imports never call back into wasm. They queue
-// completions here; the queue is drained outside of any wasm call. While
-// completions come one at a time (a conversation on one socket), the first
-// of a turn of the event loop is drained right after the current callback,
-// as a microtask, so a lone message is answered without waiting for the next
-// turn; otherwise, and for the rest of the turn, from setImmediate, so a
-// burst of socket events is delivered as one batch. After each batch the VM
-// runs once (lyng_wasm_run or lyng_wasm_cli_step).
+// completions here; the queue is drained from a later turn of the event loop
+// (setImmediate, so a burst of socket events is delivered as one batch), and
+// after each batch the VM runs once (lyng_wasm_run or lyng_wasm_cli_step).
 
 const LYNG_DONE = 0;
 const LYNG_WAITING = 1;
@@ -123,8 +119,6 @@ export class LyngInstance {
 
   #queue = [];
   #scheduled = false;
-  #drainedThisTurn = false;
-  #lastBatch = 0; // completions in the last drain
   #drive = null;
   #closed = false;
   #onOutput;
@@ -138,15 +132,10 @@ export class LyngInstance {
   #complete(vm, op, status, value) {
     if (this.#closed) return;
     this.#queue.push(vm, op, status, Number(value));
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    if (this.#drainedThisTurn || this.#lastBatch > 1) {
+    if (!this.#scheduled) {
+      this.#scheduled = true;
       later(() => this.#drain());
-      return;
     }
-    this.#drainedThisTurn = true;
-    later(() => { this.#drainedThisTurn = false; });
-    queueMicrotask(() => this.#drain());
   }
 
   #drain() {
@@ -154,7 +143,6 @@ export class LyngInstance {
     if (this.#closed) return;
     const q = this.#queue;
     this.#queue = [];
-    this.#lastBatch = q.length / 4;
     const drive = this.#drive;
     try {
       for (let i = 0; i < q.length; i += 4) this.exports.lyng_wasm_complete(q[i], q[i + 1], q[i + 2], q[i + 3]);
