@@ -7,7 +7,7 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function ratioChart(rows, { title = 'ratios' } = {}) {
   const LABEL_W = 420, PLOT_W = 460, ROW_H = 22, TOP = 50, LEFT = 10, RIGHT = 70;
   const lo = Math.log(0.05), hi = Math.log(20);
-  const x = (r) => LABEL_W + ((Math.log(Math.min(Math.max(r, 0.05), 20)) - lo) / (hi - lo)) * PLOT_W;
+  const x = (r) => Math.round((LABEL_W + ((Math.log(Math.min(Math.max(r, 0.05), 20)) - lo) / (hi - lo)) * PLOT_W) * 10) / 10;
   const height = TOP + rows.length * ROW_H + 40;
   const width = LABEL_W + PLOT_W + RIGHT;
   const out = [];

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 
 const live = new Set();
 const DEFAULT_DEADLINE_MS = 120_000;
+const SERVER_DEADLINE_MS = 480_000;
 
 function killAll() {
   for (const p of live) { try { p.kill('SIGKILL'); } catch { /* already gone */ } }
@@ -62,8 +63,9 @@ export function describe(cmd, args) {
 }
 
 // Starts a server that prints "port N" and returns it with its port.
+// It serves every run of its group, so it gets a longer deadline.
 export async function startServer(cmd, args) {
-  const h = start(cmd, args);
+  const h = start(cmd, args, { deadlineMs: SERVER_DEADLINE_MS });
   const { match } = await h.waitFor(/^port (\d+)$/);
   h.port = Number(match[1]);
   return h;

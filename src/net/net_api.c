@@ -4,6 +4,9 @@
  * through the host, then performs the operation on the first address that
  * works. When the embedder's policy hook has to decide, its answer is one
  * more asynchronous step of the same chain. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +111,33 @@ static void ask(VM *vm, Fiber *f, NetCtx *ctx, const char *host, Value keep, Val
     vm->net_ask(vm->net_ask_ud, vm, op, policy_op(ctx->kind), host, ctx->port, ctx->kind == K_LISTEN ? ctx->backlog : 0);
 }
 
+static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2);
+
+/* True when `name` is an IP address in the form the resolver would give
+ * back (127.0.0.1, ::1), which then is the only address. Any other spelling
+ * still goes through the resolver, so the policy also sees the address in
+ * its usual form. */
+static bool canonical_ip(const char *name, host_addr *out) {
+    unsigned char bin[16];
+    char text[INET6_ADDRSTRLEN];
+    int af = inet_pton(AF_INET, name, bin) == 1 ? AF_INET : inet_pton(AF_INET6, name, bin) == 1 ? AF_INET6 : 0;
+    if (!af || !inet_ntop(af, bin, text, sizeof text) || strcmp(text, name) != 0) return false;
+    snprintf(out->ip, sizeof out->ip, "%s", text);
+    out->family = af == AF_INET ? 4 : 6;
+    out->port = 0;
+    return true;
+}
+
 static void resolve(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
+    /* an address needs no resolving: acting on it at once saves a round trip
+     * through the host per operation (per datagram for UdpSocket.send) */
+    if (ctx->kind != K_RESOLVE && canonical_ip(ctx->host, &ctx->addrs[0])) {
+        ctx->naddrs = 1;
+        ctx->next = 0;
+        ctx->resolved = true;
+        act_next(vm, f, ctx, keep, keep2);
+        return;
+    }
     uint32_t op = vm_op_begin(vm, f, ctx, resolve_done);
     vm_op_keep(vm, op, keep, keep2);
     host_resolve(vm->host, op, ctx->host);
