@@ -47,7 +47,7 @@ CLI_SRC := $(wildcard src/cli/*.c)
 CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
 CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
-HOST_SHARED := $(wildcard src/host/errors.c)
+HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
 
 NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
 WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "shared.h"
 
 /* ---- tables ---- */
 
@@ -72,13 +73,6 @@ typedef struct sock {
     socklen_t dest_len;
 } sock;
 
-/* Results handed over after a completion: addresses of a resolve, the
- * sender of a datagram. Taken once by op id. */
-typedef struct addr_result {
-    uint32_t op;
-    int n;
-    host_addr *addrs;
-} addr_result;
 
 struct host {
     lyng_vm *vm;
@@ -94,8 +88,7 @@ struct host {
     int nfree;
     int nwaiting; /* sockets an op waits on; none and no timer: nothing can happen */
     int polls_skipped; /* host_wait calls in a row that delivered without polling */
-    addr_result *results;
-    size_t nresults, results_cap;
+    addr_results results; /* addresses of a resolve, the sender of a datagram */
 };
 
 static void *xrealloc(void *p, size_t n) {
@@ -222,13 +215,12 @@ void host_free(host *h) {
             close(h->socks[i]->fd);
             free(h->socks[i]);
         }
-    for (size_t i = 0; i < h->nresults; i++) free(h->results[i].addrs);
+    addr_results_free(&h->results);
     close(h->epfd);
     free(h->socks);
     free(h->free_slots);
     free(h->heap);
     free(h->done);
-    free(h->results);
     free(h);
 }
 
@@ -330,29 +322,23 @@ static void sock_destroy(host *h, int handle, int32_t status) {
 
 static bool parse_ip(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len) {
     memset(ss, 0, sizeof *ss);
-    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (port < 0 || port > 65535) return false;
-    if (inet_pton(AF_INET, ip, &v4->sin_addr) == 1) {
+    uint8_t bytes[16];
+    int family;
+    if (port < 0 || port > 65535 || !host_ip_bytes(ip, bytes, &family)) return false;
+    if (family == 4) {
+        struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
         v4->sin_family = AF_INET;
         v4->sin_port = htons((uint16_t)port);
+        memcpy(&v4->sin_addr, bytes, 4);
         *len = sizeof *v4;
-        return true;
-    }
-    char buf[64];
-    size_t n = strlen(ip);
-    if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']' && n - 2 < sizeof buf) {
-        memcpy(buf, ip + 1, n - 2);
-        buf[n - 2] = 0;
-        ip = buf;
-    }
-    if (inet_pton(AF_INET6, ip, &v6->sin6_addr) == 1) {
+    } else {
+        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((uint16_t)port);
+        memcpy(&v6->sin6_addr, bytes, 16);
         *len = sizeof *v6;
-        return true;
     }
-    return false;
+    return true;
 }
 
 static void to_host_addr(const struct sockaddr *sa, host_addr *out) {
@@ -368,28 +354,6 @@ static void to_host_addr(const struct sockaddr *sa, host_addr *out) {
         out->port = ntohs(v4->sin_port);
         out->family = 4;
     }
-}
-
-static void add_result(host *h, uint32_t op, host_addr *addrs, int n) {
-    if (h->nresults == h->results_cap) {
-        h->results_cap = h->results_cap ? h->results_cap * 2 : 8;
-        h->results = xrealloc(h->results, h->results_cap * sizeof *h->results);
-    }
-    h->results[h->nresults++] = (addr_result){op, n, addrs};
-}
-
-/* Takes (removes) the result stored for op; copies at most max addresses. */
-static int take_result(host *h, uint32_t op, host_addr *out, int max) {
-    for (size_t i = 0; i < h->nresults; i++) {
-        addr_result r = h->results[i];
-        if (r.op != op) continue;
-        h->results[i] = h->results[--h->nresults];
-        int n = r.n < max ? r.n : max;
-        if (n > 0) memcpy(out, r.addrs, sizeof(host_addr) * (size_t)n);
-        free(r.addrs);
-        return n;
-    }
-    return -1;
 }
 
 /* Resolution runs getaddrinfo in place: numeric addresses and names from
@@ -422,12 +386,12 @@ void host_resolve(host *h, uint32_t op, const char *name) {
         push_done(h, op, HOST_ENOTFOUND, 0);
         return;
     }
-    add_result(h, op, addrs, k);
+    addr_results_add(&h->results, op, addrs, k);
     push_done(h, op, 0, k);
 }
 
 int host_resolve_take(host *h, uint32_t op, host_addr *out, int max) {
-    int n = take_result(h, op, out, max);
+    int n = addr_results_take(&h->results, op, out, max);
     return n < 0 ? 0 : n;
 }
 
@@ -542,7 +506,7 @@ static bool try_recvfrom(host *h, sock *s) {
     if (n >= 0) {
         host_addr *a = xrealloc(NULL, sizeof *a);
         to_host_addr((struct sockaddr *)&from, a);
-        add_result(h, s->read_op, a, 1);
+        addr_results_add(&h->results, s->read_op, a, 1);
         if ((size_t)n > s->rmax) n = s->rmax;
     }
     push_done(h, s->read_op, n < 0 ? host_errno(errno) : 0, n < 0 ? 0 : n);
@@ -672,7 +636,7 @@ void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max)
 }
 
 int host_udp_sender(host *h, uint32_t op, host_addr *out) {
-    return take_result(h, op, out, 1) == 1 ? 0 : HOST_EINVAL;
+    return addr_results_take(&h->results, op, out, 1) == 1 ? 0 : HOST_EINVAL;
 }
 
 /* ---- cancellation and the loop ---- */

@@ -85,12 +85,11 @@ void host_free(host *h) {
     for (int i = 1; i <= h->nsocks; i++) wasi_sock_destroy(h, i, HOST_ECLOSED);
     for (size_t i = 0; i < h->nwaiters; i++)
         if (h->waiters[i].op) wasi_waiter_free(&h->waiters[i]);
-    for (size_t i = 0; i < h->nresults; i++) free(h->results[i].addrs);
+    addr_results_free(&h->results);
     if (h->network) wasi_network_drop(h->network);
     free(h->waiters);
     free(h->done);
     free(h->socks);
-    free(h->results);
     free(h);
 }
 
@@ -348,29 +347,6 @@ int host_wait(host *h, int timeout_ms) {
     fire_timers(h);
     compact(h);
     return deliver(h);
-}
-
-/* ---- addresses handed over after a completion ---- */
-
-void wasi_add_result(host *h, uint32_t op, host_addr *addrs, int n) {
-    if (h->nresults == h->results_cap) {
-        h->results_cap = h->results_cap ? h->results_cap * 2 : 8;
-        h->results = wasi_xrealloc(h->results, h->results_cap * sizeof *h->results);
-    }
-    h->results[h->nresults++] = (addr_result){op, n, addrs};
-}
-
-int wasi_take_result(host *h, uint32_t op, host_addr *out, int max) {
-    for (size_t i = 0; i < h->nresults; i++) {
-        addr_result r = h->results[i];
-        if (r.op != op) continue;
-        h->results[i] = h->results[--h->nresults];
-        int n = r.n < max ? r.n : max;
-        if (n > 0) memcpy(out, r.addrs, sizeof(host_addr) * (size_t)n);
-        free(r.addrs);
-        return n;
-    }
-    return -1;
 }
 
 /* ---- the socket table ---- */

@@ -9,30 +9,18 @@
 
 bool wasi_parse_ip(const char *ip, int port, wasi_sockaddr *out, int *family) {
     memset(out, 0, sizeof *out);
-    if (port < 0 || port > 65535) return false;
-    uint8_t v4[4];
-    if (inet_pton(AF_INET, ip, v4) == 1) {
-        out->v[0] = 0;
-        out->v[1] = port;
-        for (int i = 0; i < 4; i++) out->v[2 + i] = v4[i];
-        *family = 4;
-        return true;
-    }
-    char buf[64];
-    size_t n = strlen(ip);
-    if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']' && n - 2 < sizeof buf) {
-        memcpy(buf, ip + 1, n - 2);
-        buf[n - 2] = 0;
-        ip = buf;
-    }
-    uint8_t v6[16];
-    if (inet_pton(AF_INET6, ip, v6) != 1) return false;
-    out->v[0] = 1;
+    uint8_t bytes[16];
+    if (port < 0 || port > 65535 || !host_ip_bytes(ip, bytes, family)) return false;
     out->v[1] = port;
-    out->v[2] = 0; /* flow-info */
-    for (int i = 0; i < 8; i++) out->v[3 + i] = v6[2 * i] << 8 | v6[2 * i + 1];
-    out->v[11] = 0; /* scope-id */
-    *family = 6;
+    if (*family == 4) {
+        out->v[0] = 0;
+        for (int i = 0; i < 4; i++) out->v[2 + i] = bytes[i];
+    } else {
+        out->v[0] = 1;
+        out->v[2] = 0; /* flow-info */
+        for (int i = 0; i < 8; i++) out->v[3 + i] = bytes[2 * i] << 8 | bytes[2 * i + 1];
+        out->v[11] = 0; /* scope-id */
+    }
     return true;
 }
 

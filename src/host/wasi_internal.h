@@ -17,6 +17,7 @@
 #include "../../wasi/abi/io_poll.h"
 #include "../../wasi/abi/sockets_network.h"
 #include "host.h"
+#include "shared.h"
 
 typedef enum wsock_kind { WS_TCP, WS_LISTEN, WS_UDP } wsock_kind;
 
@@ -57,11 +58,6 @@ typedef struct waiter {
 /* What a step did with its waiter. */
 typedef enum step_result { STEP_WAIT, STEP_DONE } step_result;
 
-typedef struct addr_result {
-    uint32_t op;
-    int n;
-    host_addr *addrs;
-} addr_result;
 
 struct host {
     lyng_vm *vm;
@@ -73,8 +69,7 @@ struct host {
     size_t ndone, done_cap;
     wsock **socks; /* handle h is socks[h - 1]; NULL = free */
     int nsocks, socks_cap;
-    addr_result *results;
-    size_t nresults, results_cap;
+    addr_results results; /* addresses of a resolve, the sender of a datagram */
 };
 
 void *wasi_xrealloc(void *p, size_t n);
@@ -100,8 +95,6 @@ bool wasi_parse_ip(const char *ip, int port, wasi_sockaddr *out, int *family);
 void wasi_read_sockaddr(const uint8_t *mem, host_addr *out);
 void wasi_write_sockaddr(const wasi_sockaddr *a, uint8_t *mem);
 
-void wasi_add_result(host *h, uint32_t op, host_addr *addrs, int n);
-int wasi_take_result(host *h, uint32_t op, host_addr *out, int max);
 
 /* The steps of each waiter kind, run when its pollable is ready, and the
  * fresh pollable for a waiter whose step must wait again. */

@@ -37,7 +37,7 @@ void host_resolve(host *h, uint32_t op, const char *name) {
 }
 
 int host_resolve_take(host *h, uint32_t op, host_addr *out, int max) {
-    int n = wasi_take_result(h, op, out, max);
+    int n = addr_results_take(&h->results, op, out, max);
     return n < 0 ? 0 : n;
 }
 
@@ -77,7 +77,7 @@ step_result wasi_step_resolve(host *h, waiter *w) {
     if (w->naddrs == 0) {
         wasi_push_done(h, w->op, HOST_ENOTFOUND, 0);
     } else {
-        wasi_add_result(h, w->op, w->addrs, w->naddrs);
+        addr_results_add(&h->results, w->op, w->addrs, w->naddrs);
         wasi_push_done(h, w->op, 0, w->naddrs);
         w->addrs = NULL;
     }

@@ -66,7 +66,7 @@ void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max)
 }
 
 int host_udp_sender(host *h, uint32_t op, host_addr *out) {
-    return wasi_take_result(h, op, out, 1) == 1 ? 0 : HOST_EINVAL;
+    return addr_results_take(&h->results, op, out, 1) == 1 ? 0 : HOST_EINVAL;
 }
 
 static step_result step_send(host *h, waiter *w) {
@@ -113,7 +113,7 @@ static step_result step_recv(host *h, waiter *w) {
         if (*(uint32_t *)(void *)(d + 4)) free((void *)(uintptr_t)(*(uint32_t *)(void *)d));
     }
     free(list);
-    wasi_add_result(h, w->op, from, 1);
+    addr_results_add(&h->results, w->op, from, 1);
     wasi_push_done(h, w->op, 0, copy);
     return STEP_DONE;
 }
