@@ -438,6 +438,8 @@ static bool continues_line(TokenType t) {
     return t == T_DOT || t == T_SAFE_DOT || t == T_ELVIS || t == T_AND || t == T_OR;
 }
 
+static void skip_generic_params(C *c);
+
 static void skip_type(C *c) {
     if (accept(c, T_LPAREN)) {
         int depth = 1;
@@ -455,20 +457,12 @@ static void skip_type(C *c) {
     }
     advance(c);
     while (check(c, T_DOT) && peek2(c).type == T_IDENT) { advance(c); advance(c); }
-    if (check(c, T_LT) && !c->cur.nl_before) {
-        int depth = 0;
-        do {
-            if (check(c, T_LT)) depth++;
-            else if (check(c, T_GT)) depth--;
-            else if (check(c, T_SHR)) depth -= 2;
-            else if (check(c, T_EOF)) break;
-            advance(c);
-        } while (depth > 0);
-    }
+    if (check(c, T_LT) && !c->cur.nl_before) skip_generic_params(c);
     if (check(c, T_QUESTION) && !c->cur.nl_before) advance(c);
 }
 
-/* `<T, U : Base>` after a function or class name: parsed, not checked. */
+/* `<T, U : Base>` after a function or class name, or the arguments of a
+ * generic type: parsed, not checked. */
 static void skip_generic_params(C *c) {
     if (!check(c, T_LT)) return;
     int depth = 0;
