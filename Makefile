@@ -117,9 +117,13 @@ $(B)/tools/embed: tools/embed.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-$(PRELUDE_H): src/lyng/prelude.lyng $(B)/tools/embed
+# prelude.h also carries the built-in Lyng-source modules (lyng.time).
+$(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	@mkdir -p $(@D)
-	$(B)/tools/embed lyng_prelude_src $< $@
+	$(B)/tools/embed lyng_prelude_src src/lyng/prelude.lyng $@.prelude
+	$(B)/tools/embed lyng_time_src src/lyng/time.lyng $@.time
+	cat $@.prelude $@.time > $@
+	@rm -f $@.prelude $@.time
 
 $(B)/native/lyng: $(NATIVE_OBJ)
 	$(NATIVE_CC) -o $@ $^ -lm

@@ -11,9 +11,10 @@ export function createTimerImports(env) {
   const timers = new Map(); // `${vm}:${op}` -> { timeout, vm, op }
 
   function arm(key, entry, deadline) {
-    const left = deadline - performance.now();
+    const left = Math.ceil(deadline - performance.now());
     entry.timeout = setTimeout(() => {
-      if (deadline - performance.now() > 1) { arm(key, entry, deadline); return; }
+      // Node may fire up to a millisecond early: a delay never ends early
+      if (deadline - performance.now() > 0) { arm(key, entry, deadline); return; }
       timers.delete(key);
       env.complete(entry.vm, entry.op, 0, 0);
     }, Math.min(Math.max(left, 0), MAX_TIMEOUT));

@@ -185,6 +185,8 @@ static void report_prelude_error(VM *vm, const char *what) {
     abort();
 }
 
+static Module *module_add(lyng_vm *vm, const char *name);
+
 lyng_vm *lyng_new(const lyng_config *cfg) {
     VM *vm = calloc(1, sizeof(VM));
     if (!vm) return NULL;
@@ -224,6 +226,8 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     lib_coroutine_init(vm);
     lib_regex_init(vm);
     lib_flow_init(vm);
+    Module *time = module_add(vm, "lyng.time");
+    time->text = lyng_time_src;
     vm->host = host_new(vm);
     char *err = NULL;
     Proto *p = compile_script(vm, "prelude.lyng", lyng_prelude_src, strlen(lyng_prelude_src), &err);

@@ -1,7 +1,10 @@
 /* lib_coroutine.c - launch, delay, yield, Deferred, CompletableDeferred and
  * Mutex. Waiting never blocks: the fiber parks and is resumed by a timer
  * completion, a completed Deferred or an unlocked Mutex. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
+#include <string.h>
+#include <time.h>
 
 #include "../host/host.h"
 #include "vm.h"
@@ -18,10 +21,30 @@ static NativeResult g_launch(VM *vm, Value self, int argc, Value *argv, Value *o
     return NR_OK;
 }
 
+/* The milliseconds of a lyng.time Duration (its `ms` field), else false. */
+static bool duration_ms(Value v, double *ms) {
+    if (!IS_OT(v, OT_INSTANCE) || strcmp(((Instance *)v.as.o)->h.cls->name->data, "Duration") != 0) return false;
+    Value f;
+    if (!map_get_str(((Instance *)v.as.o)->fields, "ms", &f) || !IS_NUM(f)) return false;
+    *ms = AS_NUM(f);
+    return true;
+}
+
+/* The wall clock for lyng.time's Instant(): nanoseconds since the epoch. */
+static NativeResult g_epoch_nanos(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)vm; (void)self; (void)argc; (void)argv;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *out = v_int((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    return NR_OK;
+}
+
 static NativeResult g_delay(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 1 || !IS_NUM(argv[0])) return vm_throw(vm, vm->c.illegal_argument, "delay needs a number of milliseconds");
-    double ms = AS_NUM(argv[0]);
+    double ms;
+    if (argc == 1 && IS_NUM(argv[0])) ms = AS_NUM(argv[0]);
+    else if (argc != 1 || !duration_ms(argv[0], &ms))
+        return vm_throw(vm, vm->c.illegal_argument, "delay needs a number of milliseconds or a Duration");
     if (isnan(ms) || ms < 0) ms = 0;
     if (ms > 9.0e15) ms = 9.0e15;
     *out = V_VOID;
@@ -143,6 +166,7 @@ static NativeResult mx_is_locked(VM *vm, Value self, int argc, Value *argv, Valu
 void lib_coroutine_init(VM *vm) {
     vm_def_global_fn(vm, "launch", g_launch);
     vm_def_global_fn(vm, "delay", g_delay);
+    vm_def_global_fn(vm, "__epochNanos", g_epoch_nanos);
     vm_def_global_fn(vm, "yield", g_yield);
     vm_def_method(vm, vm->c.deferred, "await", d_await);
     vm_def_property(vm, vm->c.deferred, "isCompleted", d_is_completed);

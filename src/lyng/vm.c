@@ -948,8 +948,21 @@ Value vm_script_closure(VM *vm, Proto *p) {
     return v_obj(cl);
 }
 
-/* Compiles a source module's file into the closure of its body. */
+static bool compile_module(VM *vm, Module *m, const char *src, size_t len, Value *body) {
+    char *err = NULL;
+    Proto *p = compile_script(vm, m->path ? m->path : m->name, src, len, &err);
+    if (!p) {
+        vm_throw(vm, vm->c.illegal_state, "module '%s' does not compile: %s", m->name, err);
+        free(err);
+        return false;
+    }
+    *body = vm_script_closure(vm, p);
+    return true;
+}
+
+/* Compiles a source module's text or file into the closure of its body. */
 static bool load_source_module(VM *vm, Module *m, Value *body) {
+    if (m->text) return compile_module(vm, m, m->text, strlen(m->text), body);
     FILE *f = fopen(m->path, "rb");
     if (!f) {
         vm_throw(vm, vm->c.not_found, "module '%s': cannot open %s", m->name, m->path);
@@ -967,16 +980,9 @@ static bool load_source_module(VM *vm, Module *m, Value *body) {
         vm_throw(vm, vm->c.illegal_state, "module '%s': cannot read %s", m->name, m->path);
         return false;
     }
-    char *err = NULL;
-    Proto *p = compile_script(vm, m->path, sb.data ? sb.data : "", sb.len, &err);
+    bool ok = compile_module(vm, m, sb.data ? sb.data : "", sb.len, body);
     sb_free(&sb);
-    if (!p) {
-        vm_throw(vm, vm->c.illegal_state, "module '%s' does not compile: %s", m->name, err);
-        free(err);
-        return false;
-    }
-    *body = vm_script_closure(vm, p);
-    return true;
+    return ok;
 }
 
 static NativeResult import_nothing(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -1000,7 +1006,7 @@ static bool import_module(VM *vm, String *name, Value *body) {
     for (uint32_t i = 0; i < vm->nmodules; i++) {
         Module *m = &vm->modules[i];
         if (strcmp(m->name, name->data) != 0) continue;
-        if (m->path) {
+        if (m->path || m->text) {
             /* marked first, so an import cycle sees the module as loading */
             if (m->loaded) return true;
             m->loaded = true;

@@ -97,6 +97,7 @@ typedef struct Module {
     lyng_module_init init;
     Map *exports; /* native: filled on first import */
     char *path;   /* source: the file to compile */
+    const char *text; /* built-in source module: its Lyng text */
     bool loaded;  /* source: body already started */
 } Module;
 
