@@ -70,6 +70,7 @@ help:
 	@echo "make native | asan | wasm   one build only"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
 	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
+	@echo "make conformance   every >>> block under docs/, file by file, on the native build"
 	@echo "make clean    remove build/"
 
 # ---- setup: install only what is missing ----
