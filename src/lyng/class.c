@@ -1,11 +1,15 @@
 /* class.c - the runtime half of script classes: the natives the compiler's
  * class declarations call (__classNew, __classSetBase, __classBody, __method
- * kin, __superInit), property setters, and the user-defined equals/compareTo
- * hooks the interpreter consults for `==` and `<`.
+ * kin, __superInit, __viewMember), the C3 linearisation of multiple bases,
+ * property setters, and the user-defined equals/hashCode/compareTo hooks the
+ * interpreter and value.c consult for `==`, `<`, maps, sets and sorting.
  *
  * A script class keeps its per-instance code, the "body" function, in its
  * statics under __body; calling the class makes an Instance and runs the body
- * with `this` bound to it (see call_class in vm.c). */
+ * with `this` bound to it (see call_class in vm.c). The body initialises the
+ * bases first, in declaration order; with several bases each ancestor is
+ * initialised once per instance (Instance.inited), by the first base that
+ * reaches it. */
 #include <string.h>
 #include "lib.h"
 
@@ -18,6 +22,11 @@
 #define s_compare_to (vm->cls_names.compare_to)
 #define base_init_native (vm->cls_names.base_init)
 #define any_init_native (vm->cls_names.any_init)
+#define s_hash_code (vm->cls_names.hash_code)
+#define s_bases (vm->cls_names.bases)
+
+#define MAX_BASES 16 /* direct bases of one class */
+#define MAX_MRO 64   /* ancestors of one class: one bit each in Instance.inited */
 
 /* Setters live among the methods under "name=", which no method name can be. */
 static String *setter_key(VM *vm, String *name) {
@@ -59,7 +68,77 @@ static NativeResult p_class_new(VM *vm, Value self, int argc, Value *argv, Value
     return NR_OK;
 }
 
-/* __classSetBase(cls, base) */
+/* cls's linearisation as a list, cls first (the super chain when it has
+ * no mro). */
+static List *linearisation(VM *vm, Class *cls) {
+    if (cls->mro) return cls->mro;
+    List *l = list_new(vm, 4);
+    for (Class *c = cls; c; c = c->super) list_push(vm, l, v_obj(c));
+    return l;
+}
+
+static bool in_tail(Class *k, List **seqs, uint32_t *pos, int n) {
+    for (int s = 0; s < n; s++)
+        for (uint32_t j = pos[s] + 1; j < seqs[s]->count; j++)
+            if (seqs[s]->items[j].as.o == (Obj *)k) return true;
+    return false;
+}
+
+/* C3: cls, then the merge of the bases' linearisations and the list of the
+ * bases, each step taking the first head that is in no list's tail. NULL
+ * after raising when the hierarchy has no consistent order. */
+static List *c3_linearise(VM *vm, Class *cls, List *bases) {
+    List *seqs[MAX_BASES + 1];
+    uint32_t pos[MAX_BASES + 1];
+    int n = (int)bases->count;
+    for (int s = 0; s < n; s++) {
+        seqs[s] = linearisation(vm, (Class *)bases->items[s].as.o);
+        pos[s] = 0;
+    }
+    seqs[n] = bases;
+    pos[n] = 0;
+    n++;
+    List *out = list_new(vm, 8);
+    list_push(vm, out, v_obj(cls));
+    for (;;) {
+        Class *pick = NULL;
+        bool left = false;
+        for (int s = 0; s < n && !pick; s++) {
+            if (pos[s] >= seqs[s]->count) continue;
+            left = true;
+            Class *head = (Class *)seqs[s]->items[pos[s]].as.o;
+            if (!in_tail(head, seqs, pos, n)) pick = head;
+        }
+        if (!left) return out;
+        if (!pick) {
+            /* name two bases whose orders conflict */
+            const char *a = "?", *b = "?";
+            for (int s = 0, found = 0; s < n && found < 2; s++)
+                if (pos[s] < seqs[s]->count) {
+                    const char *nm = ((Class *)seqs[s]->items[pos[s]].as.o)->name->data;
+                    if (found++ == 0) a = nm;
+                    else if (strcmp(nm, a)) b = nm;
+                    else found--;
+                }
+            vm_throw(vm, vm->c.illegal_argument,
+                     "class %s: inconsistent hierarchy, %s and %s cannot be ordered (C3 linearisation); "
+                     "list a derived class before its base",
+                     cls->name->data, a, b);
+            return NULL;
+        }
+        if (out->count >= MAX_MRO) {
+            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, MAX_MRO);
+            return NULL;
+        }
+        list_push(vm, out, v_obj(pick));
+        for (int s = 0; s < n; s++)
+            if (pos[s] < seqs[s]->count && seqs[s]->items[pos[s]].as.o == (Obj *)pick) pos[s]++;
+    }
+}
+
+/* __classSetBase(cls, base), once per base in declaration order: the first
+ * is `super`; with more than one (or a base that has several) the class
+ * gets its C3 linearisation. */
 static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
     if (argc != 2) return vm_throw(vm, vm->c.illegal_argument, "__classSetBase(cls, base)");
@@ -73,12 +152,37 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
     if (!class_body_fn(vm, base, &body) && base != vm->c.any && !base->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
                         base->name->data);
-    for (Class *b = base; b; b = b->super)
+    uint32_t k = 0;
+    for (Class *b = base; b; b = class_next(base, b, &k))
         if (b == cls) return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend itself", cls->name->data);
-    cls->super = base;
-    cls->is_exception = base->is_exception;
-    cls->has_setters = base->has_setters;
-    cls->has_hidden = base->has_hidden;
+    Value bv;
+    if (!map_get(cls->statics, v_obj(s_bases), &bv)) {
+        bv = v_obj(list_new(vm, 2));
+        map_put(vm, cls->statics, v_obj(s_bases), bv);
+    }
+    List *bases = (List *)bv.as.o;
+    for (uint32_t i = 0; i < bases->count; i++)
+        if (bases->items[i].as.o == (Obj *)base)
+            return vm_throw(vm, vm->c.illegal_argument, "class %s lists the base %s twice", cls->name->data,
+                            base->name->data);
+    if (bases->count >= MAX_BASES)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, MAX_BASES);
+    if (base->is_exception && bases->count && !cls->is_exception)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
+                        cls->name->data, base->name->data);
+    list_push(vm, bases, v_obj(base));
+    if (bases->count == 1) cls->super = base;
+    if (bases->count > 1 || base->mro) {
+        List *mro = c3_linearise(vm, cls, bases);
+        if (!mro) {
+            bases->count--;
+            return NR_ERR;
+        }
+        cls->mro = mro;
+    }
+    cls->is_exception |= base->is_exception;
+    cls->has_setters |= base->has_setters;
+    cls->has_hidden |= base->has_hidden;
     *out = V_VOID;
     return NR_OK;
 }
@@ -99,8 +203,9 @@ static NativeResult p_class_body(VM *vm, Value self, int argc, Value *argv, Valu
  * exception's own constructor makes a temporary, whose fields are copied. */
 static NativeResult native_base_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
     if (!IS_OT(self, OT_INSTANCE)) return vm_throw(vm, vm->c.illegal_state, "base constructor without an instance");
-    Class *base = self.as.o->cls;
-    while (base && class_body_fn(vm, base, &(Value){0})) base = base->super;
+    Class *cls = self.as.o->cls, *base = cls;
+    uint32_t k = 0;
+    while (base && class_body_fn(vm, base, &(Value){0})) base = class_next(cls, base, &k);
     if (!base || !base->ctor) return vm_throw(vm, vm->c.illegal_state, "no base constructor");
     Value tmp;
     if (base->ctor(vm, v_obj(base), argc, argv, &tmp) != NR_OK) return NR_ERR;
@@ -121,12 +226,37 @@ static NativeResult no_base_init(VM *vm, Value self, int argc, Value *argv, Valu
     return NR_OK;
 }
 
-/* __superInit(base): the function that initialises `this` as a `base`. */
+/* A base that another base of this instance initialised already: its
+ * arguments were evaluated, nothing more runs. */
+static NativeResult skip_base_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)vm;
+    (void)self;
+    (void)argc;
+    (void)argv;
+    *out = V_VOID;
+    return NR_OK;
+}
+
+/* __superInit(base, this): the function that initialises `this` as a `base`. */
 static NativeResult p_super_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 1) return vm_throw(vm, vm->c.illegal_argument, "__superInit(base)");
+    if (argc != 2) return vm_throw(vm, vm->c.illegal_argument, "__superInit(base, this)");
     Class *base = class_arg(vm, argv[0], "__superInit");
     if (!base) return NR_ERR;
+    if (IS_OT(argv[1], OT_INSTANCE) && argv[1].as.o->cls->mro) {
+        /* several bases: each ancestor is initialised once per instance */
+        Instance *in = (Instance *)argv[1].as.o;
+        List *mro = in->h.cls->mro;
+        for (uint32_t i = 0; i < mro->count && i < 64; i++) {
+            if (mro->items[i].as.o != (Obj *)base) continue;
+            if (in->inited & ((uint64_t)1 << i)) {
+                *out = v_obj(vm->cls_names.skip_init);
+                return NR_OK;
+            }
+            in->inited |= (uint64_t)1 << i;
+            break;
+        }
+    }
     if (class_body_fn(vm, base, out)) return NR_OK;
     *out = base->ctor ? v_obj(base_init_native) : v_obj(any_init_native);
     return NR_OK;
@@ -226,6 +356,36 @@ static NativeResult p_base_method(VM *vm, Value self, int argc, Value *argv, Val
     return NR_OK;
 }
 
+/* __viewMember(obj, Base, name): `(obj as Base).name` and `this@Base.name`:
+ * member lookup starting at Base. A method comes back bound to obj (the
+ * call follows); a property getter is run; a field is read as it is. */
+static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[2], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__viewMember(obj, Base, name)");
+    Class *base = class_arg(vm, argv[1], "as");
+    if (!base) return NR_ERR;
+    Value obj = argv[0];
+    if (!vm_is_instance(vm, obj, base))
+        return vm_throw(vm, vm->c.class_cast, "cannot cast %s to %s", v_type_name(vm, obj), base->name->data);
+    String *n = (String *)argv[2].as.o;
+    String *name = str_intern(vm, n->data, n->len);
+    if (IS_OT(obj, OT_INSTANCE)) {
+        if (obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return NR_ERR;
+        if (map_get(((Instance *)obj.as.o)->fields, v_obj(name), out)) return NR_OK;
+    }
+    Value m;
+    if (!vm_find_method(vm, base, name, &m) || !(IS_OT(m, OT_CLOSURE) || IS_OT(m, OT_NATIVE)))
+        return vm_throw(vm, vm->c.symbol_not_defined, "%s has no member '%s'", base->name->data, name->data);
+    bool getter = IS_OT(m, OT_CLOSURE) ? ((Closure *)m.as.o)->proto->name == vm->s_getter
+                                       : ((Native *)m.as.o)->property;
+    if (getter) {
+        if (IS_OT(m, OT_NATIVE)) return ((Native *)m.as.o)->fn(vm, obj, 0, NULL, out);
+        return vm_call_sync(vm, m, obj, 0, NULL, out);
+    }
+    *out = v_obj(bound_new(vm, obj, m));
+    return NR_OK;
+}
+
 /* __hide(cls, name, isProtected): a private or protected member. */
 static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
@@ -258,12 +418,16 @@ static bool owns_caller(VM *vm, Class *c, Proto *caller) {
 bool class_access_hook(VM *vm, Value recv, String *name) {
     Fiber *f = vm->current;
     Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
-    for (Class *c = recv.as.o->cls; c; c = c->super) {
+    Class *cls = recv.as.o->cls;
+    uint32_t i = 0;
+    for (Class *c = cls; c; c = class_next(cls, c, &i)) {
         Value hidden, prot;
         if (!map_get(c->statics, v_obj(s_hidden), &hidden) || !map_get((Map *)hidden.as.o, v_obj(name), &prot)) continue;
         if (owns_caller(vm, c, caller)) return true;
+        /* protected: also the code of the classes before c in the order */
+        uint32_t j = 0;
         if (v_truthy(prot))
-            for (Class *s = recv.as.o->cls; s != c; s = s->super)
+            for (Class *s = cls; s && s != c; s = class_next(cls, s, &j))
                 if (owns_caller(vm, s, caller)) return true;
         vm_throw(vm, vm->c.illegal_access, "%s.%s is %s", c->name->data, name->data, v_truthy(prot) ? "protected" : "private");
         return false;
@@ -283,7 +447,8 @@ bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok) {
         Fiber *f = vm->current;
         Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
         bool is_val = m.as.o == (Obj *)s_abstract;
-        for (Class *c = in->h.cls; c && caller; c = c->super) {
+        uint32_t i = 0;
+        for (Class *c = in->h.cls; c && caller; c = class_next(in->h.cls, c, &i)) {
             Value own;
             if (is_val) {
                 if (class_body_fn(vm, c, &own) && ((Closure *)own.as.o)->proto == caller) return false;
@@ -327,6 +492,69 @@ bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok) {
         *ok = false;
     }
     if (*ok) *result = AS_NUM(r) < 0 ? -1 : AS_NUM(r) > 0 ? 1 : 0;
+    return true;
+}
+
+/* ---- user equals/hashCode/compareTo called from value.c ---- */
+
+/* Runs one of them; false (recorded in hook_failed) when it raised, or when
+ * an earlier one of the same operation did. */
+static bool run_user_hook(VM *vm, Value m, Value self, int argc, Value *argv, Value *r) {
+    if (vm->cls_names.hook_failed) return false;
+    bool ok = IS_OT(m, OT_NATIVE) ? ((Native *)m.as.o)->fn(vm, self, argc, argv, r) == NR_OK
+                                  : vm_call_sync(vm, m, self, argc, argv, r) == NR_OK;
+    if (!ok) vm->cls_names.hook_failed = true;
+    return ok;
+}
+
+static bool user_closure(VM *vm, Class *cls, String *name, Value *m) {
+    return vm_find_method(vm, cls, name, m) && IS_OT(*m, OT_CLOSURE) && !((Closure *)m->as.o)->proto->abstract_stub;
+}
+
+bool class_user_equals(Class *cls, Value a, Value b, bool *result) {
+    VM *vm = cls->vm;
+    Value m, r;
+    if (!vm || !user_closure(vm, cls, s_equals, &m)) return false;
+    *result = run_user_hook(vm, m, a, 1, &b, &r) && v_truthy(r);
+    return true;
+}
+
+bool class_user_hash(Class *cls, Value v, uint32_t *hash) {
+    VM *vm = cls->vm;
+    Value m, r;
+    if (!vm || !user_closure(vm, cls, s_hash_code, &m)) return false;
+    *hash = 0;
+    if (!run_user_hook(vm, m, v, 0, NULL, &r)) return true;
+    if (!IS_INT(r)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s.hashCode() must return an Int, got %s", cls->name->data,
+                 v_type_name(vm, r));
+        vm->cls_names.hook_failed = true;
+        return true;
+    }
+    uint64_t x = (uint64_t)r.as.i;
+    *hash = (uint32_t)(x ^ (x >> 32));
+    return true;
+}
+
+bool class_user_compare(Class *cls, Value a, Value b, int *result) {
+    VM *vm = cls->vm;
+    Value m, r;
+    *result = 0;
+    if (!vm || !vm_find_method(vm, cls, s_compare_to, &m) || !(IS_OT(m, OT_CLOSURE) || IS_OT(m, OT_NATIVE)))
+        return false;
+    if (!run_user_hook(vm, m, a, 1, &b, &r)) return true;
+    if (!IS_NUM(r)) {
+        vm_throw(vm, vm->c.illegal_argument, "compareTo() must return a number, got %s", v_type_name(vm, r));
+        vm->cls_names.hook_failed = true;
+        return true;
+    }
+    *result = AS_NUM(r) < 0 ? -1 : AS_NUM(r) > 0 ? 1 : 0;
+    return true;
+}
+
+bool class_hook_failed(VM *vm) {
+    if (!vm->cls_names.hook_failed) return false;
+    vm->cls_names.hook_failed = false;
     return true;
 }
 
@@ -380,6 +608,13 @@ void lib_class_init(VM *vm) {
     s_own = str_intern(vm, "__own", 5);
     s_equals = str_intern(vm, "equals", 6);
     s_compare_to = str_intern(vm, "compareTo", 9);
+    s_hash_code = str_intern(vm, "hashCode", 8);
+    s_bases = str_intern(vm, "__bases", 7);
+    list_push(vm, vm->roots, v_obj(s_hash_code));
+    list_push(vm, vm->roots, v_obj(s_bases));
+    vm->cls_names.skip_init = native_new(vm, "base", skip_base_init);
+    list_push(vm, vm->roots, v_obj(vm->cls_names.skip_init));
+    vm->cls_names.hook_failed = false;
     list_push(vm, vm->roots, v_obj(s_body));
     list_push(vm, vm->roots, v_obj(s_abstract));
     list_push(vm, vm->roots, v_obj(s_private_set));
@@ -398,6 +633,7 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
+    vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);
     vm_def_global_fn(vm, "__classNew", p_class_new);
     vm_def_global_fn(vm, "__classSetBase", p_class_set_base);

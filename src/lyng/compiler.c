@@ -57,8 +57,10 @@ typedef struct LoopCtx {
  * the member names, so a bare `x` in a method means `this.x`. */
 typedef struct ClassCtx {
     struct ClassCtx *next; /* all classes of this compilation, for base lookups */
-    const char *name, *base;
-    uint32_t len, base_len;
+    const char *name;
+    uint32_t len;
+    struct { const char *s; uint32_t len; } bases[16];
+    int nbases;
     struct { const char *s; uint32_t len; bool is_static; } members[256];
     int nmembers;
 } ClassCtx;
@@ -93,6 +95,12 @@ typedef struct C {
     ClassCtx *next_cls; /* class context for the next fn_begin */
     bool next_ext;      /* the next fn_begin starts an extension function */
     ClassCtx *classes;
+    struct { /* the last `x as T` compiled: for `(x as T).member` */
+        Fn *fn;
+        uint32_t end; /* code length right after its OP_AS */
+        Lexer lx;     /* positioned after T, with cur = T's first token */
+        Token cur, prev;
+    } last_as;
 } C;
 
 static const int8_t op_effect[] = {
@@ -484,10 +492,14 @@ static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32
             *is_static = cx->members[i].is_static;
             return cx;
         }
-    if (!cx->base || depth > 32) return NULL;
-    for (ClassCtx *b = c->classes; b; b = b->next)
-        if (b != cx && b->len == cx->base_len && memcmp(b->name, cx->base, b->len) == 0)
-            return class_member_owner(c, b, name, len, is_static, depth + 1);
+    if (depth > 32) return NULL;
+    for (int i = 0; i < cx->nbases; i++)
+        for (ClassCtx *b = c->classes; b; b = b->next)
+            if (b != cx && b->len == cx->bases[i].len && memcmp(b->name, cx->bases[i].s, b->len) == 0) {
+                ClassCtx *owner = class_member_owner(c, b, name, len, is_static, depth + 1);
+                if (owner) return owner;
+                break;
+            }
     return NULL;
 }
 
@@ -1768,7 +1780,38 @@ static void named_or_call(C *c, Token name, bool can_assign) {
 }
 
 /* `this@Base.name(args)`: Base's own method `name`, called on this (the
- * method an override replaced). A property read is the plain `this.name`. */
+ * method an override replaced); `this@Base.name` reads the property as Base
+ * has it. */
+static void type_operand(C *c);
+
+/* `(x as Base).name` or `.name(args)`, x on the stack already checked by
+ * OP_AS: the member is looked up from Base on (__viewMember), as with
+ * this@Base. The type operand is compiled a second time from its tokens. */
+static void cast_view(C *c) {
+    advance(c); /* . */
+    if (!accept(c, T_IDENT)) { ERROR_CUR("expected a member name after '.'"); return; }
+    Token m = c->prev;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
+    emit_op(c, OP_SWAP);
+    Lexer lx = c->lx;
+    Token cur = c->cur, prev = c->prev;
+    c->lx = c->last_as.lx;
+    c->cur = c->last_as.cur;
+    c->prev = c->last_as.prev;
+    type_operand(c);
+    c->lx = lx;
+    c->cur = cur;
+    c->prev = prev;
+    emit_const(c, v_obj(str_new(c->vm, m.start, m.len)));
+    emit_op(c, OP_CALL);
+    emit_byte(c, 3);
+    adjust(c, -3);
+    if (check(c, T_LPAREN) && !c->cur.nl_before) {
+        advance(c);
+        call_args(c, true, -1);
+    }
+}
+
 static void this_at_base(C *c) {
     advance(c);
     Token base = c->prev;
@@ -1778,8 +1821,14 @@ static void this_at_base(C *c) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a member name after this@%.*s.", (int)base.len, base.start); return; }
     Token name = c->prev;
     if (!check(c, T_LPAREN) || c->cur.nl_before) {
+        /* a property as Base has it */
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
         emit_op_u16(c, OP_GET_LOCAL, 0);
-        emit_op_u16(c, OP_GET_PROP, name_const(c, name.start, name.len));
+        load_name(c, base.start, base.len);
+        emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+        emit_op(c, OP_CALL);
+        emit_byte(c, 3);
+        adjust(c, -3);
         return;
     }
     advance(c);
@@ -1833,6 +1882,7 @@ static void prefix(C *c, bool can_assign) {
     case T_LPAREN:
         expression(c);
         expect(c, T_RPAREN, "')'");
+        if (check(c, T_DOT) && c->last_as.fn == c->fn && c->last_as.end == c->fn->proto->code_len) cast_view(c);
         break;
     case T_LBRACKET:
         if (can_assign && destructuring_assign(c)) break;
@@ -1994,7 +2044,16 @@ static void infix(C *c, bool can_assign) {
     case T_NOT_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); emit_op(c, OP_NOT); break;
     case T_IS: type_operand(c); emit_op(c, OP_IS); break;
     case T_NOT_IS: type_operand(c); emit_op(c, OP_IS); emit_op(c, OP_NOT); break;
-    case T_AS: type_operand(c); emit_op(c, OP_AS); emit_byte(c, 0); break;
+    case T_AS:
+        c->last_as.lx = c->lx;
+        c->last_as.cur = c->cur;
+        c->last_as.prev = c->prev;
+        type_operand(c);
+        emit_op(c, OP_AS);
+        emit_byte(c, 0);
+        c->last_as.fn = c->fn;
+        c->last_as.end = c->fn->proto->code_len;
+        break;
     case T_AS_SAFE: type_operand(c); emit_op(c, OP_AS); emit_byte(c, 1); break;
     case T_DOTDOT:
     case T_DOTDOTLT:
@@ -2450,6 +2509,7 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
         fn_begin(c, &fn, name.start, name.len);
         fn.proto->nparams = 1;
         fn.proto->rest_param = 0;
+        fn.proto->abstract_stub = true;
         fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
         fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
         fn.sp = 2;
@@ -2591,40 +2651,45 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
     expect(c, T_RBRACE, "'}' to close the class body");
 }
 
-/* `: Base(args)`: the base class is set on the class where it is declared,
- * and its constructor runs first in the body function, on the same `this`. */
+/* `: Base(args), Other, ...`: each base class is set on the class where it
+ * is declared (the runtime computes the C3 order), and the bases'
+ * constructors run first in the body function, on the same `this`, in
+ * declaration order (an ancestor two bases share runs once). */
 static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
     if (!accept(c, T_COLON)) return;
-    expect(c, T_IDENT, "the base class name");
-    Token base = c->prev;
-    skip_generic_params(c);
-    cx->base = base.start;
-    cx->base_len = base.len;
-    c->fn = body->enclosing;
-    class_helper(c, "__classSetBase", cls_name);
-    load_name(c, base.start, base.len);
-    emit_call(c, 2);
-    emit_op(c, OP_POP);
-    c->fn = body;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
-    load_name(c, base.start, base.len);
-    emit_call(c, 1);
-    emit_op_u16(c, OP_GET_LOCAL, 0);
-    int n = 0;
-    if (accept(c, T_LPAREN)) {
-        while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
-            expression(c);
-            n++;
-            if (n > 250) { ERROR("too many base class arguments"); return; }
-            if (!accept(c, T_COMMA)) break;
+    do {
+        if (!accept(c, T_IDENT)) { ERROR_CUR("expected a base class name"); return; }
+        Token base = c->prev;
+        skip_generic_params(c);
+        if (cx->nbases == 16) { ERROR("too many base classes (at most 16)"); return; }
+        cx->bases[cx->nbases].s = base.start;
+        cx->bases[cx->nbases++].len = base.len;
+        c->fn = body->enclosing;
+        class_helper(c, "__classSetBase", cls_name);
+        load_name(c, base.start, base.len);
+        emit_call(c, 2);
+        emit_op(c, OP_POP);
+        c->fn = body;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
+        load_name(c, base.start, base.len);
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_call(c, 2);
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        int n = 0;
+        if (check(c, T_LPAREN) && !c->cur.nl_before) {
+            advance(c);
+            while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
+                expression(c);
+                n++;
+                if (n > 250) { ERROR("too many base class arguments"); return; }
+                if (!accept(c, T_COMMA)) break;
+            }
+            expect(c, T_RPAREN, "')' after the base class arguments");
         }
-        expect(c, T_RPAREN, "')' after the base class arguments");
-    }
-    emit_call(c, n + 2);
-    emit_op(c, OP_POP);
-    if (accept(c, T_COMMA))
-        ERROR("a class can extend only one class here: multiple inheritance is not supported");
+        emit_call(c, n + 2);
+        emit_op(c, OP_POP);
+    } while (accept(c, T_COMMA));
 }
 
 /* `enum Name { A, B, C }` */

@@ -177,7 +177,8 @@ static bool custom_to_string(VM *vm, StrBuf *sb, Value v) {
     String *name = str_intern(vm, "toString", 8);
     Value fn;
     bool found = false;
-    for (Class *c = cls; c && c != vm->c.any && !found; c = c->super)
+    uint32_t i = 0;
+    for (Class *c = cls; c && c != vm->c.any && !found; c = class_next(cls, c, &i))
         found = map_get(c->methods, v_obj(name), &fn);
     if (!found) return false;
     Value out = V_VOID;

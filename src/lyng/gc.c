@@ -103,6 +103,7 @@ static void blacken(VM *vm, Obj *o) {
         Class *c = (Class *)o;
         gc_mark_obj(vm, (Obj *)c->name);
         gc_mark_obj(vm, (Obj *)c->super);
+        gc_mark_obj(vm, (Obj *)c->mro);
         gc_mark_obj(vm, (Obj *)c->methods);
         gc_mark_obj(vm, (Obj *)c->statics);
         break;

@@ -55,6 +55,15 @@ bool class_access_hook(VM *vm, Value recv, String *name); /* false after raising
 bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
 bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
 bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
+/* User-defined equals/hashCode/compareTo for value.c's v_equal, v_hash and
+ * v_compare (so maps, sets, contains, sorted... respect them). False when
+ * the class defines none. A raising method makes the operation's result
+ * meaningless and sets vm->cls_names.hook_failed; class_hook_failed() then
+ * reports it (and clears it) where the interpreter can raise. */
+bool class_user_equals(Class *cls, Value a, Value b, bool *result);
+bool class_user_hash(Class *cls, Value v, uint32_t *hash);
+bool class_user_compare(Class *cls, Value a, Value b, int *result);
+bool class_hook_failed(VM *vm);
 /* Operator methods a script class may define. */
 enum { CLS_OP_PLUS, CLS_OP_MINUS, CLS_OP_TIMES, CLS_OP_DIV, CLS_OP_REM, CLS_OP_CONTAINS, CLS_OP_GET_AT,
        CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT };

@@ -121,6 +121,9 @@ static int32_t map_find(Map *m, Value key, uint32_t h) {
         int32_t s = m->index[j];
         if (s == -1) return -1;
         if (s >= 0 && m->slots[s].hash == h && m->slots[s].live && v_equal(m->slots[s].key, key)) return s;
+        /* a user equals() may have changed this map: give up rather than
+         * probe a stale index */
+        if (m->index_cap - 1 != mask) return -1;
     }
 }
 
@@ -194,6 +197,7 @@ bool map_remove(Map *m, Value key) {
             m->live--;
             return true;
         }
+        if (m->index_cap - 1 != mask) return false; /* changed by a user equals() */
     }
 }
 
@@ -264,6 +268,8 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     Class *c = vm_alloc(vm, OT_CLASS, vm->c.class_, sizeof(Class));
     c->name = NULL;
     c->super = super;
+    c->mro = NULL;
+    c->vm = vm;
     c->methods = NULL;
     c->statics = NULL;
     c->ctor = NULL;
@@ -279,6 +285,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
 Instance *instance_new(VM *vm, Class *cls) {
     Instance *in = vm_alloc(vm, OT_INSTANCE, cls, sizeof(Instance));
     in->fields = NULL;
+    in->inited = 0;
     in->fields = map_new(vm);
     return in;
 }

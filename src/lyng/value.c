@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "vm.h"
+#include "lib.h"
 
 /* Nested collections deeper than this compare as different: it bounds the C
  * stack and ends comparisons of two distinct cyclic structures. */
@@ -72,8 +72,12 @@ static bool equal_depth(Value a, Value b, int depth) {
         return true;
     }
     case OT_MAP: return map_equal((Map *)x, (Map *)y, depth);
-    case OT_INSTANCE: /* script classes without equals(): same class, equal fields */
+    case OT_INSTANCE: {
+        bool user;
+        if (class_user_equals(x->cls, a, b, &user)) return user;
+        /* script classes without equals(): same class, equal fields */
         return x->cls == y->cls && map_equal(((Instance *)x)->fields, ((Instance *)y)->fields, depth);
+    }
     case OT_RANGE: {
         Range *r = (Range *)x, *s = (Range *)y;
         return r->inclusive == s->inclusive && equal_depth(r->start, s->start, depth + 1) &&
@@ -149,7 +153,11 @@ static uint32_t hash_depth(Value v, int depth) {
         }
         return h;
     }
-    case OT_INSTANCE: return hash_depth(v_obj(((Instance *)o)->fields), depth) ^ mix64((uint64_t)(uintptr_t)o->cls);
+    case OT_INSTANCE: {
+        uint32_t user;
+        if (class_user_hash(o->cls, v, &user)) return user;
+        return hash_depth(v_obj(((Instance *)o)->fields), depth) ^ mix64((uint64_t)(uintptr_t)o->cls);
+    }
     case OT_RANGE: {
         Range *r = (Range *)o;
         return (hash_depth(r->start, depth + 1) * 31 + hash_depth(r->end, depth + 1)) * 2 + r->inclusive;
@@ -227,6 +235,7 @@ static bool compare_depth(Value a, Value b, int *result, int depth) {
         *result = c ? sign_of(c) : (p->len < q->len ? -1 : p->len > q->len ? 1 : 0);
         return true;
     }
+    case OT_INSTANCE: return class_user_compare(x->cls, a, b, result);
     default: return false;
     }
 }

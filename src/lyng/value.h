@@ -162,6 +162,7 @@ typedef struct Proto {
     int16_t rest_param;  /* index of the `rest...` parameter, or -1 */
     bool implicit_it;    /* lambda without `->`: packs args into `it` */
     bool has_defaults;
+    bool abstract_stub;  /* stands for an abstract method: a later base's implementation wins */
     String **param_names;
     uint16_t nupvals;
     uint8_t *upval_is_local;
@@ -212,7 +213,10 @@ typedef struct Bound {
 struct Class {
     Obj h;
     String *name;
-    Class *super;
+    Class *super; /* the first base */
+    List *mro;    /* NULL, or the C3 linearisation (this class first) when
+                     a class of the hierarchy has more than one base */
+    VM *vm;       /* for user equals/hashCode/compareTo called from value.c */
     Map *methods; /* String -> Native/Closure; property getters are Natives with property=true */
     Map *statics; /* String -> value: `Cls.member` */
     NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
@@ -223,8 +227,17 @@ struct Class {
 
 typedef struct Instance {
     Obj h;
-    Map *fields; /* String -> Value */
+    Map *fields;     /* String -> Value */
+    uint64_t inited; /* bit i: the class's mro[i] is initialised (multiple inheritance) */
 } Instance;
+
+/* Steps through cls's linearisation, cls first: with i = 0,
+ * `for (Class *c = cls; c; c = class_next(cls, c, &i))`. Without an mro
+ * that is the super chain. */
+static inline Class *class_next(Class *cls, Class *c, uint32_t *i) {
+    if (!cls->mro) return c->super;
+    return ++*i < cls->mro->count ? (Class *)cls->mro->items[*i].as.o : NULL;
+}
 
 /* A host resource (socket...) owned by a native module. `finalize` runs when
  * the object is collected or the VM shuts down, so leaked handles get closed. */

@@ -133,14 +133,32 @@ static bool unwind(VM *vm, Fiber *f, Value exc) {
 
 bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
     (void)vm;
-    for (Class *c = cls; c; c = c->super)
-        if (map_get(c->methods, v_obj(name), out)) return true;
-    return false;
+    if (!cls->mro) {
+        for (Class *c = cls; c; c = c->super)
+            if (map_get(c->methods, v_obj(name), out)) return true;
+        return false;
+    }
+    /* in C3 order; an abstract method yields to a later base's implementation */
+    bool found = false;
+    uint32_t i = 0;
+    for (Class *c = cls; c; c = class_next(cls, c, &i)) {
+        Value m;
+        if (!map_get(c->methods, v_obj(name), &m)) continue;
+        if (!IS_OT(m, OT_CLOSURE) || !((Closure *)m.as.o)->proto->abstract_stub) {
+            *out = m;
+            return true;
+        }
+        if (!found) *out = m;
+        found = true;
+    }
+    return found;
 }
 
 bool vm_is_instance(VM *vm, Value v, Class *cls) {
     if (cls == vm->c.any) return !IS_NULL(v);
-    for (Class *c = v_class(vm, v); c; c = c->super)
+    Class *vc = v_class(vm, v);
+    uint32_t i = 0;
+    for (Class *c = vc; c; c = class_next(vc, c, &i))
         if (c == cls) return true;
     /* a Set is a Map object but not a Map */
     return false;
@@ -281,6 +299,8 @@ static CallResult call_native(VM *vm, Fiber *f, Native *n, Value self, uint32_t 
     if (!adapt_native_args(vm, n, args, &argc, names)) return CR_ERROR;
     Value out = V_VOID;
     NativeResult r = n->fn(vm, self, argc, args, &out);
+    /* a user equals/hashCode/compareTo that raised inside the native */
+    if (class_hook_failed(vm) && r == NR_OK) r = NR_ERR;
     f->sp = base;
     if (r == NR_OK) {
         push(f, out);
@@ -394,7 +414,8 @@ static bool find_member(VM *vm, Value recv, String *name, Value *out, bool *is_f
             return true;
         }
     } else if (IS_OT(recv, OT_CLASS)) {
-        for (Class *c = (Class *)recv.as.o; c; c = c->super)
+        uint32_t i = 0;
+        for (Class *c = (Class *)recv.as.o; c; c = class_next((Class *)recv.as.o, c, &i))
             if (map_get(c->statics, v_obj(name), out)) {
                 *is_field = true;
                 return true;
@@ -477,7 +498,8 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     }
     if (IS_OT(obj, OT_CLASS)) {
         /* a static var of a script class */
-        for (Class *c = (Class *)obj.as.o; c; c = c->super)
+        uint32_t i = 0;
+        for (Class *c = (Class *)obj.as.o; c; c = class_next((Class *)obj.as.o, c, &i))
             if (map_get(c->statics, v_obj(name), &(Value){0})) {
                 map_put(vm, c->statics, v_obj(name), v);
                 return true;
@@ -568,7 +590,7 @@ static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
     case OT_MAP:
         if (obj.as.o->flags & OF_SET) break;
         if (!map_get((Map *)obj.as.o, idx, out)) *out = V_NULL;
-        return true;
+        return !class_hook_failed(vm);
     case OT_BUFFER: {
         Buffer *bf = (Buffer *)obj.as.o;
         uint32_t i, a, b;
@@ -607,7 +629,7 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
     }
     if (IS_OT(obj, OT_MAP) && !(obj.as.o->flags & OF_SET)) {
         map_put(vm, (Map *)obj.as.o, idx, v);
-        return true;
+        return !class_hook_failed(vm);
     }
     if (IS_OT(obj, OT_BUFFER) && IS_INT(idx)) {
         Buffer *b = (Buffer *)obj.as.o;
@@ -791,11 +813,11 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
         case OT_LIST: {
             List *l = (List *)container.as.o;
             for (uint32_t i = 0; i < l->count; i++)
-                if (v_equal(l->items[i], x)) { *out = true; return true; }
+                if (v_equal(l->items[i], x)) { *out = true; return !class_hook_failed(vm); }
             *out = false;
-            return true;
+            return !class_hook_failed(vm);
         }
-        case OT_MAP: *out = map_get((Map *)container.as.o, x, NULL); return true;
+        case OT_MAP: *out = map_get((Map *)container.as.o, x, NULL); return !class_hook_failed(vm);
         case OT_RANGE: *out = range_contains((Range *)container.as.o, x); return true;
         case OT_STRING: {
             String *s = (String *)container.as.o;
@@ -1309,6 +1331,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             } else {
                 eq = v_equal(TOP, b);
             }
+            if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
             TOP = v_bool(op == OP_EQ ? eq : !eq);
             break;
         }
@@ -1430,6 +1453,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             for (uint32_t i = f->sp - 2u * n; i < f->sp; i += 2) map_put(vm, m, f->stack[i], f->stack[i + 1]);
             f->sp -= 2u * n;
             push(f, v_obj(m));
+            if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
             break;
         }
         case OP_JUMP: ip += 2 + rd16(ip); break;
@@ -1749,6 +1773,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 if (!arith(vm, OP_ADD, a, b, &out)) goto handle_error;
                 TOP = out;
             }
+            if (class_hook_failed(vm)) goto handle_error;
             if (mutated) ip += 2 + rd16(ip);
             else ip += 2;
             break;
@@ -1796,8 +1821,15 @@ finished:
 
 /* ---------------------------------------------------------------- helpers */
 
+#define MAX_SYNC_DEPTH 32
+
 NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
     if (vm_steps_exhausted(vm)) return vm_throw(vm, vm->c.illegal_state, "the step limit is spent");
+    /* each level nests the interpreter on the C stack (an equals() using ==
+     * on itself, say): bound it well inside the smallest (wasm) stack */
+    if (vm->gc_paused > MAX_SYNC_DEPTH)
+        return vm_throw(vm, vm->c.stack_overflow, "stack overflow: %s called from native code nested more than %d deep",
+                        callable_name(fn), MAX_SYNC_DEPTH);
     Fiber *f = vm_fiber_new(vm, fn, argc, argv);
     if (!IS_VOID(self) && IS_OT(fn, OT_CLOSURE)) ((Closure *)fn.as.o)->self = self;
     vm->gc_paused++;

@@ -124,6 +124,9 @@ struct VM {
         String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
         String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
         Map *ext;        /* Set of the extension functions, which a later one may replace */
+        String *hash_code, *bases;
+        Native *skip_init; /* a base already initialised on this instance */
+        bool hook_failed;  /* one of them raised: pending_exc holds the exception */
     } cls_names;
     List *roots;   /* extra roots: fibers alive, prelude closures... */
     Value pending_exc; /* set by vm_throw, consumed by the interpreter */
