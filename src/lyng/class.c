@@ -374,7 +374,10 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
         if (map_get(((Instance *)obj.as.o)->fields, v_obj(name), out)) return NR_OK;
     }
     Value m;
-    if (!vm_find_method(vm, base, name, &m) || !(IS_OT(m, OT_CLOSURE) || IS_OT(m, OT_NATIVE)))
+    bool found = vm_find_method(vm, base, name, &m);
+    /* an abstract method of Base: the object's implementation */
+    if (found && IS_OT(m, OT_CLOSURE) && ((Closure *)m.as.o)->proto->abstract_stub) found = vm_find_method(vm, v_class(vm, obj), name, &m);
+    if (!found || !(IS_OT(m, OT_CLOSURE) || IS_OT(m, OT_NATIVE)))
         return vm_throw(vm, vm->c.symbol_not_defined, "%s has no member '%s'", base->name->data, name->data);
     bool getter = IS_OT(m, OT_CLOSURE) ? ((Closure *)m.as.o)->proto->name == vm->s_getter
                                        : ((Native *)m.as.o)->property;

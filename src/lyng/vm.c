@@ -790,6 +790,8 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
     } else if (!v_compare(a, b, &c)) {
         vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
         return false;
+    } else if (class_hook_failed(vm)) {
+        return false;
     }
     switch (op) {
     case OP_LT: *out = v_bool(c < 0); break;
@@ -1286,7 +1288,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             SAVE_IP();
             Value out;
-            if (!arith(vm, op, a, b, &out)) goto handle_error;
+            if (!arith(vm, op, a, b, &out) || class_hook_failed(vm)) goto handle_error;
             f->sp -= 2;
             push(f, out);
             break;
