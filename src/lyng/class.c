@@ -237,15 +237,38 @@ static NativeResult skip_base_init(VM *vm, Value self, int argc, Value *argv, Va
     return NR_OK;
 }
 
-/* __superInit(base, this): the function that initialises `this` as a `base`. */
+/* The ancestor of `cls` (or cls) whose body function is running: the caller
+ * of a native called from a class body. */
+static Class *running_body_class(VM *vm, Class *cls) {
+    Fiber *f = vm->current;
+    if (!f || !f->nframes) return NULL;
+    /* the closure, not its proto: classes declared by one statement in a
+     * loop share the proto */
+    Closure *caller = f->frames[f->nframes - 1].closure;
+    uint32_t i = 0;
+    for (Class *c = cls; c; c = class_next(cls, c, &i)) {
+        Value body;
+        if (class_body_fn(vm, c, &body) && body.as.o == (Obj *)caller) return c;
+    }
+    return NULL;
+}
+
+/* __superInit(this, i), in a class body: the function that initialises
+ * `this` as the body's class's i-th base, the one recorded when the class
+ * was declared. */
 static NativeResult p_super_init(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 2) return vm_throw(vm, vm->c.illegal_argument, "__superInit(base, this)");
-    Class *base = class_arg(vm, argv[0], "__superInit");
-    if (!base) return NR_ERR;
-    if (IS_OT(argv[1], OT_INSTANCE) && argv[1].as.o->cls->mro) {
+    if (argc != 2 || !IS_OT(argv[0], OT_INSTANCE) || !IS_INT(argv[1]))
+        return vm_throw(vm, vm->c.illegal_argument, "__superInit(this, index)");
+    Class *owner = running_body_class(vm, argv[0].as.o->cls);
+    Value bases;
+    if (!owner || !map_get(owner->statics, v_obj(s_bases), &bases) || argv[1].as.i < 0 ||
+        argv[1].as.i >= ((List *)bases.as.o)->count)
+        return vm_throw(vm, vm->c.illegal_state, "__superInit outside a class body");
+    Class *base = (Class *)((List *)bases.as.o)->items[argv[1].as.i].as.o;
+    if (argv[0].as.o->cls->mro) {
         /* several bases: each ancestor is initialised once per instance */
-        Instance *in = (Instance *)argv[1].as.o;
+        Instance *in = (Instance *)argv[0].as.o;
         List *mro = in->h.cls->mro;
         for (uint32_t i = 0; i < mro->count && i < 64; i++) {
             if (mro->items[i].as.o != (Obj *)base) continue;

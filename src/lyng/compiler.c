@@ -2672,8 +2672,8 @@ static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
         c->fn = body;
         emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
         emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
-        load_name(c, base.start, base.len);
         emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_const(c, v_int(cx->nbases - 1));
         emit_call(c, 2);
         emit_op_u16(c, OP_GET_LOCAL, 0);
         int n = 0;
