@@ -21,12 +21,14 @@ typedef struct Local {
     int scope;
     bool captured;
     bool is_val;
+    bool delegated; /* `val x by d`: the slot holds the delegate d */
 } Local;
 
 typedef struct UpDesc {
     uint16_t index;
     bool is_local;
     bool is_val;
+    bool delegated;
 } UpDesc;
 
 typedef struct JumpList {
@@ -93,6 +95,9 @@ typedef struct C {
     ClassCtx *next_cls; /* class context for the next fn_begin */
     bool next_ext;      /* the next fn_begin starts an extension function */
     ClassCtx *classes;
+    /* top-level `val x by d` names of this compilation: the global holds d */
+    struct { const char *s; uint32_t len; bool is_val; } delegated[64];
+    int ndelegated;
 } C;
 
 static const int8_t op_effect[] = {
@@ -339,6 +344,7 @@ static Local *add_local(C *c, const char *name, uint32_t len, int slot, bool is_
     l->scope = fn->scope;
     l->captured = false;
     l->is_val = is_val;
+    l->delegated = false;
     return l;
 }
 
@@ -376,6 +382,7 @@ static int add_upval(C *c, Fn *fn, uint16_t index, bool is_local, bool is_val) {
     fn->up[fn->nup].index = index;
     fn->up[fn->nup].is_local = is_local;
     fn->up[fn->nup].is_val = is_val;
+    fn->up[fn->nup].delegated = false;
     return fn->nup++;
 }
 
@@ -384,10 +391,16 @@ static int resolve_upval(C *c, Fn *fn, const char *name, uint32_t len) {
     int l = resolve_local(fn->enclosing, name, len);
     if (l >= 0) {
         fn->enclosing->locals[l].captured = true;
-        return add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+        int i = add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+        fn->up[i].delegated = fn->enclosing->locals[l].delegated;
+        return i;
     }
     int u = resolve_upval(c, fn->enclosing, name, len);
-    if (u >= 0) return add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+    if (u >= 0) {
+        int i = add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+        fn->up[i].delegated = fn->enclosing->up[u].delegated;
+        return i;
+    }
     return -1;
 }
 
@@ -521,8 +534,58 @@ static bool is_plain_name(C *c, const char *name, uint32_t len) {
     return resolve_local(c->fn, name, len) >= 0 || resolve_upval(c, c->fn, name, len) >= 0;
 }
 
+static bool is_delegated_global(C *c, const char *name, uint32_t len) {
+    for (int i = 0; i < c->ndelegated; i++)
+        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) return true;
+    return false;
+}
+
+/* Where a delegated name's delegate is read from: the op and its operand. */
+static bool delegate_of(C *c, const char *name, uint32_t len, OpCode *op, uint32_t *arg) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        *op = OP_GET_LOCAL, *arg = fn->locals[l].slot;
+        return fn->locals[l].delegated;
+    }
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) {
+        *op = OP_GET_UPVAL, *arg = (uint32_t)u;
+        return fn->up[u].delegated;
+    }
+    if (!is_delegated_global(c, name, len)) return false;
+    *op = OP_GET_GLOBAL, *arg = vm_global_slot(c->vm, name, len);
+    return true;
+}
+
+static void emit_call(C *c, int argc);
+
+/* A delegated `val`: assigning to it fails like any val (the non-delegate
+ * path of store_name raises IllegalAssignmentException). */
+static bool delegated_val(C *c, const char *name, uint32_t len) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) return fn->locals[l].is_val;
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) return fn->up[u].is_val;
+    for (int i = 0; i < c->ndelegated; i++)
+        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) return c->delegated[i].is_val;
+    return false;
+}
+
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
+    OpCode dop;
+    uint32_t darg;
+    if (delegate_of(c, name, len, &dop, &darg)) {
+        /* __delegateGet(d, name, null) */
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateGet", 13));
+        emit_op_u16(c, dop, darg);
+        emit_const(c, v_obj(str_new(c->vm, name, len)));
+        emit_op(c, OP_NULL);
+        emit_call(c, 3);
+        return;
+    }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
         emit_op_u16(c, OP_GET_LOCAL, fn->locals[l].slot);
@@ -548,6 +611,20 @@ static void load_name(C *c, const char *name, uint32_t len) {
 /* Stores the value on top of the stack into a name (keeping it). */
 static void store_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
+    OpCode dop;
+    uint32_t darg;
+    if (delegate_of(c, name, len, &dop, &darg) && !delegated_val(c, name, len)) {
+        /* __delegateSet(d, name, null, value); the value stays */
+        int value = fn->sp - 1;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateSet", 13));
+        emit_op_u16(c, dop, darg);
+        emit_const(c, v_obj(str_new(c->vm, name, len)));
+        emit_op(c, OP_NULL);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)value);
+        emit_call(c, 4);
+        emit_op(c, OP_POP);
+        return;
+    }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
         if (fn->locals[l].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
@@ -2250,6 +2327,28 @@ static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_va
     }
 }
 
+/* `val x by d` / `var x by d` outside a class: the variable holds the
+ * delegate, and the compiler turns reads and writes of the name into
+ * getValue/setValue calls (load_name, store_name). */
+static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    expression(c);
+    if (at_global_scope(c)) {
+        if (!is_delegated_global(c, name.start, name.len)) {
+            if (c->ndelegated == 64) { error_at(c, &name, "too many delegated top-level names"); return; }
+            c->delegated[c->ndelegated].s = name.start;
+            c->delegated[c->ndelegated].len = name.len;
+            c->delegated[c->ndelegated].is_val = is_val;
+            c->ndelegated++;
+        }
+        /* the global itself is assigned once: the delegate */
+        declare_value(c, name, true, is_local);
+    } else {
+        declare_value(c, name, is_val, is_local);
+        c->fn->locals[c->fn->nlocals - 1].delegated = true;
+    }
+}
+
 static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
         Token type = c->cur;
@@ -2295,10 +2394,16 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
     advance(c);
     Token name = c->prev;
     if (accept(c, T_COLON)) skip_type(c);
+    if (is_word(&c->cur, "by")) {
+        advance(c);
+        delegated_decl(c, name, is_val, is_local);
+        return;
+    }
     if (accept(c, T_ASSIGN)) {
         expression(c);
     } else if (is_val) {
-        error_at(c, &name, "'val %.*s' needs an initial value", (int)name.len, name.start);
+        error_at(c, &name, "'val %.*s' needs an initial value (= value, or by a delegate such as lazy { })",
+                 (int)name.len, name.start);
         return;
     } else {
         emit_op(c, OP_UNSET);
@@ -2485,11 +2590,71 @@ static void class_val_field(C *c, Token *cls_name, Fn *body, Token *name) {
     c->fn = body;
 }
 
+/* One accessor of a delegated member: get() is
+ * __delegateGet(this.<hidden>, name, this), set(v) is __delegateSet(...). */
+static void delegated_accessor(C *c, ClassCtx *cx, Token *name, String *hidden, bool setter, bool is_val) {
+    Fn fn;
+    c->next_cls = cx;
+    fn_begin(c, &fn, name->start, name->len);
+    if (setter) {
+        Proto *p = fn.proto;
+        add_local(c, "value", 5, 1, true);
+        p->nparams = 1;
+        p->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+        p->param_names[0] = str_intern(c->vm, "value", 5);
+        fn.sp = 2;
+        p->max_stack = 2;
+    }
+    /* a delegated val gets a setter too, one that refuses */
+    const char *helper = !setter ? "__delegateGet" : is_val ? "__delegatedValSet" : "__delegateSet";
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_op_u16(c, OP_GET_PROP, add_const(c, v_obj(hidden)));
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    if (setter) emit_op_u16(c, OP_GET_LOCAL, 1);
+    emit_call(c, setter ? 4 : 3);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+/* `val x by d` in a class body: d is made per instance (so a lambda in it
+ * sees that instance's `this`) and kept in a hidden field; x becomes a
+ * property whose accessors go through d. */
+static void class_delegated_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val,
+                                   Token *name) {
+    if (m->is_static) { ERROR("a static property cannot be delegated"); return; }
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    char buf[300];
+    int n = snprintf(buf, sizeof buf, "%.*s$delegate", (int)name->len, name->start);
+    String *hidden = str_intern(c->vm, buf, (size_t)n);
+    list_push(c->vm, c->vm->roots, v_obj(hidden));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    expression(c);
+    emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(hidden)));
+    emit_op(c, OP_POP);
+    for (int setter = 0; setter <= 1; setter++) {
+        c->fn = body->enclosing;
+        class_helper(c, setter ? "__setter" : "__classGetter", cls_name);
+        emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+        delegated_accessor(c, cx, name, hidden, setter, is_val);
+        emit_call(c, 3);
+        emit_op(c, OP_POP);
+        c->fn = body;
+    }
+}
+
 static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a property name"); return; }
     Token name = c->prev;
     uint32_t k = name_const(c, name.start, name.len);
     if (accept(c, T_COLON)) skip_type(c);
+    if (is_word(&c->cur, "by")) {
+        advance(c);
+        class_delegated_member(c, cx, cls_name, m, body, is_val, &name);
+        return;
+    }
     bool has_value = false, has_getter = false;
     if (accept(c, T_ASSIGN)) {
         has_value = true;
