@@ -43,6 +43,8 @@ typedef struct TryCtx {
     bool in_finally;     /* compiling the finally body: exits don't rerun it */
     Lexer fin_lx;        /* the lexer positioned at the finally block's '{' */
     Token fin_tok;
+    int iter_slot;       /* not a try: a for loop's iterator, closed when a
+                            break or return leaves the loop (0: none) */
 } TryCtx;
 
 typedef struct LoopCtx {
@@ -53,6 +55,7 @@ typedef struct LoopCtx {
     int continue_sp;     /* depth to unwind to before continuing */
     JumpList breaks, continues;
     TryCtx *try_outside; /* innermost try that encloses the loop */
+    TryCtx *iter_try;    /* a for loop's own iterator entry */
 } LoopCtx;
 
 /* What the compiler knows of a class while compiling its body and methods:
@@ -1503,6 +1506,11 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     emit_op(c, OP_ITER_INIT);
     begin_scope(c);
     add_local(c, "(iter)", 6, c->fn->sp - 1, true);
+    TryCtx iter_ctx;
+    memset(&iter_ctx, 0, sizeof iter_ctx);
+    iter_ctx.iter_slot = c->fn->sp - 1;
+    iter_ctx.outer = c->fn->tries;
+    c->fn->tries = lp.iter_try = &iter_ctx;
     int var_slot = c->fn->sp;
     lp.continue_sp = var_slot;
     uint32_t top = proto_of(c)->code_len;
@@ -1520,6 +1528,7 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     emit_loop(c, top);
     patch_jump(c, exit);
     adjust(c, -1); /* ITER_NEXT pushed nothing on the exit path */
+    c->fn->tries = iter_ctx.outer;
     /* pop the iterator */
     c->fn->nlocals--;
     c->fn->scope--;
@@ -1548,6 +1557,10 @@ static void compile_finally(C *c, TryCtx *t) {
  * handlers and runs their finally blocks, innermost first. */
 static void exit_tries(C *c, TryCtx *stop) {
     for (TryCtx *t = c->fn->tries; t && t != stop; t = t->outer) {
+        if (t->iter_slot) {
+            emit_op_u16(c, OP_ITER_CLOSE, (uint32_t)t->iter_slot);
+            continue;
+        }
         if (t->in_finally) continue;
         if (t->handler_active) emit_op(c, OP_END_TRY);
         if (t->has_finally) compile_finally(c, t);
@@ -1594,7 +1607,8 @@ static void break_expr(C *c, bool is_continue) {
         emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
         emit_op(c, OP_POP);
     }
-    exit_tries(c, lp->try_outside);
+    /* continue keeps its own loop's iterator */
+    exit_tries(c, is_continue && lp->iter_try ? lp->iter_try : lp->try_outside);
     if (is_continue) {
         emit_op_u16(c, OP_UNWIND, (uint32_t)lp->continue_sp);
         jl_add(&lp->continues, emit_jump(c, OP_JUMP));
