@@ -101,6 +101,7 @@ typedef struct C {
     /* top-level `val x by d` names of this compilation: the global holds d */
     struct { const char *s; uint32_t len; bool is_val; } delegated[64];
     int ndelegated;
+    int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
 } C;
 
 static const int8_t op_effect[] = {
@@ -562,6 +563,8 @@ static bool delegate_of(C *c, const char *name, uint32_t len, OpCode *op, uint32
 }
 
 static void emit_call(C *c, int argc);
+static bool find_local_ext(C *c, const char *name, uint32_t len, const char **full, uint32_t *full_len);
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, bool call, bool paren);
 
 /* A delegated `val`: assigning to it fails like any val (the non-delegate
  * path of store_name raises IllegalAssignmentException). */
@@ -2140,7 +2143,14 @@ static void infix(C *c, bool can_assign) {
         }
         Token m = c->prev;
         uint32_t k = name_const(c, m.start, m.len);
-        if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
+        const char *ext;
+        uint32_t ext_len;
+        bool call = (check(c, T_LPAREN) || check(c, T_LBRACE)) && !c->cur.nl_before;
+        bool store = is_assign_op(c->cur.type) || check(c, T_PLUSPLUS) || check(c, T_MINUSMINUS);
+        if (!store && find_local_ext(c, m.start, m.len, &ext, &ext_len)) {
+            bool paren = call && accept(c, T_LPAREN);
+            local_ext_access(c, m, k, ext, ext_len, call, paren);
+        } else if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
             advance(c);
             call_args(c, true, k);
         } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
@@ -2239,13 +2249,74 @@ static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
 
 static void class_accessor(C *c, ClassCtx *cx, Token *name);
 
-/* `fun Type.name(...)` and `val Type.name get() = ...`: added to the class
- * when the declaration runs; a member of the same name wins. */
-static void extension_decl(C *c, Token type, bool is_property) {
+/* The innermost local extension named `name` in scope (its local is named
+ * "Type.name"), in this function or an enclosing one. */
+static bool find_local_ext(C *c, const char *name, uint32_t len, const char **full, uint32_t *full_len) {
+    if (!c->nlocal_ext) return false;
+    for (Fn *f = c->fn; f; f = f->enclosing)
+        for (int i = f->nlocals - 1; i >= 0; i--) {
+            Local *l = &f->locals[i];
+            if (l->len > len + 1 && l->name[l->len - len - 1] == '.' && memcmp(l->name + l->len - len, name, len) == 0 &&
+                memchr(l->name, '.', l->len - len - 1) == NULL) {
+                *full = l->name;
+                *full_len = l->len;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* `recv.name(args)` or `recv.name` where a local extension `name` is in
+ * scope: __extPick chooses between it and the receiver's own member. The
+ * receiver is on the stack. */
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, bool call, bool paren) {
+    int r = c->fn->sp - 1;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extPick", 9));
+    load_name(c, full, full_len);
+    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)r);
+    emit_op_u16(c, OP_CONST, k);
+    emit_op(c, call ? OP_TRUE : OP_FALSE);
+    emit_call(c, 4);
+    if (call) {
+        call_args(c, paren, -1); /* recv picked args -> recv result */
+    } else {
+        /* null: no extension applies, read the property as usual */
+        uint32_t applies = emit_jump(c, OP_ELVIS);
+        emit_op_u16(c, OP_GET_PROP, k);
+        uint32_t end = emit_jump(c, OP_JUMP);
+        patch_jump(c, applies);
+        c->fn->sp = r + 2;
+        emit_call(c, 0);
+        patch_jump(c, end);
+    }
+    emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)r);
+    c->fn->sp = r + 1;
+    (void)m;
+}
+
+/* `fun Type.name(...)` and `val Type.name get() = ...`. At the top level
+ * the extension is added to the class when the declaration runs (a member
+ * of the same name wins); inside a function or block it is a local that
+ * only the code of that scope sees (local_ext_access). */
+static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
     advance(c); /* '.' */
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected the extension's name after '.'"); return; }
     Token name = c->prev;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    bool scoped = !at_global_scope(c);
+    String *full = NULL;
+    const char *outer = NULL;
+    uint32_t outer_len = 0;
+    if (scoped) {
+        char buf[300];
+        int n = snprintf(buf, sizeof buf, "%.*s.%.*s", (int)type.len, type.start, (int)name.len, name.start);
+        if (n >= (int)sizeof buf) { error_at(c, &name, "extension name too long"); return; }
+        full = str_intern(c->vm, buf, (size_t)n);
+        list_push(c->vm, c->vm->roots, v_obj(full));
+        find_local_ext(c, name.start, name.len, &outer, &outer_len);
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extLocal", 10));
+    } else {
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    }
     load_name(c, type.start, type.len);
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
@@ -2261,9 +2332,16 @@ static void extension_decl(C *c, Token type, bool is_property) {
         function(c, name.start, name.len);
     }
     emit_op(c, is_property ? OP_TRUE : OP_FALSE);
-    emit_op(c, OP_CALL);
-    emit_byte(c, 4);
-    adjust(c, -4);
+    if (!scoped) {
+        emit_call(c, 4);
+        return;
+    }
+    if (outer) load_name(c, outer, outer_len);
+    else emit_op(c, OP_NULL);
+    emit_call(c, 5);
+    add_local(c, full->data, full->len, c->fn->sp - 1, true);
+    c->nlocal_ext++;
+    *is_local = true;
 }
 
 /* A destructuring pattern: names (`rest...` takes a slice) and nested
@@ -2368,7 +2446,7 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
         Token type = c->cur;
         advance(c);
         if (!is_val) ERROR("an extension property is declared with val");
-        extension_decl(c, type, true);
+        extension_decl(c, type, true, is_local);
         return;
     }
     if (accept(c, T_LBRACKET)) {
@@ -2935,7 +3013,7 @@ static void statement_inner(C *c, bool *is_local) {
         if (!accept(c, T_IDENT)) { ERROR_CUR("expected a function name"); return; }
         Token name = c->prev;
         if (check(c, T_DOT)) {
-            extension_decl(c, name, false);
+            extension_decl(c, name, false, is_local);
             return;
         }
         if (at_global_scope(c)) {

@@ -238,6 +238,7 @@ void lib_math_init(VM *vm);
 void lib_coroutine_init(VM *vm);
 void lib_regex_init(VM *vm);
 void lib_flow_init(VM *vm);
+void ext_local_init(VM *vm); /* ext_local.c: extensions scoped to a block */
 /* flow_iter.c: `for (x in flow)` through a producer fiber and a channel */
 typedef enum { FLOW_VALUE, FLOW_END, FLOW_WAIT, FLOW_ERROR } FlowStep;
 void flow_iter_init(VM *vm);
