@@ -2719,7 +2719,7 @@ static void class_delegated_member(C *c, ClassCtx *cx, Token *cls_name, Modifier
     if (m->is_static) { ERROR("a static property cannot be delegated"); return; }
     if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
     char buf[300];
-    int n = snprintf(buf, sizeof buf, "%.*s$delegate", (int)name->len, name->start);
+    int n = snprintf(buf, sizeof buf, "__by_%.*s", (int)name->len, name->start);
     String *hidden = str_intern(c->vm, buf, (size_t)n);
     list_push(c->vm, c->vm->roots, v_obj(hidden));
     emit_op_u16(c, OP_GET_LOCAL, 0);
