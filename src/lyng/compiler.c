@@ -2313,7 +2313,14 @@ static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
         full = str_intern(c->vm, buf, (size_t)n);
         list_push(c->vm, c->vm->roots, v_obj(full));
         find_local_ext(c, name.start, name.len, &outer, &outer_len);
+        int slot = c->fn->sp;
         emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extLocal", 10));
+        if (outer) load_name(c, outer, outer_len);
+        else emit_op(c, OP_NULL);
+        /* declared before its body (the call leaves the descriptor in this
+         * slot), so the extension can call itself */
+        add_local(c, full->data, full->len, slot, true);
+        c->nlocal_ext++;
     } else {
         emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
     }
@@ -2336,11 +2343,7 @@ static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
         emit_call(c, 4);
         return;
     }
-    if (outer) load_name(c, outer, outer_len);
-    else emit_op(c, OP_NULL);
     emit_call(c, 5);
-    add_local(c, full->data, full->len, c->fn->sp - 1, true);
-    c->nlocal_ext++;
     *is_local = true;
 }
 

@@ -12,11 +12,13 @@
 
 enum { EX_TYPE, EX_FN, EX_GETTER, EX_OUTER, EX_SLOTS };
 
-/* __extLocal(Type, name, fn, isGetter, outer): a descriptor. */
+/* __extLocal(outer, Type, name, fn, isGetter): a descriptor. */
 static NativeResult ext_local(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 5 || !IS_OT(argv[1], OT_STRING) || !IS_OT(argv[2], OT_CLOSURE))
-        return vm_throw(vm, vm->c.illegal_argument, "__extLocal(Type, name, fn, isGetter, outer)");
+    if (argc != 5 || !IS_OT(argv[2], OT_STRING) || !IS_OT(argv[3], OT_CLOSURE))
+        return vm_throw(vm, vm->c.illegal_argument, "__extLocal(outer, Type, name, fn, isGetter)");
+    Value outer = argv[0];
+    argv++; /* Type, name, fn, isGetter */
     if (!IS_OT(argv[0], OT_CLASS))
         return vm_throw(vm, vm->c.illegal_argument, "only a class can be extended, not %s", v_type_name(vm, argv[0]));
     if (v_truthy(argv[3])) {
@@ -28,7 +30,7 @@ static NativeResult ext_local(VM *vm, Value self, int argc, Value *argv, Value *
     list_push(vm, d, argv[0]);
     list_push(vm, d, argv[2]);
     list_push(vm, d, v_bool(v_truthy(argv[3])));
-    list_push(vm, d, argv[4]);
+    list_push(vm, d, outer);
     *out = v_obj(d);
     return NR_OK;
 }
