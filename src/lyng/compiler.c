@@ -3123,6 +3123,30 @@ static void statement(C *c, bool *is_local) {
     c->nesting--;
 }
 
+/* Top-level `val x by d` / `var x by d` anywhere in the script, found before
+ * compiling: functions declared above the declaration read x through the
+ * delegate too. A token scan at brace depth 0; the declaration itself is
+ * still checked when it is compiled. */
+static void scan_delegated_globals(C *c) {
+    Lexer lx = c->lx;
+    Token t2 = {0}, t1 = {0}, t;
+    int depth = 0;
+    do {
+        t = lex_next(&lx);
+        if (t.type == T_LBRACE) depth++;
+        else if (t.type == T_RBRACE) depth--;
+        else if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
+                 !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
+            c->delegated[c->ndelegated].s = t1.start;
+            c->delegated[c->ndelegated].len = t1.len;
+            c->delegated[c->ndelegated].is_val = t2.type == T_VAL;
+            c->ndelegated++;
+        }
+        t2 = t1;
+        t1 = t;
+    } while (t.type != T_EOF && t.type != T_ERROR);
+}
+
 Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, char **error) {
     C c;
     memset(&c, 0, sizeof c);
@@ -3141,6 +3165,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     }
     uint32_t roots_before = vm->roots->count;
     lex_init(&c.lx, src, len, 1);
+    scan_delegated_globals(&c);
     Fn fn;
     fn_begin(&c, &fn, "script", 6);
     fn.toplevel = true;
