@@ -538,10 +538,41 @@ static bool is_plain_name(C *c, const char *name, uint32_t len) {
     return resolve_local(c->fn, name, len) >= 0 || resolve_upval(c, c->fn, name, len) >= 0;
 }
 
-static bool is_delegated_global(C *c, const char *name, uint32_t len) {
+/* The VM's record of delegated top-level names (name -> is_val), so that
+ * later compilations in the same VM (REPL lines, -x code) read through the
+ * delegate too. */
+#define DELEGATED_GLOBALS "__delegatedGlobals"
+
+static Map *delegated_globals(C *c, bool create) {
+    Value m = c->vm->gvals[vm_global_slot(c->vm, DELEGATED_GLOBALS, sizeof DELEGATED_GLOBALS - 1)];
+    if (IS_OT(m, OT_MAP)) return (Map *)m.as.o;
+    if (!create) return NULL;
+    Map *nm = map_new(c->vm);
+    vm_def_global(c->vm, DELEGATED_GLOBALS, v_obj(nm));
+    return nm;
+}
+
+/* Whether a top-level name is delegated; *is_val tells a val from a var. */
+static bool delegated_global(C *c, const char *name, uint32_t len, bool *is_val) {
     for (int i = 0; i < c->ndelegated; i++)
-        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) return true;
-    return false;
+        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) {
+            *is_val = c->delegated[i].is_val;
+            return true;
+        }
+    Map *m = delegated_globals(c, false);
+    char key[256];
+    Value v;
+    if (!m || len >= sizeof key) return false;
+    memcpy(key, name, len);
+    key[len] = 0;
+    if (!map_get_str(m, key, &v)) return false;
+    *is_val = v_truthy(v);
+    return true;
+}
+
+static bool is_delegated_global(C *c, const char *name, uint32_t len) {
+    bool is_val;
+    return delegated_global(c, name, len, &is_val);
 }
 
 /* Where a delegated name's delegate is read from: the op and its operand. */
@@ -574,9 +605,8 @@ static bool delegated_val(C *c, const char *name, uint32_t len) {
     if (l >= 0) return fn->locals[l].is_val;
     int u = resolve_upval(c, fn, name, len);
     if (u >= 0) return fn->up[u].is_val;
-    for (int i = 0; i < c->ndelegated; i++)
-        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) return c->delegated[i].is_val;
-    return false;
+    bool is_val = false;
+    return delegated_global(c, name, len, &is_val) && is_val;
 }
 
 static void load_name(C *c, const char *name, uint32_t len) {
@@ -2435,6 +2465,12 @@ static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
             c->delegated[c->ndelegated].len = name.len;
             c->delegated[c->ndelegated].is_val = is_val;
             c->ndelegated++;
+        }
+        if (name.len < 256) {
+            char key[256];
+            memcpy(key, name.start, name.len);
+            key[name.len] = 0;
+            map_put_str(c->vm, delegated_globals(c, true), key, v_bool(is_val));
         }
         /* the global itself is assigned once: the delegate */
         declare_value(c, name, true, is_local);
