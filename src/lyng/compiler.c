@@ -595,7 +595,9 @@ static bool delegate_of(C *c, const char *name, uint32_t len, OpCode *op, uint32
 
 static void emit_call(C *c, int argc);
 static bool find_local_ext(C *c, const char *name, uint32_t len, const char **full, uint32_t *full_len);
-static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, bool call, bool paren);
+/* how local_ext_access reaches the member (ext_local.c's __extPick modes) */
+enum { EXT_READ, EXT_CALL, EXT_BARE_CALL };
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, int mode, bool paren);
 
 /* A delegated `val`: assigning to it fails like any val (the non-delegate
  * path of store_name raises IllegalAssignmentException). */
@@ -1874,6 +1876,16 @@ static bool destructuring_assign(C *c) {
 
 static void named_or_call(C *c, Token name, bool can_assign) {
     /* `f(...)` or `f { }` call; else a variable */
+    const char *ext;
+    uint32_t ext_len;
+    if ((check(c, T_LPAREN) || check(c, T_LBRACE)) && !c->cur.nl_before && c->fn->ext_receiver &&
+        !is_plain_name(c, name.start, name.len) && find_local_ext(c, name.start, name.len, &ext, &ext_len)) {
+        /* in an extension, a bare call may mean a scoped extension of `this` */
+        bool paren = accept(c, T_LPAREN);
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        local_ext_access(c, name, name_const(c, name.start, name.len), ext, ext_len, EXT_BARE_CALL, paren);
+        return;
+    }
     if (check(c, T_LBRACE) && !c->cur.nl_before) {
         load_name(c, name.start, name.len);
         call_args(c, false, -1);
@@ -2179,7 +2191,7 @@ static void infix(C *c, bool can_assign) {
         bool store = is_assign_op(c->cur.type) || check(c, T_PLUSPLUS) || check(c, T_MINUSMINUS);
         if (!store && find_local_ext(c, m.start, m.len, &ext, &ext_len)) {
             bool paren = call && accept(c, T_LPAREN);
-            local_ext_access(c, m, k, ext, ext_len, call, paren);
+            local_ext_access(c, m, k, ext, ext_len, call ? EXT_CALL : EXT_READ, paren);
         } else if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
             advance(c);
             call_args(c, true, k);
@@ -2298,16 +2310,16 @@ static bool find_local_ext(C *c, const char *name, uint32_t len, const char **fu
 
 /* `recv.name(args)` or `recv.name` where a local extension `name` is in
  * scope: __extPick chooses between it and the receiver's own member. The
- * receiver is on the stack. */
-static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, bool call, bool paren) {
+ * receiver is on the stack (`this` for a bare call in an extension). */
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, int mode, bool paren) {
     int r = c->fn->sp - 1;
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extPick", 9));
     load_name(c, full, full_len);
     emit_op_u16(c, OP_GET_LOCAL, (uint32_t)r);
     emit_op_u16(c, OP_CONST, k);
-    emit_op(c, call ? OP_TRUE : OP_FALSE);
+    emit_const(c, v_int(mode));
     emit_call(c, 4);
-    if (call) {
+    if (mode != EXT_READ) {
         call_args(c, paren, -1); /* recv picked args -> recv result */
     } else {
         /* null: no extension applies, read the property as usual */

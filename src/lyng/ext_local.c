@@ -42,14 +42,17 @@ static bool own_member(VM *vm, Value recv, String *key, Value *m) {
     return vm_find_method(vm, v_class(vm, recv), key, m) && !map_get(vm->cls_names.ext, *m, NULL);
 }
 
-/* __extPick(descriptor, recv, name, isCall): the function to call for
+/* __extPick(descriptor, recv, name, mode): the function to call for
  * `recv.name`. A local extension that applies comes bound to recv. When
- * none applies: for a call, the member (bound) or a global extension; for a
- * property read, null (the caller then reads the property as usual). */
+ * none applies: for a call (mode 1), the member (bound) or a global
+ * extension; for a bare call in an extension body (mode 2) also a global
+ * function of that name; for a property read (mode 0), null (the caller
+ * then reads the property as usual). */
 static NativeResult ext_pick(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
-    if (argc != 4 || !IS_OT(argv[2], OT_STRING))
-        return vm_throw(vm, vm->c.illegal_argument, "__extPick(descriptor, receiver, name, isCall)");
+    if (argc != 4 || !IS_OT(argv[2], OT_STRING) || !IS_INT(argv[3]))
+        return vm_throw(vm, vm->c.illegal_argument, "__extPick(descriptor, receiver, name, mode)");
+    int64_t mode = argv[3].as.i;
     Value recv = argv[1];
     String *n = (String *)argv[2].as.o;
     String *key = str_intern(vm, n->data, n->len);
@@ -65,7 +68,7 @@ static NativeResult ext_pick(VM *vm, Value self, int argc, Value *argv, Value *o
             return NR_OK;
         }
     }
-    if (!v_truthy(argv[3])) {
+    if (mode == 0) {
         *out = V_NULL;
         return NR_OK;
     }
@@ -76,6 +79,14 @@ static NativeResult ext_pick(VM *vm, Value self, int argc, Value *argv, Value *o
     if (vm_find_method(vm, v_class(vm, recv), key, &m)) {
         *out = v_obj(bound_new(vm, recv, m));
         return NR_OK;
+    }
+    if (mode == 2) {
+        uint32_t g = vm_global_slot(vm, key->data, key->len);
+        if (vm->gflags[g] & GF_DEFINED) {
+            *out = vm->gvals[g];
+            return NR_OK;
+        }
+        return vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", key->data);
     }
     if (IS_NULL(recv)) return vm_throw(vm, vm->c.null_reference, "cannot call '%s' on null", key->data);
     return vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), key->data);
