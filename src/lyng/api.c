@@ -226,6 +226,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     lib_coroutine_init(vm);
     lib_regex_init(vm);
     lib_flow_init(vm);
+    ext_local_init(vm);
     Module *time = module_add(vm, "lyng.time");
     time->text = lyng_time_src;
     vm->host = host_new(vm);

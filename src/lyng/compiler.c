@@ -21,12 +21,14 @@ typedef struct Local {
     int scope;
     bool captured;
     bool is_val;
+    bool delegated; /* `val x by d`: the slot holds the delegate d */
 } Local;
 
 typedef struct UpDesc {
     uint16_t index;
     bool is_local;
     bool is_val;
+    bool delegated;
 } UpDesc;
 
 typedef struct JumpList {
@@ -41,6 +43,8 @@ typedef struct TryCtx {
     bool in_finally;     /* compiling the finally body: exits don't rerun it */
     Lexer fin_lx;        /* the lexer positioned at the finally block's '{' */
     Token fin_tok;
+    int iter_slot;       /* not a try: a for loop's iterator, closed when a
+                            break or return leaves the loop (0: none) */
 } TryCtx;
 
 typedef struct LoopCtx {
@@ -51,6 +55,7 @@ typedef struct LoopCtx {
     int continue_sp;     /* depth to unwind to before continuing */
     JumpList breaks, continues;
     TryCtx *try_outside; /* innermost try that encloses the loop */
+    TryCtx *iter_try;    /* a for loop's own iterator entry */
 } LoopCtx;
 
 /* What the compiler knows of a class while compiling its body and methods:
@@ -101,6 +106,10 @@ typedef struct C {
         Lexer lx;     /* positioned after T, with cur = T's first token */
         Token cur, prev;
     } last_as;
+    /* top-level `val x by d` names of this compilation: the global holds d */
+    struct { const char *s; uint32_t len; bool is_val; } delegated[64];
+    int ndelegated;
+    int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
 } C;
 
 static const int8_t op_effect[] = {
@@ -347,6 +356,7 @@ static Local *add_local(C *c, const char *name, uint32_t len, int slot, bool is_
     l->scope = fn->scope;
     l->captured = false;
     l->is_val = is_val;
+    l->delegated = false;
     return l;
 }
 
@@ -384,6 +394,7 @@ static int add_upval(C *c, Fn *fn, uint16_t index, bool is_local, bool is_val) {
     fn->up[fn->nup].index = index;
     fn->up[fn->nup].is_local = is_local;
     fn->up[fn->nup].is_val = is_val;
+    fn->up[fn->nup].delegated = false;
     return fn->nup++;
 }
 
@@ -392,10 +403,16 @@ static int resolve_upval(C *c, Fn *fn, const char *name, uint32_t len) {
     int l = resolve_local(fn->enclosing, name, len);
     if (l >= 0) {
         fn->enclosing->locals[l].captured = true;
-        return add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+        int i = add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+        fn->up[i].delegated = fn->enclosing->locals[l].delegated;
+        return i;
     }
     int u = resolve_upval(c, fn->enclosing, name, len);
-    if (u >= 0) return add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+    if (u >= 0) {
+        int i = add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+        fn->up[i].delegated = fn->enclosing->up[u].delegated;
+        return i;
+    }
     return -1;
 }
 
@@ -533,8 +550,92 @@ static bool is_plain_name(C *c, const char *name, uint32_t len) {
     return resolve_local(c->fn, name, len) >= 0 || resolve_upval(c, c->fn, name, len) >= 0;
 }
 
+/* The VM's record of delegated top-level names (name -> is_val), so that
+ * later compilations in the same VM (REPL lines, -x code) read through the
+ * delegate too. */
+#define DELEGATED_GLOBALS "__delegatedGlobals"
+
+static Map *delegated_globals(C *c, bool create) {
+    Value m = c->vm->gvals[vm_global_slot(c->vm, DELEGATED_GLOBALS, sizeof DELEGATED_GLOBALS - 1)];
+    if (IS_OT(m, OT_MAP)) return (Map *)m.as.o;
+    if (!create) return NULL;
+    Map *nm = map_new(c->vm);
+    vm_def_global(c->vm, DELEGATED_GLOBALS, v_obj(nm));
+    return nm;
+}
+
+/* Whether a top-level name is delegated; *is_val tells a val from a var. */
+static bool delegated_global(C *c, const char *name, uint32_t len, bool *is_val) {
+    for (int i = 0; i < c->ndelegated; i++)
+        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) {
+            *is_val = c->delegated[i].is_val;
+            return true;
+        }
+    Map *m = delegated_globals(c, false);
+    char key[256];
+    Value v;
+    if (!m || len >= sizeof key) return false;
+    memcpy(key, name, len);
+    key[len] = 0;
+    if (!map_get_str(m, key, &v)) return false;
+    *is_val = v_truthy(v);
+    return true;
+}
+
+static bool is_delegated_global(C *c, const char *name, uint32_t len) {
+    bool is_val;
+    return delegated_global(c, name, len, &is_val);
+}
+
+/* Where a delegated name's delegate is read from: the op and its operand. */
+static bool delegate_of(C *c, const char *name, uint32_t len, OpCode *op, uint32_t *arg) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        *op = OP_GET_LOCAL, *arg = fn->locals[l].slot;
+        return fn->locals[l].delegated;
+    }
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) {
+        *op = OP_GET_UPVAL, *arg = (uint32_t)u;
+        return fn->up[u].delegated;
+    }
+    if (!is_delegated_global(c, name, len)) return false;
+    *op = OP_GET_GLOBAL, *arg = vm_global_slot(c->vm, name, len);
+    return true;
+}
+
+static void emit_call(C *c, int argc);
+static bool find_local_ext(C *c, const char *name, uint32_t len, const char **full, uint32_t *full_len);
+/* how local_ext_access reaches the member (ext_local.c's __extPick modes) */
+enum { EXT_READ, EXT_CALL, EXT_BARE_CALL };
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, int mode, bool paren);
+
+/* A delegated `val`: assigning to it fails like any val (the non-delegate
+ * path of store_name raises IllegalAssignmentException). */
+static bool delegated_val(C *c, const char *name, uint32_t len) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) return fn->locals[l].is_val;
+    int u = resolve_upval(c, fn, name, len);
+    if (u >= 0) return fn->up[u].is_val;
+    bool is_val = false;
+    return delegated_global(c, name, len, &is_val) && is_val;
+}
+
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
+    OpCode dop;
+    uint32_t darg;
+    if (delegate_of(c, name, len, &dop, &darg)) {
+        /* __delegateGet(d, name, null) */
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateGet", 13));
+        emit_op_u16(c, dop, darg);
+        emit_const(c, v_obj(str_new(c->vm, name, len)));
+        emit_op(c, OP_NULL);
+        emit_call(c, 3);
+        return;
+    }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
         emit_op_u16(c, OP_GET_LOCAL, fn->locals[l].slot);
@@ -560,6 +661,20 @@ static void load_name(C *c, const char *name, uint32_t len) {
 /* Stores the value on top of the stack into a name (keeping it). */
 static void store_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
+    OpCode dop;
+    uint32_t darg;
+    if (delegate_of(c, name, len, &dop, &darg) && !delegated_val(c, name, len)) {
+        /* __delegateSet(d, name, null, value); the value stays */
+        int value = fn->sp - 1;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateSet", 13));
+        emit_op_u16(c, dop, darg);
+        emit_const(c, v_obj(str_new(c->vm, name, len)));
+        emit_op(c, OP_NULL);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)value);
+        emit_call(c, 4);
+        emit_op(c, OP_POP);
+        return;
+    }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
         if (fn->locals[l].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
@@ -1438,6 +1553,11 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     emit_op(c, OP_ITER_INIT);
     begin_scope(c);
     add_local(c, "(iter)", 6, c->fn->sp - 1, true);
+    TryCtx iter_ctx;
+    memset(&iter_ctx, 0, sizeof iter_ctx);
+    iter_ctx.iter_slot = c->fn->sp - 1;
+    iter_ctx.outer = c->fn->tries;
+    c->fn->tries = lp.iter_try = &iter_ctx;
     int var_slot = c->fn->sp;
     lp.continue_sp = var_slot;
     uint32_t top = proto_of(c)->code_len;
@@ -1455,6 +1575,7 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     emit_loop(c, top);
     patch_jump(c, exit);
     adjust(c, -1); /* ITER_NEXT pushed nothing on the exit path */
+    c->fn->tries = iter_ctx.outer;
     /* pop the iterator */
     c->fn->nlocals--;
     c->fn->scope--;
@@ -1483,6 +1604,10 @@ static void compile_finally(C *c, TryCtx *t) {
  * handlers and runs their finally blocks, innermost first. */
 static void exit_tries(C *c, TryCtx *stop) {
     for (TryCtx *t = c->fn->tries; t && t != stop; t = t->outer) {
+        if (t->iter_slot) {
+            emit_op_u16(c, OP_ITER_CLOSE, (uint32_t)t->iter_slot);
+            continue;
+        }
         if (t->in_finally) continue;
         if (t->handler_active) emit_op(c, OP_END_TRY);
         if (t->has_finally) compile_finally(c, t);
@@ -1529,7 +1654,8 @@ static void break_expr(C *c, bool is_continue) {
         emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
         emit_op(c, OP_POP);
     }
-    exit_tries(c, lp->try_outside);
+    /* continue keeps its own loop's iterator */
+    exit_tries(c, is_continue && lp->iter_try ? lp->iter_try : lp->try_outside);
     if (is_continue) {
         emit_op_u16(c, OP_UNWIND, (uint32_t)lp->continue_sp);
         jl_add(&lp->continues, emit_jump(c, OP_JUMP));
@@ -1762,6 +1888,16 @@ static bool destructuring_assign(C *c) {
 
 static void named_or_call(C *c, Token name, bool can_assign) {
     /* `f(...)` or `f { }` call; else a variable */
+    const char *ext;
+    uint32_t ext_len;
+    if ((check(c, T_LPAREN) || check(c, T_LBRACE)) && !c->cur.nl_before && c->fn->ext_receiver &&
+        !is_plain_name(c, name.start, name.len) && find_local_ext(c, name.start, name.len, &ext, &ext_len)) {
+        /* in an extension, a bare call may mean a scoped extension of `this` */
+        bool paren = accept(c, T_LPAREN);
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        local_ext_access(c, name, name_const(c, name.start, name.len), ext, ext_len, EXT_BARE_CALL, paren);
+        return;
+    }
     if (check(c, T_LBRACE) && !c->cur.nl_before) {
         load_name(c, name.start, name.len);
         call_args(c, false, -1);
@@ -2108,7 +2244,14 @@ static void infix(C *c, bool can_assign) {
         }
         Token m = c->prev;
         uint32_t k = name_const(c, m.start, m.len);
-        if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
+        const char *ext;
+        uint32_t ext_len;
+        bool call = (check(c, T_LPAREN) || check(c, T_LBRACE)) && !c->cur.nl_before;
+        bool store = is_assign_op(c->cur.type) || check(c, T_PLUSPLUS) || check(c, T_MINUSMINUS);
+        if (!store && find_local_ext(c, m.start, m.len, &ext, &ext_len)) {
+            bool paren = call && accept(c, T_LPAREN);
+            local_ext_access(c, m, k, ext, ext_len, call ? EXT_CALL : EXT_READ, paren);
+        } else if ((check(c, T_LPAREN) && !c->cur.nl_before)) {
             advance(c);
             call_args(c, true, k);
         } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
@@ -2207,13 +2350,81 @@ static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
 
 static void class_accessor(C *c, ClassCtx *cx, Token *name);
 
-/* `fun Type.name(...)` and `val Type.name get() = ...`: added to the class
- * when the declaration runs; a member of the same name wins. */
-static void extension_decl(C *c, Token type, bool is_property) {
+/* The innermost local extension named `name` in scope (its local is named
+ * "Type.name"), in this function or an enclosing one. */
+static bool find_local_ext(C *c, const char *name, uint32_t len, const char **full, uint32_t *full_len) {
+    if (!c->nlocal_ext) return false;
+    for (Fn *f = c->fn; f; f = f->enclosing)
+        for (int i = f->nlocals - 1; i >= 0; i--) {
+            Local *l = &f->locals[i];
+            if (l->len > len + 1 && l->name[l->len - len - 1] == '.' && memcmp(l->name + l->len - len, name, len) == 0 &&
+                memchr(l->name, '.', l->len - len - 1) == NULL) {
+                *full = l->name;
+                *full_len = l->len;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* `recv.name(args)` or `recv.name` where a local extension `name` is in
+ * scope: __extPick chooses between it and the receiver's own member. The
+ * receiver is on the stack (`this` for a bare call in an extension). */
+static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, int mode, bool paren) {
+    int r = c->fn->sp - 1;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extPick", 9));
+    load_name(c, full, full_len);
+    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)r);
+    emit_op_u16(c, OP_CONST, k);
+    emit_const(c, v_int(mode));
+    emit_call(c, 4);
+    if (mode != EXT_READ) {
+        call_args(c, paren, -1); /* recv picked args -> recv result */
+    } else {
+        /* null: no extension applies, read the property as usual */
+        uint32_t applies = emit_jump(c, OP_ELVIS);
+        emit_op_u16(c, OP_GET_PROP, k);
+        uint32_t end = emit_jump(c, OP_JUMP);
+        patch_jump(c, applies);
+        c->fn->sp = r + 2;
+        emit_call(c, 0);
+        patch_jump(c, end);
+    }
+    emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)r);
+    c->fn->sp = r + 1;
+    (void)m;
+}
+
+/* `fun Type.name(...)` and `val Type.name get() = ...`. At the top level
+ * the extension is added to the class when the declaration runs (a member
+ * of the same name wins); inside a function or block it is a local that
+ * only the code of that scope sees (local_ext_access). */
+static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
     advance(c); /* '.' */
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected the extension's name after '.'"); return; }
     Token name = c->prev;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    bool scoped = !at_global_scope(c);
+    String *full = NULL;
+    const char *outer = NULL;
+    uint32_t outer_len = 0;
+    if (scoped) {
+        char buf[300];
+        int n = snprintf(buf, sizeof buf, "%.*s.%.*s", (int)type.len, type.start, (int)name.len, name.start);
+        if (n >= (int)sizeof buf) { error_at(c, &name, "extension name too long"); return; }
+        full = str_intern(c->vm, buf, (size_t)n);
+        list_push(c->vm, c->vm->roots, v_obj(full));
+        find_local_ext(c, name.start, name.len, &outer, &outer_len);
+        int slot = c->fn->sp;
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extLocal", 10));
+        if (outer) load_name(c, outer, outer_len);
+        else emit_op(c, OP_NULL);
+        /* declared before its body (the call leaves the descriptor in this
+         * slot), so the extension can call itself */
+        add_local(c, full->data, full->len, slot, true);
+        c->nlocal_ext++;
+    } else {
+        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+    }
     load_name(c, type.start, type.len);
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
@@ -2229,9 +2440,12 @@ static void extension_decl(C *c, Token type, bool is_property) {
         function(c, name.start, name.len);
     }
     emit_op(c, is_property ? OP_TRUE : OP_FALSE);
-    emit_op(c, OP_CALL);
-    emit_byte(c, 4);
-    adjust(c, -4);
+    if (!scoped) {
+        emit_call(c, 4);
+        return;
+    }
+    emit_call(c, 5);
+    *is_local = true;
 }
 
 /* A destructuring pattern: names (`rest...` takes a slice) and nested
@@ -2309,12 +2523,40 @@ static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_va
     }
 }
 
+/* `val x by d` / `var x by d` outside a class: the variable holds the
+ * delegate, and the compiler turns reads and writes of the name into
+ * getValue/setValue calls (load_name, store_name). */
+static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    expression(c);
+    if (at_global_scope(c)) {
+        if (!is_delegated_global(c, name.start, name.len)) {
+            if (c->ndelegated == 64) { error_at(c, &name, "too many delegated top-level names"); return; }
+            c->delegated[c->ndelegated].s = name.start;
+            c->delegated[c->ndelegated].len = name.len;
+            c->delegated[c->ndelegated].is_val = is_val;
+            c->ndelegated++;
+        }
+        if (name.len < 256) {
+            char key[256];
+            memcpy(key, name.start, name.len);
+            key[name.len] = 0;
+            map_put_str(c->vm, delegated_globals(c, true), key, v_bool(is_val));
+        }
+        /* the global itself is assigned once: the delegate */
+        declare_value(c, name, true, is_local);
+    } else {
+        declare_value(c, name, is_val, is_local);
+        c->fn->locals[c->fn->nlocals - 1].delegated = true;
+    }
+}
+
 static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
         Token type = c->cur;
         advance(c);
         if (!is_val) ERROR("an extension property is declared with val");
-        extension_decl(c, type, true);
+        extension_decl(c, type, true, is_local);
         return;
     }
     if (accept(c, T_LBRACKET)) {
@@ -2354,10 +2596,16 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
     advance(c);
     Token name = c->prev;
     if (accept(c, T_COLON)) skip_type(c);
+    if (is_word(&c->cur, "by")) {
+        advance(c);
+        delegated_decl(c, name, is_val, is_local);
+        return;
+    }
     if (accept(c, T_ASSIGN)) {
         expression(c);
     } else if (is_val) {
-        error_at(c, &name, "'val %.*s' needs an initial value", (int)name.len, name.start);
+        error_at(c, &name, "'val %.*s' needs an initial value (= value, or by a delegate such as lazy { })",
+                 (int)name.len, name.start);
         return;
     } else {
         emit_op(c, OP_UNSET);
@@ -2545,11 +2793,71 @@ static void class_val_field(C *c, Token *cls_name, Fn *body, Token *name) {
     c->fn = body;
 }
 
+/* One accessor of a delegated member: get() is
+ * __delegateGet(this.<hidden>, name, this), set(v) is __delegateSet(...). */
+static void delegated_accessor(C *c, ClassCtx *cx, Token *name, String *hidden, bool setter, bool is_val) {
+    Fn fn;
+    c->next_cls = cx;
+    fn_begin(c, &fn, name->start, name->len);
+    if (setter) {
+        Proto *p = fn.proto;
+        add_local(c, "value", 5, 1, true);
+        p->nparams = 1;
+        p->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+        p->param_names[0] = str_intern(c->vm, "value", 5);
+        fn.sp = 2;
+        p->max_stack = 2;
+    }
+    /* a delegated val gets a setter too, one that refuses */
+    const char *helper = !setter ? "__delegateGet" : is_val ? "__delegatedValSet" : "__delegateSet";
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_op_u16(c, OP_GET_PROP, add_const(c, v_obj(hidden)));
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    if (setter) emit_op_u16(c, OP_GET_LOCAL, 1);
+    emit_call(c, setter ? 4 : 3);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
+/* `val x by d` in a class body: d is made per instance (so a lambda in it
+ * sees that instance's `this`) and kept in a hidden field; x becomes a
+ * property whose accessors go through d. */
+static void class_delegated_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val,
+                                   Token *name) {
+    if (m->is_static) { ERROR("a static property cannot be delegated"); return; }
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    char buf[300];
+    int n = snprintf(buf, sizeof buf, "__by_%.*s", (int)name->len, name->start);
+    String *hidden = str_intern(c->vm, buf, (size_t)n);
+    list_push(c->vm, c->vm->roots, v_obj(hidden));
+    emit_op_u16(c, OP_GET_LOCAL, 0);
+    expression(c);
+    emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(hidden)));
+    emit_op(c, OP_POP);
+    for (int setter = 0; setter <= 1; setter++) {
+        c->fn = body->enclosing;
+        class_helper(c, setter ? "__setter" : "__classGetter", cls_name);
+        emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+        delegated_accessor(c, cx, name, hidden, setter, is_val);
+        emit_call(c, 3);
+        emit_op(c, OP_POP);
+        c->fn = body;
+    }
+}
+
 static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body, bool is_val) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a property name"); return; }
     Token name = c->prev;
     uint32_t k = name_const(c, name.start, name.len);
     if (accept(c, T_COLON)) skip_type(c);
+    if (is_word(&c->cur, "by")) {
+        advance(c);
+        class_delegated_member(c, cx, cls_name, m, body, is_val, &name);
+        return;
+    }
     bool has_value = false, has_getter = false;
     if (accept(c, T_ASSIGN)) {
         has_value = true;
@@ -2821,7 +3129,7 @@ static void statement_inner(C *c, bool *is_local) {
         if (!accept(c, T_IDENT)) { ERROR_CUR("expected a function name"); return; }
         Token name = c->prev;
         if (check(c, T_DOT)) {
-            extension_decl(c, name, false);
+            extension_decl(c, name, false, is_local);
             return;
         }
         if (at_global_scope(c)) {
@@ -2928,6 +3236,30 @@ static void statement(C *c, bool *is_local) {
     c->nesting--;
 }
 
+/* Top-level `val x by d` / `var x by d` anywhere in the script, found before
+ * compiling: functions declared above the declaration read x through the
+ * delegate too. A token scan at brace depth 0; the declaration itself is
+ * still checked when it is compiled. */
+static void scan_delegated_globals(C *c) {
+    Lexer lx = c->lx;
+    Token t2 = {0}, t1 = {0}, t;
+    int depth = 0;
+    do {
+        t = lex_next(&lx);
+        if (t.type == T_LBRACE) depth++;
+        else if (t.type == T_RBRACE) depth--;
+        else if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
+                 !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
+            c->delegated[c->ndelegated].s = t1.start;
+            c->delegated[c->ndelegated].len = t1.len;
+            c->delegated[c->ndelegated].is_val = t2.type == T_VAL;
+            c->ndelegated++;
+        }
+        t2 = t1;
+        t1 = t;
+    } while (t.type != T_EOF && t.type != T_ERROR);
+}
+
 Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, char **error) {
     C c;
     memset(&c, 0, sizeof c);
@@ -2946,6 +3278,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     }
     uint32_t roots_before = vm->roots->count;
     lex_init(&c.lx, src, len, 1);
+    scan_delegated_globals(&c);
     Fn fn;
     fn_begin(&c, &fn, "script", 6);
     fn.toplevel = true;

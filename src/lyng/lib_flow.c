@@ -70,4 +70,5 @@ void lib_flow_init(VM *vm) {
     vm_def_global(vm, COLLECTORS, v_obj(map_new(vm)));
     vm_def_global_fn(vm, "__flowPush", flow_push);
     vm_def_global_fn(vm, "__flowPop", flow_pop);
+    flow_iter_init(vm);
 }

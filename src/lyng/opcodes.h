@@ -81,6 +81,7 @@ OP(UNWIND, 2, 0)           /* slot: close upvalues >= slot, sp = slot */
 OP(RETURN, 0, -1)
 OP(ITER_INIT, 0, 0)
 OP(ITER_NEXT, 2, 1)        /* pushes the next element, or jumps (without pushing) at the end */
+OP(ITER_CLOSE, 2, 0)       /* slot: a loop left early; a flow's producer is cancelled */
 OP(TRY, 2, 0)              /* handler offset */
 OP(END_TRY, 0, 0)
 OP(THROW, 0, -1)

@@ -14,7 +14,11 @@
 
 #define CALL_WITH_MARK ((void *)1)
 
-enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING, ITER_USER };
+enum { ITER_LIST, ITER_RANGE_INT, ITER_RANGE_CHAR, ITER_MAP, ITER_SET, ITER_BUFFER, ITER_STRING, ITER_USER, ITER_FLOW };
+/* Iter.pos of a ITER_USER/ITER_FLOW iterator after a step that did not
+ * produce a value: an exception is pending, or the fiber is parked. */
+#define ITER_FAILED (-1)
+#define ITER_WAITING (-2)
 
 /* ---------------------------------------------------------------- stack */
 
@@ -106,6 +110,16 @@ static void close_upvals(Fiber *f, uint32_t from) {
     }
 }
 
+/* An exception drops the stack above `from`: `for` loops over flows that
+ * live there cancel their producers. */
+static void abandon_flow_iters(VM *vm, Fiber *f, uint32_t from) {
+    for (uint32_t i = from; i < f->sp; i++) {
+        Value v = f->stack[i];
+        if (IS_OT(v, OT_ITER) && ((Iter *)v.as.o)->kind == ITER_FLOW)
+            flow_channel_abandon(vm, (List *)((Iter *)v.as.o)->src.as.o);
+    }
+}
+
 static bool unwind(VM *vm, Fiber *f, Value exc) {
     if (IS_OT(exc, OT_INSTANCE)) {
         Instance *e = (Instance *)exc.as.o;
@@ -113,6 +127,7 @@ static bool unwind(VM *vm, Fiber *f, Value exc) {
         if (!map_get(e->fields, v_obj(vm->s_stack), &st) || IS_NULL(st))
             map_put(vm, e->fields, v_obj(vm->s_stack), v_obj(stack_trace(vm, f)));
     }
+    abandon_flow_iters(vm, f, f->nhandlers ? f->handlers[f->nhandlers - 1].sp : 0);
     if (f->nhandlers == 0) {
         close_upvals(f, 0);
         f->error = exc;
@@ -882,6 +897,9 @@ static bool iter_init(VM *vm, Value src, Value *out) {
             vm_throw(vm, vm->c.illegal_argument, "this range cannot be iterated: it needs an Int or Char start");
             return false;
         }
+    } else if (IS_OT(src, OT_INSTANCE) && vm_is_instance(vm, src, vm->c.flow)) {
+        it->kind = ITER_FLOW;
+        it->src = v_obj(flow_channel_new(vm, src));
     } else if (IS_OT(src, OT_INSTANCE)) {
         /* a script class: iterator() gives a built-in iterable or an object
          * with hasNext() and next() */
@@ -916,11 +934,19 @@ static bool iter_next(VM *vm, Iter *it, Value *out) {
         Value r;
         bool ok;
         if (it->pos < 0) return false;
-        if (!class_op_hook(vm, it->src, CLS_OP_HAS_NEXT, 0, NULL, &r, &ok) || !ok) { it->pos = -1; return false; }
+        if (!class_op_hook(vm, it->src, CLS_OP_HAS_NEXT, 0, NULL, &r, &ok) || !ok) { it->pos = ITER_FAILED; return false; }
         if (!v_truthy(r)) return false;
-        if (!class_op_hook(vm, it->src, CLS_OP_NEXT, 0, NULL, out, &ok) || !ok) { it->pos = -1; return false; }
+        if (!class_op_hook(vm, it->src, CLS_OP_NEXT, 0, NULL, out, &ok) || !ok) { it->pos = ITER_FAILED; return false; }
         return true;
     }
+    case ITER_FLOW:
+        switch (flow_channel_next(vm, (List *)it->src.as.o, out)) {
+        case FLOW_VALUE: return true;
+        case FLOW_END: return false;
+        case FLOW_WAIT: it->pos = ITER_WAITING; return false;
+        case FLOW_ERROR: it->pos = ITER_FAILED; return false;
+        }
+        return false;
     case ITER_LIST: {
         List *l = (List *)it->src.as.o;
         if ((uint64_t)it->pos >= l->count) return false;
@@ -1682,11 +1708,26 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
                 push(f, v);
                 ip += 2;
-            } else if (((Iter *)TOP.as.o)->kind == ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
+            } else if (((Iter *)TOP.as.o)->kind >= ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
+                Iter *it = (Iter *)TOP.as.o;
+                bool waiting = it->pos == ITER_WAITING;
+                it->pos = 0;
+                /* parked: this op runs again when the producer wakes the fiber */
+                if (waiting) { fr->ip = ip - 1; goto suspended; }
                 SAVE_IP();
                 goto handle_error;
             } else {
                 ip += 2 + rd16(ip);
+            }
+            break;
+        }
+        case OP_ITER_CLOSE: {
+            Value v = slots[rd16(ip)];
+            ip += 2;
+            if (IS_OT(v, OT_ITER) && ((Iter *)v.as.o)->kind == ITER_FLOW) {
+                FlowStep r = flow_channel_close(vm, (List *)((Iter *)v.as.o)->src.as.o);
+                if (r == FLOW_WAIT) { fr->ip = ip - 3; goto suspended; }
+                if (r == FLOW_ERROR) THROW();
             }
             break;
         }

@@ -241,6 +241,14 @@ void lib_math_init(VM *vm);
 void lib_coroutine_init(VM *vm);
 void lib_regex_init(VM *vm);
 void lib_flow_init(VM *vm);
+void ext_local_init(VM *vm); /* ext_local.c: extensions scoped to a block */
+/* flow_iter.c: `for (x in flow)` through a producer fiber and a channel */
+typedef enum { FLOW_VALUE, FLOW_END, FLOW_WAIT, FLOW_ERROR } FlowStep;
+void flow_iter_init(VM *vm);
+List *flow_channel_new(VM *vm, Value flow);
+FlowStep flow_channel_next(VM *vm, List *ch, Value *out); /* FLOW_WAIT: the fiber is parked */
+FlowStep flow_channel_close(VM *vm, List *ch);            /* after break/return: cancel, wait for cleanup */
+void flow_channel_abandon(VM *vm, List *ch);              /* an exception left the loop: cancel only */
 /* writes script output through the embedder's callback */
 void vm_write(VM *vm, int stream, const char *data, size_t len);
 
