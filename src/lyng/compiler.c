@@ -1332,8 +1332,7 @@ static void push_loop(C *c, LoopCtx *lp, const char *label, uint32_t label_len) 
 
 /* loop value slot is on the stack (VOID); body values are stored in it */
 static void store_loop_value(C *c, LoopCtx *lp) {
-    emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
-    emit_op(c, OP_POP);
+    emit_op_u16(c, OP_SET_LOCAL_POP, (uint32_t)lp->result_slot);
 }
 
 static void loop_else(C *c, LoopCtx *lp) {
@@ -1412,6 +1411,10 @@ static void do_while_expr(C *c, const char *label, uint32_t llen) {
     end_loop(c, &lp);
 }
 
+/* The loop keeps its state in two hidden locals under the variable (see
+ * FOR_INIT in opcodes.h). FOR_INIT jumps to FOR_NEXT, which fetches the
+ * first element; the end of the body is FOR_LOOP, whose step check resumes
+ * at that FOR_NEXT when the slice runs out. */
 static void for_expr(C *c, const char *label, uint32_t llen) {
     LoopCtx lp;
     push_loop(c, &lp, label, llen);
@@ -1423,13 +1426,14 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     expect(c, T_IN, "'in' after the loop variable");
     expression(c);
     expect(c, T_RPAREN, "')' after the iterable");
-    emit_op(c, OP_ITER_INIT);
+    uint32_t init = emit_jump(c, OP_FOR_INIT);
     begin_scope(c);
-    add_local(c, "(iter)", 6, c->fn->sp - 1, true);
+    add_local(c, "(iter)", 6, c->fn->sp - 2, true);
+    add_local(c, "(end)", 5, c->fn->sp - 1, true);
     int var_slot = c->fn->sp;
     lp.continue_sp = var_slot;
-    uint32_t top = proto_of(c)->code_len;
-    uint32_t exit = emit_jump(c, OP_ITER_NEXT);
+    uint32_t body = proto_of(c)->code_len;
+    adjust(c, 1); /* FOR_NEXT pushed the element */
     begin_scope(c);
     add_local(c, var.start, var.len, var_slot, true);
     branch_body(c);
@@ -1438,16 +1442,16 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     c->fn->nlocals--;
     c->fn->scope--;
     jl_patch(c, &lp.continues);
-    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot);
+    emit_op_u16(c, OP_FOR_LOOP, (uint32_t)var_slot);
     c->fn->sp = var_slot;
-    emit_loop(c, top);
-    patch_jump(c, exit);
-    adjust(c, -1); /* ITER_NEXT pushed nothing on the exit path */
-    /* pop the iterator */
-    c->fn->nlocals--;
+    patch_jump(c, init);
+    emit_op(c, OP_FOR_NEXT);
+    emit_u16(c, proto_of(c)->code_len + 2 - body);
+    /* pop the loop state */
+    c->fn->nlocals -= 2;
     c->fn->scope--;
-    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 1);
-    c->fn->sp = var_slot - 1;
+    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 2);
+    c->fn->sp = var_slot - 2;
     end_loop(c, &lp);
 }
 
@@ -1514,8 +1518,7 @@ static void break_expr(C *c, bool is_continue) {
     int sp = c->fn->sp;
     if (!is_continue && can_start_value(c)) {
         expression(c);
-        emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
-        emit_op(c, OP_POP);
+        store_loop_value(c, lp);
     }
     exit_tries(c, lp->try_outside);
     if (is_continue) {

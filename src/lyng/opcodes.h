@@ -79,8 +79,13 @@ OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index 
 OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */
 OP(UNWIND, 2, 0)           /* slot: close upvalues >= slot, sp = slot */
 OP(RETURN, 0, -1)
-OP(ITER_INIT, 0, 0)
-OP(ITER_NEXT, 2, 1)        /* pushes the next element, or jumps (without pushing) at the end */
+/* A `for` loop keeps two hidden slots under its variable: the next Int and
+ * the exclusive end of an Int range, or the iterator of anything else and
+ * VOID. */
+OP(FOR_INIT, 2, 1)         /* iterable -> state end, then jumps forward to the loop's FOR_NEXT */
+OP(FOR_LOOP, 2, 0)         /* var slot: end of an iteration (a back-edge), then as FOR_NEXT, which follows */
+OP(FOR_NEXT, 2, 0)         /* pushes the next element and jumps back to the body, or goes on at the end */
+OP(SET_LOCAL_POP, 2, -1)   /* slot: stores the value on top and pops it */
 OP(TRY, 2, 0)              /* handler offset */
 OP(END_TRY, 0, 0)
 OP(THROW, 0, -1)

@@ -11,6 +11,7 @@
 #include "compiler.h"
 #include "lib.h"
 #include "vm.h"
+#include "vm_dispatch.h"
 
 #define CALL_WITH_MARK ((void *)1)
 
@@ -830,6 +831,17 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
 
 /* ---------------------------------------------------------------- iteration */
 
+/* The Ints an Int range yields: from *pos up to the exclusive *end. An
+ * open range, and an inclusive one ending at the largest Int, stop at
+ * INT64_MAX. */
+static bool range_int_bounds(Range *r, int64_t *pos, int64_t *end) {
+    if (!IS_INT(r->start) || !(IS_INT(r->end) || IS_NULL(r->end))) return false;
+    *pos = r->start.as.i;
+    *end = IS_NULL(r->end) ? INT64_MAX : r->end.as.i;
+    if (r->inclusive && !IS_NULL(r->end) && *end != INT64_MAX) (*end)++;
+    return true;
+}
+
 static bool iter_init(VM *vm, Value src, Value *out) {
     Iter *it = vm_alloc(vm, OT_ITER, vm->c.iterator, sizeof(Iter));
     it->src = src;
@@ -842,14 +854,8 @@ static bool iter_init(VM *vm, Value src, Value *out) {
     else if (IS_OT(src, OT_STRING)) it->kind = ITER_STRING;
     else if (IS_OT(src, OT_RANGE)) {
         Range *r = (Range *)src.as.o;
-        if (IS_INT(r->start) && (IS_INT(r->end) || IS_NULL(r->end))) {
+        if (range_int_bounds(r, &it->pos, &it->end)) {
             it->kind = ITER_RANGE_INT;
-            it->pos = r->start.as.i;
-            it->end = IS_NULL(r->end) ? INT64_MAX : r->end.as.i;
-            if (r->inclusive && !IS_NULL(r->end)) {
-                if (it->end == INT64_MAX) { it->end = INT64_MAX; }
-                else it->end++;
-            }
         } else if (IS_CHAR(r->start) && IS_CHAR(r->end)) {
             it->kind = ITER_RANGE_CHAR;
             it->pos = r->start.as.c;
@@ -1103,25 +1109,32 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }                                                                          \
     } while (0)
 
+#if VM_COMPUTED_GOTO
+    static void *const vm_dispatch_[OP__COUNT + 1] = {
+#define OP(n, a, e) &&vm_op_##n,
+#include "opcodes.h"
+#undef OP
+        &&vm_op_bad_};
+#endif
     LOAD_FRAME();
     for (;;) {
         OpCode op = (OpCode)*ip++;
         switch (op) {
-        case OP_CONST: push(f, consts[rd16(ip)]); ip += 2; break;
-        case OP_NULL: push(f, V_NULL); break;
-        case OP_VOID: push(f, V_VOID); break;
-        case OP_TRUE: push(f, V_TRUE); break;
-        case OP_FALSE: push(f, V_FALSE); break;
-        case OP_UNSET: push(f, V_UNSET); break;
-        case OP_POP: f->sp--; break;
-        case OP_DUP: push(f, TOP); break;
-        case OP_SWAP: {
+        CASE(CONST) push(f, consts[rd16(ip)]); ip += 2; NEXT;
+        CASE(NULL) push(f, V_NULL); NEXT;
+        CASE(VOID) push(f, V_VOID); NEXT;
+        CASE(TRUE) push(f, V_TRUE); NEXT;
+        CASE(FALSE) push(f, V_FALSE); NEXT;
+        CASE(UNSET) push(f, V_UNSET); NEXT;
+        CASE(POP) f->sp--; NEXT;
+        CASE(DUP) push(f, TOP); NEXT;
+        CASE(SWAP) {
             Value t = f->stack[f->sp - 1];
             f->stack[f->sp - 1] = f->stack[f->sp - 2];
             f->stack[f->sp - 2] = t;
-            break;
+            NEXT;
         }
-        case OP_GET_LOCAL: {
+        CASE(GET_LOCAL) {
             Value v = slots[rd16(ip)];
             ip += 2;
             if (IS_UNSET(v)) {
@@ -1130,10 +1143,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             push(f, v);
-            break;
+            NEXT;
         }
-        case OP_SET_LOCAL: slots[rd16(ip)] = TOP; ip += 2; break;
-        case OP_GET_UPVAL: {
+        CASE(SET_LOCAL) slots[rd16(ip)] = TOP; ip += 2; NEXT;
+        CASE(GET_UPVAL) {
             Upval *u = fr->closure->upvals[rd16(ip)];
             ip += 2;
             Value v = u->open ? u->fiber->stack[u->slot] : u->closed;
@@ -1143,16 +1156,16 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             push(f, v);
-            break;
+            NEXT;
         }
-        case OP_SET_UPVAL: {
+        CASE(SET_UPVAL) {
             Upval *u = fr->closure->upvals[rd16(ip)];
             ip += 2;
             if (u->open) u->fiber->stack[u->slot] = TOP;
             else u->closed = TOP;
-            break;
+            NEXT;
         }
-        case OP_GET_RECV_OR_GLOBAL: {
+        CASE(GET_RECV_OR_GLOBAL) {
             /* a bare name in an extension function: the receiver's member wins */
             uint16_t g = rd16(ip);
             Value m;
@@ -1163,11 +1176,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value out;
             CallResult cr;
             if (!get_prop(vm, f, slots[0], vm->gnames[g], &out, &cr)) goto handle_error;
-            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
+            if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_GET_GLOBAL:
+        CASE(GET_GLOBAL)
         get_global: {
             uint16_t g = rd16(ip);
             ip += 2;
@@ -1182,9 +1195,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             push(f, vm->gvals[g]);
-            break;
+            NEXT;
         }
-        case OP_SET_GLOBAL: {
+        CASE(SET_GLOBAL) {
             uint16_t g = rd16(ip);
             ip += 2;
             if (!(vm->gflags[g] & GF_DEFINED)) {
@@ -1198,24 +1211,24 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             vm->gvals[g] = TOP;
-            break;
+            NEXT;
         }
-        case OP_DEF_GLOBAL: {
+        CASE(DEF_GLOBAL) {
             uint16_t g = rd16(ip);
             uint8_t fl = ip[2];
             ip += 3;
             vm->gvals[g] = POP();
             vm->gflags[g] = GF_DEFINED | (fl ? GF_VAL : 0);
-            break;
+            NEXT;
         }
-        case OP_ASSIGN_VAL: {
+        CASE(ASSIGN_VAL) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", n->data);
             goto handle_error;
         }
-        case OP_GET_PROP: {
+        CASE(GET_PROP) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
@@ -1223,83 +1236,83 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             CallResult cr;
             Value obj = POP();
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
-            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
+            if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_SET_PROP: {
+        CASE(SET_PROP) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             Value v = POP(), obj = POP();
             if (!set_prop(vm, obj, n, v)) goto handle_error;
             push(f, v);
-            break;
+            NEXT;
         }
-        case OP_GET_INDEX: {
+        CASE(GET_INDEX) {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_SET_INDEX: {
+        CASE(SET_INDEX) {
             SAVE_IP();
             Value v = POP(), idx = POP(), obj = POP();
             if (!set_index(vm, obj, idx, v)) goto handle_error;
             push(f, v);
-            break;
+            NEXT;
         }
-        case OP_ADD:
-        case OP_SUB:
-        case OP_MUL:
-        case OP_DIV:
-        case OP_MOD: {
+        CASE(ADD)
+        CASE(SUB)
+        CASE(MUL)
+        CASE(DIV)
+        CASE(MOD) {
             Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
             if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
                 f->stack[f->sp - 2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
                 f->sp--;
-                break;
+                NEXT;
             }
             SAVE_IP();
             Value out;
             if (!arith(vm, op, a, b, &out)) goto handle_error;
             f->sp -= 2;
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_NEG: {
+        CASE(NEG) {
             Value a = TOP;
             if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
             else if (IS_REAL(a)) TOP = v_real(-a.as.r);
             else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary - is not defined for %s", v_type_name(vm, a)); goto handle_error; }
-            break;
+            NEXT;
         }
-        case OP_POS:
+        CASE(POS)
             if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
-            break;
-        case OP_NOT:
+            NEXT;
+        CASE(NOT)
             if (!IS_BOOL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "! needs a Bool, got %s", v_type_name(vm, TOP)); goto handle_error; }
             TOP = v_bool(!TOP.as.b);
-            break;
-        case OP_BNOT:
+            NEXT;
+        CASE(BNOT)
             if (!IS_INT(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "~ needs an Int, got %s", v_type_name(vm, TOP)); goto handle_error; }
             TOP = v_int(~TOP.as.i);
-            break;
-        case OP_BAND:
-        case OP_BOR:
-        case OP_BXOR:
-        case OP_SHL:
-        case OP_SHR: {
+            NEXT;
+        CASE(BAND)
+        CASE(BOR)
+        CASE(BXOR)
+        CASE(SHL)
+        CASE(SHR) {
             SAVE_IP();
             Value b = POP(), a = POP(), out;
             if (!bitop(vm, op, a, b, &out)) goto handle_error;
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_EQ:
-        case OP_NE: {
+        CASE(EQ)
+        CASE(NE) {
             Value b = POP();
             bool eq, ok;
             if (IS_OT(TOP, OT_INSTANCE) && !v_identical(TOP, b)) {
@@ -1310,44 +1323,44 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 eq = v_equal(TOP, b);
             }
             TOP = v_bool(op == OP_EQ ? eq : !eq);
-            break;
+            NEXT;
         }
-        case OP_ID: { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); break; }
-        case OP_NID: { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); break; }
-        case OP_LT:
-        case OP_LE:
-        case OP_GT:
-        case OP_GE:
-        case OP_CMP: {
+        CASE(ID) { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); NEXT; }
+        CASE(NID) { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); NEXT; }
+        CASE(LT)
+        CASE(LE)
+        CASE(GT)
+        CASE(GE)
+        CASE(CMP) {
             Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
             if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
                 bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
                 f->sp--;
                 TOP = v_bool(r);
-                break;
+                NEXT;
             }
             SAVE_IP();
             Value out;
             if (!compare_op(vm, op, a, b, &out)) goto handle_error;
             f->sp -= 2;
             push(f, out);
-            break;
+            NEXT;
         }
-        case OP_IN: {
+        CASE(IN) {
             SAVE_IP();
             Value cont = POP(), x = POP();
             bool r;
             if (!contains(vm, cont, x, &r)) goto handle_error;
             push(f, v_bool(r));
-            break;
+            NEXT;
         }
-        case OP_IS: {
+        CASE(IS) {
             Value cls = POP(), v = POP();
             if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'is' needs a class on the right"); goto handle_error; }
             push(f, v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
-            break;
+            NEXT;
         }
-        case OP_AS: {
+        CASE(AS) {
             bool safe = *ip++;
             Value cls = POP(), v = TOP;
             if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'as' needs a class on the right"); goto handle_error; }
@@ -1359,34 +1372,34 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     goto handle_error;
                 }
             }
-            break;
+            NEXT;
         }
-        case OP_MATCH: {
+        CASE(MATCH) {
             SAVE_IP();
             Value b = POP(), a = POP(), r;
             if (!regex_match_op(vm, a, b, &r)) goto handle_error;
             push(f, r);
-            break;
+            NEXT;
         }
-        case OP_RANGE: {
+        CASE(RANGE) {
             bool incl = *ip++;
             Value b = POP(), a = POP();
             push(f, v_obj(range_new(vm, a, b, incl)));
-            break;
+            NEXT;
         }
-        case OP_ENTRY: {
+        CASE(ENTRY) {
             Value b = POP(), a = POP();
             push(f, v_obj(entry_new(vm, a, b)));
-            break;
+            NEXT;
         }
-        case OP_NOT_NULL:
+        CASE(NOT_NULL)
             if (IS_NULL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.null_reference, "value is null"); goto handle_error; }
-            break;
-        case OP_CLASS_OF: TOP = v_obj(v_class(vm, TOP)); break;
-        case OP_TOSTR:
+            NEXT;
+        CASE(CLASS_OF) TOP = v_obj(v_class(vm, TOP)); NEXT;
+        CASE(TOSTR)
             if (!IS_OT(TOP, OT_STRING)) TOP = v_obj(v_to_String(vm, TOP));
-            break;
-        case OP_CONCAT: {
+            NEXT;
+        CASE(CONCAT) {
             uint16_t n = rd16(ip);
             ip += 2;
             StrBuf sb;
@@ -1398,42 +1411,42 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             f->sp -= n;
             push(f, v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
             sb_free(&sb);
-            break;
+            NEXT;
         }
-        case OP_LIST: {
+        CASE(LIST) {
             uint16_t n = rd16(ip);
             ip += 2;
             List *l = list_new(vm, n);
             for (uint32_t i = f->sp - n; i < f->sp; i++) l->items[l->count++] = f->stack[i];
             f->sp -= n;
             push(f, v_obj(l));
-            break;
+            NEXT;
         }
-        case OP_LIST_EXTEND: {
+        CASE(LIST_EXTEND) {
             SAVE_IP();
             Value src = POP();
             List *s = iter_to_list(vm, src);
             if (!s) goto handle_error;
             List *l = (List *)TOP.as.o;
             for (uint32_t i = 0; i < s->count; i++) list_push(vm, l, s->items[i]);
-            break;
+            NEXT;
         }
-        case OP_LIST_APPEND: {
+        CASE(LIST_APPEND) {
             Value v = POP();
             list_push(vm, (List *)TOP.as.o, v);
-            break;
+            NEXT;
         }
-        case OP_MAP: {
+        CASE(MAP) {
             uint16_t n = rd16(ip);
             ip += 2;
             Map *m = map_new(vm);
             for (uint32_t i = f->sp - 2u * n; i < f->sp; i += 2) map_put(vm, m, f->stack[i], f->stack[i + 1]);
             f->sp -= 2u * n;
             push(f, v_obj(m));
-            break;
+            NEXT;
         }
-        case OP_JUMP: ip += 2 + rd16(ip); break;
-        case OP_LOOP:
+        CASE(JUMP) ip += 2 + rd16(ip); NEXT;
+        CASE(LOOP)
             ip = ip + 2 - rd16(ip);
             if (vm->gc_requested && !vm->gc_paused) {
                 SAVE_IP();
@@ -1445,9 +1458,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (vm->exiting) { SAVE_IP(); goto suspended; }
             STEP_CHECK(ip);
-            break;
-        case OP_JUMP_IF_FALSE:
-        case OP_JUMP_IF_TRUE: {
+            NEXT;
+        CASE(JUMP_IF_FALSE)
+        CASE(JUMP_IF_TRUE) {
             Value c = POP();
             if (!IS_BOOL(c)) {
                 SAVE_IP();
@@ -1456,10 +1469,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (c.as.b == (op == OP_JUMP_IF_TRUE)) ip += 2 + rd16(ip);
             else ip += 2;
-            break;
+            NEXT;
         }
-        case OP_AND:
-        case OP_OR: {
+        CASE(AND)
+        CASE(OR) {
             Value c = TOP;
             if (!IS_BOOL(c)) {
                 SAVE_IP();
@@ -1468,20 +1481,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (c.as.b == (op == OP_OR)) ip += 2 + rd16(ip);
             else { f->sp--; ip += 2; }
-            break;
+            NEXT;
         }
-        case OP_JUMP_IF_NULL:
+        CASE(JUMP_IF_NULL)
             if (IS_NULL(TOP)) ip += 2 + rd16(ip);
             else ip += 2;
-            break;
-        case OP_ELVIS:
+            NEXT;
+        CASE(ELVIS)
             if (!IS_NULL(TOP)) ip += 2 + rd16(ip);
             else { f->sp--; ip += 2; }
-            break;
-        case OP_CALL:
-        case OP_CALL_NAMED:
-        case OP_INVOKE:
-        case OP_INVOKE_NAMED: {
+            NEXT;
+        CASE(CALL)
+        CASE(CALL_NAMED)
+        CASE(INVOKE)
+        CASE(INVOKE_NAMED) {
             STEP_CHECK(ip - 1); /* resumes by executing this call */
             int argc;
             List *names = NULL;
@@ -1514,7 +1527,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         nf->base = base;
                         nf->nhandlers = f->nhandlers;
                         LOAD_FRAME();
-                        break;
+                        NEXT;
                     }
                 }
             }
@@ -1528,9 +1541,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (r == CR_SUSPEND) goto suspended;
             if (vm->exiting) goto suspended;
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_SPREAD_CALL: {
+        CASE(SPREAD_CALL) {
             /* f(a, ...list, ...map): the arguments come as one List in which
              * each splat is an Entry keyed by the splat marker */
             uint16_t k = rd16(ip);
@@ -1579,9 +1592,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (r == CR_SUSPEND) goto suspended;
             if (vm->exiting) goto suspended;
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_CLOSURE: {
+        CASE(CLOSURE) {
             Proto *p = (Proto *)consts[rd16(ip)].as.o;
             ip += 2;
             Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure) + sizeof(Upval *) * p->nupvals);
@@ -1613,24 +1626,24 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             push(f, v_obj(cl));
-            break;
+            NEXT;
         }
-        case OP_CLOSE_SCOPE: {
+        CASE(CLOSE_SCOPE) {
             uint32_t s = fr->base + rd16(ip);
             ip += 2;
             close_upvals(f, s);
             f->stack[s] = TOP;
             f->sp = s + 1;
-            break;
+            NEXT;
         }
-        case OP_UNWIND: {
+        CASE(UNWIND) {
             uint32_t s = fr->base + rd16(ip);
             ip += 2;
             close_upvals(f, s);
             f->sp = s;
-            break;
+            NEXT;
         }
-        case OP_RETURN: {
+        CASE(RETURN) {
             Value result = POP();
             close_upvals(f, fr->base);
             f->nhandlers = fr->nhandlers;
@@ -1642,29 +1655,74 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             push(f, result);
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_ITER_INIT: {
-            SAVE_IP();
-            Value it;
-            if (!iter_init(vm, TOP, &it)) goto handle_error;
-            TOP = it;
-            break;
+        CASE(FOR_INIT) {
+            /* an Int range needs no iterator: its next Int and end stay on the stack */
+            Value src = TOP;
+            uint16_t off = rd16(ip);
+            ip += 2;
+            int64_t pos, end;
+            if (IS_OT(src, OT_RANGE) && range_int_bounds((Range *)src.as.o, &pos, &end)) {
+                TOP = v_int(pos);
+                push(f, v_int(end));
+            } else {
+                SAVE_IP();
+                Value it;
+                if (!iter_init(vm, src, &it)) goto handle_error;
+                TOP = it;
+                push(f, V_VOID);
+            }
+            ip += off;
+            NEXT;
         }
-        case OP_ITER_NEXT: {
+        CASE(FOR_LOOP) {
+            /* the back-edge: drop this iteration's variable (closures keep
+             * their own copy), then go on as the FOR_NEXT that follows */
+            uint32_t s = fr->base + rd16(ip);
+            ip += 3; /* to FOR_NEXT's operand */
+            close_upvals(f, s);
+            f->sp = s;
+            if (vm->gc_requested && !vm->gc_paused) {
+                SAVE_IP();
+                gc_collect(vm);
+                if (vm->oom) {
+                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                    goto handle_error;
+                }
+            }
+            if (vm->exiting) { fr->ip = ip - 1; goto suspended; }
+            STEP_CHECK(ip - 1);
+            goto for_next;
+        }
+        CASE(FOR_NEXT)
+        for_next: {
+            Value *st = &f->stack[f->sp - 2];
+            if (IS_INT(st[1])) {
+                if (st[0].as.i < st[1].as.i) {
+                    push(f, st[0]);
+                    st[0].as.i++;
+                    ip = ip + 2 - rd16(ip);
+                } else {
+                    ip += 2;
+                }
+                NEXT;
+            }
+            Iter *it = (Iter *)st[0].as.o;
             Value v;
-            if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
+            if (iter_next(vm, it, &v)) {
                 push(f, v);
-                ip += 2;
-            } else if (((Iter *)TOP.as.o)->kind == ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
+                ip = ip + 2 - rd16(ip);
+            } else if (it->kind == ITER_USER && it->pos < 0) {
                 SAVE_IP();
                 goto handle_error;
             } else {
-                ip += 2 + rd16(ip);
+                ip += 2;
             }
-            break;
+            NEXT;
         }
-        case OP_TRY: {
+        CASE(SET_LOCAL_POP) slots[rd16(ip)] = POP(); ip += 2; NEXT;
+        CASE(TRY) {
             if (f->nhandlers == f->handler_cap) {
                 uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
                 f->handlers = vm_realloc(vm, f->handlers, sizeof(Handler) * f->handler_cap, sizeof(Handler) * ncap);
@@ -1675,10 +1733,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             h->catch_ip = ip + 2 + rd16(ip);
             h->sp = f->sp;
             ip += 2;
-            break;
+            NEXT;
         }
-        case OP_END_TRY: f->nhandlers--; break;
-        case OP_THROW: {
+        CASE(END_TRY) f->nhandlers--; NEXT;
+        CASE(THROW) {
             SAVE_IP();
             Value e = POP();
             if (!IS_OT(e, OT_INSTANCE) || !((Class *)e.as.o->cls)->is_exception) {
@@ -1688,13 +1746,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             vm->pending_exc = e;
             goto handle_error;
         }
-        case OP_ARG_DEFAULT: {
+        CASE(ARG_DEFAULT) {
             uint16_t s = rd16(ip);
             if (!IS_UNSET(slots[s])) ip += 4 + rd16(ip + 2);
             else ip += 4;
-            break;
+            NEXT;
         }
-        case OP_ARG_REQUIRED: {
+        CASE(ARG_REQUIRED) {
             uint16_t s = rd16(ip);
             ip += 2;
             if (IS_UNSET(slots[s])) {
@@ -1703,19 +1761,25 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.illegal_argument, "missing argument '%s' in call to %s", p->param_names[s - 1]->data, p->name->data);
                 goto handle_error;
             }
-            break;
+            NEXT;
         }
-        case OP_IMPORT: {
+        CASE(IMPORT) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             Value body;
             if (!import_module(vm, n, &body)) goto handle_error;
             push(f, body);
-            break;
+            NEXT;
         }
-        case OP_FORMAT: ip++; break;
-        case OP_ADD_INPLACE: {
+        CASE(FORMAT) ip++; NEXT;
+        CASE(ADD_INPLACE) {
+            if (IS_INT(TOP) && IS_INT(f->stack[f->sp - 2])) { /* `n += 1`: stored back by the next instruction */
+                f->stack[f->sp - 2].as.i = (int64_t)((uint64_t)f->stack[f->sp - 2].as.i + (uint64_t)TOP.as.i);
+                f->sp--;
+                ip += 2;
+                NEXT;
+            }
             Value b = POP(), a = TOP;
             bool mutated = true;
             SAVE_IP();
@@ -1751,18 +1815,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (mutated) ip += 2 + rd16(ip);
             else ip += 2;
-            break;
+            NEXT;
         }
-        case OP_INC_DEC: {
+        CASE(INC_DEC) {
             int8_t d = (int8_t)*ip++;
             Value v = TOP;
             if (IS_INT(v)) TOP = v_int((int64_t)((uint64_t)v.as.i + (uint64_t)(int64_t)d));
             else if (IS_REAL(v)) TOP = v_real(v.as.r + d);
             else if (IS_CHAR(v)) TOP = v_char((uint32_t)((int64_t)v.as.c + d));
             else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
-            break;
+            NEXT;
         }
-        default:
+        DEFAULT
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_state, "corrupt bytecode (opcode %d)", (int)op);
             goto handle_error;
