@@ -649,6 +649,10 @@ static void assignment(C *c, Place *pl) {
         uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
         int sp_value = c->fn->sp;
         place_store(c, pl);
+        if (pl->kind == PL_NAME) { /* both paths end here with the value on top */
+            patch_jump(c, inplace);
+            return;
+        }
         uint32_t end = emit_jump(c, OP_JUMP);
         patch_jump(c, inplace);
         c->fn->sp = sp_value;
