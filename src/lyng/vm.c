@@ -1078,16 +1078,23 @@ void vm_run_fiber(VM *vm, Fiber *f) {
     uint8_t *ip;
     Value *slots;
     Value *consts;
+    /* The top of the stack lives in a local (a register) while the loop
+     * runs: SAVE_IP writes it back to f->sp before anything that reads
+     * f->sp (calls, GC, suspending, unwinding), LOAD_FRAME reads it again
+     * after anything that moves it or reallocates the stack. */
+    Value *sp;
 #define LOAD_FRAME()                                                  \
     do {                                                              \
         fr = &f->frames[f->nframes - 1];                              \
         ip = fr->ip;                                                  \
         slots = f->stack + fr->base;                                  \
         consts = fr->closure->proto->consts;                          \
+        sp = f->stack + f->sp;                                        \
     } while (0)
-#define SAVE_IP() (fr->ip = ip)
-#define TOP (f->stack[f->sp - 1])
-#define POP() (f->stack[--f->sp])
+#define SAVE_IP() (fr->ip = ip, f->sp = (uint32_t)(sp - f->stack))
+#define TOP (sp[-1])
+#define POP() (*--sp)
+#define PUSH(v) (*sp++ = (v))
 #define THROW()                                                       \
     do {                                                              \
         SAVE_IP();                                                    \
@@ -1102,6 +1109,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         if (--vm->budget == 0) {                                                   \
             int act_ = vm_budget_spent(vm);                                        \
             if (act_ != BUDGET_GO_ON) {                                            \
+                SAVE_IP();                                                         \
                 fr->ip = (at);                                                     \
                 if (act_ == BUDGET_YIELD) vm_ready_first(vm, f);                   \
                 goto suspended;                                                    \
@@ -1110,28 +1118,32 @@ void vm_run_fiber(VM *vm, Fiber *f) {
     } while (0)
 
 #if VM_COMPUTED_GOTO
-    static void *const vm_dispatch_[OP__COUNT + 1] = {
-#define OP(n, a, e) &&vm_op_##n,
+    /* every byte has an entry: the ones that are no opcode go to DEFAULT */
+    VM_DISPATCH_TABLE_BEGIN
+    static void *const vm_dispatch_[256] = {
+        [0 ... 255] = &&vm_op_bad_,
+#define OP(n, a, e) [OP_##n] = &&vm_op_##n,
 #include "opcodes.h"
 #undef OP
-        &&vm_op_bad_};
+    };
+    VM_DISPATCH_TABLE_END
 #endif
     LOAD_FRAME();
     for (;;) {
         OpCode op = (OpCode)*ip++;
         switch (op) {
-        CASE(CONST) push(f, consts[rd16(ip)]); ip += 2; NEXT;
-        CASE(NULL) push(f, V_NULL); NEXT;
-        CASE(VOID) push(f, V_VOID); NEXT;
-        CASE(TRUE) push(f, V_TRUE); NEXT;
-        CASE(FALSE) push(f, V_FALSE); NEXT;
-        CASE(UNSET) push(f, V_UNSET); NEXT;
-        CASE(POP) f->sp--; NEXT;
-        CASE(DUP) push(f, TOP); NEXT;
+        CASE(CONST) PUSH(consts[rd16(ip)]); ip += 2; NEXT;
+        CASE(NULL) PUSH(V_NULL); NEXT;
+        CASE(VOID) PUSH(V_VOID); NEXT;
+        CASE(TRUE) PUSH(V_TRUE); NEXT;
+        CASE(FALSE) PUSH(V_FALSE); NEXT;
+        CASE(UNSET) PUSH(V_UNSET); NEXT;
+        CASE(POP) sp--; NEXT;
+        CASE(DUP) { Value t = TOP; PUSH(t); NEXT; }
         CASE(SWAP) {
-            Value t = f->stack[f->sp - 1];
-            f->stack[f->sp - 1] = f->stack[f->sp - 2];
-            f->stack[f->sp - 2] = t;
+            Value t = sp[-1];
+            sp[-1] = sp[-2];
+            sp[-2] = t;
             NEXT;
         }
         CASE(GET_LOCAL) {
@@ -1142,7 +1154,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
                 goto handle_error;
             }
-            push(f, v);
+            PUSH(v);
             NEXT;
         }
         CASE(SET_LOCAL) slots[rd16(ip)] = TOP; ip += 2; NEXT;
@@ -1155,7 +1167,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
                 goto handle_error;
             }
-            push(f, v);
+            PUSH(v);
             NEXT;
         }
         CASE(SET_UPVAL) {
@@ -1177,7 +1189,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             CallResult cr;
             if (!get_prop(vm, f, slots[0], vm->gnames[g], &out, &cr)) goto handle_error;
             if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
-            push(f, out);
+            PUSH(out);
             NEXT;
         }
         CASE(GET_GLOBAL)
@@ -1194,7 +1206,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
                 goto handle_error;
             }
-            push(f, vm->gvals[g]);
+            PUSH(vm->gvals[g]);
             NEXT;
         }
         CASE(SET_GLOBAL) {
@@ -1231,13 +1243,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(GET_PROP) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
-            SAVE_IP();
             Value out;
             CallResult cr;
             Value obj = POP();
+            SAVE_IP(); /* a getter's frame goes where obj was */
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
             if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
-            push(f, out);
+            PUSH(out);
             NEXT;
         }
         CASE(SET_PROP) {
@@ -1246,21 +1258,21 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             Value v = POP(), obj = POP();
             if (!set_prop(vm, obj, n, v)) goto handle_error;
-            push(f, v);
+            PUSH(v);
             NEXT;
         }
         CASE(GET_INDEX) {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
-            push(f, out);
+            PUSH(out);
             NEXT;
         }
         CASE(SET_INDEX) {
             SAVE_IP();
             Value v = POP(), idx = POP(), obj = POP();
             if (!set_index(vm, obj, idx, v)) goto handle_error;
-            push(f, v);
+            PUSH(v);
             NEXT;
         }
         CASE(ADD)
@@ -1268,18 +1280,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(MUL)
         CASE(DIV)
         CASE(MOD) {
-            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+            Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
-                f->stack[f->sp - 2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
-                f->sp--;
+                sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
+                sp--;
                 NEXT;
             }
             SAVE_IP();
             Value out;
             if (!arith(vm, op, a, b, &out)) goto handle_error;
-            f->sp -= 2;
-            push(f, out);
+            sp -= 2;
+            PUSH(out);
             NEXT;
         }
         CASE(NEG) {
@@ -1308,7 +1320,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             Value b = POP(), a = POP(), out;
             if (!bitop(vm, op, a, b, &out)) goto handle_error;
-            push(f, out);
+            PUSH(out);
             NEXT;
         }
         CASE(EQ)
@@ -1332,18 +1344,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(GT)
         CASE(GE)
         CASE(CMP) {
-            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+            Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
                 bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
-                f->sp--;
+                sp--;
                 TOP = v_bool(r);
                 NEXT;
             }
             SAVE_IP();
             Value out;
             if (!compare_op(vm, op, a, b, &out)) goto handle_error;
-            f->sp -= 2;
-            push(f, out);
+            sp -= 2;
+            PUSH(out);
             NEXT;
         }
         CASE(IN) {
@@ -1351,13 +1363,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value cont = POP(), x = POP();
             bool r;
             if (!contains(vm, cont, x, &r)) goto handle_error;
-            push(f, v_bool(r));
+            PUSH(v_bool(r));
             NEXT;
         }
         CASE(IS) {
             Value cls = POP(), v = POP();
             if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'is' needs a class on the right"); goto handle_error; }
-            push(f, v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
+            PUSH(v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
             NEXT;
         }
         CASE(AS) {
@@ -1378,18 +1390,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             Value b = POP(), a = POP(), r;
             if (!regex_match_op(vm, a, b, &r)) goto handle_error;
-            push(f, r);
+            PUSH(r);
             NEXT;
         }
         CASE(RANGE) {
             bool incl = *ip++;
             Value b = POP(), a = POP();
-            push(f, v_obj(range_new(vm, a, b, incl)));
+            PUSH(v_obj(range_new(vm, a, b, incl)));
             NEXT;
         }
         CASE(ENTRY) {
             Value b = POP(), a = POP();
-            push(f, v_obj(entry_new(vm, a, b)));
+            PUSH(v_obj(entry_new(vm, a, b)));
             NEXT;
         }
         CASE(NOT_NULL)
@@ -1404,12 +1416,12 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += 2;
             StrBuf sb;
             sb_init(&sb);
-            for (uint32_t i = f->sp - n; i < f->sp; i++) {
-                String *s = (String *)f->stack[i].as.o;
+            for (Value *v = sp - n; v < sp; v++) {
+                String *s = (String *)v->as.o;
                 sb_add(&sb, s->data, s->len);
             }
-            f->sp -= n;
-            push(f, v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
+            sp -= n;
+            PUSH(v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
             sb_free(&sb);
             NEXT;
         }
@@ -1417,9 +1429,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint16_t n = rd16(ip);
             ip += 2;
             List *l = list_new(vm, n);
-            for (uint32_t i = f->sp - n; i < f->sp; i++) l->items[l->count++] = f->stack[i];
-            f->sp -= n;
-            push(f, v_obj(l));
+            for (Value *v = sp - n; v < sp; v++) l->items[l->count++] = *v;
+            sp -= n;
+            PUSH(v_obj(l));
             NEXT;
         }
         CASE(LIST_EXTEND) {
@@ -1440,9 +1452,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint16_t n = rd16(ip);
             ip += 2;
             Map *m = map_new(vm);
-            for (uint32_t i = f->sp - 2u * n; i < f->sp; i += 2) map_put(vm, m, f->stack[i], f->stack[i + 1]);
-            f->sp -= 2u * n;
-            push(f, v_obj(m));
+            for (Value *v = sp - 2u * n; v < sp; v += 2) map_put(vm, m, v[0], v[1]);
+            sp -= 2u * n;
+            PUSH(v_obj(m));
             NEXT;
         }
         CASE(JUMP) ip += 2 + rd16(ip); NEXT;
@@ -1480,7 +1492,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             if (c.as.b == (op == OP_OR)) ip += 2 + rd16(ip);
-            else { f->sp--; ip += 2; }
+            else { sp--; ip += 2; }
             NEXT;
         }
         CASE(JUMP_IF_NULL)
@@ -1489,7 +1501,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         CASE(ELVIS)
             if (!IS_NULL(TOP)) ip += 2 + rd16(ip);
-            else { f->sp--; ip += 2; }
+            else { sp--; ip += 2; }
             NEXT;
         CASE(CALL)
         CASE(CALL_NAMED)
@@ -1513,7 +1525,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (op == OP_CALL) {
                 /* fast path: a closure called with exactly its parameters */
-                uint32_t base = f->sp - (uint32_t)argc - 1;
+                uint32_t base = f->sp - (uint32_t)argc - 1; /* f->sp: SAVE_IP above */
                 Value cv = f->stack[base];
                 if (IS_OT(cv, OT_CLOSURE)) {
                     Closure *cl = (Closure *)cv.as.o;
@@ -1548,8 +1560,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
              * each splat is an Entry keyed by the splat marker */
             uint16_t k = rd16(ip);
             ip += 2;
-            SAVE_IP();
             List *parts = (List *)POP().as.o;
+            SAVE_IP();
             uint32_t base = f->sp - 1;
             int argc = 0;
             List *names = NULL;
@@ -1564,13 +1576,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         if (splat && !items) goto handle_error;
                         uint32_t n = items ? items->count : 1;
                         if (argc + n > 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                        SAVE_IP();
                         ensure_stack(vm, f, n + 8);
-                        for (uint32_t j = 0; j < n; j++) push(f, items ? items->items[j] : v);
+                        LOAD_FRAME();
+                        for (uint32_t j = 0; j < n; j++) PUSH(items ? items->items[j] : v);
                         argc += (int)n;
                     } else if (pass == 1 && named) {
                         Map *m = (Map *)v.as.o;
                         if (!names) names = list_new(vm, m->live);
+                        SAVE_IP();
                         ensure_stack(vm, f, m->live + 8);
+                        LOAD_FRAME();
                         for (uint32_t j = 0; j < m->nslots; j++) {
                             if (!m->slots[j].live) continue;
                             if (!IS_OT(m->slots[j].key, OT_STRING)) {
@@ -1580,12 +1596,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                             if (argc >= 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
                             String *key = (String *)m->slots[j].key.as.o;
                             list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
-                            push(f, m->slots[j].value);
+                            PUSH(m->slots[j].value);
                             argc++;
                         }
                     }
                 }
             }
+            SAVE_IP();
             CallResult r = k == 0xFFFF ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
                                        : invoke(vm, f, (String *)consts[k].as.o, argc, names);
             if (r == CR_ERROR) goto handle_error;
@@ -1625,7 +1642,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     cl->upvals[i] = fr->closure->upvals[idx];
                 }
             }
-            push(f, v_obj(cl));
+            PUSH(v_obj(cl));
             NEXT;
         }
         CASE(CLOSE_SCOPE) {
@@ -1633,14 +1650,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += 2;
             close_upvals(f, s);
             f->stack[s] = TOP;
-            f->sp = s + 1;
+            sp = f->stack + s + 1;
             NEXT;
         }
         CASE(UNWIND) {
             uint32_t s = fr->base + rd16(ip);
             ip += 2;
             close_upvals(f, s);
-            f->sp = s;
+            sp = f->stack + s;
             NEXT;
         }
         CASE(RETURN) {
@@ -1653,7 +1670,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 f->result = result;
                 goto finished;
             }
-            push(f, result);
+            f->stack[f->sp++] = result;
             LOAD_FRAME();
             NEXT;
         }
@@ -1665,13 +1682,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             int64_t pos, end;
             if (IS_OT(src, OT_RANGE) && range_int_bounds((Range *)src.as.o, &pos, &end)) {
                 TOP = v_int(pos);
-                push(f, v_int(end));
+                PUSH(v_int(end));
             } else {
                 SAVE_IP();
                 Value it;
                 if (!iter_init(vm, src, &it)) goto handle_error;
                 TOP = it;
-                push(f, V_VOID);
+                PUSH(V_VOID);
             }
             ip += off;
             NEXT;
@@ -1682,7 +1699,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint32_t s = fr->base + rd16(ip);
             ip += 3; /* to FOR_NEXT's operand */
             close_upvals(f, s);
-            f->sp = s;
+            sp = f->stack + s;
             if (vm->gc_requested && !vm->gc_paused) {
                 SAVE_IP();
                 gc_collect(vm);
@@ -1691,16 +1708,16 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     goto handle_error;
                 }
             }
-            if (vm->exiting) { fr->ip = ip - 1; goto suspended; }
+            if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
             STEP_CHECK(ip - 1);
             goto for_next;
         }
         CASE(FOR_NEXT)
         for_next: {
-            Value *st = &f->stack[f->sp - 2];
+            Value *st = &sp[-2];
             if (IS_INT(st[1])) {
                 if (st[0].as.i < st[1].as.i) {
-                    push(f, st[0]);
+                    PUSH(st[0]);
                     st[0].as.i++;
                     ip = ip + 2 - rd16(ip);
                 } else {
@@ -1711,7 +1728,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Iter *it = (Iter *)st[0].as.o;
             Value v;
             if (iter_next(vm, it, &v)) {
-                push(f, v);
+                PUSH(v);
                 ip = ip + 2 - rd16(ip);
             } else if (it->kind == ITER_USER && it->pos < 0) {
                 SAVE_IP();
@@ -1731,7 +1748,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Handler *h = &f->handlers[f->nhandlers++];
             h->frame = f->nframes - 1;
             h->catch_ip = ip + 2 + rd16(ip);
-            h->sp = f->sp;
+            h->sp = (uint32_t)(sp - f->stack);
             ip += 2;
             NEXT;
         }
@@ -1769,14 +1786,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             Value body;
             if (!import_module(vm, n, &body)) goto handle_error;
-            push(f, body);
+            PUSH(body);
             NEXT;
         }
         CASE(FORMAT) ip++; NEXT;
         CASE(ADD_INPLACE) {
-            if (IS_INT(TOP) && IS_INT(f->stack[f->sp - 2])) { /* `n += 1`: stored back by the next instruction */
-                f->stack[f->sp - 2].as.i = (int64_t)((uint64_t)f->stack[f->sp - 2].as.i + (uint64_t)TOP.as.i);
-                f->sp--;
+            if (IS_INT(TOP) && IS_INT(sp[-2])) { /* `n += 1`: stored back by the next instruction */
+                sp[-2].as.i = (int64_t)((uint64_t)sp[-2].as.i + (uint64_t)TOP.as.i);
+                sp--;
                 ip += 2;
                 NEXT;
             }
