@@ -568,6 +568,24 @@ static void store_name(C *c, const char *name, uint32_t len) {
     emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
+/* Where `name op= value` can store with one instruction: a local var
+ * (OP_ADD_SET_LOCAL) or a global (OP_ADD_SET_GLOBAL). Returns false for
+ * vals, upvalues and members, which store the general way. */
+static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, uint32_t *slot) {
+    Fn *fn = c->fn;
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        if (fn->locals[l].is_val) return false;
+        *op = OP_ADD_SET_LOCAL;
+        *slot = (uint32_t)fn->locals[l].slot;
+        return true;
+    }
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len)) return false;
+    *op = OP_ADD_SET_GLOBAL;
+    *slot = vm_global_slot(c->vm, name, len);
+    return true;
+}
+
 static bool is_assign_op(TokenType t) {
     return t == T_ASSIGN || t == T_PLUS_ASSIGN || t == T_MINUS_ASSIGN || t == T_STAR_ASSIGN ||
            t == T_SLASH_ASSIGN || t == T_PERCENT_ASSIGN || t == T_NULL_ASSIGN;
@@ -646,6 +664,12 @@ static void assignment(C *c, Place *pl) {
         /* collections grow in place (so `val list` may be appended to);
          * anything else is stored back */
         expression(c);
+        OpCode fused;
+        uint32_t slot;
+        if (pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
+            emit_op_u16(c, fused, slot);
+            return;
+        }
         uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
         int sp_value = c->fn->sp;
         place_store(c, pl);

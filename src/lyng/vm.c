@@ -829,6 +829,59 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
     return false;
 }
 
+/* ---------------------------------------------------------------- assignment */
+
+/* `a += b`: a List, Set or Map grows in place (1; so `val list` may be
+ * appended to); anything else gets a + b into *place, to be stored back by
+ * the caller (0). -1: an exception is pending. */
+static int add_inplace(VM *vm, Value *place, Value b) {
+    Value a = *place;
+    if (IS_OT(a, OT_LIST)) {
+        List *l = (List *)a.as.o;
+        if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
+            List *src = iter_to_list(vm, b);
+            if (!src) return -1;
+            uint32_t n = src->count; /* src may be l itself */
+            for (uint32_t i = 0; i < n; i++) list_push(vm, l, src->items[i]);
+        } else {
+            list_push(vm, l, b);
+        }
+    } else if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
+        if (IS_OT(b, OT_LIST) || IS_OT(b, OT_MAP)) {
+            List *src = iter_to_list(vm, b);
+            if (!src) return -1;
+            for (uint32_t i = 0; i < src->count; i++) map_put(vm, (Map *)a.as.o, src->items[i], V_TRUE);
+        } else {
+            map_put(vm, (Map *)a.as.o, b, V_TRUE);
+        }
+    } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
+        Map *src = (Map *)b.as.o;
+        for (uint32_t i = 0; i < src->nslots; i++)
+            if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
+    } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
+        map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+    } else {
+        Value out;
+        if (!arith(vm, OP_ADD, a, b, &out)) return -1;
+        *place = out;
+        return 0;
+    }
+    return 1;
+}
+
+/* The checks of `name = value` for global slot g. */
+static bool global_assignable(VM *vm, uint16_t g) {
+    if (!(vm->gflags[g] & GF_DEFINED)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+        return false;
+    }
+    if ((vm->gflags[g] & GF_VAL) && !IS_UNSET(vm->gvals[g])) {
+        vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", vm->gnames[g]->data);
+        return false;
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------------- iteration */
 
 /* The Ints an Int range yields: from *pos up to the exclusive *end. An
@@ -1212,14 +1265,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(SET_GLOBAL) {
             uint16_t g = rd16(ip);
             ip += 2;
-            if (!(vm->gflags[g] & GF_DEFINED)) {
+            if (vm->gflags[g] != GF_DEFINED && !global_assignable(vm, g)) { /* not a plain defined var */
                 SAVE_IP();
-                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
-                goto handle_error;
-            }
-            if ((vm->gflags[g] & GF_VAL) && !IS_UNSET(vm->gvals[g])) {
-                SAVE_IP();
-                vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", vm->gnames[g]->data);
                 goto handle_error;
             }
             vm->gvals[g] = TOP;
@@ -1791,47 +1838,50 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         CASE(FORMAT) ip++; NEXT;
         CASE(ADD_INPLACE) {
-            if (IS_INT(TOP) && IS_INT(sp[-2])) { /* `n += 1`: stored back by the next instruction */
+            if (IS_INT(TOP) && IS_INT(sp[-2])) { /* stored back by the next instruction */
                 sp[-2].as.i = (int64_t)((uint64_t)sp[-2].as.i + (uint64_t)TOP.as.i);
                 sp--;
                 ip += 2;
                 NEXT;
             }
-            Value b = POP(), a = TOP;
-            bool mutated = true;
+            Value b = POP();
             SAVE_IP();
-            if (IS_OT(a, OT_LIST)) {
-                List *l = (List *)a.as.o;
-                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
-                    List *src = iter_to_list(vm, b);
-                    if (!src) goto handle_error;
-                    uint32_t n = src->count; /* src may be l itself */
-                    for (uint32_t i = 0; i < n; i++) list_push(vm, l, src->items[i]);
-                } else {
-                    list_push(vm, l, b);
-                }
-            } else if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
-                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_MAP)) {
-                    List *src = iter_to_list(vm, b);
-                    if (!src) goto handle_error;
-                    for (uint32_t i = 0; i < src->count; i++) map_put(vm, (Map *)a.as.o, src->items[i], V_TRUE);
-                } else {
-                    map_put(vm, (Map *)a.as.o, b, V_TRUE);
-                }
-            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
-                Map *src = (Map *)b.as.o;
-                for (uint32_t i = 0; i < src->nslots; i++)
-                    if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
-            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
-                map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
-            } else {
-                mutated = false;
-                Value out;
-                if (!arith(vm, OP_ADD, a, b, &out)) goto handle_error;
-                TOP = out;
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            ip += r ? 2 + rd16(ip) : 2;
+            NEXT;
+        }
+        CASE(ADD_SET_LOCAL) {
+            uint16_t s = rd16(ip);
+            ip += 2;
+            Value b = POP();
+            if (IS_INT(b) && IS_INT(TOP)) {
+                TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
+                slots[s] = TOP;
+                NEXT;
             }
-            if (mutated) ip += 2 + rd16(ip);
-            else ip += 2;
+            SAVE_IP();
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            if (r == 0) slots[s] = TOP;
+            NEXT;
+        }
+        CASE(ADD_SET_GLOBAL) {
+            uint16_t g = rd16(ip);
+            ip += 2;
+            Value b = POP();
+            if (IS_INT(b) && IS_INT(TOP) && vm->gflags[g] == GF_DEFINED) {
+                TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
+                vm->gvals[g] = TOP;
+                NEXT;
+            }
+            SAVE_IP();
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            if (r == 0) {
+                if (!global_assignable(vm, g)) goto handle_error;
+                vm->gvals[g] = TOP;
+            }
             NEXT;
         }
         CASE(INC_DEC) {
