@@ -1147,7 +1147,25 @@ void vm_run_fiber(VM *vm, Fiber *f) {
 #define SAVE_IP() (fr->ip = ip, f->sp = (uint32_t)(sp - f->stack))
 #define TOP (sp[-1])
 #define POP() (*--sp)
-#define PUSH(v) (*sp++ = (v))
+/* Values move through the stack as two 8-byte words (type, payload): an
+ * instruction that just wrote only a payload (an Int sum), or the two words
+ * separately, would otherwise be read back by the next one with a single
+ * 16-byte load, which the CPU cannot forward from the smaller stores and
+ * stalls on (the profile of a counted loop showed most of its time
+ * there). */
+#define VMOVE(dst, src)                                               \
+    do {                                                              \
+        Value *d_ = &(dst);                                           \
+        const Value *s_ = &(src);                                     \
+        d_->type = s_->type;                                          \
+        d_->as.i = s_->as.i;                                          \
+    } while (0)
+#define PUSH(v)                                                       \
+    do {                                                              \
+        Value v_ = (v);                                               \
+        VMOVE(*sp, v_);                                               \
+        sp++;                                                         \
+    } while (0)
 #define THROW()                                                       \
     do {                                                              \
         SAVE_IP();                                                    \
@@ -1200,17 +1218,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(GET_LOCAL) {
-            Value v = slots[rd16(ip)];
+            const Value *v = &slots[rd16(ip)];
             ip += 2;
-            if (IS_UNSET(v)) {
+            if (IS_UNSET(*v)) {
                 SAVE_IP();
                 vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
                 goto handle_error;
             }
-            PUSH(v);
+            VMOVE(*sp, *v);
+            sp++;
             NEXT;
         }
-        CASE(SET_LOCAL) slots[rd16(ip)] = TOP; ip += 2; NEXT;
+        CASE(SET_LOCAL) VMOVE(slots[rd16(ip)], TOP); ip += 2; NEXT;
         CASE(GET_UPVAL) {
             Upval *u = fr->closure->upvals[rd16(ip)];
             ip += 2;
@@ -1259,7 +1278,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
                 goto handle_error;
             }
-            PUSH(vm->gvals[g]);
+            VMOVE(*sp, vm->gvals[g]);
+            sp++;
             NEXT;
         }
         CASE(SET_GLOBAL) {
@@ -1269,7 +1289,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 SAVE_IP();
                 goto handle_error;
             }
-            vm->gvals[g] = TOP;
+            VMOVE(vm->gvals[g], TOP);
             NEXT;
         }
         CASE(DEF_GLOBAL) {
@@ -1708,7 +1728,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(RETURN) {
-            Value result = POP();
+            Value result;
+            VMOVE(result, sp[-1]);
             close_upvals(f, fr->base);
             f->nhandlers = fr->nhandlers;
             f->sp = fr->base;
@@ -1717,7 +1738,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 f->result = result;
                 goto finished;
             }
-            f->stack[f->sp++] = result;
+            VMOVE(f->stack[f->sp], result);
+            f->sp++;
             LOAD_FRAME();
             NEXT;
         }
@@ -1763,9 +1785,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         for_next: {
             Value *st = &sp[-2];
             if (IS_INT(st[1])) {
-                if (st[0].as.i < st[1].as.i) {
-                    PUSH(st[0]);
-                    st[0].as.i++;
+                int64_t i = st[0].as.i;
+                if (i < st[1].as.i) {
+                    PUSH(v_int(i));
+                    st[0].as.i = i + 1;
                     ip = ip + 2 - rd16(ip);
                 } else {
                     ip += 2;
@@ -1785,7 +1808,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             NEXT;
         }
-        CASE(SET_LOCAL_POP) slots[rd16(ip)] = POP(); ip += 2; NEXT;
+        CASE(SET_LOCAL_POP) sp--; VMOVE(slots[rd16(ip)], *sp); ip += 2; NEXT;
         CASE(TRY) {
             if (f->nhandlers == f->handler_cap) {
                 uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
@@ -1857,7 +1880,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value b = POP();
             if (IS_INT(b) && IS_INT(TOP)) {
                 TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
-                slots[s] = TOP;
+                VMOVE(slots[s], TOP);
                 NEXT;
             }
             SAVE_IP();
@@ -1872,7 +1895,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value b = POP();
             if (IS_INT(b) && IS_INT(TOP) && vm->gflags[g] == GF_DEFINED) {
                 TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
-                vm->gvals[g] = TOP;
+                VMOVE(vm->gvals[g], TOP);
                 NEXT;
             }
             SAVE_IP();
