@@ -586,6 +586,23 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
     return true;
 }
 
+/* `name += other` where other is a local: when the code since load_at is
+ * exactly the load of name and one GET_LOCAL, both become operands of one
+ * instruction that adds in place (OP_ADD_LOCAL_TO_LOCAL/_GLOBAL), the
+ * accumulating loop's body. */
+static bool fuse_add_local(C *c, uint32_t load_at, uint32_t rhs_at, OpCode store, uint32_t slot) {
+    Proto *p = proto_of(c);
+    if (rhs_at != load_at + 3 || p->code_len != rhs_at + 3 || p->code[rhs_at] != OP_GET_LOCAL) return false;
+    OpCode load = store == OP_ADD_SET_LOCAL ? OP_GET_LOCAL : OP_GET_GLOBAL;
+    if (p->code[load_at] != load || (uint32_t)(p->code[load_at + 1] | (p->code[load_at + 2] << 8)) != slot) return false;
+    uint32_t src = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+    p->code_len = load_at;
+    adjust(c, -2);
+    emit_op_u16(c, store == OP_ADD_SET_LOCAL ? OP_ADD_LOCAL_TO_LOCAL : OP_ADD_LOCAL_TO_GLOBAL, slot);
+    emit_u16(c, src);
+    return true;
+}
+
 static bool is_assign_op(TokenType t) {
     return t == T_ASSIGN || t == T_PLUS_ASSIGN || t == T_MINUS_ASSIGN || t == T_STAR_ASSIGN ||
            t == T_SLASH_ASSIGN || t == T_PERCENT_ASSIGN || t == T_NULL_ASSIGN;
@@ -624,6 +641,7 @@ static void place_store(C *c, Place *pl) {
 static void assignment(C *c, Place *pl) {
     TokenType op = c->cur.type;
     advance(c);
+    uint32_t load_at = proto_of(c)->code_len;
     if (pl->kind == PL_INDEX && op != T_ASSIGN) {
         /* stack: obj idx. Keep copies in temps: obj idx | obj idx value */
         int base = c->fn->sp - 2;
@@ -663,11 +681,12 @@ static void assignment(C *c, Place *pl) {
     } else if (op == T_PLUS_ASSIGN) {
         /* collections grow in place (so `val list` may be appended to);
          * anything else is stored back */
+        uint32_t rhs_at = proto_of(c)->code_len;
         expression(c);
         OpCode fused;
         uint32_t slot;
         if (pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
-            emit_op_u16(c, fused, slot);
+            if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_u16(c, fused, slot);
             return;
         }
         uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);

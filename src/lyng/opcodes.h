@@ -97,3 +97,5 @@ OP(INC_DEC, 1, 0)
 OP(ADD_INPLACE, 2, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand: +1/-1 as signed byte; Int -> Int */
 OP(ADD_SET_LOCAL, 2, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
 OP(ADD_SET_GLOBAL, 2, -1)  /* global slot: the same for a global */
+OP(ADD_LOCAL_TO_LOCAL, 4, 1)  /* slot, other slot: `name += other` for local vars, as GET_LOCAL GET_LOCAL ADD_SET_LOCAL */
+OP(ADD_LOCAL_TO_GLOBAL, 4, 1) /* global slot, local slot: the same for a global, as GET_GLOBAL GET_LOCAL ADD_SET_GLOBAL */

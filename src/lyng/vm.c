@@ -869,6 +869,21 @@ static int add_inplace(VM *vm, Value *place, Value b) {
     return 1;
 }
 
+/* The checks of reading global slot g. */
+static bool global_readable(VM *vm, uint16_t g) {
+    if (!(vm->gflags[g] & GF_DEFINED)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+        return false;
+    }
+    if (IS_UNSET(vm->gvals[g])) {
+        vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
+        return false;
+    }
+    return true;
+}
+
+static NativeResult local_unset(VM *vm) { return vm_throw(vm, vm->c.unset, "variable is used before it is assigned"); }
+
 /* The checks of `name = value` for global slot g. */
 static bool global_assignable(VM *vm, uint16_t g) {
     if (!(vm->gflags[g] & GF_DEFINED)) {
@@ -1222,7 +1237,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += 2;
             if (IS_UNSET(*v)) {
                 SAVE_IP();
-                vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
+                local_unset(vm);
                 goto handle_error;
             }
             VMOVE(*sp, *v);
@@ -1268,14 +1283,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         get_global: {
             uint16_t g = rd16(ip);
             ip += 2;
-            if (!(vm->gflags[g] & GF_DEFINED)) {
+            if (!(vm->gflags[g] & GF_DEFINED) || IS_UNSET(vm->gvals[g])) {
                 SAVE_IP();
-                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
-                goto handle_error;
-            }
-            if (IS_UNSET(vm->gvals[g])) {
-                SAVE_IP();
-                vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
+                global_readable(vm, g);
                 goto handle_error;
             }
             VMOVE(*sp, vm->gvals[g]);
@@ -1904,6 +1914,47 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (r == 0) {
                 if (!global_assignable(vm, g)) goto handle_error;
                 vm->gvals[g] = TOP;
+            }
+            NEXT;
+        }
+        CASE(ADD_LOCAL_TO_LOCAL) {
+            Value *dst = &slots[rd16(ip)], *src = &slots[rd16(ip + 2)];
+            ip += 4;
+            if (IS_INT(*dst) && IS_INT(*src)) {
+                int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
+                dst->as.i = r;
+                PUSH(v_int(r));
+                NEXT;
+            }
+            SAVE_IP();
+            if (IS_UNSET(*dst) || IS_UNSET(*src)) { local_unset(vm); goto handle_error; }
+            VMOVE(*sp, *dst);
+            sp++;
+            int r = add_inplace(vm, &sp[-1], *src);
+            if (r < 0) goto handle_error;
+            if (r == 0) VMOVE(*dst, TOP);
+            NEXT;
+        }
+        CASE(ADD_LOCAL_TO_GLOBAL) {
+            uint16_t g = rd16(ip);
+            Value *dst = &vm->gvals[g], *src = &slots[rd16(ip + 2)];
+            ip += 4;
+            if (vm->gflags[g] == GF_DEFINED && IS_INT(*dst) && IS_INT(*src)) {
+                int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
+                dst->as.i = r;
+                PUSH(v_int(r));
+                NEXT;
+            }
+            SAVE_IP();
+            if (!global_readable(vm, g)) goto handle_error;
+            if (IS_UNSET(*src)) { local_unset(vm); goto handle_error; }
+            VMOVE(*sp, *dst);
+            sp++;
+            int r = add_inplace(vm, &sp[-1], *src);
+            if (r < 0) goto handle_error;
+            if (r == 0) {
+                if (!global_assignable(vm, g)) goto handle_error;
+                VMOVE(vm->gvals[g], TOP);
             }
             NEXT;
         }
