@@ -2014,13 +2014,33 @@ static void type_operand(C *c) {
     }
 }
 
+/* Emits a binary operator whose right operand starts at rhs_at. When that
+ * operand is a single Int constant, ADD, SUB and the ordering comparisons
+ * take it as an operand instead (ADD_K, LT_K...). */
+static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
+    Proto *p = proto_of(c);
+    if (p->code_len == rhs_at + 3 && p->code[rhs_at] == OP_CONST) {
+        uint32_t k = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+        OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
+                   : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
+        if (kop != op && IS_INT(p->consts[k])) {
+            p->code_len = rhs_at;
+            adjust(c, -1);
+            emit_op_u16(c, kop, k);
+            return;
+        }
+    }
+    emit_op(c, op);
+}
+
 static void infix(C *c, bool can_assign) {
     Token op = c->cur;
     Prec p = infix_prec(op.type);
     advance(c);
+    uint32_t rhs_at = proto_of(c)->code_len;
     switch (op.type) {
-    case T_PLUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_ADD); break;
-    case T_MINUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_SUB); break;
+    case T_PLUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_ADD, rhs_at); break;
+    case T_MINUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_SUB, rhs_at); break;
     case T_STAR: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MUL); break;
     case T_SLASH: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_DIV); break;
     case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MOD); break;
@@ -2033,10 +2053,10 @@ static void infix(C *c, bool can_assign) {
     case T_NE: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NE); break;
     case T_ID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_ID); break;
     case T_NID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NID); break;
-    case T_LT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LT); break;
-    case T_LE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LE); break;
-    case T_GT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GT); break;
-    case T_GE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GE); break;
+    case T_LT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LT, rhs_at); break;
+    case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
+    case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
+    case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
     case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;

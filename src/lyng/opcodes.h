@@ -48,6 +48,12 @@ OP(LE, 0, -1)
 OP(GT, 0, -1)
 OP(GE, 0, -1)
 OP(CMP, 0, -1)
+OP(ADD_K, 2, 0)            /* Int const: a -> a + const (the compiler's form of `a + 1`) */
+OP(SUB_K, 2, 0)
+OP(LT_K, 2, 0)             /* Int const: a -> a < const */
+OP(LE_K, 2, 0)
+OP(GT_K, 2, 0)
+OP(GE_K, 2, 0)
 OP(IN, 0, -1)              /* elem container -> Bool */
 OP(IS, 0, -1)              /* value class -> Bool */
 OP(AS, 1, -1)              /* value class -> value; operand 1 = as? */

@@ -1356,7 +1356,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(SUB)
         CASE(MUL)
         CASE(DIV)
-        CASE(MOD) {
+        CASE(MOD)
+        op_arith: {
             Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
@@ -1370,6 +1371,86 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             sp -= 2;
             PUSH(out);
             NEXT;
+        }
+        /* `a + 1`, `n < 2`: the right side is an Int constant; anything
+         * but an Int on the left runs the general instruction */
+        CASE(ADD_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP.as.i = (int64_t)((uint64_t)x + (uint64_t)y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_ADD;
+            goto op_arith;
+        }
+        CASE(SUB_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP.as.i = (int64_t)((uint64_t)x - (uint64_t)y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_SUB;
+            goto op_arith;
+        }
+        CASE(LT_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x < y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_LT;
+            goto op_compare;
+        }
+        CASE(LE_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x <= y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_LE;
+            goto op_compare;
+        }
+        CASE(GT_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x > y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_GT;
+            goto op_compare;
+        }
+        CASE(GE_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x >= y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_GE;
+            goto op_compare;
         }
         CASE(NEG) {
             Value a = TOP;
@@ -1420,7 +1501,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(LE)
         CASE(GT)
         CASE(GE)
-        CASE(CMP) {
+        CASE(CMP)
+        op_compare: {
             Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
                 bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
