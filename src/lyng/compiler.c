@@ -695,6 +695,44 @@ static void store_name(C *c, const char *name, uint32_t len) {
     emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
+/* Where `name op= value` can store with one instruction: a local var
+ * (OP_ADD_SET_LOCAL) or a global (OP_ADD_SET_GLOBAL). Returns false for
+ * vals, upvalues, members and delegated names, which store the general way. */
+static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, uint32_t *slot) {
+    Fn *fn = c->fn;
+    OpCode dop;
+    uint32_t darg;
+    if (delegate_of(c, name, len, &dop, &darg)) return false; /* stores go through setValue */
+    int l = resolve_local(fn, name, len);
+    if (l >= 0) {
+        if (fn->locals[l].is_val) return false;
+        *op = OP_ADD_SET_LOCAL;
+        *slot = (uint32_t)fn->locals[l].slot;
+        return true;
+    }
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len)) return false;
+    *op = OP_ADD_SET_GLOBAL;
+    *slot = vm_global_slot(c->vm, name, len);
+    return true;
+}
+
+/* `name += other` where other is a local: when the code since load_at is
+ * exactly the load of name and one GET_LOCAL, both become operands of one
+ * instruction that adds in place (OP_ADD_LOCAL_TO_LOCAL/_GLOBAL), the
+ * accumulating loop's body. */
+static bool fuse_add_local(C *c, uint32_t load_at, uint32_t rhs_at, OpCode store, uint32_t slot) {
+    Proto *p = proto_of(c);
+    if (rhs_at != load_at + 3 || p->code_len != rhs_at + 3 || p->code[rhs_at] != OP_GET_LOCAL) return false;
+    OpCode load = store == OP_ADD_SET_LOCAL ? OP_GET_LOCAL : OP_GET_GLOBAL;
+    if (p->code[load_at] != load || (uint32_t)(p->code[load_at + 1] | (p->code[load_at + 2] << 8)) != slot) return false;
+    uint32_t src = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+    p->code_len = load_at;
+    adjust(c, -2);
+    emit_op_u16(c, store == OP_ADD_SET_LOCAL ? OP_ADD_LOCAL_TO_LOCAL : OP_ADD_LOCAL_TO_GLOBAL, slot);
+    emit_u16(c, src);
+    return true;
+}
+
 static bool is_assign_op(TokenType t) {
     return t == T_ASSIGN || t == T_PLUS_ASSIGN || t == T_MINUS_ASSIGN || t == T_STAR_ASSIGN ||
            t == T_SLASH_ASSIGN || t == T_PERCENT_ASSIGN || t == T_NULL_ASSIGN;
@@ -733,6 +771,7 @@ static void place_store(C *c, Place *pl) {
 static void assignment(C *c, Place *pl) {
     TokenType op = c->cur.type;
     advance(c);
+    uint32_t load_at = proto_of(c)->code_len;
     if (pl->kind == PL_INDEX && op != T_ASSIGN) {
         /* stack: obj idx. Keep copies in temps: obj idx | obj idx value */
         int base = c->fn->sp - 2;
@@ -772,10 +811,21 @@ static void assignment(C *c, Place *pl) {
     } else if (op == T_PLUS_ASSIGN) {
         /* collections grow in place (so `val list` may be appended to);
          * anything else is stored back */
+        uint32_t rhs_at = proto_of(c)->code_len;
         expression(c);
+        OpCode fused;
+        uint32_t slot;
+        if (pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
+            if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_u16(c, fused, slot);
+            return;
+        }
         uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
         int sp_value = c->fn->sp;
         place_store(c, pl);
+        if (pl->kind == PL_NAME) { /* both paths end here with the value on top */
+            patch_jump(c, inplace);
+            return;
+        }
         uint32_t end = emit_jump(c, OP_JUMP);
         patch_jump(c, inplace);
         c->fn->sp = sp_value;
@@ -1459,8 +1509,7 @@ static void push_loop(C *c, LoopCtx *lp, const char *label, uint32_t label_len) 
 
 /* loop value slot is on the stack (VOID); body values are stored in it */
 static void store_loop_value(C *c, LoopCtx *lp) {
-    emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
-    emit_op(c, OP_POP);
+    emit_op_u16(c, OP_SET_LOCAL_POP, (uint32_t)lp->result_slot);
 }
 
 static void loop_else(C *c, LoopCtx *lp) {
@@ -1539,6 +1588,10 @@ static void do_while_expr(C *c, const char *label, uint32_t llen) {
     end_loop(c, &lp);
 }
 
+/* The loop keeps its state in two hidden locals under the variable (see
+ * FOR_INIT in opcodes.h). FOR_INIT jumps to FOR_NEXT, which fetches the
+ * first element; the end of the body is FOR_LOOP, whose step check resumes
+ * at that FOR_NEXT when the slice runs out. */
 static void for_expr(C *c, const char *label, uint32_t llen) {
     LoopCtx lp;
     push_loop(c, &lp, label, llen);
@@ -1550,18 +1603,19 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     expect(c, T_IN, "'in' after the loop variable");
     expression(c);
     expect(c, T_RPAREN, "')' after the iterable");
-    emit_op(c, OP_ITER_INIT);
+    uint32_t init = emit_jump(c, OP_FOR_INIT);
     begin_scope(c);
-    add_local(c, "(iter)", 6, c->fn->sp - 1, true);
+    add_local(c, "(iter)", 6, c->fn->sp - 2, true);
+    add_local(c, "(end)", 5, c->fn->sp - 1, true);
     TryCtx iter_ctx;
     memset(&iter_ctx, 0, sizeof iter_ctx);
-    iter_ctx.iter_slot = c->fn->sp - 1;
+    iter_ctx.iter_slot = c->fn->sp - 2;
     iter_ctx.outer = c->fn->tries;
     c->fn->tries = lp.iter_try = &iter_ctx;
     int var_slot = c->fn->sp;
     lp.continue_sp = var_slot;
-    uint32_t top = proto_of(c)->code_len;
-    uint32_t exit = emit_jump(c, OP_ITER_NEXT);
+    uint32_t body = proto_of(c)->code_len;
+    adjust(c, 1); /* FOR_NEXT pushed the element */
     begin_scope(c);
     add_local(c, var.start, var.len, var_slot, true);
     branch_body(c);
@@ -1570,17 +1624,17 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     c->fn->nlocals--;
     c->fn->scope--;
     jl_patch(c, &lp.continues);
-    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot);
+    emit_op_u16(c, OP_FOR_LOOP, (uint32_t)var_slot);
     c->fn->sp = var_slot;
-    emit_loop(c, top);
-    patch_jump(c, exit);
-    adjust(c, -1); /* ITER_NEXT pushed nothing on the exit path */
+    patch_jump(c, init);
+    emit_op(c, OP_FOR_NEXT);
+    emit_u16(c, proto_of(c)->code_len + 2 - body);
     c->fn->tries = iter_ctx.outer;
-    /* pop the iterator */
-    c->fn->nlocals--;
+    /* pop the loop state */
+    c->fn->nlocals -= 2;
     c->fn->scope--;
-    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 1);
-    c->fn->sp = var_slot - 1;
+    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 2);
+    c->fn->sp = var_slot - 2;
     end_loop(c, &lp);
 }
 
@@ -1651,8 +1705,7 @@ static void break_expr(C *c, bool is_continue) {
     int sp = c->fn->sp;
     if (!is_continue && can_start_value(c)) {
         expression(c);
-        emit_op_u16(c, OP_SET_LOCAL, (uint32_t)lp->result_slot);
-        emit_op(c, OP_POP);
+        store_loop_value(c, lp);
     }
     /* continue keeps its own loop's iterator */
     exit_tries(c, is_continue && lp->iter_try ? lp->iter_try : lp->try_outside);
@@ -2150,13 +2203,33 @@ static void type_operand(C *c) {
     }
 }
 
+/* Emits a binary operator whose right operand starts at rhs_at. When that
+ * operand is a single Int constant, ADD, SUB and the ordering comparisons
+ * take it as an operand instead (ADD_K, LT_K...). */
+static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
+    Proto *p = proto_of(c);
+    if (p->code_len == rhs_at + 3 && p->code[rhs_at] == OP_CONST) {
+        uint32_t k = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+        OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
+                   : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
+        if (kop != op && IS_INT(p->consts[k])) {
+            p->code_len = rhs_at;
+            adjust(c, -1);
+            emit_op_u16(c, kop, k);
+            return;
+        }
+    }
+    emit_op(c, op);
+}
+
 static void infix(C *c, bool can_assign) {
     Token op = c->cur;
     Prec p = infix_prec(op.type);
     advance(c);
+    uint32_t rhs_at = proto_of(c)->code_len;
     switch (op.type) {
-    case T_PLUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_ADD); break;
-    case T_MINUS: parse_prec(c, P_TERM + 1); emit_op(c, OP_SUB); break;
+    case T_PLUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_ADD, rhs_at); break;
+    case T_MINUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_SUB, rhs_at); break;
     case T_STAR: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MUL); break;
     case T_SLASH: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_DIV); break;
     case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MOD); break;
@@ -2169,10 +2242,10 @@ static void infix(C *c, bool can_assign) {
     case T_NE: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NE); break;
     case T_ID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_ID); break;
     case T_NID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NID); break;
-    case T_LT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LT); break;
-    case T_LE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_LE); break;
-    case T_GT: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GT); break;
-    case T_GE: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_GE); break;
+    case T_LT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LT, rhs_at); break;
+    case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
+    case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
+    case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
     case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;

@@ -48,6 +48,12 @@ OP(LE, 0, -1)
 OP(GT, 0, -1)
 OP(GE, 0, -1)
 OP(CMP, 0, -1)
+OP(ADD_K, 2, 0)            /* Int const: a -> a + const (the compiler's form of `a + 1`) */
+OP(SUB_K, 2, 0)
+OP(LT_K, 2, 0)             /* Int const: a -> a < const */
+OP(LE_K, 2, 0)
+OP(GT_K, 2, 0)
+OP(GE_K, 2, 0)
 OP(IN, 0, -1)              /* elem container -> Bool */
 OP(IS, 0, -1)              /* value class -> Bool */
 OP(AS, 1, -1)              /* value class -> value; operand 1 = as? */
@@ -79,8 +85,13 @@ OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index 
 OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */
 OP(UNWIND, 2, 0)           /* slot: close upvalues >= slot, sp = slot */
 OP(RETURN, 0, -1)
-OP(ITER_INIT, 0, 0)
-OP(ITER_NEXT, 2, 1)        /* pushes the next element, or jumps (without pushing) at the end */
+/* A `for` loop keeps two hidden slots under its variable: the next Int and
+ * the exclusive end of an Int range, or the iterator of anything else and
+ * VOID. */
+OP(FOR_INIT, 2, 1)         /* iterable -> state end, then jumps forward to the loop's FOR_NEXT */
+OP(FOR_LOOP, 2, 0)         /* var slot: end of an iteration (a back-edge), then as FOR_NEXT, which follows */
+OP(FOR_NEXT, 2, 0)         /* pushes the next element and jumps back to the body, or goes on at the end */
+OP(SET_LOCAL_POP, 2, -1)   /* slot: stores the value on top and pops it */
 OP(ITER_CLOSE, 2, 0)       /* slot: a loop left early; a flow's producer is cancelled */
 OP(TRY, 2, 0)              /* handler offset */
 OP(END_TRY, 0, 0)
@@ -91,3 +102,7 @@ OP(IMPORT, 2, 1)           /* module name const -> the body to call once */
 OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
 OP(INC_DEC, 1, 0)
 OP(ADD_INPLACE, 2, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand: +1/-1 as signed byte; Int -> Int */
+OP(ADD_SET_LOCAL, 2, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
+OP(ADD_SET_GLOBAL, 2, -1)  /* global slot: the same for a global */
+OP(ADD_LOCAL_TO_LOCAL, 4, 1)  /* slot, other slot: `name += other` for local vars, as GET_LOCAL GET_LOCAL ADD_SET_LOCAL */
+OP(ADD_LOCAL_TO_GLOBAL, 4, 1) /* global slot, local slot: the same for a global, as GET_GLOBAL GET_LOCAL ADD_SET_GLOBAL */

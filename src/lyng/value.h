@@ -27,7 +27,7 @@ typedef enum {
 } ValueType;
 
 typedef struct Value {
-    uint32_t type;
+    uint64_t type; /* a ValueType, as wide as the payload: a Value is two 8-byte words, written and read whole */
     union {
         int64_t i;
         double r;

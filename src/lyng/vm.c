@@ -11,6 +11,7 @@
 #include "compiler.h"
 #include "lib.h"
 #include "vm.h"
+#include "vm_dispatch.h"
 
 #define CALL_WITH_MARK ((void *)1)
 
@@ -867,7 +868,87 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
     return false;
 }
 
+/* ---------------------------------------------------------------- assignment */
+
+/* `a += b`: a List, Set or Map grows in place (1; so `val list` may be
+ * appended to); anything else gets a + b into *place, to be stored back by
+ * the caller (0). -1: an exception is pending. */
+static int add_inplace(VM *vm, Value *place, Value b) {
+    Value a = *place;
+    if (IS_OT(a, OT_LIST)) {
+        List *l = (List *)a.as.o;
+        if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
+            List *src = iter_to_list(vm, b);
+            if (!src) return -1;
+            uint32_t n = src->count; /* src may be l itself */
+            for (uint32_t i = 0; i < n; i++) list_push(vm, l, src->items[i]);
+        } else {
+            list_push(vm, l, b);
+        }
+    } else if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
+        if (IS_OT(b, OT_LIST) || IS_OT(b, OT_MAP)) {
+            List *src = iter_to_list(vm, b);
+            if (!src) return -1;
+            for (uint32_t i = 0; i < src->count; i++) map_put(vm, (Map *)a.as.o, src->items[i], V_TRUE);
+        } else {
+            map_put(vm, (Map *)a.as.o, b, V_TRUE);
+        }
+    } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
+        Map *src = (Map *)b.as.o;
+        for (uint32_t i = 0; i < src->nslots; i++)
+            if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
+    } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
+        map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+    } else {
+        Value out;
+        if (!arith(vm, OP_ADD, a, b, &out)) return -1;
+        *place = out;
+        return 0;
+    }
+    /* a user hashCode/equals may have failed while a Set or Map grew */
+    return class_hook_failed(vm) ? -1 : 1;
+}
+
+/* The checks of reading global slot g. */
+static bool global_readable(VM *vm, uint16_t g) {
+    if (!(vm->gflags[g] & GF_DEFINED)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+        return false;
+    }
+    if (IS_UNSET(vm->gvals[g])) {
+        vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
+        return false;
+    }
+    return true;
+}
+
+static NativeResult local_unset(VM *vm) { return vm_throw(vm, vm->c.unset, "variable is used before it is assigned"); }
+
+/* The checks of `name = value` for global slot g. */
+static bool global_assignable(VM *vm, uint16_t g) {
+    if (!(vm->gflags[g] & GF_DEFINED)) {
+        vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+        return false;
+    }
+    if ((vm->gflags[g] & GF_VAL) && !IS_UNSET(vm->gvals[g])) {
+        vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", vm->gnames[g]->data);
+        return false;
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------------- iteration */
+
+/* The Ints an Int range yields: from *pos up to the exclusive *end. An
+ * open range, and an inclusive one ending at the largest Int, stop at
+ * INT64_MAX. */
+static bool range_int_bounds(Range *r, int64_t *pos, int64_t *end) {
+    if (!IS_INT(r->start) || !(IS_INT(r->end) || IS_NULL(r->end))) return false;
+    *pos = r->start.as.i;
+    *end = IS_NULL(r->end) ? INT64_MAX : r->end.as.i;
+    if (r->inclusive && !IS_NULL(r->end) && *end != INT64_MAX) (*end)++;
+    return true;
+}
 
 static bool iter_init(VM *vm, Value src, Value *out) {
     Iter *it = vm_alloc(vm, OT_ITER, vm->c.iterator, sizeof(Iter));
@@ -881,14 +962,8 @@ static bool iter_init(VM *vm, Value src, Value *out) {
     else if (IS_OT(src, OT_STRING)) it->kind = ITER_STRING;
     else if (IS_OT(src, OT_RANGE)) {
         Range *r = (Range *)src.as.o;
-        if (IS_INT(r->start) && (IS_INT(r->end) || IS_NULL(r->end))) {
+        if (range_int_bounds(r, &it->pos, &it->end)) {
             it->kind = ITER_RANGE_INT;
-            it->pos = r->start.as.i;
-            it->end = IS_NULL(r->end) ? INT64_MAX : r->end.as.i;
-            if (r->inclusive && !IS_NULL(r->end)) {
-                if (it->end == INT64_MAX) { it->end = INT64_MAX; }
-                else it->end++;
-            }
         } else if (IS_CHAR(r->start) && IS_CHAR(r->end)) {
             it->kind = ITER_RANGE_CHAR;
             it->pos = r->start.as.c;
@@ -1122,16 +1197,41 @@ void vm_run_fiber(VM *vm, Fiber *f) {
     uint8_t *ip;
     Value *slots;
     Value *consts;
+    /* The top of the stack lives in a local (a register) while the loop
+     * runs: SAVE_IP writes it back to f->sp before anything that reads
+     * f->sp (calls, GC, suspending, unwinding), LOAD_FRAME reads it again
+     * after anything that moves it or reallocates the stack. */
+    Value *sp;
 #define LOAD_FRAME()                                                  \
     do {                                                              \
         fr = &f->frames[f->nframes - 1];                              \
         ip = fr->ip;                                                  \
         slots = f->stack + fr->base;                                  \
         consts = fr->closure->proto->consts;                          \
+        sp = f->stack + f->sp;                                        \
     } while (0)
-#define SAVE_IP() (fr->ip = ip)
-#define TOP (f->stack[f->sp - 1])
-#define POP() (f->stack[--f->sp])
+#define SAVE_IP() (fr->ip = ip, f->sp = (uint32_t)(sp - f->stack))
+#define TOP (sp[-1])
+#define POP() (*--sp)
+/* Values move through the stack as two 8-byte words (type, payload): an
+ * instruction that just wrote only a payload (an Int sum), or the two words
+ * separately, would otherwise be read back by the next one with a single
+ * 16-byte load, which the CPU cannot forward from the smaller stores and
+ * stalls on (the profile of a counted loop showed most of its time
+ * there). */
+#define VMOVE(dst, src)                                               \
+    do {                                                              \
+        Value *d_ = &(dst);                                           \
+        const Value *s_ = &(src);                                     \
+        d_->type = s_->type;                                          \
+        d_->as.i = s_->as.i;                                          \
+    } while (0)
+#define PUSH(v)                                                       \
+    do {                                                              \
+        Value v_ = (v);                                               \
+        VMOVE(*sp, v_);                                               \
+        sp++;                                                         \
+    } while (0)
 #define THROW()                                                       \
     do {                                                              \
         SAVE_IP();                                                    \
@@ -1146,6 +1246,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         if (--vm->budget == 0) {                                                   \
             int act_ = vm_budget_spent(vm);                                        \
             if (act_ != BUDGET_GO_ON) {                                            \
+                SAVE_IP();                                                         \
                 fr->ip = (at);                                                     \
                 if (act_ == BUDGET_YIELD) vm_ready_first(vm, f);                   \
                 goto suspended;                                                    \
@@ -1153,37 +1254,49 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }                                                                          \
     } while (0)
 
+#if VM_COMPUTED_GOTO
+    /* every byte has an entry: the ones that are no opcode go to DEFAULT */
+    VM_DISPATCH_TABLE_BEGIN
+    static void *const vm_dispatch_[256] = {
+        [0 ... 255] = &&vm_op_bad_,
+#define OP(n, a, e) [OP_##n] = &&vm_op_##n,
+#include "opcodes.h"
+#undef OP
+    };
+    VM_DISPATCH_TABLE_END
+#endif
     LOAD_FRAME();
     for (;;) {
         OpCode op = (OpCode)*ip++;
         switch (op) {
-        case OP_CONST: push(f, consts[rd16(ip)]); ip += 2; break;
-        case OP_NULL: push(f, V_NULL); break;
-        case OP_VOID: push(f, V_VOID); break;
-        case OP_TRUE: push(f, V_TRUE); break;
-        case OP_FALSE: push(f, V_FALSE); break;
-        case OP_UNSET: push(f, V_UNSET); break;
-        case OP_POP: f->sp--; break;
-        case OP_DUP: push(f, TOP); break;
-        case OP_SWAP: {
-            Value t = f->stack[f->sp - 1];
-            f->stack[f->sp - 1] = f->stack[f->sp - 2];
-            f->stack[f->sp - 2] = t;
-            break;
+        CASE(CONST) PUSH(consts[rd16(ip)]); ip += 2; NEXT;
+        CASE(NULL) PUSH(V_NULL); NEXT;
+        CASE(VOID) PUSH(V_VOID); NEXT;
+        CASE(TRUE) PUSH(V_TRUE); NEXT;
+        CASE(FALSE) PUSH(V_FALSE); NEXT;
+        CASE(UNSET) PUSH(V_UNSET); NEXT;
+        CASE(POP) sp--; NEXT;
+        CASE(DUP) { Value t = TOP; PUSH(t); NEXT; }
+        CASE(SWAP) {
+            Value t = sp[-1];
+            sp[-1] = sp[-2];
+            sp[-2] = t;
+            NEXT;
         }
-        case OP_GET_LOCAL: {
-            Value v = slots[rd16(ip)];
+        CASE(GET_LOCAL) {
+            const Value *v = &slots[rd16(ip)];
             ip += 2;
-            if (IS_UNSET(v)) {
+            if (IS_UNSET(*v)) {
                 SAVE_IP();
-                vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
+                local_unset(vm);
                 goto handle_error;
             }
-            push(f, v);
-            break;
+            VMOVE(*sp, *v);
+            sp++;
+            NEXT;
         }
-        case OP_SET_LOCAL: slots[rd16(ip)] = TOP; ip += 2; break;
-        case OP_GET_UPVAL: {
+        CASE(SET_LOCAL) VMOVE(slots[rd16(ip)], TOP); ip += 2; NEXT;
+        CASE(GET_UPVAL) {
             Upval *u = fr->closure->upvals[rd16(ip)];
             ip += 2;
             Value v = u->open ? u->fiber->stack[u->slot] : u->closed;
@@ -1192,17 +1305,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
                 goto handle_error;
             }
-            push(f, v);
-            break;
+            PUSH(v);
+            NEXT;
         }
-        case OP_SET_UPVAL: {
+        CASE(SET_UPVAL) {
             Upval *u = fr->closure->upvals[rd16(ip)];
             ip += 2;
             if (u->open) u->fiber->stack[u->slot] = TOP;
             else u->closed = TOP;
-            break;
+            NEXT;
         }
-        case OP_GET_RECV_OR_GLOBAL: {
+        CASE(GET_RECV_OR_GLOBAL) {
             /* a bare name in an extension function: the receiver's member wins */
             uint16_t g = rd16(ip);
             Value m;
@@ -1213,143 +1326,214 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value out;
             CallResult cr;
             if (!get_prop(vm, f, slots[0], vm->gnames[g], &out, &cr)) goto handle_error;
-            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
-            push(f, out);
-            break;
+            if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
+            PUSH(out);
+            NEXT;
         }
-        case OP_GET_GLOBAL:
+        CASE(GET_GLOBAL)
         get_global: {
             uint16_t g = rd16(ip);
             ip += 2;
-            if (!(vm->gflags[g] & GF_DEFINED)) {
+            if (!(vm->gflags[g] & GF_DEFINED) || IS_UNSET(vm->gvals[g])) {
                 SAVE_IP();
-                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
+                global_readable(vm, g);
                 goto handle_error;
             }
-            if (IS_UNSET(vm->gvals[g])) {
-                SAVE_IP();
-                vm_throw(vm, vm->c.unset, "variable '%s' is used before it is assigned", vm->gnames[g]->data);
-                goto handle_error;
-            }
-            push(f, vm->gvals[g]);
-            break;
+            VMOVE(*sp, vm->gvals[g]);
+            sp++;
+            NEXT;
         }
-        case OP_SET_GLOBAL: {
+        CASE(SET_GLOBAL) {
             uint16_t g = rd16(ip);
             ip += 2;
-            if (!(vm->gflags[g] & GF_DEFINED)) {
+            if (vm->gflags[g] != GF_DEFINED && !global_assignable(vm, g)) { /* not a plain defined var */
                 SAVE_IP();
-                vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
                 goto handle_error;
             }
-            if ((vm->gflags[g] & GF_VAL) && !IS_UNSET(vm->gvals[g])) {
-                SAVE_IP();
-                vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", vm->gnames[g]->data);
-                goto handle_error;
-            }
-            vm->gvals[g] = TOP;
-            break;
+            VMOVE(vm->gvals[g], TOP);
+            NEXT;
         }
-        case OP_DEF_GLOBAL: {
+        CASE(DEF_GLOBAL) {
             uint16_t g = rd16(ip);
             uint8_t fl = ip[2];
             ip += 3;
             vm->gvals[g] = POP();
             vm->gflags[g] = GF_DEFINED | (fl ? GF_VAL : 0);
-            break;
+            NEXT;
         }
-        case OP_ASSIGN_VAL: {
+        CASE(ASSIGN_VAL) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", n->data);
             goto handle_error;
         }
-        case OP_GET_PROP: {
+        CASE(GET_PROP) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
-            SAVE_IP();
             Value out;
             CallResult cr;
             Value obj = POP();
+            SAVE_IP(); /* a getter's frame goes where obj was */
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
-            if (cr == CR_FRAME) { LOAD_FRAME(); break; }
-            push(f, out);
-            break;
+            if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
+            PUSH(out);
+            NEXT;
         }
-        case OP_SET_PROP: {
+        CASE(SET_PROP) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             Value v = POP(), obj = POP();
             if (!set_prop(vm, obj, n, v)) goto handle_error;
-            push(f, v);
-            break;
+            PUSH(v);
+            NEXT;
         }
-        case OP_GET_INDEX: {
+        CASE(GET_INDEX) {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
-            push(f, out);
-            break;
+            PUSH(out);
+            NEXT;
         }
-        case OP_SET_INDEX: {
+        CASE(SET_INDEX) {
             SAVE_IP();
             Value v = POP(), idx = POP(), obj = POP();
             if (!set_index(vm, obj, idx, v)) goto handle_error;
-            push(f, v);
-            break;
+            PUSH(v);
+            NEXT;
         }
-        case OP_ADD:
-        case OP_SUB:
-        case OP_MUL:
-        case OP_DIV:
-        case OP_MOD: {
-            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+        CASE(ADD)
+        CASE(SUB)
+        CASE(MUL)
+        CASE(DIV)
+        CASE(MOD)
+        op_arith: {
+            Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
-                f->stack[f->sp - 2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
-                f->sp--;
-                break;
+                sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
+                sp--;
+                NEXT;
             }
             SAVE_IP();
             Value out;
             if (!arith(vm, op, a, b, &out) || class_hook_failed(vm)) goto handle_error;
-            f->sp -= 2;
-            push(f, out);
-            break;
+            sp -= 2;
+            PUSH(out);
+            NEXT;
         }
-        case OP_NEG: {
+        /* `a + 1`, `n < 2`: the right side is an Int constant; anything
+         * but an Int on the left runs the general instruction */
+        CASE(ADD_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP.as.i = (int64_t)((uint64_t)x + (uint64_t)y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_ADD;
+            goto op_arith;
+        }
+        CASE(SUB_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP.as.i = (int64_t)((uint64_t)x - (uint64_t)y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_SUB;
+            goto op_arith;
+        }
+        CASE(LT_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x < y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_LT;
+            goto op_compare;
+        }
+        CASE(LE_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x <= y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_LE;
+            goto op_compare;
+        }
+        CASE(GT_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x > y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_GT;
+            goto op_compare;
+        }
+        CASE(GE_K) {
+            const Value *k = &consts[rd16(ip)];
+            ip += 2;
+            if (IS_INT(TOP)) {
+                int64_t x = TOP.as.i, y = k->as.i;
+                TOP = v_bool(x >= y);
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_GE;
+            goto op_compare;
+        }
+        CASE(NEG) {
             Value a = TOP;
             if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
             else if (IS_REAL(a)) TOP = v_real(-a.as.r);
             else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary - is not defined for %s", v_type_name(vm, a)); goto handle_error; }
-            break;
+            NEXT;
         }
-        case OP_POS:
+        CASE(POS)
             if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
-            break;
-        case OP_NOT:
+            NEXT;
+        CASE(NOT)
             if (!IS_BOOL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "! needs a Bool, got %s", v_type_name(vm, TOP)); goto handle_error; }
             TOP = v_bool(!TOP.as.b);
-            break;
-        case OP_BNOT:
+            NEXT;
+        CASE(BNOT)
             if (!IS_INT(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "~ needs an Int, got %s", v_type_name(vm, TOP)); goto handle_error; }
             TOP = v_int(~TOP.as.i);
-            break;
-        case OP_BAND:
-        case OP_BOR:
-        case OP_BXOR:
-        case OP_SHL:
-        case OP_SHR: {
+            NEXT;
+        CASE(BAND)
+        CASE(BOR)
+        CASE(BXOR)
+        CASE(SHL)
+        CASE(SHR) {
             SAVE_IP();
             Value b = POP(), a = POP(), out;
             if (!bitop(vm, op, a, b, &out)) goto handle_error;
-            push(f, out);
-            break;
+            PUSH(out);
+            NEXT;
         }
-        case OP_EQ:
-        case OP_NE: {
+        CASE(EQ)
+        CASE(NE) {
             Value b = POP();
             bool eq, ok;
             if (IS_OT(TOP, OT_INSTANCE) && !v_identical(TOP, b)) {
@@ -1361,44 +1545,45 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
             TOP = v_bool(op == OP_EQ ? eq : !eq);
-            break;
+            NEXT;
         }
-        case OP_ID: { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); break; }
-        case OP_NID: { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); break; }
-        case OP_LT:
-        case OP_LE:
-        case OP_GT:
-        case OP_GE:
-        case OP_CMP: {
-            Value b = f->stack[f->sp - 1], a = f->stack[f->sp - 2];
+        CASE(ID) { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); NEXT; }
+        CASE(NID) { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); NEXT; }
+        CASE(LT)
+        CASE(LE)
+        CASE(GT)
+        CASE(GE)
+        CASE(CMP)
+        op_compare: {
+            Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
                 bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
-                f->sp--;
+                sp--;
                 TOP = v_bool(r);
-                break;
+                NEXT;
             }
             SAVE_IP();
             Value out;
             if (!compare_op(vm, op, a, b, &out)) goto handle_error;
-            f->sp -= 2;
-            push(f, out);
-            break;
+            sp -= 2;
+            PUSH(out);
+            NEXT;
         }
-        case OP_IN: {
+        CASE(IN) {
             SAVE_IP();
             Value cont = POP(), x = POP();
             bool r;
             if (!contains(vm, cont, x, &r)) goto handle_error;
-            push(f, v_bool(r));
-            break;
+            PUSH(v_bool(r));
+            NEXT;
         }
-        case OP_IS: {
+        CASE(IS) {
             Value cls = POP(), v = POP();
             if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'is' needs a class on the right"); goto handle_error; }
-            push(f, v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
-            break;
+            PUSH(v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
+            NEXT;
         }
-        case OP_AS: {
+        CASE(AS) {
             bool safe = *ip++;
             Value cls = POP(), v = TOP;
             if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'as' needs a class on the right"); goto handle_error; }
@@ -1410,82 +1595,82 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     goto handle_error;
                 }
             }
-            break;
+            NEXT;
         }
-        case OP_MATCH: {
+        CASE(MATCH) {
             SAVE_IP();
             Value b = POP(), a = POP(), r;
             if (!regex_match_op(vm, a, b, &r)) goto handle_error;
-            push(f, r);
-            break;
+            PUSH(r);
+            NEXT;
         }
-        case OP_RANGE: {
+        CASE(RANGE) {
             bool incl = *ip++;
             Value b = POP(), a = POP();
-            push(f, v_obj(range_new(vm, a, b, incl)));
-            break;
+            PUSH(v_obj(range_new(vm, a, b, incl)));
+            NEXT;
         }
-        case OP_ENTRY: {
+        CASE(ENTRY) {
             Value b = POP(), a = POP();
-            push(f, v_obj(entry_new(vm, a, b)));
-            break;
+            PUSH(v_obj(entry_new(vm, a, b)));
+            NEXT;
         }
-        case OP_NOT_NULL:
+        CASE(NOT_NULL)
             if (IS_NULL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.null_reference, "value is null"); goto handle_error; }
-            break;
-        case OP_CLASS_OF: TOP = v_obj(v_class(vm, TOP)); break;
-        case OP_TOSTR:
+            NEXT;
+        CASE(CLASS_OF) TOP = v_obj(v_class(vm, TOP)); NEXT;
+        CASE(TOSTR)
             if (!IS_OT(TOP, OT_STRING)) TOP = v_obj(v_to_String(vm, TOP));
-            break;
-        case OP_CONCAT: {
+            NEXT;
+        CASE(CONCAT) {
             uint16_t n = rd16(ip);
             ip += 2;
             StrBuf sb;
             sb_init(&sb);
-            for (uint32_t i = f->sp - n; i < f->sp; i++) {
-                String *s = (String *)f->stack[i].as.o;
+            for (Value *v = sp - n; v < sp; v++) {
+                String *s = (String *)v->as.o;
                 sb_add(&sb, s->data, s->len);
             }
-            f->sp -= n;
-            push(f, v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
+            sp -= n;
+            PUSH(v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
             sb_free(&sb);
-            break;
+            NEXT;
         }
-        case OP_LIST: {
+        CASE(LIST) {
             uint16_t n = rd16(ip);
             ip += 2;
             List *l = list_new(vm, n);
-            for (uint32_t i = f->sp - n; i < f->sp; i++) l->items[l->count++] = f->stack[i];
-            f->sp -= n;
-            push(f, v_obj(l));
-            break;
+            for (Value *v = sp - n; v < sp; v++) l->items[l->count++] = *v;
+            sp -= n;
+            PUSH(v_obj(l));
+            NEXT;
         }
-        case OP_LIST_EXTEND: {
+        CASE(LIST_EXTEND) {
             SAVE_IP();
             Value src = POP();
             List *s = iter_to_list(vm, src);
             if (!s) goto handle_error;
             List *l = (List *)TOP.as.o;
             for (uint32_t i = 0; i < s->count; i++) list_push(vm, l, s->items[i]);
-            break;
+            NEXT;
         }
-        case OP_LIST_APPEND: {
+        CASE(LIST_APPEND) {
             Value v = POP();
             list_push(vm, (List *)TOP.as.o, v);
-            break;
+            NEXT;
         }
-        case OP_MAP: {
+        CASE(MAP) {
             uint16_t n = rd16(ip);
             ip += 2;
             Map *m = map_new(vm);
-            for (uint32_t i = f->sp - 2u * n; i < f->sp; i += 2) map_put(vm, m, f->stack[i], f->stack[i + 1]);
-            f->sp -= 2u * n;
-            push(f, v_obj(m));
+            for (Value *v = sp - 2u * n; v < sp; v += 2) map_put(vm, m, v[0], v[1]);
+            sp -= 2u * n;
+            PUSH(v_obj(m));
             if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
-            break;
+            NEXT;
         }
-        case OP_JUMP: ip += 2 + rd16(ip); break;
-        case OP_LOOP:
+        CASE(JUMP) ip += 2 + rd16(ip); NEXT;
+        CASE(LOOP)
             ip = ip + 2 - rd16(ip);
             if (vm->gc_requested && !vm->gc_paused) {
                 SAVE_IP();
@@ -1497,9 +1682,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (vm->exiting) { SAVE_IP(); goto suspended; }
             STEP_CHECK(ip);
-            break;
-        case OP_JUMP_IF_FALSE:
-        case OP_JUMP_IF_TRUE: {
+            NEXT;
+        CASE(JUMP_IF_FALSE)
+        CASE(JUMP_IF_TRUE) {
             Value c = POP();
             if (!IS_BOOL(c)) {
                 SAVE_IP();
@@ -1508,10 +1693,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (c.as.b == (op == OP_JUMP_IF_TRUE)) ip += 2 + rd16(ip);
             else ip += 2;
-            break;
+            NEXT;
         }
-        case OP_AND:
-        case OP_OR: {
+        CASE(AND)
+        CASE(OR) {
             Value c = TOP;
             if (!IS_BOOL(c)) {
                 SAVE_IP();
@@ -1519,21 +1704,21 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto handle_error;
             }
             if (c.as.b == (op == OP_OR)) ip += 2 + rd16(ip);
-            else { f->sp--; ip += 2; }
-            break;
+            else { sp--; ip += 2; }
+            NEXT;
         }
-        case OP_JUMP_IF_NULL:
+        CASE(JUMP_IF_NULL)
             if (IS_NULL(TOP)) ip += 2 + rd16(ip);
             else ip += 2;
-            break;
-        case OP_ELVIS:
+            NEXT;
+        CASE(ELVIS)
             if (!IS_NULL(TOP)) ip += 2 + rd16(ip);
-            else { f->sp--; ip += 2; }
-            break;
-        case OP_CALL:
-        case OP_CALL_NAMED:
-        case OP_INVOKE:
-        case OP_INVOKE_NAMED: {
+            else { sp--; ip += 2; }
+            NEXT;
+        CASE(CALL)
+        CASE(CALL_NAMED)
+        CASE(INVOKE)
+        CASE(INVOKE_NAMED) {
             STEP_CHECK(ip - 1); /* resumes by executing this call */
             int argc;
             List *names = NULL;
@@ -1552,7 +1737,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (op == OP_CALL) {
                 /* fast path: a closure called with exactly its parameters */
-                uint32_t base = f->sp - (uint32_t)argc - 1;
+                uint32_t base = f->sp - (uint32_t)argc - 1; /* f->sp: SAVE_IP above */
                 Value cv = f->stack[base];
                 if (IS_OT(cv, OT_CLOSURE)) {
                     Closure *cl = (Closure *)cv.as.o;
@@ -1566,7 +1751,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         nf->base = base;
                         nf->nhandlers = f->nhandlers;
                         LOAD_FRAME();
-                        break;
+                        NEXT;
                     }
                 }
             }
@@ -1580,15 +1765,15 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (r == CR_SUSPEND) goto suspended;
             if (vm->exiting) goto suspended;
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_SPREAD_CALL: {
+        CASE(SPREAD_CALL) {
             /* f(a, ...list, ...map): the arguments come as one List in which
              * each splat is an Entry keyed by the splat marker */
             uint16_t k = rd16(ip);
             ip += 2;
-            SAVE_IP();
             List *parts = (List *)POP().as.o;
+            SAVE_IP();
             uint32_t base = f->sp - 1;
             int argc = 0;
             List *names = NULL;
@@ -1603,13 +1788,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         if (splat && !items) goto handle_error;
                         uint32_t n = items ? items->count : 1;
                         if (argc + n > 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
+                        SAVE_IP();
                         ensure_stack(vm, f, n + 8);
-                        for (uint32_t j = 0; j < n; j++) push(f, items ? items->items[j] : v);
+                        LOAD_FRAME();
+                        for (uint32_t j = 0; j < n; j++) PUSH(items ? items->items[j] : v);
                         argc += (int)n;
                     } else if (pass == 1 && named) {
                         Map *m = (Map *)v.as.o;
                         if (!names) names = list_new(vm, m->live);
+                        SAVE_IP();
                         ensure_stack(vm, f, m->live + 8);
+                        LOAD_FRAME();
                         for (uint32_t j = 0; j < m->nslots; j++) {
                             if (!m->slots[j].live) continue;
                             if (!IS_OT(m->slots[j].key, OT_STRING)) {
@@ -1619,21 +1808,22 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                             if (argc >= 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
                             String *key = (String *)m->slots[j].key.as.o;
                             list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
-                            push(f, m->slots[j].value);
+                            PUSH(m->slots[j].value);
                             argc++;
                         }
                     }
                 }
             }
+            SAVE_IP();
             CallResult r = k == 0xFFFF ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
                                        : invoke(vm, f, (String *)consts[k].as.o, argc, names);
             if (r == CR_ERROR) goto handle_error;
             if (r == CR_SUSPEND) goto suspended;
             if (vm->exiting) goto suspended;
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_CLOSURE: {
+        CASE(CLOSURE) {
             Proto *p = (Proto *)consts[rd16(ip)].as.o;
             ip += 2;
             Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure) + sizeof(Upval *) * p->nupvals);
@@ -1664,26 +1854,27 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     cl->upvals[i] = fr->closure->upvals[idx];
                 }
             }
-            push(f, v_obj(cl));
-            break;
+            PUSH(v_obj(cl));
+            NEXT;
         }
-        case OP_CLOSE_SCOPE: {
+        CASE(CLOSE_SCOPE) {
             uint32_t s = fr->base + rd16(ip);
             ip += 2;
             close_upvals(f, s);
             f->stack[s] = TOP;
-            f->sp = s + 1;
-            break;
+            sp = f->stack + s + 1;
+            NEXT;
         }
-        case OP_UNWIND: {
+        CASE(UNWIND) {
             uint32_t s = fr->base + rd16(ip);
             ip += 2;
             close_upvals(f, s);
-            f->sp = s;
-            break;
+            sp = f->stack + s;
+            NEXT;
         }
-        case OP_RETURN: {
-            Value result = POP();
+        CASE(RETURN) {
+            Value result;
+            VMOVE(result, sp[-1]);
             close_upvals(f, fr->base);
             f->nhandlers = fr->nhandlers;
             f->sp = fr->base;
@@ -1692,46 +1883,93 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 f->result = result;
                 goto finished;
             }
-            push(f, result);
+            VMOVE(f->stack[f->sp], result);
+            f->sp++;
             LOAD_FRAME();
-            break;
+            NEXT;
         }
-        case OP_ITER_INIT: {
-            SAVE_IP();
-            Value it;
-            if (!iter_init(vm, TOP, &it)) goto handle_error;
-            TOP = it;
-            break;
+        CASE(FOR_INIT) {
+            /* an Int range needs no iterator: its next Int and end stay on the stack */
+            Value src = TOP;
+            uint16_t off = rd16(ip);
+            ip += 2;
+            int64_t pos, end;
+            if (IS_OT(src, OT_RANGE) && range_int_bounds((Range *)src.as.o, &pos, &end)) {
+                TOP = v_int(pos);
+                PUSH(v_int(end));
+            } else {
+                SAVE_IP();
+                Value it;
+                if (!iter_init(vm, src, &it)) goto handle_error;
+                TOP = it;
+                PUSH(V_VOID);
+            }
+            ip += off;
+            NEXT;
         }
-        case OP_ITER_NEXT: {
+        CASE(FOR_LOOP) {
+            /* the back-edge: drop this iteration's variable (closures keep
+             * their own copy), then go on as the FOR_NEXT that follows */
+            uint32_t s = fr->base + rd16(ip);
+            ip += 3; /* to FOR_NEXT's operand */
+            close_upvals(f, s);
+            sp = f->stack + s;
+            if (vm->gc_requested && !vm->gc_paused) {
+                SAVE_IP();
+                gc_collect(vm);
+                if (vm->oom) {
+                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                    goto handle_error;
+                }
+            }
+            if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
+            STEP_CHECK(ip - 1);
+            goto for_next;
+        }
+        CASE(FOR_NEXT)
+        for_next: {
+            Value *st = &sp[-2];
+            if (IS_INT(st[1])) {
+                int64_t i = st[0].as.i;
+                if (i < st[1].as.i) {
+                    PUSH(v_int(i));
+                    st[0].as.i = i + 1;
+                    ip = ip + 2 - rd16(ip);
+                } else {
+                    ip += 2;
+                }
+                NEXT;
+            }
+            Iter *it = (Iter *)st[0].as.o;
             Value v;
-            if (iter_next(vm, (Iter *)TOP.as.o, &v)) {
-                push(f, v);
-                ip += 2;
-            } else if (((Iter *)TOP.as.o)->kind >= ITER_USER && ((Iter *)TOP.as.o)->pos < 0) {
-                Iter *it = (Iter *)TOP.as.o;
+            if (iter_next(vm, it, &v)) {
+                PUSH(v);
+                ip = ip + 2 - rd16(ip);
+            } else if (it->kind >= ITER_USER && it->pos < 0) {
                 bool waiting = it->pos == ITER_WAITING;
                 it->pos = 0;
-                /* parked: this op runs again when the producer wakes the fiber */
-                if (waiting) { fr->ip = ip - 1; goto suspended; }
+                /* parked: FOR_NEXT runs again when the producer wakes the fiber */
+                if (waiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
                 SAVE_IP();
                 goto handle_error;
             } else {
-                ip += 2 + rd16(ip);
+                ip += 2;
             }
-            break;
+            NEXT;
         }
-        case OP_ITER_CLOSE: {
+        CASE(ITER_CLOSE) {
             Value v = slots[rd16(ip)];
             ip += 2;
             if (IS_OT(v, OT_ITER) && ((Iter *)v.as.o)->kind == ITER_FLOW) {
+                SAVE_IP();
                 FlowStep r = flow_channel_close(vm, (List *)((Iter *)v.as.o)->src.as.o);
                 if (r == FLOW_WAIT) { fr->ip = ip - 3; goto suspended; }
                 if (r == FLOW_ERROR) THROW();
             }
-            break;
+            NEXT;
         }
-        case OP_TRY: {
+        CASE(SET_LOCAL_POP) sp--; VMOVE(slots[rd16(ip)], *sp); ip += 2; NEXT;
+        CASE(TRY) {
             if (f->nhandlers == f->handler_cap) {
                 uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
                 f->handlers = vm_realloc(vm, f->handlers, sizeof(Handler) * f->handler_cap, sizeof(Handler) * ncap);
@@ -1740,12 +1978,12 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Handler *h = &f->handlers[f->nhandlers++];
             h->frame = f->nframes - 1;
             h->catch_ip = ip + 2 + rd16(ip);
-            h->sp = f->sp;
+            h->sp = (uint32_t)(sp - f->stack);
             ip += 2;
-            break;
+            NEXT;
         }
-        case OP_END_TRY: f->nhandlers--; break;
-        case OP_THROW: {
+        CASE(END_TRY) f->nhandlers--; NEXT;
+        CASE(THROW) {
             SAVE_IP();
             Value e = POP();
             if (!IS_OT(e, OT_INSTANCE) || !((Class *)e.as.o->cls)->is_exception) {
@@ -1755,13 +1993,13 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             vm->pending_exc = e;
             goto handle_error;
         }
-        case OP_ARG_DEFAULT: {
+        CASE(ARG_DEFAULT) {
             uint16_t s = rd16(ip);
             if (!IS_UNSET(slots[s])) ip += 4 + rd16(ip + 2);
             else ip += 4;
-            break;
+            NEXT;
         }
-        case OP_ARG_REQUIRED: {
+        CASE(ARG_REQUIRED) {
             uint16_t s = rd16(ip);
             ip += 2;
             if (IS_UNSET(slots[s])) {
@@ -1770,67 +2008,116 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.illegal_argument, "missing argument '%s' in call to %s", p->param_names[s - 1]->data, p->name->data);
                 goto handle_error;
             }
-            break;
+            NEXT;
         }
-        case OP_IMPORT: {
+        CASE(IMPORT) {
             String *n = (String *)consts[rd16(ip)].as.o;
             ip += 2;
             SAVE_IP();
             Value body;
             if (!import_module(vm, n, &body)) goto handle_error;
-            push(f, body);
-            break;
+            PUSH(body);
+            NEXT;
         }
-        case OP_FORMAT: ip++; break;
-        case OP_ADD_INPLACE: {
-            Value b = POP(), a = TOP;
-            bool mutated = true;
-            SAVE_IP();
-            if (IS_OT(a, OT_LIST)) {
-                List *l = (List *)a.as.o;
-                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
-                    List *src = iter_to_list(vm, b);
-                    if (!src) goto handle_error;
-                    uint32_t n = src->count; /* src may be l itself */
-                    for (uint32_t i = 0; i < n; i++) list_push(vm, l, src->items[i]);
-                } else {
-                    list_push(vm, l, b);
-                }
-            } else if (IS_OT(a, OT_MAP) && (a.as.o->flags & OF_SET)) {
-                if (IS_OT(b, OT_LIST) || IS_OT(b, OT_MAP)) {
-                    List *src = iter_to_list(vm, b);
-                    if (!src) goto handle_error;
-                    for (uint32_t i = 0; i < src->count; i++) map_put(vm, (Map *)a.as.o, src->items[i], V_TRUE);
-                } else {
-                    map_put(vm, (Map *)a.as.o, b, V_TRUE);
-                }
-            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_MAP)) {
-                Map *src = (Map *)b.as.o;
-                for (uint32_t i = 0; i < src->nslots; i++)
-                    if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
-            } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
-                map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
-            } else {
-                mutated = false;
-                Value out;
-                if (!arith(vm, OP_ADD, a, b, &out)) goto handle_error;
-                TOP = out;
+        CASE(FORMAT) ip++; NEXT;
+        CASE(ADD_INPLACE) {
+            if (IS_INT(TOP) && IS_INT(sp[-2])) { /* stored back by the next instruction */
+                sp[-2].as.i = (int64_t)((uint64_t)sp[-2].as.i + (uint64_t)TOP.as.i);
+                sp--;
+                ip += 2;
+                NEXT;
             }
-            if (class_hook_failed(vm)) goto handle_error;
-            if (mutated) ip += 2 + rd16(ip);
-            else ip += 2;
-            break;
+            Value b = POP();
+            SAVE_IP();
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            ip += r ? 2 + rd16(ip) : 2;
+            NEXT;
         }
-        case OP_INC_DEC: {
+        CASE(ADD_SET_LOCAL) {
+            uint16_t s = rd16(ip);
+            ip += 2;
+            Value b = POP();
+            if (IS_INT(b) && IS_INT(TOP)) {
+                TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
+                VMOVE(slots[s], TOP);
+                NEXT;
+            }
+            SAVE_IP();
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            if (r == 0) slots[s] = TOP;
+            NEXT;
+        }
+        CASE(ADD_SET_GLOBAL) {
+            uint16_t g = rd16(ip);
+            ip += 2;
+            Value b = POP();
+            if (IS_INT(b) && IS_INT(TOP) && vm->gflags[g] == GF_DEFINED) {
+                TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
+                VMOVE(vm->gvals[g], TOP);
+                NEXT;
+            }
+            SAVE_IP();
+            int r = add_inplace(vm, &sp[-1], b);
+            if (r < 0) goto handle_error;
+            if (r == 0) {
+                if (!global_assignable(vm, g)) goto handle_error;
+                vm->gvals[g] = TOP;
+            }
+            NEXT;
+        }
+        CASE(ADD_LOCAL_TO_LOCAL) {
+            Value *dst = &slots[rd16(ip)], *src = &slots[rd16(ip + 2)];
+            ip += 4;
+            if (IS_INT(*dst) && IS_INT(*src)) {
+                int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
+                dst->as.i = r;
+                PUSH(v_int(r));
+                NEXT;
+            }
+            SAVE_IP();
+            if (IS_UNSET(*dst) || IS_UNSET(*src)) { local_unset(vm); goto handle_error; }
+            VMOVE(*sp, *dst);
+            sp++;
+            int r = add_inplace(vm, &sp[-1], *src);
+            if (r < 0) goto handle_error;
+            if (r == 0) VMOVE(*dst, TOP);
+            NEXT;
+        }
+        CASE(ADD_LOCAL_TO_GLOBAL) {
+            uint16_t g = rd16(ip);
+            Value *dst = &vm->gvals[g], *src = &slots[rd16(ip + 2)];
+            ip += 4;
+            if (vm->gflags[g] == GF_DEFINED && IS_INT(*dst) && IS_INT(*src)) {
+                int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
+                dst->as.i = r;
+                PUSH(v_int(r));
+                NEXT;
+            }
+            SAVE_IP();
+            if (!global_readable(vm, g)) goto handle_error;
+            if (IS_UNSET(*src)) { local_unset(vm); goto handle_error; }
+            VMOVE(*sp, *dst);
+            sp++;
+            int r = add_inplace(vm, &sp[-1], *src);
+            if (r < 0) goto handle_error;
+            if (r == 0) {
+                if (!global_assignable(vm, g)) goto handle_error;
+                VMOVE(vm->gvals[g], TOP);
+            }
+            NEXT;
+        }
+        CASE(INC_DEC) {
             int8_t d = (int8_t)*ip++;
             Value v = TOP;
             if (IS_INT(v)) TOP = v_int((int64_t)((uint64_t)v.as.i + (uint64_t)(int64_t)d));
             else if (IS_REAL(v)) TOP = v_real(v.as.r + d);
             else if (IS_CHAR(v)) TOP = v_char((uint32_t)((int64_t)v.as.c + d));
             else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
-            break;
+            NEXT;
         }
-        default:
+        DEFAULT
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_state, "corrupt bytecode (opcode %d)", (int)op);
             goto handle_error;
