@@ -30,6 +30,8 @@ function statusOf(err) {
 }
 
 const decoder = new TextDecoder();
+const kEntry = Symbol('lyng socket entry');
+const ignoreError = () => {};
 const encoder = new TextEncoder();
 
 // `env` gives: memory() -> the instance's WebAssembly.Memory,
@@ -39,7 +41,14 @@ export function createNetImports(env) {
   const results = new Map(); // op -> resolve results / udp sender text
   let nextHandle = 1;
 
-  const bytes = () => new Uint8Array(env.memory().buffer);
+  // One view of wasm memory, made again only after the memory grew (which
+  // replaces its ArrayBuffer), so a message allocates no view.
+  let view = null;
+  const bytes = () => {
+    const buf = env.memory().buffer;
+    if (!view || view.buffer !== buf) view = new Uint8Array(buf);
+    return view;
+  };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
   const putText = (text, ptr, cap) => {
     const b = encoder.encode(text);
@@ -57,17 +66,26 @@ export function createNetImports(env) {
   }
 
   // ---- TCP streams ----
+  // The listeners are shared by every socket and find the socket's entry
+  // through it, so an idle connection costs no closures of its own.
+  function onData(chunk) {
+    const entry = this[kEntry];
+    entry.queue.push(chunk);
+    entry.queued += chunk.length;
+    if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; this.pause(); }
+    serveRead(entry);
+  }
+  function onEnd() { this[kEntry].ended = true; serveRead(this[kEntry]); }
+  function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry]); }
+
   function watchSocket(vm, sock) {
     const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
-    sock.on('data', (chunk) => {
-      entry.queue.push(chunk);
-      entry.queued += chunk.length;
-      if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; sock.pause(); }
-      serveRead(entry);
-    });
-    sock.on('end', () => { entry.ended = true; serveRead(entry); });
-    sock.on('error', (err) => { entry.error = statusOf(err); serveRead(entry); });
-    sock.on('close', () => { entry.ended = true; serveRead(entry); });
+    sock[kEntry] = entry;
+    sock.removeListener('error', ignoreError);
+    sock.on('data', onData);
+    sock.on('end', onEnd);
+    sock.on('error', onError);
+    sock.on('close', onEnd);
     return entry;
   }
 
@@ -178,7 +196,7 @@ export function createNetImports(env) {
       const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
       let listening = false;
       server.on('connection', (sock) => {
-        sock.on('error', () => {}); // reported to the reader once accepted
+        sock.on('error', ignoreError); // reported to the reader once accepted
         if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }
         entry.pending.push(sock);
         serveAccept(entry);
@@ -202,8 +220,9 @@ export function createNetImports(env) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      // deliver from the next turn: never call back into wasm from here
-      queueMicrotask(() => serveRead(entry));
+      // Bytes already here are delivered from a microtask, never from inside
+      // this call; otherwise the next 'data', 'end' or 'error' serves it.
+      if (entry.queued > 0 || entry.ended || entry.error) queueMicrotask(() => serveRead(entry));
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
@@ -248,7 +267,7 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false };
+      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
         if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
@@ -263,14 +282,32 @@ export function createNetImports(env) {
     udp_send(vm, op, handle, ptr, len, ipPtr, ipLen, port) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
-      const data = Buffer.from(bytes().subarray(ptr, ptr + len));
-      entry.sock.send(data, port, str(ipPtr, ipLen), (err) => done(vm, op, err ? statusOf(err) : 0, len));
+      // one scratch Buffer per socket while no other send is in flight, as for TCP writes
+      const scratch = !entry.sending && len <= SCRATCH_MAX;
+      let data;
+      if (scratch) {
+        if (!entry.scratch || entry.scratch.length < len) entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, 2048));
+        data = entry.scratch.subarray(0, len);
+        entry.sending = true;
+      } else {
+        data = Buffer.allocUnsafe(len);
+      }
+      data.set(bytes().subarray(ptr, ptr + len));
+      const sent = (err) => {
+        if (scratch) entry.sending = false;
+        done(vm, op, err ? statusOf(err) : 0, len);
+      };
+      try {
+        entry.sock.send(data, port, str(ipPtr, ipLen), sent);
+      } catch (err) { // a closed socket or a bad argument throws at once
+        queueMicrotask(() => sent(err));
+      }
     },
     udp_recv(vm, op, handle, ptr, max) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      queueMicrotask(() => serveUdp(entry));
+      if (entry.queue.length) queueMicrotask(() => serveUdp(entry));
     },
     udp_sender(vm, op, ptr, cap) {
       const text = results.get(op) ?? '';

@@ -3,8 +3,14 @@
  *
  *   embed NAME INPUT OUTPUT   ->   static const char NAME[] = "...";
  *
+ * Indentation and `//` comments are dropped on the way (the
+ * wasm module has a size budget), but every newline is kept, so line
+ * numbers in the prelude's stack traces stay true. Lines that continue a
+ * multi-line string literal are copied as they are.
+ *
  * Built with the host compiler; the output is written to a temporary file
  * and renamed, so an interrupted build never leaves half a header. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +38,21 @@ int main(int argc, char **argv) {
     fprintf(out, "/* Generated from %s by tools/embed.c - do not edit. */\n", in_path);
     fprintf(out, "static const char %s[] =\n    \"", name);
     int c, col = 0;
+    bool line_start = true, in_string = false, in_comment = false;
+    int prev = 0;
     while ((c = fgetc(in)) != EOF) {
+        if (line_start && !in_string && (c == ' ' || c == '\t')) continue;
+        if (c == '/' && !in_string && !in_comment) {
+            int d = fgetc(in);
+            if (d == '/') in_comment = true; /* to the end of the line */
+            if (d != EOF) ungetc(d, in);
+        }
+        line_start = c == '\n';
+        if (in_comment && c != '\n') continue;
+        in_comment = false;
+        /* a `"` starts or ends a string, unless escaped or a char literal */
+        if (c == '"' && prev != '\\' && (prev != '\'' || in_string)) in_string = !in_string;
+        prev = prev == '\\' ? 0 : c;
         /* Octal escapes are always three digits, so a following digit can
          * never be read as part of them. */
         if (c == '\n') fputs("\\n\"\n    \"", out), col = 0;
