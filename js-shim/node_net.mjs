@@ -30,6 +30,8 @@ function statusOf(err) {
 }
 
 const decoder = new TextDecoder();
+const kEntry = Symbol('lyng socket entry');
+const ignoreError = () => {};
 const encoder = new TextEncoder();
 
 // `env` gives: memory() -> the instance's WebAssembly.Memory,
@@ -57,17 +59,26 @@ export function createNetImports(env) {
   }
 
   // ---- TCP streams ----
+  // The listeners are shared by every socket and find the socket's entry
+  // through it, so an idle connection costs no closures of its own.
+  function onData(chunk) {
+    const entry = this[kEntry];
+    entry.queue.push(chunk);
+    entry.queued += chunk.length;
+    if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; this.pause(); }
+    serveRead(entry);
+  }
+  function onEnd() { this[kEntry].ended = true; serveRead(this[kEntry]); }
+  function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry]); }
+
   function watchSocket(vm, sock) {
     const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
-    sock.on('data', (chunk) => {
-      entry.queue.push(chunk);
-      entry.queued += chunk.length;
-      if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; sock.pause(); }
-      serveRead(entry);
-    });
-    sock.on('end', () => { entry.ended = true; serveRead(entry); });
-    sock.on('error', (err) => { entry.error = statusOf(err); serveRead(entry); });
-    sock.on('close', () => { entry.ended = true; serveRead(entry); });
+    sock[kEntry] = entry;
+    sock.removeListener('error', ignoreError);
+    sock.on('data', onData);
+    sock.on('end', onEnd);
+    sock.on('error', onError);
+    sock.on('close', onEnd);
     return entry;
   }
 
@@ -178,7 +189,7 @@ export function createNetImports(env) {
       const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
       let listening = false;
       server.on('connection', (sock) => {
-        sock.on('error', () => {}); // reported to the reader once accepted
+        sock.on('error', ignoreError); // reported to the reader once accepted
         if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }
         entry.pending.push(sock);
         serveAccept(entry);
