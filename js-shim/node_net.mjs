@@ -259,7 +259,7 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false };
+      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
         if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
@@ -274,8 +274,26 @@ export function createNetImports(env) {
     udp_send(vm, op, handle, ptr, len, ipPtr, ipLen, port) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
-      const data = Buffer.from(bytes().subarray(ptr, ptr + len));
-      entry.sock.send(data, port, str(ipPtr, ipLen), (err) => done(vm, op, err ? statusOf(err) : 0, len));
+      // one scratch Buffer per socket while no other send is in flight, as for TCP writes
+      const scratch = !entry.sending && len <= SCRATCH_MAX;
+      let data;
+      if (scratch) {
+        if (!entry.scratch || entry.scratch.length < len) entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, 2048));
+        data = entry.scratch.subarray(0, len);
+        entry.sending = true;
+      } else {
+        data = Buffer.allocUnsafe(len);
+      }
+      data.set(bytes().subarray(ptr, ptr + len));
+      const sent = (err) => {
+        if (scratch) entry.sending = false;
+        done(vm, op, err ? statusOf(err) : 0, len);
+      };
+      try {
+        entry.sock.send(data, port, str(ipPtr, ipLen), sent);
+      } catch (err) { // a closed socket or a bad argument throws at once
+        queueMicrotask(() => sent(err));
+      }
     },
     udp_recv(vm, op, handle, ptr, max) {
       const entry = handles.get(handle);
