@@ -41,7 +41,14 @@ export function createNetImports(env) {
   const results = new Map(); // op -> resolve results / udp sender text
   let nextHandle = 1;
 
-  const bytes = () => new Uint8Array(env.memory().buffer);
+  // One view of wasm memory, made again only after the memory grew (which
+  // replaces its ArrayBuffer), so a message allocates no view.
+  let view = null;
+  const bytes = () => {
+    const buf = env.memory().buffer;
+    if (!view || view.buffer !== buf) view = new Uint8Array(buf);
+    return view;
+  };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
   const putText = (text, ptr, cap) => {
     const b = encoder.encode(text);
@@ -213,8 +220,9 @@ export function createNetImports(env) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      // deliver from the next turn: never call back into wasm from here
-      queueMicrotask(() => serveRead(entry));
+      // Bytes already here are delivered from a microtask, never from inside
+      // this call; otherwise the next 'data', 'end' or 'error' serves it.
+      if (entry.queued > 0 || entry.ended || entry.error) queueMicrotask(() => serveRead(entry));
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
@@ -299,7 +307,7 @@ export function createNetImports(env) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      queueMicrotask(() => serveUdp(entry));
+      if (entry.queue.length) queueMicrotask(() => serveUdp(entry));
     },
     udp_sender(vm, op, ptr, cap) {
       const text = results.get(op) ?? '';
