@@ -3,9 +3,13 @@
 // WASI and host state, so nothing but the Module is shared.
 //
 // The completion loop: host imports never call back into wasm. They queue
-// completions here; the queue is drained from a later turn of the event loop
-// (setImmediate, so a burst of socket events is delivered as one batch), and
-// after each batch the VM runs once (lyng_wasm_run or lyng_wasm_cli_step).
+// completions here; the queue is drained from a microtask, once the event
+// that produced them (and any wasm call) has returned, so a burst of socket
+// events is delivered as one batch and a message costs no extra turn of the
+// event loop. After each batch the VM runs once (lyng_wasm_run or
+// lyng_wasm_cli_step). A chain of microtask drains is bounded: every
+// MICRO_DRAINS batches, and whenever a sliced script yields, the next batch
+// waits for a later turn, so timers and I/O are never starved.
 
 const LYNG_DONE = 0;
 const LYNG_WAITING = 1;
@@ -26,6 +30,8 @@ const later = globalThis.setImmediate ?? (() => {
   channel.port1.onmessage = () => waiting.shift()();
   return (fn) => { waiting.push(fn); channel.port2.postMessage(0); };
 })();
+
+const MICRO_DRAINS = 64;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -168,6 +174,7 @@ export class LyngInstance {
 
   #queue = [];
   #scheduled = false;
+  #microDrains = 0; // drains since the event loop last had a turn
   #drive = null;
   #closed = false;
   #onOutput;
@@ -185,12 +192,20 @@ export class LyngInstance {
     this.#schedule();
   }
 
-  // Drains the queue and runs the VM on a later turn (also used to resume a
-  // script whose slice ran out, with an empty queue).
-  #schedule() {
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      later(() => this.#drain());
+  // Drains the queue and runs the VM soon: from a microtask, or on a later
+  // turn when `yieldTurn` (a script whose slice ran out, resumed with an
+  // empty queue) or when the chain of microtask drains is long.
+  #schedule(yieldTurn = false) {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    if (!yieldTurn && this.#microDrains < MICRO_DRAINS) {
+      this.#microDrains++;
+      queueMicrotask(() => this.#drain());
+    } else {
+      later(() => {
+        this.#microDrains = 0;
+        this.#drain();
+      });
     }
   }
 
@@ -331,7 +346,7 @@ export class LyngInstance {
     if (status === LYNG_WAITING) {
       status = await this.#loop(() => {
         const st = this.exports.lyng_wasm_run(vm);
-        if (st === LYNG_YIELDED) this.#schedule();
+        if (st === LYNG_YIELDED) this.#schedule(true);
         return st === LYNG_WAITING || st === LYNG_YIELDED ? undefined : st;
       });
     }

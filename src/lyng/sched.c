@@ -114,18 +114,22 @@ bool vm_run_ready(VM *vm) {
 #define OP_INDEX_BITS 20u
 #define OP_INDEX_MASK ((1u << OP_INDEX_BITS) - 1)
 
+/* Free slots form a list threaded through their id field, so taking and
+ * releasing a slot is O(1) however many ops are pending (a server with
+ * thousands of idle connections has one pending read each). */
 uint32_t vm_op_begin(VM *vm, Fiber *f, void *data, void (*complete)(VM *, PendingOp *, int, int64_t)) {
     uint32_t i;
-    for (i = 0; i < vm->nops; i++)
-        if (!vm->ops[i].fiber && !vm->ops[i].complete) break;
-    if (i == vm->nops) {
+    if (vm->op_free) {
+        i = vm->op_free - 1;
+        vm->op_free = vm->ops[i].id;
+    } else {
         if (vm->nops == vm->ops_cap) {
             uint32_t ncap = vm->ops_cap ? vm->ops_cap * 2 : 16;
             vm->ops = vm_realloc(vm, vm->ops, sizeof(PendingOp) * vm->ops_cap, sizeof(PendingOp) * ncap);
             memset(vm->ops + vm->ops_cap, 0, sizeof(PendingOp) * (ncap - vm->ops_cap));
             vm->ops_cap = ncap;
         }
-        vm->nops++;
+        i = vm->nops++;
     }
     PendingOp *op = &vm->ops[i];
     op->fiber = f;
@@ -149,6 +153,8 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
     op->complete = NULL;
     op->data = NULL;
     op->keep[0] = op->keep[1] = V_VOID;
+    op->id = vm->op_free;
+    vm->op_free = i + 1;
     vm->live_ops--;
     if (copy.complete) {
         copy.complete(vm, &copy, status, value);

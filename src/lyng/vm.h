@@ -132,6 +132,7 @@ struct VM {
     Value pending_exc; /* set by vm_throw, consumed by the interpreter */
     PendingOp *ops;
     uint32_t nops, ops_cap;
+    uint32_t op_free; /* 1 + index of the first free slot, 0 = none (free slots chain through id) */
     uint32_t live_ops;
     Module *modules;
     uint32_t nmodules;

@@ -4,7 +4,9 @@
  * Every operation is checked against the VM's access policy, then submitted
  * to the host (src/host/host.h); the calling fiber parks until the host
  * completes it. A socket keeps one receive buffer for its whole life, so
- * reads allocate only the Buffer they return. */
+ * reads allocate only the Buffer they return. The buffer starts small, as a
+ * server may hold thousands of idle connections each with a read pending,
+ * and grows while reads keep filling it (bulk transfers). */
 #include "net.h"
 
 #include <stdio.h>
@@ -15,7 +17,8 @@
 #include "../lyng/vm.h"
 #include "net_internal.h"
 
-#define RBUF_INITIAL 65536u
+#define RBUF_START 512u
+#define RBUF_MAX 65536u
 #define LINE_MAX_BYTES (1u << 20)
 #define READ_MAX_BYTES (16u << 20)
 
@@ -158,9 +161,34 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
         vm_resume(vm, op->fiber, V_NULL);
         return;
     }
+    if (IS_OT(op->keep[1], OT_BUFFER)) { /* read straight into the Buffer returned */
+        Buffer *b = (Buffer *)op->keep[1].as.o;
+        b->len = (uint32_t)value;
+        s->filled = b->len == b->cap;
+        if (b->len < b->cap / 2) { /* a short read keeps no idle tail */
+            b->data = vm_realloc(vm, b->data, b->cap, b->len);
+            b->cap = b->len;
+        }
+        vm_resume(vm, op->fiber, op->keep[1]);
+        return;
+    }
     s->rstart = 0;
     s->rend = (uint32_t)value;
+    s->filled = s->rend == s->rcap;
     vm_resume(vm, op->fiber, take_bytes(vm, s, s->want));
+}
+
+/* A bulk read: the last read filled the largest receive buffer and the
+ * caller takes that much, so the host writes into the Buffer to be returned
+ * (one copy fewer per read). The storage is not cleared: only the bytes
+ * read become part of the Buffer. */
+static Buffer *direct_read_buffer(VM *vm, NetSock *s, uint32_t max) {
+    if (!s->filled || s->rcap < RBUF_MAX || max < RBUF_MAX) return NULL;
+    uint8_t *data = vm_realloc(vm, NULL, 0, RBUF_MAX);
+    Buffer *b = buffer_new(vm, NULL, 0, false);
+    b->data = data;
+    b->cap = RBUF_MAX;
+    return b;
 }
 
 static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -177,12 +205,16 @@ static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *o
         return NR_OK;
     }
     if (s->reading) return vm_throw(vm, vm->c.illegal_state, "read: another read is already pending on this socket");
-    if (!ensure_rbuf(s, RBUF_INITIAL)) return vm_throw(vm, vm->c.out_of_memory, "read: no memory for the receive buffer");
+    uint32_t cap = s->rcap ? s->rcap : RBUF_START;
+    if (s->filled && cap < RBUF_MAX) cap = cap * 4 < RBUF_MAX ? cap * 4 : RBUF_MAX;
+    if (!ensure_rbuf(s, cap)) return vm_throw(vm, vm->c.out_of_memory, "read: no memory for the receive buffer");
     s->want = max;
     s->reading = true;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
-    vm_op_keep(vm, op, self, V_VOID);
-    host_read(vm->host, op, s->handle, s->rbuf, s->rcap);
+    Buffer *direct = direct_read_buffer(vm, s, max);
+    vm_op_keep(vm, op, self, direct ? v_obj(direct) : V_VOID);
+    if (direct) host_read(vm->host, op, s->handle, direct->data, direct->cap);
+    else host_read(vm->host, op, s->handle, s->rbuf, s->rcap);
     return NR_SUSPEND;
 }
 
@@ -232,7 +264,7 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
                 vm_throw(vm, vm->c.illegal_operation, "readLine failed: line longer than %u bytes", LINE_MAX_BYTES);
                 return STEP_ERROR;
             }
-            if (!ensure_rbuf(s, s->rcap ? s->rcap * 2 : RBUF_INITIAL)) {
+            if (!ensure_rbuf(s, s->rcap ? s->rcap * 2 : RBUF_START)) {
                 vm_throw(vm, vm->c.out_of_memory, "readLine: no memory for the line buffer");
                 return STEP_ERROR;
             }
@@ -273,7 +305,7 @@ static NativeResult tcp_read_line(VM *vm, Value self, int argc, Value *argv, Val
     NetSock *s = sock_of(self);
     if (!s) return check_open(vm, s, "readLine");
     if (s->reading) return vm_throw(vm, vm->c.illegal_state, "readLine: another read is already pending on this socket");
-    if (!s->rbuf && !ensure_rbuf(s, RBUF_INITIAL)) return vm_throw(vm, vm->c.out_of_memory, "readLine: no memory");
+    if (!s->rbuf && !ensure_rbuf(s, RBUF_START)) return vm_throw(vm, vm->c.out_of_memory, "readLine: no memory");
     Step st = readline_step(vm, vm->current, self, s, out);
     if (st == STEP_DONE) return NR_OK;
     if (st == STEP_ERROR) return NR_ERR;

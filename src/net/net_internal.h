@@ -13,6 +13,7 @@ typedef struct NetSock {
     bool open;
     bool eof;
     bool reading;
+    bool filled;   /* the last read filled the receive buffer: grow it */
     uint8_t *rbuf; /* receive buffer, reused for the socket's life */
     uint32_t rstart, rend, rcap;
     uint32_t want; /* maxBytes of the pending read */
