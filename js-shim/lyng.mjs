@@ -13,6 +13,8 @@ const LYNG_ERROR = 2;
 const LYNG_COMPILE_ERROR = 3;
 const LYNG_EXIT = 4;
 const LYNG_YIELDED = 5;
+// cli_step's answers besides an exit code (src/cli/cli.h).
+const CLI_YIELDED = -2;
 export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
   COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
 
@@ -353,13 +355,15 @@ export class LyngInstance {
 
   // ---- the command line ----
   // Returns { cli, release }: argv stays in wasm memory until release().
-  cliNew(argv) {
+  // slice: as for setSlice, for every VM the command line makes.
+  cliNew(argv, { slice = 0 } = {}) {
     const strings = argv.map((a) => this.alloc(a)[0]);
     const table = this.exports.lyng_wasm_alloc(4 * strings.length + 4);
     const view = new DataView(this.memory.buffer);
     strings.forEach((p, i) => view.setUint32(table + 4 * i, p, true));
     view.setUint32(table + 4 * strings.length, 0, true);
     const cli = this.exports.lyng_wasm_cli_new(strings.length, table);
+    if (slice) this.exports.lyng_wasm_cli_set_slice(cli, slice);
     const release = () => {
       if (this.#closed) return;
       this.exports.lyng_wasm_cli_free(cli);
@@ -374,6 +378,10 @@ export class LyngInstance {
     return this.#loop(() => {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
+      if (code === CLI_YIELDED) { // the slice ran out: go on after one turn
+        this.#schedule();
+        return undefined;
+      }
       // The script now waits for an event, maybe for long (a server): what it
       // printed so far is shown now, not when it ends.
       this.exports.lyng_wasm_flush();
