@@ -44,13 +44,22 @@ export class LyngError extends Error {
 
 let modulePromise = null;
 
+// The first use of the global Response makes Node load its fetch
+// implementation (undici), which costs tens of milliseconds at every start;
+// it is only looked at for an object that is neither bytes nor a URL.
+function isResponse(source) {
+  if (source == null || typeof source !== 'object') return false;
+  if (source instanceof URL || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return false;
+  return typeof Response !== 'undefined' && source instanceof Response;
+}
+
 // The compiled module, cached. `source` (bytes, a Response or a URL) is only
 // used by the first call; by default the file next to this package is read.
 export function loadModule(source) {
   if (!modulePromise) {
     modulePromise = (async () => {
       if (source instanceof WebAssembly.Module) return source;
-      if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compileStreaming(source);
+      if (isResponse(source)) return WebAssembly.compileStreaming(source);
       let bytes = source;
       if (!bytes || bytes instanceof URL || typeof bytes === 'string') {
         const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
