@@ -156,14 +156,18 @@ async function nodeWasi({ args, env, preopens }) {
 //   module                              the wasm bytes/Module/URL for loadModule
 export class LyngInstance {
   static async create(options = {}) {
-    const module = await loadModule(options.module);
+    // V8 compiles the module on other threads while Node loads the JS
+    // modules of the host: the three are awaited together.
+    const [module, wasi, makeHost] = await Promise.all([
+      loadModule(options.module),
+      options.wasi ?? nodeWasi({
+        args: options.args ?? ['lyng'],
+        env: options.env ?? {},
+        preopens: options.preopens ?? {},
+      }),
+      options.host ?? import('./node.mjs').then((m) => m.createNodeHost),
+    ]);
     const self = new LyngInstance(options);
-    const wasi = options.wasi ?? await nodeWasi({
-      args: options.args ?? ['lyng'],
-      env: options.env ?? {},
-      preopens: options.preopens ?? {},
-    });
-    const makeHost = options.host ?? (await import('./node.mjs')).createNodeHost;
     self.host = makeHost({
       memory: () => self.memory,
       complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
