@@ -64,9 +64,11 @@ export function loadModule(source) {
       if (!bytes || bytes instanceof URL || typeof bytes === 'string') {
         const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
         if (typeof process !== 'undefined' && process.versions?.node) {
-          const { readFile } = await import('node:fs/promises');
+          // sync: node:fs is loaded anyway (WASI output), node:fs/promises
+          // would cost a few ms more to load than the read takes
+          const { readFileSync } = await import('node:fs');
           try {
-            bytes = await readFile(url);
+            bytes = readFileSync(url);
           } catch (err) {
             if (err.code !== 'ENOENT') throw err;
             throw new Error(`lyng: ${err.path ?? url} is missing; build it with \`make build\``);
