@@ -1,6 +1,7 @@
 // cli_slice.test.mjs - the command line run in slices (cliNew's slice, as
 // bin/lyng sets it): a long script gives Node's event loop turns while it
-// computes, and ends with the same results as one run without a break.
+// computes, and ends with the same results as one run without a break;
+// createLyng on Node does the same for evals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LyngInstance } from '../js-shim/lyng.mjs';
@@ -66,4 +67,20 @@ test('bin/lyng runs a script longer than one slice (2^20 steps) to its end', () 
   assert.equal(r.stderr, '');
   assert.equal(r.stdout, '4499998500000\n');
   assert.equal(r.code, 0);
+});
+
+test('createLyng on Node evaluates in slices: timers run during a long eval', async () => {
+  const { createLyng } = await import('../js-shim/index.mjs');
+  const l = await createLyng({ stdout: () => {}, stderr: () => {} });
+  let turns = 0;
+  let running = true;
+  const tick = () => { if (running) { turns++; setImmediate(tick); } };
+  setImmediate(tick);
+  try {
+    assert.equal(await l.eval('var s = 0\nfor (i in 0..<3000000) s += i\ns'), '4499998500000');
+  } finally {
+    running = false;
+    l.close();
+  }
+  assert.ok(turns >= 2, `${turns} event loop turns during 3,000,000 loop steps`);
 });
