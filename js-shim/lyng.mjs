@@ -17,6 +17,8 @@ const LYNG_ERROR = 2;
 const LYNG_COMPILE_ERROR = 3;
 const LYNG_EXIT = 4;
 const LYNG_YIELDED = 5;
+// cli_step's answers besides an exit code (src/cli/cli.h).
+const CLI_YIELDED = -2;
 export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
   COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
 
@@ -48,20 +50,31 @@ export class LyngError extends Error {
 
 let modulePromise = null;
 
+// The first use of the global Response makes Node load its fetch
+// implementation (undici), which costs tens of milliseconds at every start;
+// it is only looked at for an object that is neither bytes nor a URL.
+function isResponse(source) {
+  if (source == null || typeof source !== 'object') return false;
+  if (source instanceof URL || source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return false;
+  return typeof Response !== 'undefined' && source instanceof Response;
+}
+
 // The compiled module, cached. `source` (bytes, a Response or a URL) is only
 // used by the first call; by default the file next to this package is read.
 export function loadModule(source) {
   if (!modulePromise) {
     modulePromise = (async () => {
       if (source instanceof WebAssembly.Module) return source;
-      if (typeof Response !== 'undefined' && source instanceof Response) return WebAssembly.compileStreaming(source);
+      if (isResponse(source)) return WebAssembly.compileStreaming(source);
       let bytes = source;
       if (!bytes || bytes instanceof URL || typeof bytes === 'string') {
         const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
         if (typeof process !== 'undefined' && process.versions?.node) {
-          const { readFile } = await import('node:fs/promises');
+          // sync: node:fs is loaded anyway (WASI output), node:fs/promises
+          // would cost a few ms more to load than the read takes
+          const { readFileSync } = await import('node:fs');
           try {
-            bytes = await readFile(url);
+            bytes = readFileSync(url);
           } catch (err) {
             if (err.code !== 'ENOENT') throw err;
             throw new Error(`lyng: ${err.path ?? url} is missing; build it with \`make build\``);
@@ -151,14 +164,18 @@ async function nodeWasi({ args, env, preopens }) {
 //   module                              the wasm bytes/Module/URL for loadModule
 export class LyngInstance {
   static async create(options = {}) {
-    const module = await loadModule(options.module);
+    // V8 compiles the module on other threads while Node loads the JS
+    // modules of the host: the three are awaited together.
+    const [module, wasi, makeHost] = await Promise.all([
+      loadModule(options.module),
+      options.wasi ?? nodeWasi({
+        args: options.args ?? ['lyng'],
+        env: options.env ?? {},
+        preopens: options.preopens ?? {},
+      }),
+      options.host ?? import('./node.mjs').then((m) => m.createNodeHost),
+    ]);
     const self = new LyngInstance(options);
-    const wasi = options.wasi ?? await nodeWasi({
-      args: options.args ?? ['lyng'],
-      env: options.env ?? {},
-      preopens: options.preopens ?? {},
-    });
-    const makeHost = options.host ?? (await import('./node.mjs')).createNodeHost;
     self.host = makeHost({
       memory: () => self.memory,
       complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
@@ -368,13 +385,15 @@ export class LyngInstance {
 
   // ---- the command line ----
   // Returns { cli, release }: argv stays in wasm memory until release().
-  cliNew(argv) {
+  // slice: as for setSlice, for every VM the command line makes.
+  cliNew(argv, { slice = 0 } = {}) {
     const strings = argv.map((a) => this.alloc(a)[0]);
     const table = this.exports.lyng_wasm_alloc(4 * strings.length + 4);
     const view = new DataView(this.memory.buffer);
     strings.forEach((p, i) => view.setUint32(table + 4 * i, p, true));
     view.setUint32(table + 4 * strings.length, 0, true);
     const cli = this.exports.lyng_wasm_cli_new(strings.length, table);
+    if (slice) this.exports.lyng_wasm_cli_set_slice(cli, slice);
     const release = () => {
       if (this.#closed) return;
       this.exports.lyng_wasm_cli_free(cli);
@@ -389,6 +408,10 @@ export class LyngInstance {
     return this.#loop(() => {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
+      if (code === CLI_YIELDED) { // the slice ran out: go on after one turn
+        this.#schedule();
+        return undefined;
+      }
       // The script now waits for an event, maybe for long (a server): what it
       // printed so far is shown now, not when it ends.
       this.exports.lyng_wasm_flush();

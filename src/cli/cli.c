@@ -39,6 +39,7 @@ struct cli {
     int ndefines;
     char *allow_net, *deny_net;
     lyng_vm *vm;
+    uint32_t slice; /* lyng_set_slice of every VM made; 0 = none */
     char *src; /* the loaded source, kept alive while it runs */
 
     /* doc tests */
@@ -265,6 +266,7 @@ lyng_vm *cli_new_vm(cli *c, const lyng_config *cfg) {
         fputs("lyng: cannot create a VM: out of memory\n", stderr);
         return NULL;
     }
+    lyng_set_slice(vm, c->slice);
     lyng_net_register(vm);
     lyng_net_set_policy(vm, c->allow_net, c->deny_net);
     for (int i = 0; i < c->ndefines; i++) define_value(vm, c->defines[i].name, c->defines[i].value);
@@ -347,7 +349,7 @@ static const char at_exit_src[] =
 
 static bool define_at_exit(lyng_vm *vm) {
     int st = lyng_eval(vm, "<atExit>", at_exit_src, sizeof at_exit_src - 1);
-    while (st == LYNG_WAITING) st = lyng_run(vm);
+    while (st == LYNG_WAITING || st == LYNG_YIELDED) st = lyng_run(vm);
     return st == LYNG_DONE;
 }
 
@@ -399,7 +401,9 @@ static int step_script(cli *c) {
     int st = lyng_run(c->vm);
     switch (st) {
     case LYNG_WAITING:
-        return -1;
+        return CLI_WAITING;
+    case LYNG_YIELDED:
+        return CLI_YIELDED;
     case LYNG_DONE:
         if (c->print_result) printf("%s\n", lyng_result_text(c->vm));
         run_at_exit(c);
@@ -546,7 +550,8 @@ static int step_doctest(cli *c) {
             }
         }
         int st = lyng_run(c->vm);
-        if (st == LYNG_WAITING) return -1;
+        if (st == LYNG_WAITING) return CLI_WAITING;
+        if (st == LYNG_YIELDED) return CLI_YIELDED;
         judge_block(c, st);
     }
 }
@@ -563,6 +568,8 @@ int cli_step(cli *c) {
         return step_script(c);
     }
 }
+
+void cli_set_slice(cli *c, uint32_t steps) { c->slice = steps; }
 
 lyng_vm *cli_vm(cli *c) { return c->vm; }
 bool cli_wants_repl(cli *c) { return c->repl_ok && c->mode == MODE_STDIN && !c->vm; }

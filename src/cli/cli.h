@@ -2,22 +2,33 @@
  * binary (main_native.c) and the wasm command (driven from JavaScript).
  *
  * cli_step() runs until the script must wait for the host and then returns
- * -1; the caller waits for host events (native: host_wait on
- * lyng_host(cli_vm(c)); wasm: the JS event loop) and calls it again. Any
- * other return value is the process exit code. */
+ * CLI_WAITING; the caller waits for host events (native: host_wait on
+ * lyng_host(cli_vm(c)); wasm: the JS event loop) and calls it again. With a
+ * slice set (cli_set_slice) it may also return CLI_YIELDED: the script can
+ * go on, the caller calls again soon. Any other return value (>= 0) is the
+ * process exit code. */
 #ifndef LYNG_CLI_H
 #define LYNG_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "../include/lyng.h"
 
 typedef struct cli cli;
 
+#define CLI_WAITING (-1)
+#define CLI_YIELDED (-2)
+
 /* Parses the command line. Usage errors, --help and --version are reported
  * here; the first cli_step then returns their exit code. */
 cli *cli_new(int argc, char **argv);
 int cli_step(cli *c);
+/* Every VM made afterwards returns to the caller of cli_step after `steps`
+ * loop back-edges and calls (lyng_set_slice); 0, the default, never. On
+ * wasm this lets V8 swap the interpreter loop for its optimized code, which
+ * it can only do between two calls of the loop. */
+void cli_set_slice(cli *c, uint32_t steps);
 /* The VM currently running (NULL before the first step and between doc
  * tests). */
 lyng_vm *cli_vm(cli *c);

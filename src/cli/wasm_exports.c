@@ -100,8 +100,10 @@ EXPORT("lyng_wasm_complete") void lyng_wasm_complete(lyng_vm *vm, uint32_t op, i
  * until lyng_wasm_cli_free. */
 EXPORT("lyng_wasm_cli_new") cli *lyng_wasm_cli_new(int argc, char **argv) { return cli_new(argc, argv); }
 
-/* < 0 while the script waits on the host, else the process exit code. */
+/* CLI_WAITING (-1) while the script waits on the host, CLI_YIELDED (-2)
+ * when its slice ran out, else the process exit code. */
 EXPORT("lyng_wasm_cli_step") int lyng_wasm_cli_step(cli *c) { return cli_step(c); }
+EXPORT("lyng_wasm_cli_set_slice") void lyng_wasm_cli_set_slice(cli *c, uint32_t steps) { cli_set_slice(c, steps); }
 EXPORT("lyng_wasm_cli_vm") lyng_vm *lyng_wasm_cli_vm(cli *c) { return cli_vm(c); }
 EXPORT("lyng_wasm_cli_free") void lyng_wasm_cli_free(cli *c) { cli_free(c); }
 
