@@ -409,7 +409,7 @@ export class LyngInstance {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
       if (code === CLI_YIELDED) { // the slice ran out: go on after one turn
-        this.#schedule();
+        this.#schedule(true);
         return undefined;
       }
       // The script now waits for an event, maybe for long (a server): what it

@@ -4,9 +4,15 @@
 // which the caller queues and drains outside of any wasm call. Received bytes
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
-import net from 'node:net';
-import dgram from 'node:dgram';
-import dns from 'node:dns';
+import { createRequire } from 'node:module';
+
+// net, dgram and dns load on a script's first socket call: most scripts
+// never open one, and loading them is a tenth of the command line's start.
+const require = createRequire(import.meta.url);
+let netModule, dgramModule, dnsModule;
+const net = () => (netModule ??= require('node:net'));
+const dgram = () => (dgramModule ??= require('node:dgram'));
+const dns = () => (dnsModule ??= require('node:dns'));
 
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
@@ -156,7 +162,7 @@ export function createNetImports(env) {
   return {
     resolve(vm, op, namePtr, nameLen) {
       const name = str(namePtr, nameLen);
-      dns.lookup(name, { all: true, verbatim: true }, (err, addrs) => {
+      dns().lookup(name, { all: true, verbatim: true }, (err, addrs) => {
         if (err) { done(vm, op, statusOf(err)); return; }
         results.set(op, addrs.map((a) => addrText(a.family, a.address, 0)).join('\n'));
         done(vm, op, 0, addrs.length);
@@ -169,7 +175,7 @@ export function createNetImports(env) {
     },
     tcp_connect(vm, op, ipPtr, ipLen, port, timeoutMs, nodelay) {
       const host = str(ipPtr, ipLen);
-      const sock = net.connect({ host, port, noDelay: !!nodelay });
+      const sock = net().connect({ host, port, noDelay: !!nodelay });
       let settled = false;
       let timer = null;
       const fail = (status) => {
@@ -192,7 +198,7 @@ export function createNetImports(env) {
     },
     tcp_listen(vm, op, ipPtr, ipLen, port, backlog, reuse) {
       const host = str(ipPtr, ipLen);
-      const server = net.createServer({ noDelay: true, pauseOnConnect: false });
+      const server = net().createServer({ noDelay: true, pauseOnConnect: false });
       const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
       let listening = false;
       server.on('connection', (sock) => {
@@ -255,7 +261,7 @@ export function createNetImports(env) {
       let a;
       if (entry.kind === 'tcp') {
         a = remote ? { family: entry.sock.remoteFamily, address: entry.sock.remoteAddress, port: entry.sock.remotePort }
-          : { family: entry.sock.localFamily ?? (net.isIPv6(entry.sock.localAddress ?? '') ? 'IPv6' : 'IPv4'), address: entry.sock.localAddress, port: entry.sock.localPort };
+          : { family: entry.sock.localFamily ?? (net().isIPv6(entry.sock.localAddress ?? '') ? 'IPv6' : 'IPv4'), address: entry.sock.localAddress, port: entry.sock.localPort };
       } else if (entry.kind === 'server') {
         a = entry.server.address();
       } else {
@@ -266,7 +272,7 @@ export function createNetImports(env) {
     },
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
-      const sock = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
+      const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
       const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
