@@ -31,7 +31,7 @@ const SIZE = QUICK ? {
   runs: 1, startupRuns: 2, fib: 18, loop: 100_000, strings: 5_000, lists: 5_000,
   pingpong: 200, bulk: 4 << 20, concurrent: 2_000, udp: 200, idle: 200,
 } : {
-  runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 200_000,
+  runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000,
   pingpong: 20_000, bulk: 1 << 30, concurrent: 100_000, udp: 20_000, idle: 10_000,
 };
 const NET_RUNS = QUICK ? 1 : 3;
