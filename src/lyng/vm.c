@@ -1425,84 +1425,27 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         /* `a + 1`, `n < 2`: the right side is an Int constant; anything
          * but an Int on the left runs the general instruction */
-        CASE(ADD_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP.as.i = (int64_t)((uint64_t)x + (uint64_t)y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_ADD;
-            goto op_arith;
+#define INT_K_OP(NAME, GENERAL, GENERAL_LABEL, INT_RESULT) \
+        CASE(NAME) {                                      \
+            const Value *k = &consts[rd16(ip)];           \
+            ip += 2;                                      \
+            if (IS_INT(TOP)) {                            \
+                int64_t x = TOP.as.i, y = k->as.i;        \
+                INT_RESULT;                               \
+                NEXT;                                     \
+            }                                             \
+            VMOVE(*sp, *k);                               \
+            sp++;                                         \
+            op = GENERAL;                                 \
+            goto GENERAL_LABEL;                           \
         }
-        CASE(SUB_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP.as.i = (int64_t)((uint64_t)x - (uint64_t)y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_SUB;
-            goto op_arith;
-        }
-        CASE(LT_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP = v_bool(x < y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_LT;
-            goto op_compare;
-        }
-        CASE(LE_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP = v_bool(x <= y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_LE;
-            goto op_compare;
-        }
-        CASE(GT_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP = v_bool(x > y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_GT;
-            goto op_compare;
-        }
-        CASE(GE_K) {
-            const Value *k = &consts[rd16(ip)];
-            ip += 2;
-            if (IS_INT(TOP)) {
-                int64_t x = TOP.as.i, y = k->as.i;
-                TOP = v_bool(x >= y);
-                NEXT;
-            }
-            VMOVE(*sp, *k);
-            sp++;
-            op = OP_GE;
-            goto op_compare;
-        }
+        INT_K_OP(ADD_K, OP_ADD, op_arith, TOP.as.i = (int64_t)((uint64_t)x + (uint64_t)y))
+        INT_K_OP(SUB_K, OP_SUB, op_arith, TOP.as.i = (int64_t)((uint64_t)x - (uint64_t)y))
+        INT_K_OP(LT_K, OP_LT, op_compare, TOP = v_bool(x < y))
+        INT_K_OP(LE_K, OP_LE, op_compare, TOP = v_bool(x <= y))
+        INT_K_OP(GT_K, OP_GT, op_compare, TOP = v_bool(x > y))
+        INT_K_OP(GE_K, OP_GE, op_compare, TOP = v_bool(x >= y))
+#undef INT_K_OP
         CASE(NEG) {
             Value a = TOP;
             if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
