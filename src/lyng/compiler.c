@@ -522,6 +522,15 @@ static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32
 
 static void load_name(C *c, const char *name, uint32_t len);
 
+/* Methods every instance has, so a bare call in any class body (an
+ * interface's default method included) means this.name(). */
+static bool universal_member(const char *name, uint32_t len) {
+    static const char *const names[] = {"toString", "hashCode", "inspect"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0) return true;
+    return false;
+}
+
 /* A name that is neither local nor captured but a member of the class whose
  * code is being compiled: an instance member is reached through `this`, a
  * static one through the class. Pushes the receiver when it is a member. */
@@ -530,6 +539,10 @@ static bool member_receiver(C *c, const char *name, uint32_t len) {
         if (!f->cls) continue;
         bool is_static = false;
         ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static, 0);
+        if (!owner && universal_member(name, len)) {
+            emit_op_u16(c, OP_GET_LOCAL, 0);
+            return true;
+        }
         if (!owner) return false;
         if (is_static) load_name(c, owner->name, owner->len);
         else emit_op_u16(c, OP_GET_LOCAL, 0);
