@@ -33,7 +33,7 @@ test('the page loads with an editor, the menu and no console errors', () => onPa
   assert.equal(await page.title(), 'Lyng playground');
   assert.ok(await page.locator('.cm-editor .cm-lineNumbers').isVisible(), 'line numbers');
   const ids = await page.$$eval('#examples option', (os) => os.map((o) => o.value).filter(Boolean));
-  assert.deepEqual(ids, ['basics', 'coroutines', 'net', 'error', 'endless']);
+  assert.deepEqual(ids, ['basics', 'classes', 'coroutines', 'net', 'error', 'endless']);
   assert.equal(await page.isDisabled('#stop'), true);
   assert.equal(await page.evaluate(() => typeof window.createLyng), 'function');
 }));
@@ -54,6 +54,13 @@ test('example: language basics', () => onPage(async (page) => {
     'sum of even squares: 56', '  Peru -> Lima', '⇒ "the biggest square is medium"']) {
     assert.ok(lines.includes(want), `missing ${JSON.stringify(want)} in:\n${r.output}`);
   }
+}));
+
+test('example: classes, enums, lazy values and a flow loop', () => onPage(async (page) => {
+  const r = await runExample(page, 'classes');
+  assert.equal(r.state, 'done', r.output);
+  assert.deepEqual(r.output.split('\n').slice(0, 5), ['distinct: 2', '10H beats 3S: true', 'card 3S', 'dealt 10H',
+    '⇒ [3S,10H,10H]']);
 }));
 
 test('example: coroutines with launch and delay', () => onPage(async (page) => {

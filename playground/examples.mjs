@@ -29,6 +29,36 @@ val size = when (squares.last) {
 `,
   },
   {
+    id: 'classes',
+    title: 'Classes, enums, lazy values, flows',
+    code: `// Classes with several bases, enums, lazy values, user equality and flows.
+enum Suit { HEARTS, SPADES }
+
+interface Named { fun label() = "card " + toString() }
+open class Ranked(val rank) {
+    fun beats(other) = rank > other.rank
+}
+class Card(rank, val suit) : Ranked(rank), Named {
+    val short by lazy { "$rank\${suit.name[0]}" }
+    fun equals(other) = other is Card && rank == other.rank && suit == other.suit
+    fun hashCode() = rank * 31 + suit.ordinal
+    fun toString() = short
+}
+
+val hand = [Card(10, Suit.HEARTS), Card(3, Suit.SPADES), Card(10, Suit.HEARTS)]
+println("distinct: " + hand.toSet().size)
+println("10H beats 3S: " + hand[0].beats(hand[1]))
+println(hand[1].label())
+
+val deal = flow { for (c in hand) { delay(5); emit(c) } }
+for (c in deal) {
+    if (c.suit == Suit.SPADES) break
+    println("dealt $c")
+}
+hand.sortedBy { it.rank }.map { it.toString() }
+`,
+  },
+  {
     id: 'coroutines',
     title: 'Coroutines: launch and delay',
     code: `// launch starts a coroutine; delay suspends it without blocking the page.
