@@ -47,12 +47,6 @@ typedef struct timer {
     int handle; /* TK_CONNECT_TIMEOUT: the connecting socket */
 } timer;
 
-typedef struct done {
-    uint32_t op;
-    int32_t status;
-    int64_t value;
-} done;
-
 typedef enum sock_kind { SK_TCP, SK_LISTEN, SK_UDP } sock_kind;
 
 /* One socket and the ops waiting on it: at most one of each direction,
@@ -81,8 +75,7 @@ struct host {
     timer *heap;
     size_t nheap, heap_cap;
     uint64_t seq;
-    done *done;
-    size_t ndone, done_cap;
+    done_queue done;
     sock **socks; /* handle h is socks[h - 1]; NULL = free slot */
     int nsocks, socks_cap;
     int *free_slots; /* indices of NULL entries, reused last-freed first */
@@ -102,11 +95,7 @@ static void *xrealloc(void *p, size_t n) {
 }
 
 static void push_done(host *h, uint32_t op, int32_t status, int64_t value) {
-    if (h->ndone == h->done_cap) {
-        h->done_cap = h->done_cap ? h->done_cap * 2 : 64;
-        h->done = xrealloc(h->done, h->done_cap * sizeof *h->done);
-    }
-    h->done[h->ndone++] = (done){op, status, value};
+    done_queue_push(&h->done, op, status, value);
 }
 
 static int host_errno(int e) {
@@ -221,7 +210,7 @@ void host_free(host *h) {
     free(h->socks);
     free(h->free_slots);
     free(h->heap);
-    free(h->done);
+    done_queue_free(&h->done);
     free(h);
 }
 
@@ -364,12 +353,7 @@ void host_resolve(host *h, uint32_t op, const char *name) {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
     struct addrinfo *res = NULL;
     char buf[256];
-    size_t n = strlen(name);
-    if (n >= 2 && name[0] == '[' && name[n - 1] == ']' && n - 2 < sizeof buf) {
-        memcpy(buf, name + 1, n - 2);
-        buf[n - 2] = 0;
-        name = buf;
-    }
+    name = host_unbracket(name, buf, sizeof buf);
     int rc = *name ? getaddrinfo(name, NULL, &hints, &res) : EAI_NONAME;
     if (rc != 0) {
         push_done(h, op, rc == EAI_SYSTEM ? host_errno(errno) : HOST_ENOTFOUND, 0);
@@ -713,18 +697,6 @@ static void fire_timers(host *h) {
     }
 }
 
-/* Delivers the queued completions. The queue is detached first: the VM's
- * completion handlers may submit new ops, which queue for the next wait. */
-static int deliver(host *h) {
-    done *batch = h->done;
-    size_t n = h->ndone;
-    h->done = NULL;
-    h->ndone = h->done_cap = 0;
-    for (size_t i = 0; i < n; i++) lyng_complete(h->vm, batch[i].op, batch[i].status, batch[i].value);
-    free(batch);
-    return (int)n;
-}
-
 /* How many times in a row host_wait may deliver completions that are
  * already queued (an op that finished at once, such as a write the kernel
  * took whole) without asking epoll first: skipping that poll saves one
@@ -734,13 +706,13 @@ enum { MAX_POLLS_SKIPPED = 8 };
 
 int host_wait(host *h, int timeout_ms) {
     int wait = timeout_ms;
-    if (h->ndone && h->polls_skipped < MAX_POLLS_SKIPPED) {
+    if (h->done.n && h->polls_skipped < MAX_POLLS_SKIPPED) {
         h->polls_skipped++;
         fire_timers(h);
-        return deliver(h);
+        return done_queue_deliver(&h->done, h->vm);
     }
     h->polls_skipped = 0;
-    if (h->ndone) {
+    if (h->done.n) {
         wait = 0;
     } else if (h->nheap) {
         int64_t d = (h->heap[0].deadline - now_us() + 999) / 1000; /* round up: never wake early */
@@ -754,5 +726,5 @@ int host_wait(host *h, int timeout_ms) {
     int n = epoll_wait(h->epfd, evs, 128, wait);
     for (int i = 0; i < n; i++) on_event(h, (int)evs[i].data.u64, evs[i].events);
     fire_timers(h);
-    return deliver(h);
+    return done_queue_deliver(&h->done, h->vm);
 }

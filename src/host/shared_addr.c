@@ -6,19 +6,21 @@
 
 #include "shared.h"
 
+const char *host_unbracket(const char *s, char *buf, size_t cap) {
+    size_t n = strlen(s);
+    if (n < 2 || s[0] != '[' || s[n - 1] != ']' || n - 2 >= cap) return s;
+    memcpy(buf, s + 1, n - 2);
+    buf[n - 2] = 0;
+    return buf;
+}
+
 bool host_ip_bytes(const char *ip, uint8_t bytes[16], int *family) {
     if (inet_pton(AF_INET, ip, bytes) == 1) {
         *family = 4;
         return true;
     }
     char buf[64];
-    size_t n = strlen(ip);
-    if (n >= 2 && ip[0] == '[' && ip[n - 1] == ']' && n - 2 < sizeof buf) {
-        memcpy(buf, ip + 1, n - 2);
-        buf[n - 2] = 0;
-        ip = buf;
-    }
-    if (inet_pton(AF_INET6, ip, bytes) != 1) return false;
+    if (inet_pton(AF_INET6, host_unbracket(ip, buf, sizeof buf), bytes) != 1) return false;
     *family = 6;
     return true;
 }

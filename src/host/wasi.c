@@ -32,11 +32,7 @@ void *wasi_xrealloc(void *p, size_t n) {
 }
 
 void wasi_push_done(host *h, uint32_t op, int32_t status, int64_t value) {
-    if (h->ndone == h->done_cap) {
-        h->done_cap = h->done_cap ? h->done_cap * 2 : 64;
-        h->done = wasi_xrealloc(h->done, h->done_cap * sizeof *h->done);
-    }
-    h->done[h->ndone++] = (struct done){op, status, value};
+    done_queue_push(&h->done, op, status, value);
 }
 
 int wasi_net_error(int code) {
@@ -88,7 +84,7 @@ void host_free(host *h) {
     addr_results_free(&h->results);
     if (h->network) wasi_network_drop(h->network);
     free(h->waiters);
-    free(h->done);
+    done_queue_free(&h->done);
     free(h->socks);
     free(h);
 }
@@ -291,19 +287,9 @@ static void fire_timers(host *h) {
     }
 }
 
-static int deliver(host *h) {
-    struct done *batch = h->done;
-    size_t n = h->ndone;
-    h->done = NULL;
-    h->ndone = h->done_cap = 0;
-    for (size_t i = 0; i < n; i++) lyng_complete(h->vm, batch[i].op, batch[i].status, batch[i].value);
-    free(batch);
-    return (int)n;
-}
-
 int host_wait(host *h, int timeout_ms) {
     compact(h);
-    if (h->ndone) return deliver(h);
+    if (h->done.n) return done_queue_deliver(&h->done, h->vm);
     if (h->nwaiters == 0 && timeout_ms < 0) return 0; /* nothing could ever wake us */
     /* the pollables of the waiting ops (index i of the list is waiter
      * at[i]), then one for the earliest of the timers and the wait limit */
@@ -346,7 +332,7 @@ int host_wait(host *h, int timeout_ms) {
     free(at);
     fire_timers(h);
     compact(h);
-    return deliver(h);
+    return done_queue_deliver(&h->done, h->vm);
 }
 
 /* ---- the socket table ---- */

@@ -65,8 +65,7 @@ struct host {
     int caps;        /* -1 until probed */
     waiter *waiters;
     size_t nwaiters, waiters_cap;
-    struct done { uint32_t op; int32_t status; int64_t value; } *done;
-    size_t ndone, done_cap;
+    done_queue done;
     wsock **socks; /* handle h is socks[h - 1]; NULL = free */
     int nsocks, socks_cap;
     addr_results results; /* addresses of a resolve, the sender of a datagram */

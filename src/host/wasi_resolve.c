@@ -12,13 +12,8 @@
 
 void host_resolve(host *h, uint32_t op, const char *name) {
     char buf[256];
+    name = host_unbracket(name, buf, sizeof buf);
     size_t n = strlen(name);
-    if (n >= 2 && name[0] == '[' && name[n - 1] == ']' && n - 2 < sizeof buf) { /* "[::1]" */
-        memcpy(buf, name + 1, n - 2);
-        buf[n - 2] = 0;
-        name = buf;
-        n -= 2;
-    }
     if (n == 0) {
         wasi_push_done(h, op, HOST_ENOTFOUND, 0);
         return;
