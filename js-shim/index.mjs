@@ -8,7 +8,7 @@
 // Every createLyng() owns one VM in its own wasm instance; globals and
 // declarations persist from one eval to the next. Evals run one at a time,
 // in call order.
-import { LyngError, LyngInstance, Status } from './lyng.mjs';
+import { LyngError, LyngInstance, NODE_SLICE_STEPS, Status } from './lyng.mjs';
 
 export { LyngError };
 
@@ -38,16 +38,11 @@ function sink(target, fallback) {
   throw new TypeError('createLyng: stdout/stderr must be a function or have a write() method');
 }
 
-// Steps an eval runs before Node's event loop gets a turn. Besides keeping
-// the embedding process responsive, returning lets V8 swap the interpreter
-// loop for its optimized code (see bin/lyng): fib(30) takes 35% less time.
-const NODE_SLICE = 1 << 20;
-
 export function createLyng(options = {}) {
   return createLyngOn({
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    slice: NODE_SLICE,
+    slice: NODE_SLICE_STEPS,
   }, options);
 }
 
