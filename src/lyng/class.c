@@ -444,7 +444,8 @@ static bool owns_caller(VM *vm, Class *c, Proto *caller) {
 bool class_access_hook(VM *vm, Value recv, String *name) {
     Fiber *f = vm->current;
     Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
-    Class *cls = recv.as.o->cls;
+    /* a class's own private statics, or an instance's members */
+    Class *cls = IS_OT(recv, OT_CLASS) ? (Class *)recv.as.o : recv.as.o->cls;
     uint32_t i = 0;
     for (Class *c = cls; c; c = class_next(cls, c, &i)) {
         Value hidden, prot;
@@ -461,6 +462,15 @@ bool class_access_hook(VM *vm, Value recv, String *name) {
     return true;
 }
 
+
+bool class_member_hidden(VM *vm, Class *cls, String *name) {
+    uint32_t i = 0;
+    for (Class *c = cls; c; c = class_next(cls, c, &i)) {
+        Value hidden;
+        if (map_get(c->statics, v_obj(s_hidden), &hidden) && map_get((Map *)hidden.as.o, v_obj(name), NULL)) return true;
+    }
+    return false;
+}
 
 /* Assigning `obj.name = v` on an instance of a class with setters: runs the
  * setter, or refuses a `private set` property outside the class's code.

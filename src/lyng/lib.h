@@ -52,6 +52,7 @@ bool class_is_abstract(VM *vm, Class *cls);
 /* The hooks below return false when the class defines nothing special (the
  * caller does the plain thing); else *ok says whether it ran without raising. */
 bool class_access_hook(VM *vm, Value recv, String *name); /* false after raising */
+bool class_member_hidden(VM *vm, Class *cls, String *name); /* private or protected in cls's order */
 bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
 bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
 bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);

@@ -18,6 +18,7 @@ OP(GET_UPVAL, 2, 1)
 OP(SET_UPVAL, 2, 0)
 OP(GET_GLOBAL, 2, 1)       /* operand: global slot */
 OP(GET_RECV_OR_GLOBAL, 2, 1) /* global slot: a member of `this` by that name, else the global */
+OP(SET_RECV_OR_GLOBAL, 2, 0) /* global slot: stores to `this`'s member by that name, else the global */
 OP(SET_GLOBAL, 2, 0)
 OP(DEF_GLOBAL, 3, -1)      /* slot, flags (1 = val): pops */
 OP(ASSIGN_VAL, 2, 0)       /* raises IllegalAssignmentException for name const */

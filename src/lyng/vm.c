@@ -440,6 +440,14 @@ static bool find_member(VM *vm, Value recv, String *name, Value *out, bool *is_f
     return vm_find_method(vm, v_class(vm, recv), name, out);
 }
 
+/* An instance or a script class with private or protected members, whose
+ * every access is checked (class_access_hook). */
+static bool hides_members(Value v) {
+    if (!IS_OBJ(v)) return false;
+    if (v.as.o->type == OT_INSTANCE) return v.as.o->cls->has_hidden;
+    return v.as.o->type == OT_CLASS && ((Class *)v.as.o)->has_hidden;
+}
+
 static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) {
     uint32_t base = f->sp - (uint32_t)argc - 1;
     Value recv = f->stack[base];
@@ -449,7 +457,7 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
         vm_throw(vm, vm->c.null_reference, "cannot call %s() on null", name->data);
         return CR_ERROR;
     }
-    if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->has_hidden && !class_access_hook(vm, recv, name)) return CR_ERROR;
+    if (hides_members(recv) && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
@@ -476,7 +484,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     }
     Value m;
     bool field;
-    if (IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
+    if (hides_members(obj) && !class_access_hook(vm, obj, name)) return false;
     if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
@@ -515,6 +523,7 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_CLASS)) {
         /* a static var of a script class */
         uint32_t i = 0;
+        if (((Class *)obj.as.o)->has_hidden && !class_access_hook(vm, obj, name)) return false;
         for (Class *c = (Class *)obj.as.o; c; c = class_next((Class *)obj.as.o, c, &i))
             if (map_get(c->statics, v_obj(name), &(Value){0})) {
                 map_put(vm, c->statics, v_obj(name), v);
@@ -1320,7 +1329,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint16_t g = rd16(ip);
             Value m;
             bool field;
-            if (!find_member(vm, slots[0], vm->gnames[g], &m, &field)) goto get_global;
+            if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
+                goto get_global;
             ip += 2;
             SAVE_IP();
             Value out;
@@ -1343,7 +1353,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             sp++;
             NEXT;
         }
-        CASE(SET_GLOBAL) {
+        CASE(SET_RECV_OR_GLOBAL) {
+            /* a bare name assigned in a lambda or an extension: the receiver's member wins */
+            uint16_t g = rd16(ip);
+            Value m;
+            bool field;
+            if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
+                goto set_global;
+            ip += 2;
+            SAVE_IP();
+            if (!set_prop(vm, slots[0], vm->gnames[g], TOP)) goto handle_error;
+            NEXT;
+        }
+        CASE(SET_GLOBAL)
+        set_global: {
             uint16_t g = rd16(ip);
             ip += 2;
             if (vm->gflags[g] != GF_DEFINED && !global_assignable(vm, g)) { /* not a plain defined var */
