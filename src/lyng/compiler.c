@@ -833,18 +833,27 @@ static void assignment(C *c, Place *pl) {
         }
         patch_jump(c, end);
         return;
-    } else if (op == T_PLUS_ASSIGN) {
-        /* collections grow in place (so `val list` may be appended to);
+    } else {
+        /* collections grow in place (so `val list` may be appended to), an
+         * instance with plusAssign() (minusAssign()...) changes itself;
          * anything else is stored back */
         uint32_t rhs_at = proto_of(c)->code_len;
         expression(c);
         OpCode fused;
         uint32_t slot;
-        if (pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
+        if (op == T_PLUS_ASSIGN && pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
             if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_u16(c, fused, slot);
             return;
         }
-        uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
+        uint32_t inplace;
+        if (op == T_PLUS_ASSIGN) {
+            inplace = emit_jump(c, OP_ADD_INPLACE);
+        } else {
+            emit_op(c, OP_ARITH_INPLACE);
+            emit_byte(c, (uint8_t)compound_op(op));
+            emit_u16(c, 0xFFFF);
+            inplace = proto_of(c)->code_len - 2;
+        }
         int sp_value = c->fn->sp;
         place_store(c, pl);
         if (pl->kind == PL_NAME) { /* both paths end here with the value on top */
@@ -861,9 +870,6 @@ static void assignment(C *c, Place *pl) {
         }
         patch_jump(c, end);
         return;
-    } else {
-        expression(c);
-        emit_op(c, compound_op(op));
     }
     place_store(c, pl);
 }
@@ -1441,17 +1447,40 @@ static void lambda(C *c) {
     emit_closure(c, p, &fn);
 }
 
+/* After '{': `key: value` or `...map` starts a map literal; `x: Type ->`
+ * is a lambda's typed parameter. */
 static bool looks_like_map(C *c) {
-    if (!(check(c, T_IDENT) || check(c, T_STRING))) return false;
-    return peek2(c).type == T_COLON;
+    if (check(c, T_ELLIPSIS)) return true;
+    if (!(check(c, T_IDENT) || check(c, T_STRING)) || peek2(c).type != T_COLON) return false;
+    return !check(c, T_IDENT) || !lambda_has_params(c);
 }
 
+/* The entries since the last spread, made into a map and added to the one
+ * below them on the stack when a spread came before. */
+static void map_segment(C *c, int n, bool *merging) {
+    emit_op_u16(c, OP_MAP, (uint32_t)n);
+    adjust(c, 1 - 2 * n);
+    if (*merging) emit_op(c, OP_ADD);
+    *merging = true;
+}
+
+/* `{ key: value, "key": value, key:, ...other }`: later entries win. */
 static void map_literal(C *c) {
     int n = 0;
+    bool merging = false;
+    Token keys[64];
+    int nkeys = 0;
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
-        if (check(c, T_IDENT)) {
-            advance(c);
-            Token key = c->prev;
+        if (accept(c, T_ELLIPSIS)) {
+            map_segment(c, n, &merging);
+            n = 0;
+            expression(c);
+            emit_op(c, OP_ADD);
+            if (!accept(c, T_COMMA)) break;
+            continue;
+        }
+        Token key = c->cur;
+        if (accept(c, T_IDENT)) {
             emit_const(c, v_obj(str_new(c->vm, key.start, key.len)));
             expect(c, T_COLON, "':' in a map literal");
             if (check(c, T_COMMA) || check(c, T_RBRACE)) load_name(c, key.start, key.len);
@@ -1464,12 +1493,22 @@ static void map_literal(C *c) {
             ERROR_CUR("expected a key in the map literal");
             return;
         }
+        /* the same key written twice is a mistake (a spread may repeat one);
+         * a plain string key is compared by its text */
+        if (key.type == T_STRING) {
+            key.start++;
+            key.len -= 2;
+            if (memchr(key.start, '\\', key.len) || memchr(key.start, '$', key.len)) key.len = 0;
+        }
+        for (int i = 0; i < nkeys && key.len; i++)
+            if (keys[i].len == key.len && memcmp(keys[i].start, key.start, key.len) == 0)
+                ERROR("duplicate key '%.*s' in the map literal", (int)key.len, key.start);
+        if (key.len && nkeys < (int)(sizeof keys / sizeof *keys)) keys[nkeys++] = key;
         n++;
         if (!accept(c, T_COMMA)) break;
     }
     expect(c, T_RBRACE, "'}' to close the map literal");
-    emit_op_u16(c, OP_MAP, (uint32_t)n);
-    adjust(c, 1 - 2 * n);
+    if (n || !merging) map_segment(c, n, &merging);
 }
 
 /* --- control flow --- */
@@ -3370,8 +3409,10 @@ static void statement_inner(C *c, bool *is_local) {
     if (check(c, T_LBRACE)) {
         /* `{ x -> ... }` is a lambda; any other `{` starting a statement is a block */
         Lexer lx = c->lx;
-        Token nx = lex_next(&lx);
+        Token nx = lex_next(&lx), nx2 = lex_next(&lx);
         bool is_lambda = nx.type == T_ARROW;
+        /* `{ a: 1 }`, `{ "a": 1 }`, `{ ...m }`: a map literal */
+        bool is_map = nx.type == T_ELLIPSIS || ((nx.type == T_IDENT || nx.type == T_STRING) && nx2.type == T_COLON);
         if (nx.type == T_IDENT) {
             Lexer saved = c->lx;
             Token sc = c->cur, sp = c->prev;
@@ -3381,7 +3422,7 @@ static void statement_inner(C *c, bool *is_local) {
             c->cur = sc;
             c->prev = sp;
         }
-        if (!is_lambda) {
+        if (!is_lambda && !is_map) {
             advance(c);
             block_expr(c);
             return;

@@ -674,12 +674,19 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 
 /* ---------------------------------------------------------------- operators */
 
+/* -x, !x, ~x on an instance whose class defines negate(), logicalNot(),
+ * bitNot(); anything else raises with msg. */
+static bool unary_hook(VM *vm, int m, Value *v, const char *msg) {
+    bool ok;
+    if (IS_OT(*v, OT_INSTANCE) && class_op_hook(vm, *v, m, 0, NULL, v, &ok)) return ok;
+    vm_throw(vm, vm->c.illegal_argument, msg, v_type_name(vm, *v));
+    return false;
+}
+
 static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
     if (IS_OT(a, OT_INSTANCE)) {
         bool ok;
-        int m = op == OP_ADD ? CLS_OP_PLUS : op == OP_SUB ? CLS_OP_MINUS : op == OP_MUL ? CLS_OP_TIMES
-              : op == OP_DIV ? CLS_OP_DIV : CLS_OP_REM;
-        if (class_op_hook(vm, a, m, 1, &b, out, &ok)) return ok;
+        if (class_arith_hook(vm, op, a, b, out, &ok)) return ok;
     }
     if (IS_INT(a) && IS_INT(b)) {
         uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
@@ -782,6 +789,8 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
 }
 
 static bool bitop(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    bool ok;
+    if (IS_OT(a, OT_INSTANCE) && class_arith_hook(vm, op, a, b, out, &ok)) return ok;
     if (!IS_INT(a) || !IS_INT(b)) {
         if (IS_BOOL(a) && IS_BOOL(b) && (op == OP_BAND || op == OP_BOR || op == OP_BXOR)) {
             bool r = op == OP_BAND ? (a.as.b && b.as.b) : op == OP_BOR ? (a.as.b || b.as.b) : (a.as.b != b.as.b);
@@ -884,6 +893,7 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
  * the caller (0). -1: an exception is pending. */
 static int add_inplace(VM *vm, Value *place, Value b) {
     Value a = *place;
+    bool ok;
     if (IS_OT(a, OT_LIST)) {
         List *l = (List *)a.as.o;
         if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
@@ -908,6 +918,8 @@ static int add_inplace(VM *vm, Value *place, Value b) {
             if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
     } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
         map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+    } else if (IS_OT(a, OT_INSTANCE) && class_assign_hook(vm, OP_ADD, a, b, &ok)) {
+        if (!ok) return -1;
     } else {
         Value out;
         if (!arith(vm, OP_ADD, a, b, &out)) return -1;
@@ -1473,19 +1485,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value a = TOP;
             if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
             else if (IS_REAL(a)) TOP = v_real(-a.as.r);
-            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary - is not defined for %s", v_type_name(vm, a)); goto handle_error; }
+            else if (!unary_hook(vm, CLS_OP_NEGATE, &TOP, "unary - is not defined for %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         }
         CASE(POS)
             if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
             NEXT;
         CASE(NOT)
-            if (!IS_BOOL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "! needs a Bool, got %s", v_type_name(vm, TOP)); goto handle_error; }
-            TOP = v_bool(!TOP.as.b);
+            if (IS_BOOL(TOP)) TOP = v_bool(!TOP.as.b);
+            else if (!unary_hook(vm, CLS_OP_NOT, &TOP, "! needs a Bool, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         CASE(BNOT)
-            if (!IS_INT(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "~ needs an Int, got %s", v_type_name(vm, TOP)); goto handle_error; }
-            TOP = v_int(~TOP.as.i);
+            if (IS_INT(TOP)) TOP = v_int(~TOP.as.i);
+            else if (!unary_hook(vm, CLS_OP_BIT_NOT, &TOP, "~ needs an Int, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         CASE(BAND)
         CASE(BOR)
@@ -2000,6 +2012,22 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += r ? 2 + rd16(ip) : 2;
             NEXT;
         }
+        CASE(ARITH_INPLACE) {
+            /* a b -> a, after a.minusAssign(b) (and the like), skipping the store; else a - b */
+            OpCode aop = (OpCode)ip[0];
+            Value b = POP(), out;
+            bool ok;
+            SAVE_IP();
+            if (IS_OT(TOP, OT_INSTANCE) && class_assign_hook(vm, aop, TOP, b, &ok)) {
+                if (!ok) goto handle_error;
+                ip += 3 + rd16(ip + 1);
+                NEXT;
+            }
+            if (!arith(vm, aop, TOP, b, &out)) goto handle_error;
+            TOP = out;
+            ip += 3;
+            NEXT;
+        }
         CASE(ADD_SET_LOCAL) {
             uint16_t s = rd16(ip);
             ip += 2;
@@ -2080,7 +2108,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (IS_INT(v)) TOP = v_int((int64_t)((uint64_t)v.as.i + (uint64_t)(int64_t)d));
             else if (IS_REAL(v)) TOP = v_real(v.as.r + d);
             else if (IS_CHAR(v)) TOP = v_char((uint32_t)((int64_t)v.as.c + d));
-            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
+            else if (IS_OT(v, OT_INSTANCE)) {
+                /* x++ is x = x.plus(1), x-- is x = x.minus(1) */
+                SAVE_IP();
+                if (!arith(vm, d > 0 ? OP_ADD : OP_SUB, v, v_int(1), &TOP)) goto handle_error;
+            } else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
             NEXT;
         }
         DEFAULT
