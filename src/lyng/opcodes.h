@@ -18,6 +18,7 @@ OP(GET_UPVAL, ARG, 1)
 OP(SET_UPVAL, ARG, 0)
 OP(GET_GLOBAL, ARG, 1)       /* operand: global slot */
 OP(GET_RECV_OR_GLOBAL, ARG, 1) /* global slot: a member of `this` by that name, else the global */
+OP(SET_RECV_OR_GLOBAL, ARG, 0) /* global slot: stores to `this`'s member by that name, else the global */
 OP(SET_GLOBAL, ARG, 0)
 OP(DEF_GLOBAL, ARG + 1, -1)      /* slot, flags byte (1 = val): pops */
 OP(ASSIGN_VAL, ARG, 0)       /* raises IllegalAssignmentException for name const */
@@ -101,6 +102,7 @@ OP(ARG_REQUIRED, ARG, 0)     /* slot: raise if the argument is missing */
 OP(IMPORT, ARG, 1)           /* module name const -> the body to call once */
 OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
 OP(INC_DEC, 1, 0)
+OP(ARITH_INPLACE, 1 + ARG, -1)   /* arith opcode byte, jump: a b -> a (a.minusAssign(b)..., then jumps) or a - b */
 OP(ADD_INPLACE, ARG, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand byte: +1/-1, signed; Int -> Int */
 OP(ADD_SET_LOCAL, ARG, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
 OP(ADD_SET_GLOBAL, ARG, -1)  /* global slot: the same for a global */

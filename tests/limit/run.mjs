@@ -208,8 +208,12 @@ const cases = {
   }),
   // without brackets the parser's own recursion is bounded: an error, no crash
   long_prefix_chain: () => ({
-    src: `val x = ${'- '.repeat(1000)}1\nprintln(x)\n`,
+    src: `val x = ${'- '.repeat(3 * MAX_NESTING)}1\nprintln(x)\n`,
     out: ['1'],
+  }),
+  long_assignment_chain: () => ({
+    src: `var a = 0\nvar b = 0\n${'a = b = '.repeat(3 * MAX_NESTING / 2)}1\nprintln(a + b)\n`,
+    out: ['2'],
   }),
   too_long_prefix_chain: () => ({
     src: `val x = ${'- '.repeat(100000)}1\n`,
