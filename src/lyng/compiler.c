@@ -3289,7 +3289,8 @@ static void statement_inner(C *c, bool *is_local) {
         /* `{ x -> ... }` is a lambda; any other `{` starting a statement is a block */
         Lexer lx = c->lx;
         Token nx = lex_next(&lx);
-        bool is_lambda = nx.type == T_ARROW;
+        /* `{ "key": v }` is a map literal: no block or lambda starts so */
+        bool is_lambda = nx.type == T_ARROW || (nx.type == T_STRING && lex_next(&lx).type == T_COLON);
         if (nx.type == T_IDENT) {
             Lexer saved = c->lx;
             Token sc = c->cur, sp = c->prev;

@@ -601,6 +601,7 @@ static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
             *out = v_obj(str_new(vm, s->data + oa, ob - oa));
             return true;
         }
+        if (regex_index(vm, obj, idx, out, &ok)) return ok;
         break;
     }
     case OT_MAP:
@@ -900,7 +901,10 @@ static int add_inplace(VM *vm, Value *place, Value b) {
     } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
         map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
     } else {
-        Value out;
+        Value out, m;
+        /* an object with plusAssign grows in place (RingBuffer) */
+        if (IS_OT(a, OT_INSTANCE) && vm_find_method(vm, a.as.o->cls, str_intern(vm, "plusAssign", 10), &m))
+            return vm_call_sync(vm, m, a, 1, &b, &out) == NR_OK ? 1 : -1;
         if (!arith(vm, OP_ADD, a, b, &out)) return -1;
         *place = out;
         return 0;
