@@ -55,6 +55,7 @@ bool class_is_abstract(VM *vm, Class *cls);
 /* The hooks below return false when the class defines nothing special (the
  * caller does the plain thing); else *ok says whether it ran without raising. */
 bool class_access_hook(VM *vm, Value recv, String *name); /* false after raising */
+bool class_member_hidden(VM *vm, Class *cls, String *name); /* private or protected in cls's order */
 bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
 bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
 bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
@@ -69,7 +70,17 @@ bool class_user_compare(Class *cls, Value a, Value b, int *result);
 bool class_hook_failed(VM *vm);
 /* Operator methods a script class may define. */
 enum { CLS_OP_PLUS, CLS_OP_MINUS, CLS_OP_TIMES, CLS_OP_DIV, CLS_OP_REM, CLS_OP_CONTAINS, CLS_OP_GET_AT,
-       CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT };
+       CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT,
+       CLS_OP_MUL, CLS_OP_MOD, CLS_OP_NEGATE, CLS_OP_NOT, CLS_OP_BIT_NOT,
+       CLS_OP_BIT_AND, CLS_OP_BIT_OR, CLS_OP_BIT_XOR, CLS_OP_SHL, CLS_OP_SHR,
+       CLS_OP_PLUS_ASSIGN, CLS_OP_MINUS_ASSIGN, CLS_OP_MUL_ASSIGN, CLS_OP_DIV_ASSIGN, CLS_OP_MOD_ASSIGN,
+       CLS_OP_COUNT };
+/* The method an arithmetic or bit opcode (OP_ADD...OP_SHR) calls on an
+ * instance: upstream's name first (mul, mod), then the alias (times, rem). */
+bool class_arith_hook(VM *vm, int opcode, Value a, Value b, Value *out, bool *ok);
+/* `a op= b` on an instance whose class defines plusAssign (minusAssign...):
+ * it is called and a stays where it is. */
+bool class_assign_hook(VM *vm, int opcode, Value a, Value b, bool *ok);
 /* recv.<op>(args) when recv is an instance whose class defines it. */
 bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok);
 /* The method for an operator, or false (any receiver). */

@@ -121,7 +121,7 @@ struct VM {
     struct { /* names and natives of script classes (class.c) */
         String *body, *abstract, *private_set, *own, *hidden, *equals, *compare_to;
         Native *base_init, *any_init;
-        String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
+        String *ops[32]; /* operator method names, CLS_OP_* in lib.h */
         String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
         Map *ext;        /* Set of the extension functions, which a later one may replace */
         String *hash_code, *bases;
