@@ -922,10 +922,7 @@ static int add_inplace(VM *vm, Value *place, Value b) {
     } else if (IS_OT(a, OT_INSTANCE) && class_assign_hook(vm, OP_ADD, a, b, &ok)) {
         if (!ok) return -1;
     } else {
-        Value out, m;
-        /* an object with plusAssign grows in place (RingBuffer) */
-        if (IS_OT(a, OT_INSTANCE) && vm_find_method(vm, a.as.o->cls, str_intern(vm, "plusAssign", 10), &m))
-            return vm_call_sync(vm, m, a, 1, &b, &out) == NR_OK ? 1 : -1;
+        Value out;
         if (!arith(vm, OP_ADD, a, b, &out)) return -1;
         *place = out;
         return 0;
