@@ -86,7 +86,10 @@ typedef struct ClassCtx {
 
 /* How a constructor parameter was declared: every one is a field (a plain
  * one is a public var), these flags say which kind. */
-enum { PK_VAL = 1, PK_VAR = 2, PK_PRIVATE = 4, PK_PROTECTED = 8 };
+enum { PK_VAL = 1, PK_VAR = 2, PK_PRIVATE = 4, PK_PROTECTED = 8, PK_TRANSIENT = 16 };
+
+/* `@Transient`: a member serialization leaves out (serial_fields.c) */
+static bool is_transient_mark(Token *t) { return t->type == T_AT_LABEL && t->len == 10 && memcmp(t->start, "@Transient", 10) == 0; }
 
 typedef struct Fn {
     struct Fn *enclosing;
@@ -1315,6 +1318,7 @@ static uint8_t param_modifiers(C *c) {
     uint8_t vis = 0;
     for (;;) {
         if (check(c, T_AT_LABEL)) {
+            if (is_transient_mark(&c->cur)) vis |= PK_TRANSIENT;
             advance(c);
             if (check(c, T_LPAREN) && !c->cur.nl_before) {
                 int depth = 0;
@@ -1328,8 +1332,8 @@ static uint8_t param_modifiers(C *c) {
         }
         TokenType nx = peek_type(c);
         if (c->cur.type != T_IDENT || (nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_AT_LABEL)) return vis;
-        if (is_word(&c->cur, "private")) vis = PK_PRIVATE;
-        else if (is_word(&c->cur, "protected")) vis = PK_PROTECTED;
+        if (is_word(&c->cur, "private")) vis |= PK_PRIVATE;
+        else if (is_word(&c->cur, "protected")) vis |= PK_PROTECTED;
         else if (!is_word(&c->cur, "public") && !is_word(&c->cur, "open") && !is_word(&c->cur, "override"))
             return vis;
         advance(c);
@@ -2945,7 +2949,7 @@ static void class_accessor(C *c, ClassCtx *cx, Token *name) {
 }
 
 typedef struct Modifiers {
-    bool is_static, is_abstract, is_private, is_protected;
+    bool is_static, is_abstract, is_private, is_protected, is_transient;
 } Modifiers;
 
 static void class_modifiers(C *c, Modifiers *m) {
@@ -2953,6 +2957,10 @@ static void class_modifiers(C *c, Modifiers *m) {
     memset(m, 0, sizeof *m);
     for (;;) {
         bool found = false;
+        if (is_transient_mark(&c->cur)) {
+            m->is_transient = found = true;
+            advance(c);
+        }
         for (size_t i = 0; i < sizeof words / sizeof *words && !found; i++) {
             if (!is_word(&c->cur, words[i])) continue;
             TokenType nx = peek_type(c);
@@ -3176,7 +3184,18 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
 
 /* private and protected members are registered with the class, which checks
  * every access from outside its code */
+/* __transient(cls, name): recorded with the class where it is declared */
+static void class_transient(C *c, Token *cls_name, Fn *body, Token *name) {
+    c->fn = body->enclosing;
+    class_helper(c, "__transient", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
 static void class_hide(C *c, Token *cls_name, Fn *body, Modifiers *m, Token *name) {
+    if (m->is_transient) class_transient(c, cls_name, body, name);
     if (!m->is_private && !m->is_protected) return;
     c->fn = body->enclosing;
     class_helper(c, "__hide", cls_name);
@@ -3297,7 +3316,8 @@ static void class_param_fields(C *c, Token *cls_name, Fn *body) {
         Token t = *cls_name;
         t.start = p->param_names[i]->data;
         t.len = p->param_names[i]->len;
-        Modifiers m = {.is_private = (kind & PK_PRIVATE) != 0, .is_protected = (kind & PK_PROTECTED) != 0};
+        Modifiers m = {.is_private = (kind & PK_PRIVATE) != 0, .is_protected = (kind & PK_PROTECTED) != 0,
+                       .is_transient = (kind & PK_TRANSIENT) != 0};
         class_hide(c, cls_name, body, &m, &t);
         if (kind & PK_VAL) class_val_field(c, cls_name, body, &t);
         emit_op_arg(c, OP_GET_LOCAL, 0);
