@@ -47,6 +47,15 @@ fuzz: setup $(FUZZ_BINS)
 	  echo "$$t: $$(sed -nE 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$t.log) executions, 0 crashes"; \
 	done
 
+# The long run: every target at once at the lowest priority, for
+# FUZZ_SECONDS given on the command line or else FUZZ_LONG_SECONDS each,
+# seeded with the whole test corpus and the docs' examples (fuzz/seeds.sh)
+# and the token dictionary fuzz/lyng.dict; prints executions and coverage.
+FUZZ_LONG_SECONDS ?= 1800
+.PHONY: fuzz-long
+fuzz-long: setup $(FUZZ_BINS)
+	@bash fuzz/long.sh $(B)/fuzz $(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),$(FUZZ_LONG_SECONDS)) $(FUZZ_TARGETS)
+
 # The step budget the fuzz targets rely on, checked on the ASan runtime.
 $(B)/fuzz/step_limit_test: $(B)/fuzz/obj/fuzz/step_limit_test.o $(FUZZ_LIB_OBJ)
 	$(CLANG) $(FUZZ_SAN) -o $@ $^ -lm
