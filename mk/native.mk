@@ -6,6 +6,9 @@
 
 # valgrind checks one net scenario in `make test`
 SETUP_NEEDS += valgrind:valgrind
+# strace shows that running a script opens only the modules it imports
+# (node-tests/modules_on_demand.test.mjs)
+SETUP_NEEDS += strace:strace
 
 # ---- fuzzing ----
 # Every fuzz/fuzz_NAME.c is one libFuzzer target with its seed corpus in

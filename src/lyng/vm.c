@@ -1097,6 +1097,7 @@ Value vm_script_closure(VM *vm, Proto *p) {
 }
 
 static bool compile_module(VM *vm, Module *m, const char *src, size_t len, Value *body) {
+    if (m->found && !module_package_ok(vm, m, src, len)) return false;
     char *err = NULL;
     Proto *p = compile_script(vm, m->path ? m->path : m->name, src, len, &err);
     if (!p) {
@@ -1174,6 +1175,11 @@ static bool import_module(VM *vm, String *name, Value *body) {
             vm->gflags[slot] = GF_DEFINED | GF_VAL;
         }
         return true;
+    }
+    Module *m = module_file_find(vm, name->data);
+    if (m) {
+        m->loaded = true;
+        return load_source_module(vm, m, body);
     }
     vm_throw(vm, vm->c.not_found, "module '%s' is not available", name->data);
     return false;

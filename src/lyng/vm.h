@@ -99,6 +99,7 @@ typedef struct Module {
     char *path;   /* source: the file to compile */
     const char *text; /* built-in source module: its Lyng text */
     bool loaded;  /* source: body already started */
+    bool found;   /* source: found under module_dir, so its package line must match */
 } Module;
 
 struct VM {
@@ -136,6 +137,7 @@ struct VM {
     uint32_t live_ops;
     Module *modules;
     uint32_t nmodules;
+    char *module_dir; /* where `import a.b` finds a/b.lyng (module_files.c), or NULL */
     Value import_noop; /* what OP_IMPORT pushes for a module with no body to run */
     struct host *host;
     lyng_config cfg;
@@ -164,6 +166,11 @@ struct VM {
 
 #define GF_DEFINED 1
 #define GF_VAL 2
+/* A new module entry (NULL if the name is taken); module_files.c finds the
+ * modules under module_dir when they are first imported. */
+Module *vm_module_add(VM *vm, const char *name);
+Module *module_file_find(VM *vm, const char *name);
+bool module_package_ok(VM *vm, Module *m, const char *text, size_t len);
 uint32_t vm_global_slot(VM *vm, const char *name, size_t len);
 
 /* ---- exceptions ---- */
