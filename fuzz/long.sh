@@ -4,7 +4,9 @@
 # gathered ones (fuzz/seeds.sh), with the token dictionary for the targets
 # that read Lyng source. Prints per target the executions, the coverage
 # (edges and features) and the corpus size; a crash leaves its input in
-# BIN_DIR/crash-TARGET-* and makes the run fail.
+# BIN_DIR/crash-TARGET-* and makes the run fail. At the lowest priority on a
+# busy machine an input may wait long for the CPU, so only ten minutes of
+# wall time make a hang.
 #   fuzz/long.sh BIN_DIR SECONDS TARGET...
 set -u
 bin=$1 seconds=$2
@@ -22,7 +24,7 @@ for t in "$@"; do
     run|compile) seeds=("$bin/seeds/lyng") ;;
     doctest) seeds=("$bin/seeds/markdown") ;;
   esac
-  nice -n 19 "$bin/fuzz_$t" -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+  nice -n 19 "$bin/fuzz_$t" -timeout=600 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
     "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$bin/crash-$t-" \
     "$work" "fuzz/corpus/$t" "${seeds[@]}" >"$bin/long-$t.log" 2>&1 &
   pids+=($!)

@@ -203,6 +203,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
+    lyng_mem_reserve();
     vm->steps_left = vm->cfg.step_limit ? vm->cfg.step_limit : UINT64_MAX;
     vm_budget_start(vm);
     vm->max_frames = 20000;
