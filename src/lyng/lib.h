@@ -12,6 +12,9 @@ String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv);
 /* `text =~ pattern` (lib_regex.c): whether a Regex or String pattern occurs in
  * text; the RegexMatch (or null) goes to the global `$~`. False after raising. */
 bool regex_match_op(VM *vm, Value text, Value pattern, Value *out);
+/* `text[regex]`: the first RegexMatch (or null) in *out, *ok false after
+ * raising. False when idx is not a Regex. */
+bool regex_index(VM *vm, Value text, Value idx, Value *out, bool *ok);
 
 /* Resolves a list index (negative counts from the end); raises
  * IndexOutOfBoundsException "index 5 is out of bounds for size 3". */
@@ -82,5 +85,18 @@ bool class_assign_hook(VM *vm, int opcode, Value a, Value b, bool *ok);
 bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok);
 /* The method for an operator, or false (any receiver). */
 bool class_op_method(VM *vm, Value recv, int op, Value *method);
+
+/* Serialization (serial_fields.c, json.c, lynon.c). */
+List *serial_fields(VM *vm, Instance *in);          /* names of the fields JSON and Lynon write, in order */
+List *serial_ctor_params(VM *vm, Class *cls);       /* constructor parameter names; NULL: not a script class */
+bool serial_is_transient(VM *vm, Class *cls, String *name);
+bool serial_is_exception(VM *vm, Class *cls);
+/* an enum entry: its class, ordinal and the class's entries (each may be NULL) */
+bool serial_enum_entry(VM *vm, Value v, Class **cls, int64_t *ordinal, List **entries);
+void serial_fields_init(VM *vm);
+void json_init(VM *vm);
+Class *json_class(VM *vm); /* the Json class of lyng.serialization */
+bool json_parse(VM *vm, const char *s, size_t len, Value *out);
+void buffer_dump(StrBuf *sb, const uint8_t *p, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
  * accepted everywhere; abs, floor, ceil, round, min and max keep an Int an
  * Int, the rest return Real. */
 #include <math.h>
+#include <time.h>
 
 #include "lib.h"
 
@@ -176,6 +177,21 @@ static NativeResult m_clamp(VM *vm, Value self, int argc, Value *argv, Value *ou
     return clamp(vm, self, argv[0], out);
 }
 
+/* __randomInt(n): 0..n-1 from a xorshift generator (shuffled); not for secrets */
+static NativeResult g_random_int(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    static uint64_t state;
+    UNUSED(self);
+    int64_t n;
+    if (!arg_int(vm, argv, argc, 0, "__randomInt", &n)) return NR_ERR;
+    if (n <= 0) return vm_throw(vm, vm->c.illegal_argument, "__randomInt: bound must be positive");
+    if (!state) state = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)vm;
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    *out = v_int((int64_t)((state * 0x2545F4914F6CDD1Dull) % (uint64_t)n));
+    return NR_OK;
+}
+
 void lib_math_init(VM *vm) {
     static const struct {
         const char *name;
@@ -187,8 +203,14 @@ void lib_math_init(VM *vm) {
         {"floor", g_floor}, {"ceil", g_ceil}, {"round", g_round}, {"min", g_min}, {"max", g_max},
         {"clamp", g_clamp},
     };
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) vm_def_global_fn(vm, fns[i].name, fns[i].fn);
+    /* each function is global and a static of `Math` too (Math.sqrt(x)) */
+    Class *math = vm_def_class(vm, "Math", vm->c.any);
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        map_put_str(vm, math->statics, fns[i].name, v_obj(vm_def_global_fn(vm, fns[i].name, fns[i].fn)));
     vm_def_method(vm, vm->c.number, "clamp", m_clamp);
+    vm_def_global_fn(vm, "__randomInt", g_random_int);
     vm_def_global(vm, "π", v_real(3.141592653589793));
     vm_def_global(vm, "PI", v_real(3.141592653589793));
+    map_put_str(vm, math->statics, "PI", v_real(3.141592653589793));
+    map_put_str(vm, math->statics, "E", v_real(2.718281828459045));
 }

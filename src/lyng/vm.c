@@ -634,6 +634,7 @@ static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
             *out = v_obj(str_new(vm, s->data + oa, ob - oa));
             return true;
         }
+        if (regex_index(vm, obj, idx, out, &ok)) return ok;
         break;
     }
     case OT_MAP:

@@ -72,7 +72,7 @@ typedef struct Classes {
     Class *int_, *real, *bool_, *char_, *null_, *void_;
     Class *string, *list, *map, *set, *range, *entry, *buffer, *mutable_buffer;
     Class *callable, *class_, *deferred, *completable, *mutex, *fiber, *iterator;
-    Class *regex, *regex_match, *flow;
+    Class *regex, *regex_match, *flow, *bit_buffer;
     Class *exception, *illegal_argument, *illegal_state, *illegal_operation,
         *illegal_assignment, *illegal_access, *null_reference, *class_cast,
         *index_out_of_bounds, *no_such_element, *not_found, *not_implemented,
@@ -243,6 +243,7 @@ void lib_coroutine_init(VM *vm);
 void lib_regex_init(VM *vm);
 void lib_flow_init(VM *vm);
 void ext_local_init(VM *vm); /* ext_local.c: extensions scoped to a block */
+void lynon_init(VM *vm);     /* lynon.c: lyng.serialization, BitBuffer, JSON */
 /* flow_iter.c: `for (x in flow)` through a producer fiber and a channel */
 typedef enum { FLOW_VALUE, FLOW_END, FLOW_WAIT, FLOW_ERROR } FlowStep;
 void flow_iter_init(VM *vm);
