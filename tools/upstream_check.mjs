@@ -12,8 +12,10 @@
 //   - lynglib/src/commonTest/kotlin/*.kt (with --all-tests also its
 //     subdirectories): every Lyng snippet passed to `eval("""...""")` whose
 //     result the Kotlin test does not inspect and that is not expected to
-//     fail; it passes when the script exits with status 0 (the snippets
-//     check themselves with assert/assertEquals). Snippets evaluated in one
+//     fail, and whose test function does not first give the scope values of
+//     its own (addConst, addFn...); it passes when the script exits with
+//     status 0 (the snippets check themselves with assert/assertEquals).
+//     Snippets evaluated in one
 //     test function on a shared scope (`scope.eval(...)`) run as one script.
 // A block or snippet gets 20 s. Nothing here is part of `make test`.
 import { spawn, execFileSync } from 'node:child_process';
@@ -113,7 +115,7 @@ function docBlocks(md) {
 function ktSnippets(src) {
   const out = [];
   const stack = [];
-  let i = 0, lastStmt = 0, fn = '';
+  let i = 0, lastStmt = 0, fn = '', fnStart = 0;
   const n = src.length;
   while (i < n) {
     const c = src[i];
@@ -134,7 +136,9 @@ function ktSnippets(src) {
         const failing = stack.some((s) => /assertFails|assertThrows|assertFailsWith|expectFail|shouldThrow|assertNull|assertTrue|assertFalse|assertEquals|assertIs|catch|try/.test(s.label));
         const tail = src.slice(e, e + 40);
         const simpleEnd = /^\s*(\.trimIndent\(\))?\s*\)/.test(tail);
-        out.push({ fn, receiver: m[1] || '', body, ok: statement && !failing && simpleEnd, line: src.slice(0, i).split('\n').length });
+        // a snippet that uses what the Kotlin test put into its scope is not self-contained
+        const hosted = /\.(addConst|addFn|addVoidFn|addItem|addPackage|addTextPackages|bind\w*)\(|importManager|ObjTest/.test(src.slice(fnStart, i));
+        out.push({ fn, receiver: m[1] || '', body, ok: statement && !failing && simpleEnd && !hosted, line: src.slice(0, i).split('\n').length });
       }
       i = e;
       continue;
@@ -153,7 +157,7 @@ function ktSnippets(src) {
     if (c === '{') {
       const label = src.slice(Math.max(lastStmt, i - 200), i);
       const fm = /fun\s+`?([\w ]+?)`?\s*\(/.exec(label);
-      if (fm && stack.length <= 1) fn = fm[1];
+      if (fm && stack.length <= 1) { fn = fm[1]; fnStart = i; }
       stack.push({ label });
       i++; lastStmt = i;
       continue;

@@ -91,6 +91,7 @@ List *serial_fields(VM *vm, Instance *in);          /* names of the fields JSON 
 List *serial_ctor_params(VM *vm, Class *cls);       /* constructor parameter names; NULL: not a script class */
 bool serial_is_transient(VM *vm, Class *cls, String *name);
 bool serial_is_exception(VM *vm, Class *cls);
+bool serial_param_required(VM *vm, Class *cls, uint32_t i); /* constructor parameter i has no default */
 /* an enum entry: its class, ordinal and the class's entries (each may be NULL) */
 bool serial_enum_entry(VM *vm, Value v, Class **cls, int64_t *ordinal, List **entries);
 void serial_fields_init(VM *vm);

@@ -71,6 +71,23 @@ static NativeResult g_round(VM *vm, Value self, int argc, Value *argv, Value *ou
     return rounding(vm, "round", rint, argc, argv, out);
 }
 
+/* x.round(), x.floor(), x.ceil(): the global function on the receiver */
+static NativeResult m_round(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "round") != NR_OK) return NR_ERR;
+    return rounding(vm, "round", rint, 1, &self, out);
+}
+static NativeResult m_floor(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "floor") != NR_OK) return NR_ERR;
+    return rounding(vm, "floor", floor, 1, &self, out);
+}
+static NativeResult m_ceil(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "ceil") != NR_OK) return NR_ERR;
+    return rounding(vm, "ceil", ceil, 1, &self, out);
+}
+
 static NativeResult g_abs(VM *vm, Value self, int argc, Value *argv, Value *out) {
     UNUSED(self);
     double x;
@@ -208,6 +225,10 @@ void lib_math_init(VM *vm) {
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
         map_put_str(vm, math->statics, fns[i].name, v_obj(vm_def_global_fn(vm, fns[i].name, fns[i].fn)));
     vm_def_method(vm, vm->c.number, "clamp", m_clamp);
+    vm_def_method(vm, vm->c.char_, "clamp", m_clamp);
+    vm_def_method(vm, vm->c.number, "round", m_round);
+    vm_def_method(vm, vm->c.number, "floor", m_floor);
+    vm_def_method(vm, vm->c.number, "ceil", m_ceil);
     vm_def_global_fn(vm, "__randomInt", g_random_int);
     vm_def_global(vm, "π", v_real(3.141592653589793));
     vm_def_global(vm, "PI", v_real(3.141592653589793));

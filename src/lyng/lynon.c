@@ -616,8 +616,8 @@ static bool dec_object(Dec *d, Value *out, int depth) {
             Value *args = calloc(np ? np : 1, sizeof(Value)), r;
             if (!args) abort();
             for (uint32_t i = 0; i < np; i++) {
-                if (!map_get(fields, params->items[i], &args[i]))
-                    args[i] = serial_is_transient(vm, cls, (String *)params->items[i].as.o) ? V_UNSET : V_NULL;
+                /* a parameter not saved (transient) gets its default, else null */
+                if (!map_get(fields, params->items[i], &args[i])) args[i] = serial_param_required(vm, cls, i) ? V_NULL : V_UNSET;
             }
             ok = vm_call_sync(vm, c, V_VOID, (int)np, args, &r) == NR_OK;
             free(args);

@@ -5,6 +5,7 @@
  * and `@Transient` members are left out. `__transient(cls, name)` (emitted
  * for `@Transient`) records a transient member in the class's statics. */
 #include <string.h>
+#include "compiler.h"
 #include "lib.h"
 
 #define TRANSIENT_KEY "__transient"
@@ -76,6 +77,23 @@ List *serial_fields(VM *vm, Instance *in) {
     }
     vm->roots->count--;
     return out;
+}
+
+static const uint8_t operand_bytes[] = {
+#define OP(name, n, eff) n,
+#include "opcodes.h"
+#undef OP
+};
+
+bool serial_param_required(VM *vm, Class *cls, uint32_t i) {
+    Value body;
+    if (!class_body_fn(vm, cls, &body) || !IS_OT(body, OT_CLOSURE)) return false;
+    Proto *p = ((Closure *)body.as.o)->proto;
+    /* the prologue checks each parameter without a default: ARG_REQUIRED slot */
+    for (uint32_t ip = 0; ip < p->code_len && p->code[ip] < OP__COUNT; ip += 1u + operand_bytes[p->code[ip]])
+        if (p->code[ip] == OP_ARG_REQUIRED && ip + 2 < p->code_len && (uint32_t)(p->code[ip + 1] | p->code[ip + 2] << 8) == i + 1)
+            return true;
+    return false;
 }
 
 /* __transient(cls, name) */
