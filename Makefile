@@ -38,9 +38,10 @@ ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS
 # optimisation saves another 3 KiB and runs a little faster.
 WASM_CFLAGS := --target=wasm32-wasi $(CSTD) -Oz -flto $(WARN) $(INCLUDES)
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
-# 1 MiB of C stack instead of the linker default of 64 KiB: the compiler and
-# the printer of nested values recurse in C, as they do natively.
-WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=1048576 -Wl,--strip-debug
+# 2 MiB of C stack instead of the linker default of 64 KiB: the compiler and
+# the printer of nested values recurse in C, as they do natively, and
+# brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).
+WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=2097152 -Wl,--strip-debug
 
 # Native builds link OpenSSL for TLS (src/host/posix_tls.c); the wasm
 # builds never do: on Node TLS is node:tls, elsewhere it is unavailable.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "compiler.h" /* the opcodes of the operators */
 #include "lib.h"
+#include "limits.h"
 
 #define s_body (vm->cls_names.body)
 #define s_abstract (vm->cls_names.abstract)
@@ -26,8 +27,6 @@
 #define s_hash_code (vm->cls_names.hash_code)
 #define s_bases (vm->cls_names.bases)
 
-#define MAX_BASES 16 /* direct bases of one class */
-#define MAX_MRO 64   /* ancestors of one class: one bit each in Instance.inited */
 
 /* Setters live among the methods under "name=", which no method name can be. */
 static String *setter_key(VM *vm, String *name) {
@@ -89,8 +88,8 @@ static bool in_tail(Class *k, List **seqs, uint32_t *pos, int n) {
  * bases, each step taking the first head that is in no list's tail. NULL
  * after raising when the hierarchy has no consistent order. */
 static List *c3_linearise(VM *vm, Class *cls, List *bases) {
-    List *seqs[MAX_BASES + 1];
-    uint32_t pos[MAX_BASES + 1];
+    List *seqs[LYNG_MAX_BASES + 1];
+    uint32_t pos[LYNG_MAX_BASES + 1];
     int n = (int)bases->count;
     for (int s = 0; s < n; s++) {
         seqs[s] = linearisation(vm, (Class *)bases->items[s].as.o);
@@ -127,8 +126,8 @@ static List *c3_linearise(VM *vm, Class *cls, List *bases) {
                      cls->name->data, a, b);
             return NULL;
         }
-        if (out->count >= MAX_MRO) {
-            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, MAX_MRO);
+        if (out->count >= LYNG_MAX_ANCESTORS) {
+            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, LYNG_MAX_ANCESTORS);
             return NULL;
         }
         list_push(vm, out, v_obj(pick));
@@ -166,8 +165,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
         if (bases->items[i].as.o == (Obj *)base)
             return vm_throw(vm, vm->c.illegal_argument, "class %s lists the base %s twice", cls->name->data,
                             base->name->data);
-    if (bases->count >= MAX_BASES)
-        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, MAX_BASES);
+    if (bases->count >= LYNG_MAX_BASES)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, LYNG_MAX_BASES);
     if (base->is_exception && bases->count && !cls->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
                         cls->name->data, base->name->data);
