@@ -1163,7 +1163,10 @@ static void char_literal(C *c) {
     StrBuf sb;
     sb_init(&sb);
     size_t i = 0;
-    if (len > 0 && raw[0] == '\\') {
+    if (len == 1 && raw[0] == '\\') { /* '\' (the lexer's backslash) */
+        sb_addc(&sb, '\\');
+        i = 1;
+    } else if (len > 0 && raw[0] == '\\') {
         i = 1;
         decode_escape(c, &sb, raw, len, &i, '\'');
     } else {
@@ -2696,12 +2699,22 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
         if (accept(c, T_COLON)) skip_type(c);
-        if (!is_word(&c->cur, "get") || peek_type(c) != T_LPAREN) {
-            ERROR_CUR("an extension property needs a getter: get() = ...");
+        c->next_ext = true;
+        if (check(c, T_ASSIGN)) {
+            /* `val T.name = expr`: computed from `this` on every read */
+            Fn fn;
+            fn_begin(c, &fn, name.start, name.len);
+            fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+            function_body(c, &fn, false);
+            Proto *p = fn_end(c);
+            emit_closure(c, p, &fn);
+        } else if (is_word(&c->cur, "get") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            class_accessor(c, NULL, &name);
+        } else {
+            c->next_ext = false;
+            ERROR_CUR("an extension property needs a value or a getter: = expr, get() = ...");
             return;
         }
-        c->next_ext = true;
-        class_accessor(c, NULL, &name);
     } else {
         c->next_ext = true;
         function(c, name.start, name.len);
@@ -2709,6 +2722,16 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_op(c, is_property ? OP_TRUE : OP_FALSE);
     if (!scoped) {
         emit_call(c, 4);
+        if (is_property && is_word(&c->cur, "set") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            /* `var T.name get() = ... set(v) = ...`: the setter too */
+            emit_op(c, OP_POP);
+            emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__setter", 8));
+            load_name(c, type.start, type.len);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            c->next_ext = true;
+            class_accessor(c, NULL, &name);
+            emit_call(c, 3);
+        }
         return;
     }
     emit_call(c, 5);
@@ -2846,7 +2869,6 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek_type(c) == T_DOT) {
         Token type = c->cur;
         advance(c);
-        if (!is_val) ERROR("an extension property is declared with val");
         extension_decl(c, type, true, is_local);
         return;
     }
@@ -2974,9 +2996,14 @@ static void class_accessor(C *c, ClassCtx *cx, Token *name) {
     c->next_cls = cx;
     fn_begin(c, &fn, name->start, name->len);
     advance(c); /* get / set */
-    expect(c, T_LPAREN, "'(' after get or set");
-    param_list(c, &fn, T_RPAREN);
-    if (accept(c, T_COLON)) skip_type(c);
+    if (check(c, T_ASSIGN)) {
+        /* `get = expr`: no parentheses */
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    } else {
+        expect(c, T_LPAREN, "'(' after get or set");
+        param_list(c, &fn, T_RPAREN);
+        if (accept(c, T_COLON)) skip_type(c);
+    }
     function_body(c, &fn, false);
     Proto *p = fn_end(c);
     emit_closure(c, p, &fn);
@@ -3203,7 +3230,7 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             continue;
         }
         bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
-        if ((!get && !set) || peek_type(c) != T_LPAREN) break;
+        if ((!get && !set) || (peek_type(c) != T_LPAREN && peek_type(c) != T_ASSIGN)) break;
         if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
         if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
         if (get) has_getter = true;
