@@ -43,6 +43,10 @@ WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-gl
 # brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).
 WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=2097152 -Wl,--strip-debug
 
+# Native builds link OpenSSL for TLS (src/host/posix_tls.c); the wasm
+# builds never do: on Node TLS is node:tls, elsewhere it is unavailable.
+NATIVE_LIBS := -lssl -lcrypto -lm
+
 # ---- sources ----
 CORE_SRC := $(wildcard src/lyng/*.c) $(wildcard src/net/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
@@ -79,7 +83,7 @@ help:
 # Each entry is COMMAND:PACKAGE (a package is needed when its command is
 # absent and dpkg does not know it) or -:PACKAGE (dpkg only).
 SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 -:libclang-rt-19-dev \
-               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm
+               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl
 
 # The apt check runs once per build tree (the stamp); the npm check is cheap
 # and runs every time, so a removed node_modules is noticed. npm ci creates
@@ -129,10 +133,10 @@ $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	@rm -f $@.prelude $@.time
 
 $(B)/native/lyng: $(NATIVE_OBJ)
-	$(NATIVE_CC) -o $@ $^ -lm
+	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/asan/lyng: $(ASAN_OBJ)
-	$(CLANG) $(ASAN_FLAGS) -o $@ $^ -lm
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/wasm/lyng.wasm: $(WASM_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm

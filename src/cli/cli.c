@@ -72,6 +72,8 @@ static const char usage_text[] =
     "  --deny-net=LIST         deny access to LIST; deny wins over allow\n"
     "  --memory-limit=MIB      heap of the VM in MiB (default 1024, 512 on wasm);\n"
     "                          past it a script gets an OutOfMemoryException\n"
+    "  --workers N             run N copies of the script, each with WORKER set\n"
+    "                          to 0..N-1, restarting copies that crash\n"
     "  -h, --help              show this help\n"
     "  -v, --version           show the version\n"
     "\n"
@@ -220,6 +222,10 @@ static int parse(cli *c, int argc, char **argv) {
             if (end == a + 15 || *end || mib == 0 || mib > (SIZE_MAX >> 20))
                 return usage_error(c, "--memory-limit expects a number of MiB, got '%s'", a + 15);
             c->memory_limit = (size_t)mib << 20;
+        } else if (strcmp(a, "--workers") == 0 || strncmp(a, "--workers=", 10) == 0) {
+            /* the native binary and bin/lyng take it before the command line
+             * starts (workers_native.c, js-shim/workers.mjs) */
+            return usage_error(c, "%s", "--workers is not available on this platform");
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_text, stdout);
             finish(c, 0);

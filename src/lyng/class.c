@@ -149,7 +149,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
                         v_type_name(vm, argv[1]));
     Class *base = (Class *)argv[1].as.o;
     Value body;
-    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable && !base->is_exception)
+    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable &&
+        base != vm->c.iterator && !base->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
                         base->name->data);
     uint32_t k = 0;
@@ -409,6 +410,16 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
         return vm_call_sync(vm, m, obj, 0, NULL, out);
     }
     *out = v_obj(bound_new(vm, obj, m));
+    return NR_OK;
+}
+
+/* __dynamicClass(cls): the class of `dynamic { }` objects. */
+static NativeResult p_dynamic_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    Class *cls = argc == 1 ? class_arg(vm, argv[0], "__dynamicClass") : NULL;
+    if (!cls) return NR_ERR;
+    cls->is_dynamic = true;
+    *out = V_VOID;
     return NR_OK;
 }
 
@@ -697,6 +708,7 @@ void lib_class_init(VM *vm) {
     s_hidden = str_intern(vm, "__hidden", 8);
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);
