@@ -3524,7 +3524,7 @@ static void annotated_decl(C *c, bool *is_local) {
     Lexer args_lx;
     Token args_tok;
     bool has_args = skip_annotation(c, &args_lx, &args_tok);
-    if (!check(c, T_FUN) || peek2(c).type != T_IDENT) {
+    if (!check(c, T_FUN) || peek_type(c) != T_IDENT) {
         statement_inner(c, is_local);
         return;
     }
