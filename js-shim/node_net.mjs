@@ -232,7 +232,10 @@ export function createNetImports(env) {
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
-      if (!entry || entry.kind !== 'tcp' || entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry?.error || E.ECLOSED)); return; }
+      if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      // Node tears a socket down once the peer has closed its side; writing
+      // then is writing to a broken pipe, as it would be natively
+      if (entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry.error || E.EPIPE)); return; }
       // Copied, as wasm memory may move. A socket reuses one scratch Buffer
       // while no other write of it is in flight (Node has let go of the
       // bytes by the callback), so a stream of writes allocates nothing.
@@ -248,7 +251,10 @@ export function createNetImports(env) {
       data.set(bytes().subarray(ptr, ptr + len));
       entry.sock.write(data, (err) => {
         if (scratch) entry.writing = false;
-        done(vm, op, err ? statusOf(err) : 0, len);
+        // a write refused because the stream was already torn down reports
+        // why it was torn down (the reset), as native does
+        const status = err ? statusOf(err) : 0;
+        done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
     },
     close(vm, handle) {

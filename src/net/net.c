@@ -88,7 +88,8 @@ static NativeResult named_to_string(VM *vm, Value self, int argc, Value *argv, V
 static void sock_finalize(VM *vm, Handle *h) {
     NetSock *s = h->ptr;
     if (!s) return;
-    if (s->open) host_close(vm->host, s->handle);
+    if (s->open || s->closing) host_close(vm->host, s->handle);
+    net_write_free(s);
     free(s->rbuf);
     free(s);
     h->ptr = NULL;
@@ -100,7 +101,8 @@ static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     s->handle = handle;
     s->kind = kind;
     s->open = true;
-    return v_obj(handle_new(vm, cls, s, sock_finalize));
+    s->self = v_obj(handle_new(vm, cls, s, sock_finalize));
+    return s->self;
 }
 
 static NetSock *sock_of(Value self) { return (NetSock *)((Handle *)self.as.o)->ptr; }
@@ -313,53 +315,24 @@ static NativeResult tcp_read_line(VM *vm, Value self, int argc, Value *argv, Val
     return NR_SUSPEND;
 }
 
-/* -- write -- */
-
-static void write_done(VM *vm, PendingOp *op, int status, int64_t value) {
-    (void)value;
-    if (status != 0) {
-        NetSock *s = op->data;
-        if ((status == HOST_ECONNRESET || status == HOST_EPIPE) && s->open) {
-            host_close(vm->host, s->handle);
-            s->open = false;
-        }
-        net_resume_fail(vm, op->fiber, "write", NULL, -1, status);
-        return;
-    }
-    vm_resume(vm, op->fiber, V_VOID);
-}
-
-static NativeResult start_write(VM *vm, Value self, Value keep, const uint8_t *data, uint32_t len, Value *out) {
-    NetSock *s = sock_of(self);
-    if (check_open(vm, s, "write") != NR_OK) return NR_ERR;
-    *out = V_VOID;
-    if (len == 0) return NR_OK;
-    uint32_t op = vm_op_begin(vm, vm_park(vm), s, write_done);
-    vm_op_keep(vm, op, self, keep);
-    host_write(vm->host, op, s->handle, data, len);
-    return NR_SUSPEND;
-}
+/* -- write, flush, close (the send buffer is net_write.c) -- */
 
 static NativeResult tcp_write(VM *vm, Value self, int argc, Value *argv, Value *out) {
     if (argc != 1 || !IS_OT(argv[0], OT_BUFFER))
         return vm_throw(vm, vm->c.illegal_argument, "write needs a Buffer, got %s", argc ? v_type_name(vm, argv[0]) : "nothing");
-    Buffer *b = (Buffer *)argv[0].as.o;
-    return start_write(vm, self, argv[0], b->data, b->len, out);
+    return net_write(vm, self, argv[0], out);
 }
 
 static NativeResult tcp_write_utf8(VM *vm, Value self, int argc, Value *argv, Value *out) {
     String *s;
     if (!arg_str(vm, argv, argc, 0, "writeUtf8", &s)) return NR_ERR;
-    return start_write(vm, self, argv[0], (const uint8_t *)s->data, s->len, out);
+    return net_write(vm, self, argv[0], out);
 }
 
 static NativeResult tcp_flush(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)argc;
     (void)argv;
-    /* writes complete only once the OS has the bytes, so there is nothing
-     * left to push here */
-    *out = V_VOID;
-    return check_open(vm, sock_of(self), "flush");
+    return net_flush(vm, self, out);
 }
 
 static NativeResult sock_close(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -368,8 +341,12 @@ static NativeResult sock_close(VM *vm, Value self, int argc, Value *argv, Value 
     NetSock *s = sock_of(self);
     *out = V_VOID;
     if (s && s->open) {
-        s->open = false;
-        host_close(vm->host, s->handle);
+        if (s->kind == NET_TCP) {
+            net_close_stream(vm, s);
+        } else {
+            s->open = false;
+            host_close(vm->host, s->handle);
+        }
     }
     return NR_OK;
 }
