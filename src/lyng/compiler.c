@@ -68,13 +68,24 @@ typedef struct ClassCtx {
     int nbases;
     struct { const char *s; uint32_t len; bool is_static; } members[256];
     int nmembers;
+    struct Fn *statics; /* static initializers, run once the class is complete */
+    bool has_statics;
 } ClassCtx;
+
+/* How a constructor parameter was declared: every one is a field (a plain
+ * one is a public var), these flags say which kind. */
+enum { PK_VAL = 1, PK_VAR = 2, PK_PRIVATE = 4, PK_PROTECTED = 8, PK_TRANSIENT = 16 };
+
+/* `@Transient`: a member serialization leaves out (serial_fields.c) */
+static bool is_transient_mark(Token *t) { return t->type == T_AT_LABEL && t->len == 10 && memcmp(t->start, "@Transient", 10) == 0; }
 
 typedef struct Fn {
     struct Fn *enclosing;
     ClassCtx *cls;             /* set for a class body, its methods and accessors */
     bool ext_receiver;         /* an extension function: bare names may be members of `this` */
-    uint8_t param_kind[256];   /* 1: `val` parameter, 2: `var` parameter (class fields) */
+    bool is_lambda;            /* a lambda: `with`/`apply`/`run` may give it a receiver */
+    bool is_statics;           /* a class's static initializers: `this` is the class */
+    uint8_t param_kind[256];   /* PK_* flags of each parameter (a class's fields) */
     Proto *proto;
     Local *locals;
     int nlocals, local_cap;
@@ -636,6 +647,15 @@ static bool delegated_val(C *c, const char *name, uint32_t len) {
     return delegated_global(c, name, len, &is_val) && is_val;
 }
 
+/* Whether a bare global name may instead be a member of `this`: in an
+ * extension function, and in a lambda, which `with(x) { }`, `x.apply { }`
+ * and `x.run { }` call with x as its receiver. */
+static bool receiver_may_have(C *c) {
+    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+        if (f->ext_receiver || f->is_lambda) return true;
+    return false;
+}
+
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
     OpCode dop;
@@ -663,12 +683,7 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_u16(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
-    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
-        if (f->ext_receiver) {
-            emit_op_u16(c, OP_GET_RECV_OR_GLOBAL, vm_global_slot(c->vm, name, len));
-            return;
-        }
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_u16(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Stores the value on top of the stack into a name (keeping it). */
@@ -705,7 +720,7 @@ static void store_name(C *c, const char *name, uint32_t len) {
         emit_op_u16(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_u16(c, OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_u16(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Where `name op= value` can store with one instruction: a local var
@@ -723,7 +738,7 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
         *slot = (uint32_t)fn->locals[l].slot;
         return true;
     }
-    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len)) return false;
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c)) return false;
     *op = OP_ADD_SET_GLOBAL;
     *slot = vm_global_slot(c->vm, name, len);
     return true;
@@ -821,18 +836,27 @@ static void assignment(C *c, Place *pl) {
         }
         patch_jump(c, end);
         return;
-    } else if (op == T_PLUS_ASSIGN) {
-        /* collections grow in place (so `val list` may be appended to);
+    } else {
+        /* collections grow in place (so `val list` may be appended to), an
+         * instance with plusAssign() (minusAssign()...) changes itself;
          * anything else is stored back */
         uint32_t rhs_at = proto_of(c)->code_len;
         expression(c);
         OpCode fused;
         uint32_t slot;
-        if (pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
+        if (op == T_PLUS_ASSIGN && pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
             if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_u16(c, fused, slot);
             return;
         }
-        uint32_t inplace = emit_jump(c, OP_ADD_INPLACE);
+        uint32_t inplace;
+        if (op == T_PLUS_ASSIGN) {
+            inplace = emit_jump(c, OP_ADD_INPLACE);
+        } else {
+            emit_op(c, OP_ARITH_INPLACE);
+            emit_byte(c, (uint8_t)compound_op(op));
+            emit_u16(c, 0xFFFF);
+            inplace = proto_of(c)->code_len - 2;
+        }
         int sp_value = c->fn->sp;
         place_store(c, pl);
         if (pl->kind == PL_NAME) { /* both paths end here with the value on top */
@@ -849,9 +873,6 @@ static void assignment(C *c, Place *pl) {
         }
         patch_jump(c, end);
         return;
-    } else {
-        expression(c);
-        emit_op(c, compound_op(op));
     }
     place_store(c, pl);
 }
@@ -1164,9 +1185,12 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
             if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
                 advance(c);
                 if (nnamed == 64) { ERROR("too many named arguments"); break; }
-                names[nnamed++] = name_const(c, c->prev.start, c->prev.len);
+                Token arg = c->prev;
+                names[nnamed++] = name_const(c, arg.start, arg.len);
                 advance(c);
-                expression(c);
+                /* `f(x:)` is short for `f(x: x)` */
+                if (check(c, T_COMMA) || check(c, T_RPAREN)) load_name(c, arg.start, arg.len);
+                else expression(c);
             } else {
                 if (nnamed) ERROR_CUR("positional argument after a named one");
                 expression(c);
@@ -1218,6 +1242,35 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
 
 /* --- functions and lambdas --- */
 
+/* A constructor parameter's visibility and annotations (`private var x`,
+ * `@Transient val y`), before its val/var; the visibility is returned as
+ * PK_PRIVATE or PK_PROTECTED. */
+static uint8_t param_modifiers(C *c) {
+    uint8_t vis = 0;
+    for (;;) {
+        if (check(c, T_AT_LABEL)) {
+            if (is_transient_mark(&c->cur)) vis |= PK_TRANSIENT;
+            advance(c);
+            if (check(c, T_LPAREN) && !c->cur.nl_before) {
+                int depth = 0;
+                do {
+                    if (check(c, T_LPAREN)) depth++;
+                    if (check(c, T_RPAREN)) depth--;
+                    advance(c);
+                } while (depth > 0 && !check(c, T_EOF));
+            }
+            continue;
+        }
+        TokenType nx = peek2(c).type;
+        if (c->cur.type != T_IDENT || (nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_AT_LABEL)) return vis;
+        if (is_word(&c->cur, "private")) vis |= PK_PRIVATE;
+        else if (is_word(&c->cur, "protected")) vis |= PK_PROTECTED;
+        else if (!is_word(&c->cur, "public") && !is_word(&c->cur, "open") && !is_word(&c->cur, "override"))
+            return vis;
+        advance(c);
+    }
+}
+
 static void param_list(C *c, Fn *fn, TokenType close) {
     Proto *p = fn->proto;
     String *names[255];
@@ -1226,7 +1279,8 @@ static void param_list(C *c, Fn *fn, TokenType close) {
     Token dt[255];
     int n = 0;
     while (!check(c, close) && !check(c, T_EOF)) {
-        uint8_t kind = accept(c, T_VAL) ? 1 : accept(c, T_VAR) ? 2 : 0;
+        uint8_t vis = param_modifiers(c);
+        uint8_t kind = (uint8_t)((accept(c, T_VAL) ? PK_VAL : accept(c, T_VAR) ? PK_VAR : 0) | vis);
         if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); return; }
         if (n < 255) fn->param_kind[n] = kind;
         advance(c);
@@ -1373,6 +1427,7 @@ static bool lambda_has_params(C *c) {
 static void lambda(C *c) {
     Fn fn;
     fn_begin(c, &fn, "lambda", 6);
+    fn.is_lambda = true;
     if (lambda_has_params(c)) {
         if (accept(c, T_ARROW)) {
             fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
@@ -1396,17 +1451,40 @@ static void lambda(C *c) {
     emit_closure(c, p, &fn);
 }
 
+/* After '{': `key: value` or `...map` starts a map literal; `x: Type ->`
+ * is a lambda's typed parameter. */
 static bool looks_like_map(C *c) {
-    if (!(check(c, T_IDENT) || check(c, T_STRING))) return false;
-    return peek2(c).type == T_COLON;
+    if (check(c, T_ELLIPSIS)) return true;
+    if (!(check(c, T_IDENT) || check(c, T_STRING)) || peek2(c).type != T_COLON) return false;
+    return !check(c, T_IDENT) || !lambda_has_params(c);
 }
 
+/* The entries since the last spread, made into a map and added to the one
+ * below them on the stack when a spread came before. */
+static void map_segment(C *c, int n, bool *merging) {
+    emit_op_u16(c, OP_MAP, (uint32_t)n);
+    adjust(c, 1 - 2 * n);
+    if (*merging) emit_op(c, OP_ADD);
+    *merging = true;
+}
+
+/* `{ key: value, "key": value, key:, ...other }`: later entries win. */
 static void map_literal(C *c) {
     int n = 0;
+    bool merging = false;
+    Token keys[64];
+    int nkeys = 0;
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
-        if (check(c, T_IDENT)) {
-            advance(c);
-            Token key = c->prev;
+        if (accept(c, T_ELLIPSIS)) {
+            map_segment(c, n, &merging);
+            n = 0;
+            expression(c);
+            emit_op(c, OP_ADD);
+            if (!accept(c, T_COMMA)) break;
+            continue;
+        }
+        Token key = c->cur;
+        if (accept(c, T_IDENT)) {
             emit_const(c, v_obj(str_new(c->vm, key.start, key.len)));
             expect(c, T_COLON, "':' in a map literal");
             if (check(c, T_COMMA) || check(c, T_RBRACE)) load_name(c, key.start, key.len);
@@ -1419,12 +1497,22 @@ static void map_literal(C *c) {
             ERROR_CUR("expected a key in the map literal");
             return;
         }
+        /* the same key written twice is a mistake (a spread may repeat one);
+         * a plain string key is compared by its text */
+        if (key.type == T_STRING) {
+            key.start++;
+            key.len -= 2;
+            if (memchr(key.start, '\\', key.len) || memchr(key.start, '$', key.len)) key.len = 0;
+        }
+        for (int i = 0; i < nkeys && key.len; i++)
+            if (keys[i].len == key.len && memcmp(keys[i].start, key.start, key.len) == 0)
+                ERROR("duplicate key '%.*s' in the map literal", (int)key.len, key.start);
+        if (key.len && nkeys < (int)(sizeof keys / sizeof *keys)) keys[nkeys++] = key;
         n++;
         if (!accept(c, T_COMMA)) break;
     }
     expect(c, T_RBRACE, "'}' to close the map literal");
-    emit_op_u16(c, OP_MAP, (uint32_t)n);
-    adjust(c, 1 - 2 * n);
+    if (n || !merging) map_segment(c, n, &merging);
 }
 
 /* --- control flow --- */
@@ -2752,7 +2840,8 @@ static void class_scan_members(C *c, ClassCtx *cx) {
 static void class_helper(C *c, const char *helper, Token *cls_name) {
     emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
     /* an anonymous object's class has no name: it stays in a stack slot */
-    if (cls_name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
+    if (c->fn->is_statics) emit_op_u16(c, OP_GET_LOCAL, 0);
+    else if (cls_name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
     else load_name(c, cls_name->start, cls_name->len);
 }
 
@@ -2777,7 +2866,7 @@ static void class_accessor(C *c, ClassCtx *cx, Token *name) {
 }
 
 typedef struct Modifiers {
-    bool is_static, is_abstract, is_private, is_protected;
+    bool is_static, is_abstract, is_private, is_protected, is_transient;
 } Modifiers;
 
 static void class_modifiers(C *c, Modifiers *m) {
@@ -2785,6 +2874,10 @@ static void class_modifiers(C *c, Modifiers *m) {
     memset(m, 0, sizeof *m);
     for (;;) {
         bool found = false;
+        if (is_transient_mark(&c->cur)) {
+            m->is_transient = found = true;
+            advance(c);
+        }
         for (size_t i = 0; i < sizeof words / sizeof *words && !found; i++) {
             if (!is_word(&c->cur, words[i])) continue;
             TokenType nx = peek2(c).type;
@@ -2948,7 +3041,9 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     if (accept(c, T_ASSIGN)) {
         has_value = true;
         if (m->is_static) {
-            c->fn = body->enclosing;
+            /* run after the class is complete: it may make instances of it */
+            c->fn = cx->statics;
+            cx->has_statics = true;
             class_helper(c, "__static", cls_name);
             emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
             expression(c);
@@ -3006,7 +3101,18 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
 
 /* private and protected members are registered with the class, which checks
  * every access from outside its code */
+/* __transient(cls, name): recorded with the class where it is declared */
+static void class_transient(C *c, Token *cls_name, Fn *body, Token *name) {
+    c->fn = body->enclosing;
+    class_helper(c, "__transient", cls_name);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+    c->fn = body;
+}
+
 static void class_hide(C *c, Token *cls_name, Fn *body, Modifiers *m, Token *name) {
+    if (m->is_transient) class_transient(c, cls_name, body, name);
     if (!m->is_private && !m->is_protected) return;
     c->fn = body->enclosing;
     class_helper(c, "__hide", cls_name);
@@ -3113,6 +3219,48 @@ static void enum_decl(C *c, bool *is_local) {
     declare_value(c, name, true, is_local);
 }
 
+/* Every constructor parameter becomes a field of the same name (a plain one
+ * a public var); from here on the body's code reaches it through `this`, so
+ * the init blocks and initializers see (and assign) the field, not the
+ * argument. */
+static void class_param_fields(C *c, Token *cls_name, Fn *body) {
+    Proto *p = body->proto;
+    for (uint16_t i = 0; i < p->nparams; i++) {
+        uint8_t kind = body->param_kind[i];
+        Token t = *cls_name;
+        t.start = p->param_names[i]->data;
+        t.len = p->param_names[i]->len;
+        Modifiers m = {.is_private = (kind & PK_PRIVATE) != 0, .is_protected = (kind & PK_PROTECTED) != 0,
+                       .is_transient = (kind & PK_TRANSIENT) != 0};
+        class_hide(c, cls_name, body, &m, &t);
+        if (kind & PK_VAL) class_val_field(c, cls_name, body, &t);
+        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
+        emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
+        emit_op(c, OP_POP);
+    }
+    for (int l = 0; l < body->nlocals; l++)
+        if (body->locals[l].slot >= 1 && body->locals[l].slot <= p->nparams) body->locals[l].len = 0;
+}
+
+/* Calls the static initializers' function with `this` = the class. */
+static void class_statics(C *c, ClassCtx *cx, Token *name) {
+    Fn *decl = c->fn, *sf = cx->statics;
+    c->fn = sf;
+    emit_op(c, OP_VOID);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    c->fn = decl;
+    cx->statics = NULL;
+    if (!cx->has_statics) return;
+    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_closure(c, p, sf);
+    if (name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(name->ival - 1));
+    else load_name(c, name->start, name->len);
+    emit_call(c, 2);
+    emit_op(c, OP_POP);
+}
+
 static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon) {
     Token name = c->prev;
     if (anon) {
@@ -3138,28 +3286,20 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, b
     if (anon) name.ival = c->fn->sp;
     else declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
-    Fn fn;
+    Fn fn, statics;
+    fn_begin(c, &statics, "static", 6);
+    statics.is_statics = true;
+    cx->statics = &statics;
+    c->fn = statics.enclosing;
     c->next_cls = cx;
     fn_begin(c, &fn, name.start, name.len);
     if (accept(c, T_LPAREN)) param_list(c, &fn, T_RPAREN);
     else fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
     Proto *p = fn.proto;
     for (uint16_t i = 0; i < p->nparams; i++)
-        if (fn.param_kind[i]) class_add_member(c, cx, p->param_names[i]->data, p->param_names[i]->len, false);
+        class_add_member(c, cx, p->param_names[i]->data, p->param_names[i]->len, false);
     class_base(c, cx, &name, &fn);
-    for (uint16_t i = 0; i < p->nparams; i++) {
-        if (fn.param_kind[i] == 1) {
-            Token t = name;
-            t.start = p->param_names[i]->data;
-            t.len = p->param_names[i]->len;
-            class_val_field(c, &name, &fn, &t);
-        }
-        if (!fn.param_kind[i]) continue;
-        emit_op_u16(c, OP_GET_LOCAL, 0);
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
-        emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
-        emit_op(c, OP_POP);
-    }
+    class_param_fields(c, &name, &fn);
     if (is_object && p->nparams) ERROR("an object has no constructor parameters");
     if (check(c, T_LBRACE) && !c->cur.nl_before) {
         advance(c);
@@ -3172,6 +3312,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, b
     emit_closure(c, p, &fn);
     emit_call(c, 2);
     emit_op(c, OP_POP);
+    class_statics(c, cx, &name);
     if (anon) {
         emit_call(c, 0); /* the class on top of the stack becomes its instance */
     } else if (is_object) {
@@ -3288,8 +3429,10 @@ static void statement_inner(C *c, bool *is_local) {
     if (check(c, T_LBRACE)) {
         /* `{ x -> ... }` is a lambda; any other `{` starting a statement is a block */
         Lexer lx = c->lx;
-        Token nx = lex_next(&lx);
+        Token nx = lex_next(&lx), nx2 = lex_next(&lx);
         bool is_lambda = nx.type == T_ARROW;
+        /* `{ a: 1 }`, `{ "a": 1 }`, `{ ...m }`: a map literal */
+        bool is_map = nx.type == T_ELLIPSIS || ((nx.type == T_IDENT || nx.type == T_STRING) && nx2.type == T_COLON);
         if (nx.type == T_IDENT) {
             Lexer saved = c->lx;
             Token sc = c->cur, sp = c->prev;
@@ -3299,7 +3442,7 @@ static void statement_inner(C *c, bool *is_local) {
             c->cur = sc;
             c->prev = sp;
         }
-        if (!is_lambda) {
+        if (!is_lambda && !is_map) {
             advance(c);
             block_expr(c);
             return;

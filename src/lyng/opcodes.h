@@ -18,6 +18,7 @@ OP(GET_UPVAL, 2, 1)
 OP(SET_UPVAL, 2, 0)
 OP(GET_GLOBAL, 2, 1)       /* operand: global slot */
 OP(GET_RECV_OR_GLOBAL, 2, 1) /* global slot: a member of `this` by that name, else the global */
+OP(SET_RECV_OR_GLOBAL, 2, 0) /* global slot: stores to `this`'s member by that name, else the global */
 OP(SET_GLOBAL, 2, 0)
 OP(DEF_GLOBAL, 3, -1)      /* slot, flags (1 = val): pops */
 OP(ASSIGN_VAL, 2, 0)       /* raises IllegalAssignmentException for name const */
@@ -101,6 +102,7 @@ OP(ARG_REQUIRED, 2, 0)     /* slot: raise if the argument is missing */
 OP(IMPORT, 2, 1)           /* module name const -> the body to call once */
 OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
 OP(INC_DEC, 1, 0)
+OP(ARITH_INPLACE, 3, -1)   /* arith opcode byte, jump: a b -> a (a.minusAssign(b)..., then jumps) or a - b */
 OP(ADD_INPLACE, 2, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand: +1/-1 as signed byte; Int -> Int */
 OP(ADD_SET_LOCAL, 2, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
 OP(ADD_SET_GLOBAL, 2, -1)  /* global slot: the same for a global */

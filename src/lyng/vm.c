@@ -440,6 +440,14 @@ static bool find_member(VM *vm, Value recv, String *name, Value *out, bool *is_f
     return vm_find_method(vm, v_class(vm, recv), name, out);
 }
 
+/* An instance or a script class with private or protected members, whose
+ * every access is checked (class_access_hook). */
+static bool hides_members(Value v) {
+    if (!IS_OBJ(v)) return false;
+    if (v.as.o->type == OT_INSTANCE) return v.as.o->cls->has_hidden;
+    return v.as.o->type == OT_CLASS && ((Class *)v.as.o)->has_hidden;
+}
+
 static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) {
     uint32_t base = f->sp - (uint32_t)argc - 1;
     Value recv = f->stack[base];
@@ -449,7 +457,7 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
         vm_throw(vm, vm->c.null_reference, "cannot call %s() on null", name->data);
         return CR_ERROR;
     }
-    if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->has_hidden && !class_access_hook(vm, recv, name)) return CR_ERROR;
+    if (hides_members(recv) && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
@@ -476,7 +484,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     }
     Value m;
     bool field;
-    if (IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
+    if (hides_members(obj) && !class_access_hook(vm, obj, name)) return false;
     if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
@@ -515,6 +523,7 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_CLASS)) {
         /* a static var of a script class */
         uint32_t i = 0;
+        if (((Class *)obj.as.o)->has_hidden && !class_access_hook(vm, obj, name)) return false;
         for (Class *c = (Class *)obj.as.o; c; c = class_next((Class *)obj.as.o, c, &i))
             if (map_get(c->statics, v_obj(name), &(Value){0})) {
                 map_put(vm, c->statics, v_obj(name), v);
@@ -601,6 +610,7 @@ static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
             *out = v_obj(str_new(vm, s->data + oa, ob - oa));
             return true;
         }
+        if (regex_index(vm, obj, idx, out, &ok)) return ok;
         break;
     }
     case OT_MAP:
@@ -665,12 +675,19 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 
 /* ---------------------------------------------------------------- operators */
 
+/* -x, !x, ~x on an instance whose class defines negate(), logicalNot(),
+ * bitNot(); anything else raises with msg. */
+static bool unary_hook(VM *vm, int m, Value *v, const char *msg) {
+    bool ok;
+    if (IS_OT(*v, OT_INSTANCE) && class_op_hook(vm, *v, m, 0, NULL, v, &ok)) return ok;
+    vm_throw(vm, vm->c.illegal_argument, msg, v_type_name(vm, *v));
+    return false;
+}
+
 static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
     if (IS_OT(a, OT_INSTANCE)) {
         bool ok;
-        int m = op == OP_ADD ? CLS_OP_PLUS : op == OP_SUB ? CLS_OP_MINUS : op == OP_MUL ? CLS_OP_TIMES
-              : op == OP_DIV ? CLS_OP_DIV : CLS_OP_REM;
-        if (class_op_hook(vm, a, m, 1, &b, out, &ok)) return ok;
+        if (class_arith_hook(vm, op, a, b, out, &ok)) return ok;
     }
     if (IS_INT(a) && IS_INT(b)) {
         uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
@@ -773,6 +790,8 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
 }
 
 static bool bitop(VM *vm, OpCode op, Value a, Value b, Value *out) {
+    bool ok;
+    if (IS_OT(a, OT_INSTANCE) && class_arith_hook(vm, op, a, b, out, &ok)) return ok;
     if (!IS_INT(a) || !IS_INT(b)) {
         if (IS_BOOL(a) && IS_BOOL(b) && (op == OP_BAND || op == OP_BOR || op == OP_BXOR)) {
             bool r = op == OP_BAND ? (a.as.b && b.as.b) : op == OP_BOR ? (a.as.b || b.as.b) : (a.as.b != b.as.b);
@@ -875,6 +894,7 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
  * the caller (0). -1: an exception is pending. */
 static int add_inplace(VM *vm, Value *place, Value b) {
     Value a = *place;
+    bool ok;
     if (IS_OT(a, OT_LIST)) {
         List *l = (List *)a.as.o;
         if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
@@ -899,6 +919,8 @@ static int add_inplace(VM *vm, Value *place, Value b) {
             if (src->slots[i].live) map_put(vm, (Map *)a.as.o, src->slots[i].key, src->slots[i].value);
     } else if (IS_OT(a, OT_MAP) && IS_OT(b, OT_ENTRY)) {
         map_put(vm, (Map *)a.as.o, ((Entry *)b.as.o)->key, ((Entry *)b.as.o)->value);
+    } else if (IS_OT(a, OT_INSTANCE) && class_assign_hook(vm, OP_ADD, a, b, &ok)) {
+        if (!ok) return -1;
     } else {
         Value out;
         if (!arith(vm, OP_ADD, a, b, &out)) return -1;
@@ -1320,7 +1342,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint16_t g = rd16(ip);
             Value m;
             bool field;
-            if (!find_member(vm, slots[0], vm->gnames[g], &m, &field)) goto get_global;
+            if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
+                goto get_global;
             ip += 2;
             SAVE_IP();
             Value out;
@@ -1343,7 +1366,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             sp++;
             NEXT;
         }
-        CASE(SET_GLOBAL) {
+        CASE(SET_RECV_OR_GLOBAL) {
+            /* a bare name assigned in a lambda or an extension: the receiver's member wins */
+            uint16_t g = rd16(ip);
+            Value m;
+            bool field;
+            if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
+                goto set_global;
+            ip += 2;
+            SAVE_IP();
+            if (!set_prop(vm, slots[0], vm->gnames[g], TOP)) goto handle_error;
+            NEXT;
+        }
+        CASE(SET_GLOBAL)
+        set_global: {
             uint16_t g = rd16(ip);
             ip += 2;
             if (vm->gflags[g] != GF_DEFINED && !global_assignable(vm, g)) { /* not a plain defined var */
@@ -1450,19 +1486,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value a = TOP;
             if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
             else if (IS_REAL(a)) TOP = v_real(-a.as.r);
-            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary - is not defined for %s", v_type_name(vm, a)); goto handle_error; }
+            else if (!unary_hook(vm, CLS_OP_NEGATE, &TOP, "unary - is not defined for %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         }
         CASE(POS)
             if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
             NEXT;
         CASE(NOT)
-            if (!IS_BOOL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "! needs a Bool, got %s", v_type_name(vm, TOP)); goto handle_error; }
-            TOP = v_bool(!TOP.as.b);
+            if (IS_BOOL(TOP)) TOP = v_bool(!TOP.as.b);
+            else if (!unary_hook(vm, CLS_OP_NOT, &TOP, "! needs a Bool, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         CASE(BNOT)
-            if (!IS_INT(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "~ needs an Int, got %s", v_type_name(vm, TOP)); goto handle_error; }
-            TOP = v_int(~TOP.as.i);
+            if (IS_INT(TOP)) TOP = v_int(~TOP.as.i);
+            else if (!unary_hook(vm, CLS_OP_BIT_NOT, &TOP, "~ needs an Int, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
         CASE(BAND)
         CASE(BOR)
@@ -1977,6 +2013,22 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += r ? 2 + rd16(ip) : 2;
             NEXT;
         }
+        CASE(ARITH_INPLACE) {
+            /* a b -> a, after a.minusAssign(b) (and the like), skipping the store; else a - b */
+            OpCode aop = (OpCode)ip[0];
+            Value b = POP(), out;
+            bool ok;
+            SAVE_IP();
+            if (IS_OT(TOP, OT_INSTANCE) && class_assign_hook(vm, aop, TOP, b, &ok)) {
+                if (!ok) goto handle_error;
+                ip += 3 + rd16(ip + 1);
+                NEXT;
+            }
+            if (!arith(vm, aop, TOP, b, &out)) goto handle_error;
+            TOP = out;
+            ip += 3;
+            NEXT;
+        }
         CASE(ADD_SET_LOCAL) {
             uint16_t s = rd16(ip);
             ip += 2;
@@ -2057,7 +2109,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (IS_INT(v)) TOP = v_int((int64_t)((uint64_t)v.as.i + (uint64_t)(int64_t)d));
             else if (IS_REAL(v)) TOP = v_real(v.as.r + d);
             else if (IS_CHAR(v)) TOP = v_char((uint32_t)((int64_t)v.as.c + d));
-            else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
+            else if (IS_OT(v, OT_INSTANCE)) {
+                /* x++ is x = x.plus(1), x-- is x = x.minus(1) */
+                SAVE_IP();
+                if (!arith(vm, d > 0 ? OP_ADD : OP_SUB, v, v_int(1), &TOP)) goto handle_error;
+            } else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
             NEXT;
         }
         DEFAULT
