@@ -26,7 +26,7 @@ const check = (what, cond, detail = '') => {
 };
 
 const run = spawnSync('node', [join(root, 'bench/run.mjs')], {
-  cwd: root, encoding: 'utf8', timeout: 60_000,
+  cwd: root, encoding: 'utf8', timeout: 120_000,
   env: { ...process.env, BENCH_QUICK: '1', BENCH_OUT: out },
 });
 check('bench/run.mjs exits with status 0', run.status === 0, `status ${run.status}; ${(run.stdout + run.stderr).split('\n').filter((l) => /FAILED|Error/.test(l)).join('; ').slice(0, 400)}`);
