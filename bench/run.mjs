@@ -93,10 +93,12 @@ group('interpreter', async () => {
 // ---- TCP and UDP echo ----
 // Each server flavour runs once for all the runs of a group; every client run
 // is timed from its "go" to its "done".
+// A spec is [cmd, args] for a server printing "port N", or a function that
+// starts one and resolves with it.
 async function withServers(specs, fn) {
   const servers = {};
   try {
-    for (const [k, [cmd, args]] of Object.entries(specs)) servers[k] = await startServer(cmd, args);
+    for (const [k, spec] of Object.entries(specs)) servers[k] = await (typeof spec === 'function' ? spec() : startServer(...spec));
     return await fn(servers);
   } finally {
     for (const s of Object.values(servers)) await s.stop();
@@ -222,16 +224,6 @@ group('idle connections', async () => {
 // The servers are the examples a user would start (examples/redis_server.lyng,
 // examples/http_server.lyng), natively and on Node, beside redis-server and
 // node:http, all started once per group and measured in turns.
-async function withListeners(specs, fn) {
-  const servers = {};
-  try {
-    for (const [k, start] of Object.entries(specs)) servers[k] = await start();
-    return await fn(servers);
-  } finally {
-    for (const s of Object.values(servers)) await s.stop();
-  }
-}
-
 group('redis-benchmark', async () => {
   const specs = {
     native: () => startListening(...lyngNative('examples/redis_server.lyng', 0)),
@@ -239,7 +231,7 @@ group('redis-benchmark', async () => {
     redis: startRedisServer,
   };
   const unit = 'requests/s';
-  await withListeners(specs, async (s) => {
+  await withServers(specs, async (s) => {
     for (const pipeline of [16, 1]) {
       const requests = pipeline > 1 ? SIZE.redisPipelined : SIZE.redisSingle;
       const samples = {};
@@ -269,7 +261,7 @@ group('wrk', async () => {
     node: () => startListening(...lyngNode('examples/http_server.lyng', 0)),
     raw: () => startListening(...nodeRaw('bench/baseline/node_http_server.mjs', 0)),
   };
-  const r = await withListeners(specs, (s) => interleaved(NET_RUNS, Object.fromEntries(Object.keys(specs).map((k) => [k, async () => {
+  const r = await withServers(specs, (s) => interleaved(NET_RUNS, Object.fromEntries(Object.keys(specs).map((k) => [k, async () => {
     const res = await wrk(s[k].port, { connections: 50, seconds: SIZE.wrkSeconds });
     if (res.errors) throw new Error(`wrk against ${k}: ${res.errors} errors\n${res.text}`);
     return res.rate;
