@@ -63,12 +63,8 @@ export function createNetImports(env) {
     return view;
   };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
-  const putText = (text, ptr, cap) => {
-    const b = encoder.encode(text);
-    const n = Math.min(b.length, cap);
-    bytes().set(b.subarray(0, n), ptr);
-    return n;
-  };
+  // written straight into wasm memory: no intermediate bytes per datagram
+  const putText = (text, ptr, cap) => encoder.encodeInto(text, bytes().subarray(ptr, ptr + cap)).written;
   const addrText = (family, ip, port) => `${family === 'IPv6' || family === 6 ? 6 : 4} ${ip} ${port}`;
   const done = (vm, op, status, value = 0) => env.complete(vm, op, status, value);
 

@@ -74,6 +74,18 @@ static NativeResult sa_to_string(VM *vm, Value self, int argc, Value *argv, Valu
     return NR_OK;
 }
 
+/* SocketAddress is a value: its fields are vals, as upstream declares
+ * them, which also lets a UDP socket hand out one SocketAddress per peer. */
+#define READ_ONLY(field)                                                                                      \
+    static NativeResult sa_set_##field(VM *vm, Value self, int argc, Value *argv, Value *out) {               \
+        (void)self, (void)argc, (void)argv, (void)out;                                                        \
+        return vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '" #field "' of SocketAddress"); \
+    }
+READ_ONLY(host)
+READ_ONLY(port)
+READ_ONLY(ipVersion)
+READ_ONLY(resolved)
+
 static NativeResult named_to_string(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)argc;
     (void)argv;
@@ -95,13 +107,21 @@ static void sock_finalize(VM *vm, Handle *h) {
     h->ptr = NULL;
 }
 
+static void sock_mark(VM *vm, Handle *h) {
+    NetSock *s = h->ptr;
+    if (s) gc_mark_value(vm, s->from_value);
+}
+
 static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     NetSock *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->handle = handle;
     s->kind = kind;
     s->open = true;
-    s->self = v_obj(handle_new(vm, cls, s, sock_finalize));
+    s->from_value = V_VOID;
+    Handle *h = handle_new(vm, cls, s, sock_finalize);
+    h->mark = sock_mark;
+    s->self = v_obj(h);
     return s->self;
 }
 
@@ -417,10 +437,16 @@ static void recv_done(VM *vm, PendingOp *op, int status, int64_t value) {
     host_addr from;
     memset(&from, 0, sizeof from);
     host_udp_sender(vm->host, op->id, &from);
+    /* a peer exchanging datagrams with us gets one SocketAddress, not one
+     * per datagram (its fields are read-only to scripts) */
+    if (IS_VOID(s->from_value) || memcmp(&from, &s->from, sizeof from) != 0) {
+        s->from = from;
+        s->from_value = net_address(vm, &from, true);
+    }
     NetModule *m = mod_of(vm);
     Instance *d = instance_new(vm, m->datagram);
     map_put_str(vm, d->fields, "data", v_obj(buffer_new(vm, s->rbuf, (size_t)value, false)));
-    map_put_str(vm, d->fields, "address", net_address(vm, &from, true));
+    map_put_str(vm, d->fields, "address", s->from_value);
     vm_resume(vm, op->fiber, v_obj(d));
 }
 
@@ -463,6 +489,11 @@ void net_sockets_init(VM *vm, NetModule *m) {
     vm_def_method(vm, m->udp_socket, "close", sock_close);
 
     vm_def_method(vm, m->socket_address, "toString", sa_to_string);
+    vm_def_method(vm, m->socket_address, "host=", sa_set_host);
+    vm_def_method(vm, m->socket_address, "port=", sa_set_port);
+    vm_def_method(vm, m->socket_address, "ipVersion=", sa_set_ipVersion);
+    vm_def_method(vm, m->socket_address, "resolved=", sa_set_resolved);
+    m->socket_address->has_setters = true;
     vm_def_method(vm, m->ip_version, "toString", named_to_string);
 }
 

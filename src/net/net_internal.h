@@ -30,6 +30,10 @@ typedef struct NetSock {
     int werr;        /* a background write failed: raised by the next write/flush */
     bool dirty;      /* in the module's list of sockets to flush */
     bool closing;    /* close() was called with bytes pending: close once they are out */
+    /* UDP: the sender of the last datagram and its SocketAddress, handed out
+     * again while datagrams keep coming from the same peer */
+    host_addr from;
+    Value from_value;
 } NetSock;
 
 typedef struct NetModule {
