@@ -412,6 +412,16 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
     return NR_OK;
 }
 
+/* __dynamicClass(cls): the class of `dynamic { }` objects. */
+static NativeResult p_dynamic_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    Class *cls = argc == 1 ? class_arg(vm, argv[0], "__dynamicClass") : NULL;
+    if (!cls) return NR_ERR;
+    cls->is_dynamic = true;
+    *out = V_VOID;
+    return NR_OK;
+}
+
 /* __hide(cls, name, isProtected): a private or protected member. */
 static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
@@ -697,6 +707,7 @@ void lib_class_init(VM *vm) {
     s_hidden = str_intern(vm, "__hidden", 8);
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);

@@ -1163,7 +1163,10 @@ static void char_literal(C *c) {
     StrBuf sb;
     sb_init(&sb);
     size_t i = 0;
-    if (len > 0 && raw[0] == '\\') {
+    if (len == 1 && raw[0] == '\\') { /* '\' (the lexer's backslash) */
+        sb_addc(&sb, '\\');
+        i = 1;
+    } else if (len > 0 && raw[0] == '\\') {
         i = 1;
         decode_escape(c, &sb, raw, len, &i, '\'');
     } else {
@@ -1303,6 +1306,22 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
 
 /* --- functions and lambdas --- */
 
+/* Skips `@Name` or `@Name(args)` (c->cur is the @Name); returns whether
+ * it had arguments, args_lx and args_tok then being the lexer at its '('. */
+static bool skip_annotation(C *c, Lexer *args_lx, Token *args_tok) {
+    advance(c);
+    if (!check(c, T_LPAREN) || c->cur.nl_before) return false;
+    *args_lx = c->lx;
+    *args_tok = c->cur;
+    int depth = 0;
+    do {
+        if (check(c, T_LPAREN)) depth++;
+        if (check(c, T_RPAREN)) depth--;
+        advance(c);
+    } while (depth > 0 && !check(c, T_EOF));
+    return true;
+}
+
 /* What param_list keeps of each parameter until the prologue is compiled. */
 typedef struct ParamInfo {
     String *name;
@@ -1319,15 +1338,9 @@ static uint8_t param_modifiers(C *c) {
     for (;;) {
         if (check(c, T_AT_LABEL)) {
             if (is_transient_mark(&c->cur)) vis |= PK_TRANSIENT;
-            advance(c);
-            if (check(c, T_LPAREN) && !c->cur.nl_before) {
-                int depth = 0;
-                do {
-                    if (check(c, T_LPAREN)) depth++;
-                    if (check(c, T_RPAREN)) depth--;
-                    advance(c);
-                } while (depth > 0 && !check(c, T_EOF));
-            }
+            Lexer lx;
+            Token t;
+            skip_annotation(c, &lx, &t);
             continue;
         }
         TokenType nx = peek_type(c);
@@ -2686,12 +2699,22 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
         if (accept(c, T_COLON)) skip_type(c);
-        if (!is_word(&c->cur, "get") || peek_type(c) != T_LPAREN) {
-            ERROR_CUR("an extension property needs a getter: get() = ...");
+        c->next_ext = true;
+        if (check(c, T_ASSIGN)) {
+            /* `val T.name = expr`: computed from `this` on every read */
+            Fn fn;
+            fn_begin(c, &fn, name.start, name.len);
+            fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+            function_body(c, &fn, false);
+            Proto *p = fn_end(c);
+            emit_closure(c, p, &fn);
+        } else if (is_word(&c->cur, "get") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            class_accessor(c, NULL, &name);
+        } else {
+            c->next_ext = false;
+            ERROR_CUR("an extension property needs a value or a getter: = expr, get() = ...");
             return;
         }
-        c->next_ext = true;
-        class_accessor(c, NULL, &name);
     } else {
         c->next_ext = true;
         function(c, name.start, name.len);
@@ -2699,6 +2722,16 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_op(c, is_property ? OP_TRUE : OP_FALSE);
     if (!scoped) {
         emit_call(c, 4);
+        if (is_property && is_word(&c->cur, "set") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            /* `var T.name get() = ... set(v) = ...`: the setter too */
+            emit_op(c, OP_POP);
+            emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__setter", 8));
+            load_name(c, type.start, type.len);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            c->next_ext = true;
+            class_accessor(c, NULL, &name);
+            emit_call(c, 3);
+        }
         return;
     }
     emit_call(c, 5);
@@ -2783,9 +2816,33 @@ COLD static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool 
 /* `val x by d` / `var x by d` outside a class: the variable holds the
  * delegate, and the compiler turns reads and writes of the name into
  * getValue/setValue calls (load_name, store_name). */
+/* The delegate after `by`, as its bind(name, access, thisRef) returns it
+ * (__bindDelegate): access is "Val", "Var" or "Callable" (DelegateAccess);
+ * thisRef is `this` in a class body, null elsewhere. */
+static void bound_delegate(C *c, Token *name, const char *access, bool in_class) {
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__bindDelegate", 14));
+    expression(c);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_const(c, v_obj(str_cstr(c->vm, access)));
+    if (in_class) emit_op_arg(c, OP_GET_LOCAL, 0);
+    else emit_op(c, OP_NULL);
+    emit_call(c, 4);
+}
+
+/* `fun f by d`: leaves the function __delegateFun makes of the bound d. */
+static void delegated_fun(C *c, Token *name, bool in_class) {
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateFun", 13));
+    bound_delegate(c, name, "Callable", in_class);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    if (in_class) emit_op_arg(c, OP_GET_LOCAL, 0);
+    else emit_op(c, OP_NULL);
+    emit_call(c, 3);
+}
+
 static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
     if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
-    expression(c);
+    bound_delegate(c, &name, is_val ? "Val" : "Var", false);
     if (at_global_scope(c)) {
         if (!is_delegated_global(c, name.start, name.len)) {
             if (c->ndelegated == 64) { error_at(c, &name, "too many delegated top-level names"); return; }
@@ -2812,7 +2869,6 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek_type(c) == T_DOT) {
         Token type = c->cur;
         advance(c);
-        if (!is_val) ERROR("an extension property is declared with val");
         extension_decl(c, type, true, is_local);
         return;
     }
@@ -2940,9 +2996,14 @@ static void class_accessor(C *c, ClassCtx *cx, Token *name) {
     c->next_cls = cx;
     fn_begin(c, &fn, name->start, name->len);
     advance(c); /* get / set */
-    expect(c, T_LPAREN, "'(' after get or set");
-    param_list(c, &fn, T_RPAREN);
-    if (accept(c, T_COLON)) skip_type(c);
+    if (check(c, T_ASSIGN)) {
+        /* `get = expr`: no parentheses */
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    } else {
+        expect(c, T_LPAREN, "'(' after get or set");
+        param_list(c, &fn, T_RPAREN);
+        if (accept(c, T_COLON)) skip_type(c);
+    }
     function_body(c, &fn, false);
     Proto *p = fn_end(c);
     emit_closure(c, p, &fn);
@@ -2997,6 +3058,15 @@ COLD static bool method_has_body(C *c) {
 static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
     Token name = c->prev;
+    if (is_word(&c->cur, "by")) {
+        /* a delegated method: a per-instance field holding the function */
+        advance(c);
+        emit_op_arg(c, OP_GET_LOCAL, 0);
+        delegated_fun(c, &name, true);
+        emit_op_arg(c, OP_SET_PROP, name_const(c, name.start, name.len));
+        emit_op(c, OP_POP);
+        return;
+    }
     if (!m->is_abstract && !method_has_body(c)) m->is_abstract = true;
     if (check(c, T_DOT)) { ERROR_CUR("extension functions cannot be declared in a class body"); return; }
     Fn *decl = c->fn->enclosing;
@@ -3096,7 +3166,7 @@ static void class_delegated_member(C *c, ClassCtx *cx, Token *cls_name, Modifier
     String *hidden = str_intern(c->vm, buf, (size_t)n);
     list_push(c->vm, c->vm->roots, v_obj(hidden));
     emit_op_arg(c, OP_GET_LOCAL, 0);
-    expression(c);
+    bound_delegate(c, name, is_val ? "Val" : "Var", true);
     emit_op_arg(c, OP_SET_PROP, add_const(c, v_obj(hidden)));
     emit_op(c, OP_POP);
     for (int setter = 0; setter <= 1; setter++) {
@@ -3160,7 +3230,7 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             continue;
         }
         bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
-        if ((!get && !set) || peek_type(c) != T_LPAREN) break;
+        if ((!get && !set) || (peek_type(c) != T_LPAREN && peek_type(c) != T_ASSIGN)) break;
         if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
         if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
         if (get) has_getter = true;
@@ -3174,9 +3244,11 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     }
     if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
-        /* declared without a value: null until assigned */
+        /* declared without a value: a var is null until assigned, a val
+         * Unset until its late initialisation */
         emit_op_arg(c, OP_GET_LOCAL, 0);
-        emit_op(c, OP_NULL);
+        if (is_val) emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Unset", 5));
+        else emit_op(c, OP_NULL);
         emit_op_arg(c, OP_SET_PROP, k);
         emit_op(c, OP_POP);
     }
@@ -3210,6 +3282,12 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
     class_scan_members(c, cx);
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
         if (accept(c, T_SEMI)) continue;
+        if (check(c, T_AT_LABEL) && !is_transient_mark(&c->cur)) { /* other member annotations: no effect */
+            Lexer lx;
+            Token t;
+            skip_annotation(c, &lx, &t);
+            continue;
+        }
         Modifiers m;
         class_modifiers(c, &m);
         if (is_word(&c->cur, "init") && peek_type(c) == T_LBRACE) {
@@ -3432,26 +3510,59 @@ COLD static void type_alias(C *c, bool *is_local) {
     declare_value(c, name, true, is_local);
 }
 
-/* At a '{' that starts a statement: `{ x -> ... }` is a lambda and
- * `{ a: 1 }` a map, both expressions; any other `{` is a block. */
-COLD static bool brace_starts_expression(C *c) {
-    Lexer lx = c->lx;
-    Token nx = lex_next(&lx), nx2 = lex_next(&lx);
-    /* `{ a: 1 }`, `{ "a": 1 }`, `{ ...m }`: a map literal, an expression too */
-    if (nx.type == T_ELLIPSIS || ((nx.type == T_IDENT || nx.type == T_STRING) && nx2.type == T_COLON)) return true;
-    if (nx.type != T_IDENT) return nx.type == T_ARROW;
-    Lexer saved = c->lx;
-    Token sc = c->cur, sp = c->prev;
+/* `@Name fun f() {}` and `@Name(args) fun f() {}`: f is bound to what
+ * Name("f", <the function>, args...) returns. An annotation of anything else
+ * (a val, var or class) is accepted and does nothing here. */
+static void statement_inner(C *c, bool *is_local);
+
+static void annotated_decl(C *c, bool *is_local) {
+    Token ann = c->cur;
+    Lexer args_lx;
+    Token args_tok;
+    bool has_args = skip_annotation(c, &args_lx, &args_tok);
+    if (!check(c, T_FUN) || peek2(c).type != T_IDENT) {
+        statement_inner(c, is_local);
+        return;
+    }
     advance(c);
-    bool is_lambda = lambda_has_params(c);
-    c->lx = saved;
-    c->cur = sc;
-    c->prev = sp;
-    return is_lambda;
+    advance(c);
+    Token name = c->prev;
+    bool global = at_global_scope(c);
+    if (!global) add_local(c, name.start, name.len, c->fn->sp, true);
+    load_name(c, ann.start + 1, ann.len - 1);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    function(c, name.start, name.len);
+    int argc = 2;
+    if (has_args) {
+        /* the annotation's own arguments follow the two */
+        Lexer after_lx = c->lx;
+        Token after_cur = c->cur, after_prev = c->prev;
+        c->lx = args_lx;
+        c->cur = args_tok;
+        advance(c);
+        while (!check(c, T_RPAREN) && !check(c, T_EOF) && !c->err) {
+            expression(c);
+            if (++argc > 250) { ERROR("too many annotation arguments"); return; }
+            if (!accept(c, T_COMMA)) break;
+        }
+        c->lx = after_lx;
+        c->prev = after_prev;
+        if (!c->err) c->cur = after_cur;
+    }
+    emit_call(c, argc);
+    if (global) {
+        emit_op(c, OP_DUP);
+        emit_op(c, OP_DEF_GLOBAL);
+        emit_arg(c, vm_global_slot(c->vm, name.start, name.len));
+        emit_byte(c, 1);
+    } else {
+        *is_local = true;
+    }
 }
 
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
+    if (check(c, T_AT_LABEL)) { annotated_decl(c, is_local); return; }
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
     if (check(c, T_FUN) && (peek_type(c) == T_IDENT || peek_type(c) == T_LT)) {
@@ -3461,6 +3572,13 @@ static void statement_inner(C *c, bool *is_local) {
         Token name = c->prev;
         if (check(c, T_DOT)) {
             extension_decl(c, name, false, is_local);
+            return;
+        }
+        if (is_word(&c->cur, "by")) {
+            /* `fun f by d`: f(args) is d.invoke(null, "f", args...) */
+            advance(c);
+            delegated_fun(c, &name, false);
+            declare_value(c, name, true, is_local);
             return;
         }
         if (at_global_scope(c)) {
@@ -3530,11 +3648,7 @@ static void statement_inner(C *c, bool *is_local) {
         emit_op(c, OP_VOID);
         return;
     }
-    if (check(c, T_LBRACE) && !brace_starts_expression(c)) {
-        advance(c);
-        block_expr(c);
-        return;
-    }
+    /* anything else, `{ ... }` included (a lambda, or a map literal) */
     expression(c);
 }
 

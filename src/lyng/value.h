@@ -223,6 +223,7 @@ struct Class {
     bool is_exception;
     bool has_setters; /* a script class with property setters or `private set` */
     bool has_hidden;  /* a script class with private or protected members */
+    bool is_dynamic;  /* members it lacks are read with getAt(name), written with putAt(name, v) */
 };
 
 typedef struct Instance {

@@ -460,6 +460,14 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
     }
     if (hides_members(recv) && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
+        bool ok;
+        Value arg = v_obj(name);
+        if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->is_dynamic && class_op_hook(vm, recv, CLS_OP_GET_AT, 1, &arg, &m, &ok)) {
+            /* a dynamic object's method: the function its getter gives */
+            if (!ok) return CR_ERROR;
+            f->stack[base] = m;
+            return call_value(vm, f, m, V_VOID, false, base, argc, names);
+        }
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
     }
@@ -486,7 +494,18 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     Value m;
     bool field;
     if (hides_members(obj) && !class_access_hook(vm, obj, name)) return false;
-    if (!find_member(vm, obj, name, &m, &field)) {
+    if (!find_member(vm, obj, name, &m, &field) && IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->is_dynamic &&
+        class_op_method(vm, obj, CLS_OP_GET_AT, &m)) {
+        /* a dynamic object: obj.getAt(name) */
+        Value arg = v_obj(name);
+        if (IS_OT(m, OT_NATIVE)) return ((Native *)m.as.o)->fn(vm, obj, 1, &arg, out) == NR_OK;
+        ensure_stack(vm, f, 3);
+        uint32_t base = f->sp;
+        push(f, m);
+        push(f, arg);
+        *cr = call_closure(vm, f, (Closure *)m.as.o, obj, base, 1, NULL);
+        return *cr != CR_ERROR;
+    } else if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
     }
@@ -518,6 +537,11 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
         bool ok;
         if (obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
         if (obj.as.o->cls->has_setters && class_set_hook(vm, (Instance *)obj.as.o, name, v, &ok)) return ok;
+        /* a dynamic object's own (runtime-internal, __) fields are plain */
+        if (obj.as.o->cls->is_dynamic && !(name->data[0] == '_' && name->data[1] == '_')) {
+            Value r, args[2] = {v_obj(name), v};
+            if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
+        }
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
@@ -676,6 +700,15 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 
 /* ---------------------------------------------------------------- operators */
 
+/* Unset (the prelude's object a late-initialised val holds until it is
+ * assigned) as an operand: raises UnsetException. */
+static bool unset_operand(VM *vm, Value a, Value b) {
+    Value u = vm->gvals[vm_global_slot(vm, "Unset", 5)];
+    if (!IS_OT(u, OT_INSTANCE) || !(v_identical(a, u) || v_identical(b, u))) return false;
+    vm_throw(vm, vm->c.unset, "Unset is used in an operation: the value is not assigned yet");
+    return true;
+}
+
 /* -x, !x, ~x on an instance whose class defines negate(), logicalNot(),
  * bitNot(); anything else raises with msg. */
 static bool unary_hook(VM *vm, int m, Value *v, const char *msg) {
@@ -785,6 +818,7 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
         return true;
     }
     static const char *names[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
+    if (unset_operand(vm, a, b)) return false;
     if (IS_NULL(a) || IS_NULL(b)) vm_throw(vm, vm->c.null_reference, "operator %s applied to null", names[op]);
     else vm_throw(vm, vm->c.illegal_argument, "operator %s is not defined for %s and %s", names[op], v_type_name(vm, a), v_type_name(vm, b));
     return false;
@@ -824,7 +858,8 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
     if (IS_OT(a, OT_INSTANCE) && class_compare_hook(vm, a, b, &c, &ok)) {
         if (!ok) return false;
     } else if (!v_compare(a, b, &c)) {
-        vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
+        if (!unset_operand(vm, a, b))
+            vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
         return false;
     } else if (class_hook_failed(vm)) {
         return false;
