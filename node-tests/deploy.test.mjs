@@ -21,16 +21,15 @@ const canListen = (port) => new Promise((resolve) => {
   s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
 });
 
-// count consecutive free ports, the first one chosen by the kernel
+// `count` consecutive free ports. HAProxy's backend needs fixed ports, so
+// they cannot come from port 0: they are chosen at random below the
+// kernel's ephemeral range (where no outgoing connection takes a port) and
+// checked free, which keeps parallel runs apart.
 async function freePorts(count) {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = await new Promise((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-    });
-    if (first + count > 65535) continue;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const first = 20000 + Math.floor(Math.random() * 12000);
     let ok = true;
-    for (let i = 1; i < count && ok; i++) ok = await canListen(first + i);
+    for (let i = 0; i < count && ok; i++) ok = await canListen(first + i);
     if (ok) return first;
   }
   throw new Error('no free ports');
