@@ -149,7 +149,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
                         v_type_name(vm, argv[1]));
     Class *base = (Class *)argv[1].as.o;
     Value body;
-    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable && !base->is_exception)
+    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable &&
+        base != vm->c.iterator && !base->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
                         base->name->data);
     uint32_t k = 0;
