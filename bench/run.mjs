@@ -19,6 +19,7 @@ import { interleaved, summarize } from './stats.mjs';
 import { startListening, startRedisServer, redisBenchmark, wrk } from './clients.mjs';
 import { makeRow, printTable } from './report.mjs';
 import { ratioChart } from './chart.mjs';
+import { registerTlsGroups } from './tls.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -297,6 +298,8 @@ group('wasm size', async () => {
     baseline: kib(300 * 1024), unit: 'KiB', oursLabel: 'build/wasm/lyng.wasm', baselineLabel: 'budget',
     better: 'lower', target: 1, note: `gzip -9: ${(gz / 1024).toFixed(1)} KiB` }));
 });
+
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });

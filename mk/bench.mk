@@ -6,9 +6,9 @@
 
 .PHONY: bench bench-baseline bench-smoke
 
-# The real clients of the benchmarks (and of node-tests/real_clients.test.mjs)
-# and the Redis server they are compared with.
-SETUP_NEEDS += wrk:wrk redis-server:redis-server redis-benchmark:redis-tools redis-cli:redis-tools
+# redis-benchmark and redis-cli (wrk is in the Makefile's list) drive the benchmarks
+# and node-tests/real_clients.test.mjs; redis-server is their baseline.
+SETUP_NEEDS += redis-server:redis-server redis-benchmark:redis-tools redis-cli:redis-tools
 
 BENCH_C := $(B)/bench/echo_server $(B)/bench/echo_client
 
