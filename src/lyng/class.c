@@ -413,6 +413,18 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
     return NR_OK;
 }
 
+/* __declareField(obj, name, initial): a field declared without a value is
+ * made with `initial` unless the instance has it already. */
+static NativeResult p_declare_field(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[0], OT_INSTANCE) || !IS_OT(argv[1], OT_STRING))
+        return vm_throw(vm, vm->c.illegal_argument, "__declareField(obj, name, initial)");
+    Map *fields = ((Instance *)argv[0].as.o)->fields;
+    if (!map_get(fields, argv[1], NULL)) map_put(vm, fields, argv[1], argv[2]);
+    *out = V_VOID;
+    return NR_OK;
+}
+
 /* __dynamicClass(cls): the class of `dynamic { }` objects. */
 static NativeResult p_dynamic_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
@@ -709,6 +721,7 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
     vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
+    vm_def_global_fn(vm, "__declareField", p_declare_field);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);

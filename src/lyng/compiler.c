@@ -138,6 +138,7 @@ typedef struct C {
     struct { const char *s; uint32_t len; bool is_val; } delegated[64];
     int ndelegated;
     int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
+    Map *top_names; /* names the script declares at its top level (known_global) */
 } C;
 
 static const int8_t op_effect[] = {
@@ -510,8 +511,9 @@ static Prec infix_prec(TokenType t) {
     case T_CARET: return P_BXOR;
     case T_AMP: return P_BAND;
     case T_EQ: case T_NE: case T_ID: case T_NID: return P_EQUALITY;
-    case T_LT: case T_LE: case T_GT: case T_GE: case T_CMP: case T_IN: case T_NOT_IN:
+    case T_LT: case T_LE: case T_GT: case T_GE: case T_IN: case T_NOT_IN:
     case T_IS: case T_NOT_IS: case T_MATCH: case T_NOT_MATCH: return P_COMPARE;
+    case T_CMP: return P_ENTRY; /* binds tighter than <, as upstream: 0 < a <=> b */
     case T_DOTDOT: case T_DOTDOTLT: return P_RANGE;
     case T_FATARROW: return P_ENTRY;
     case T_SHL: case T_SHR: return P_SHIFT;
@@ -704,12 +706,26 @@ static bool delegated_val(C *c, const char *name, uint32_t len) {
     return delegated_global(c, name, len, &is_val) && is_val;
 }
 
+/* A global that is defined already, or declared at the top level of the
+ * script being compiled (scan_top_names). */
+static bool known_global(C *c, const char *name, uint32_t len) {
+    uint32_t g = vm_global_slot(c->vm, name, len);
+    return (c->vm->gflags[g] & GF_DEFINED) || (c->top_names && map_get(c->top_names, v_obj(c->vm->gnames[g]), NULL));
+}
+
 /* Whether a bare global name may instead be a member of `this`: in an
- * extension function, and in a lambda, which `with(x) { }`, `x.apply { }`
- * and `x.run { }` call with x as its receiver. */
-static bool receiver_may_have(C *c) {
-    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+ * extension function, in a lambda, which `with(x) { }`, `x.apply { }` and
+ * `x.run { }` call with x as its receiver, and in a class's code, where a
+ * member another base provides (an interface relying on its siblings) is
+ * found at run time. */
+static bool receiver_may_have(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
         if (f->ext_receiver || f->is_lambda) return true;
+        /* in a class, a global known here (defined, or declared at the top
+         * level of this script) is taken as it is: the common case stays a
+         * plain global read */
+        if (f->cls) return !known_global(c, name, len);
+    }
     return false;
 }
 
@@ -740,7 +756,7 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Stores the value on top of the stack into a name (keeping it). */
@@ -777,7 +793,7 @@ static void store_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Where `name op= value` can store with one instruction: a local var
@@ -795,7 +811,7 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
         *slot = (uint32_t)fn->locals[l].slot;
         return true;
     }
-    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c)) return false;
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c, name, len)) return false;
     *op = OP_ADD_SET_GLOBAL;
     *slot = vm_global_slot(c->vm, name, len);
     return true;
@@ -1270,12 +1286,12 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
         advance(c);
         lambda(c);
         argc++;
-        if (nnamed) {
-            /* a trailing lambda is positional: move it before the named ones
-             * is not possible on the stack, so name it "" and let the VM
-             * place it after the positionals */
-            names[nnamed++] = name_const(c, "", 0);
-        }
+        /* a trailing lambda is the last parameter, after any defaults the
+         * call leaves out and after the named arguments: it is named "" and
+         * the VM places it */
+        if (!names) names = malloc(sizeof *names);
+        if (!names) abort();
+        names[nnamed++] = name_const(c, "", 0);
     }
     if (invoke_k >= 0) {
         if (nnamed) {
@@ -1381,7 +1397,7 @@ static void param_list(C *c, Fn *fn, TokenType close) {
             p->rest_param = n;
         }
         if (accept(c, T_COLON)) skip_type(c);
-        if (check(c, T_ASSIGN)) {
+        if (check(c, T_ASSIGN) || check(c, T_NULL_ASSIGN)) { /* `T?= v` is `T? = v` */
             /* defaults are compiled in the prologue, after all params exist */
             advance(c);
             info[n].has_default = true;
@@ -1807,7 +1823,8 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     uint32_t body = proto_of(c)->code_len;
     adjust(c, 1); /* FOR_NEXT pushed the element */
     begin_scope(c);
-    add_local(c, var.start, var.len, var_slot, true);
+    /* assignable, as upstream; the next element replaces it anyway */
+    add_local(c, var.start, var.len, var_slot, false);
     branch_body(c);
     store_loop_value(c, &lp);
     /* close the loop variable (each iteration has its own) */
@@ -2436,7 +2453,7 @@ static void infix(C *c, bool can_assign) {
     case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
     case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
     case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
-    case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
+    case T_CMP: parse_prec(c, P_ENTRY + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;
     case T_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); break;
@@ -3018,7 +3035,7 @@ typedef struct Modifiers {
 } Modifiers;
 
 static void class_modifiers(C *c, Modifiers *m) {
-    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator"};
+    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator", "closed", "extern"};
     memset(m, 0, sizeof *m);
     for (;;) {
         bool found = false;
@@ -3059,6 +3076,39 @@ COLD static bool method_has_body(C *c) {
     return false;
 }
 
+/* After the name of a function declared without a body (an abstract
+ * method, an `extern fun`): skips its parameters and result type, and
+ * leaves a function taking any arguments that throws
+ * NotImplementedException(msg). */
+static void not_implemented_fn(C *c, Token *name, const char *msg) {
+    skip_generic_params(c);
+    expect(c, T_LPAREN, "'(' after the function name");
+    int depth = 1;
+    while (depth > 0 && !check(c, T_EOF)) {
+        if (check(c, T_LPAREN)) depth++;
+        if (check(c, T_RPAREN)) depth--;
+        advance(c);
+    }
+    if (accept(c, T_COLON)) skip_type(c);
+    Fn fn;
+    fn_begin(c, &fn, name->start, name->len);
+    fn.proto->nparams = 1;
+    fn.proto->rest_param = 0;
+    fn.proto->abstract_stub = true;
+    fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
+    fn.sp = 2;
+    fn.proto->max_stack = 2;
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+    emit_const(c, v_obj(str_cstr(c->vm, msg)));
+    emit_call(c, 1);
+    emit_op(c, OP_THROW);
+    emit_op(c, OP_NULL);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
 static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
     Token name = c->prev;
@@ -3079,36 +3129,10 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (m->is_abstract) {
         /* no body: a method that reports it was not implemented */
-        skip_generic_params(c);
-        expect(c, T_LPAREN, "'(' after the method name");
-        int depth = 1;
-        while (depth > 0 && !check(c, T_EOF)) {
-            if (check(c, T_LPAREN)) depth++;
-            if (check(c, T_RPAREN)) depth--;
-            advance(c);
-        }
-        if (accept(c, T_COLON)) skip_type(c);
-        /* a function taking any arguments that throws NotImplementedException */
-        Fn fn;
-        fn_begin(c, &fn, name.start, name.len);
-        fn.proto->nparams = 1;
-        fn.proto->rest_param = 0;
-        fn.proto->abstract_stub = true;
-        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
-        fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
-        fn.sp = 2;
-        fn.proto->max_stack = 2;
-        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
         char msg[200];
         snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
                  (int)name.len, name.start);
-        emit_const(c, v_obj(str_cstr(c->vm, msg)));
-        emit_call(c, 1);
-        emit_op(c, OP_THROW);
-        emit_op(c, OP_NULL);
-        emit_op(c, OP_RETURN);
-        Proto *p = fn_end(c);
-        emit_closure(c, p, &fn);
+        not_implemented_fn(c, &name, msg);
     } else {
         c->next_cls = cx;
         function(c, name.start, name.len);
@@ -3249,11 +3273,15 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
         /* declared without a value: a var is null until assigned, a val
-         * Unset until its late initialisation */
+         * Unset until its late initialisation; a field a base (or another
+         * base, with several) already made keeps its value, as such a
+         * declaration in an interface only asks for the member */
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__declareField", 14));
         emit_op_arg(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_CONST, k);
         if (is_val) emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Unset", 5));
         else emit_op(c, OP_NULL);
-        emit_op_arg(c, OP_SET_PROP, k);
+        emit_call(c, 3);
         emit_op(c, OP_POP);
     }
 }
@@ -3307,6 +3335,10 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
             advance(c);
             if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
             class_field_member(c, cx, cls_name, &m, body, is_val);
+        } else if (check(c, T_IDENT) && !m.is_static && !m.is_private && !m.is_protected && !m.is_abstract) {
+            /* another statement (a call...): runs with the initialisers, in order */
+            expression(c);
+            emit_op(c, OP_POP);
         } else {
             ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",
                       (int)c->cur.len, c->cur.start);
@@ -3455,6 +3487,7 @@ COLD static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_obje
     else declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
     Fn fn, statics;
+    c->next_cls = cx; /* the statics see each other by bare name */
     fn_begin(c, &statics, "static", 6);
     statics.is_statics = true;
     cx->statics = &statics;
@@ -3567,6 +3600,25 @@ static void annotated_decl(C *c, bool *is_local) {
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (check(c, T_AT_LABEL)) { annotated_decl(c, is_local); return; }
+    if (is_word(&c->cur, "extern") && peek_type(c) != T_ASSIGN && peek_type(c) != T_LPAREN && peek_type(c) != T_DOT) {
+        /* declared for the host to provide: a function without a body
+         * throws NotImplementedException when called; the rest is as usual */
+        TokenType nx = peek_type(c);
+        advance(c);
+        Lexer la = c->lx;
+        Token after_name = lex_next(&la);
+        after_name = lex_next(&la);
+        if (nx == T_FUN && peek_type(c) == T_IDENT && after_name.type == T_LPAREN && !method_has_body(c)) {
+            advance(c);
+            advance(c);
+            Token name = c->prev;
+            char msg[200];
+            snprintf(msg, sizeof msg, "extern function %.*s is not provided by the host", (int)name.len, name.start);
+            not_implemented_fn(c, &name, msg);
+            declare_value(c, name, true, is_local);
+            return;
+        }
+    }
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
     if (check(c, T_FUN) && (peek_type(c) == T_IDENT || peek_type(c) == T_LT)) {
@@ -3681,7 +3733,16 @@ COLD static void scan_delegated_globals(C *c) {
         t = lex_next(&lx);
         if (t.type == T_LBRACE) depth++;
         else if (t.type == T_RBRACE) depth--;
-        else if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
+        else if (depth == 0 && t.type == T_IDENT &&
+                 (t1.type == T_VAL || t1.type == T_VAR || t1.type == T_FUN || t1.type == T_CLASS || is_word(&t1, "object") ||
+                  is_word(&t1, "enum") || is_word(&t1, "interface"))) {
+            if (!c->top_names) {
+                c->top_names = map_new(c->vm);
+                list_push(c->vm, c->vm->roots, v_obj(c->top_names));
+            }
+            map_put(c->vm, c->top_names, v_obj(str_intern(c->vm, t.start, t.len)), V_TRUE);
+        }
+        if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
                  !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
             c->delegated[c->ndelegated].s = t1.start;
             c->delegated[c->ndelegated].len = t1.len;
