@@ -15,6 +15,7 @@
 #include "../host/host.h"
 #include "cli.h"
 #include "repl.h"
+#include "workers.h"
 
 /* Waits for host events. Output printed so far is flushed first: a server
  * that prints "listening" and then waits must be seen by whoever reads a
@@ -159,6 +160,9 @@ static void raise_fd_limit(void) {
 
 int main(int argc, char **argv) {
     raise_fd_limit();
+    int at = 0, width = 0, workers = workers_option(argc, argv, &at, &width);
+    if (workers == 0) return 2;
+    if (workers > 0) return workers_run(argc, argv, at, width, workers);
     cli *c = cli_new(argc, argv);
     if (!c) return 70;
     int code;

@@ -131,11 +131,15 @@ static void make_classes(VM *vm) {
     c->char_ = class_new(vm, "Char", c->any);
     c->null_ = class_new(vm, "Null", c->any);
     c->void_ = class_new(vm, "Void", c->any);
-    c->list = class_new(vm, "List", c->iterable);
-    c->set = class_new(vm, "Set", c->iterable);
+    /* upstream's interfaces: a Collection knows its size, an Array is also
+     * indexed; only `is` and method lookup see them */
+    Class *collection = class_new(vm, "Collection", c->iterable);
+    Class *array = class_new(vm, "Array", collection);
+    c->list = class_new(vm, "List", array);
+    c->set = class_new(vm, "Set", collection);
     c->range = class_new(vm, "Range", c->iterable);
     c->entry = class_new(vm, "MapEntry", c->any);
-    c->buffer = class_new(vm, "Buffer", c->iterable);
+    c->buffer = class_new(vm, "Buffer", array);
     c->mutable_buffer = class_new(vm, "MutableBuffer", c->buffer);
     c->callable = class_new(vm, "Callable", c->any);
     c->deferred = class_new(vm, "Deferred", c->any);
@@ -148,6 +152,9 @@ static void make_classes(VM *vm) {
                     c->callable, c->deferred, c->completable,
                     c->mutex, c->iterator};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) vm_def_global(vm, all[i]->name->data, v_obj(all[i]));
+    vm_def_global(vm, "Collection", v_obj(collection));
+    vm_def_global(vm, "Array", v_obj(array));
+    vm_def_global(vm, "Object", v_obj(c->any));
 
     c->exception = vm_def_class(vm, "Exception", c->any);
     c->exception->is_exception = true;
@@ -229,6 +236,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     lib_regex_init(vm);
     lib_flow_init(vm);
     ext_local_init(vm);
+    lynon_init(vm);
     Module *time = module_add(vm, "lyng.time");
     time->text = lyng_time_src;
     vm->host = host_new(vm);

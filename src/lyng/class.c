@@ -11,7 +11,9 @@
  * initialised once per instance (Instance.inited), by the first base that
  * reaches it. */
 #include <string.h>
+#include "compiler.h" /* the opcodes of the operators */
 #include "lib.h"
+#include "limits.h"
 
 #define s_body (vm->cls_names.body)
 #define s_abstract (vm->cls_names.abstract)
@@ -25,8 +27,6 @@
 #define s_hash_code (vm->cls_names.hash_code)
 #define s_bases (vm->cls_names.bases)
 
-#define MAX_BASES 16 /* direct bases of one class */
-#define MAX_MRO 64   /* ancestors of one class: one bit each in Instance.inited */
 
 /* Setters live among the methods under "name=", which no method name can be. */
 static String *setter_key(VM *vm, String *name) {
@@ -88,8 +88,8 @@ static bool in_tail(Class *k, List **seqs, uint32_t *pos, int n) {
  * bases, each step taking the first head that is in no list's tail. NULL
  * after raising when the hierarchy has no consistent order. */
 static List *c3_linearise(VM *vm, Class *cls, List *bases) {
-    List *seqs[MAX_BASES + 1];
-    uint32_t pos[MAX_BASES + 1];
+    List *seqs[LYNG_MAX_BASES + 1];
+    uint32_t pos[LYNG_MAX_BASES + 1];
     int n = (int)bases->count;
     for (int s = 0; s < n; s++) {
         seqs[s] = linearisation(vm, (Class *)bases->items[s].as.o);
@@ -126,8 +126,8 @@ static List *c3_linearise(VM *vm, Class *cls, List *bases) {
                      cls->name->data, a, b);
             return NULL;
         }
-        if (out->count >= MAX_MRO) {
-            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, MAX_MRO);
+        if (out->count >= LYNG_MAX_ANCESTORS) {
+            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, LYNG_MAX_ANCESTORS);
             return NULL;
         }
         list_push(vm, out, v_obj(pick));
@@ -149,7 +149,7 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
                         v_type_name(vm, argv[1]));
     Class *base = (Class *)argv[1].as.o;
     Value body;
-    if (!class_body_fn(vm, base, &body) && base != vm->c.any && !base->is_exception)
+    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable && !base->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
                         base->name->data);
     uint32_t k = 0;
@@ -165,8 +165,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
         if (bases->items[i].as.o == (Obj *)base)
             return vm_throw(vm, vm->c.illegal_argument, "class %s lists the base %s twice", cls->name->data,
                             base->name->data);
-    if (bases->count >= MAX_BASES)
-        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, MAX_BASES);
+    if (bases->count >= LYNG_MAX_BASES)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, LYNG_MAX_BASES);
     if (base->is_exception && bases->count && !cls->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
                         cls->name->data, base->name->data);
@@ -412,6 +412,16 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
     return NR_OK;
 }
 
+/* __dynamicClass(cls): the class of `dynamic { }` objects. */
+static NativeResult p_dynamic_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    Class *cls = argc == 1 ? class_arg(vm, argv[0], "__dynamicClass") : NULL;
+    if (!cls) return NR_ERR;
+    cls->is_dynamic = true;
+    *out = V_VOID;
+    return NR_OK;
+}
+
 /* __hide(cls, name, isProtected): a private or protected member. */
 static NativeResult p_hide(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
@@ -444,7 +454,8 @@ static bool owns_caller(VM *vm, Class *c, Proto *caller) {
 bool class_access_hook(VM *vm, Value recv, String *name) {
     Fiber *f = vm->current;
     Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;
-    Class *cls = recv.as.o->cls;
+    /* a class's own private statics, or an instance's members */
+    Class *cls = IS_OT(recv, OT_CLASS) ? (Class *)recv.as.o : recv.as.o->cls;
     uint32_t i = 0;
     for (Class *c = cls; c; c = class_next(cls, c, &i)) {
         Value hidden, prot;
@@ -461,6 +472,15 @@ bool class_access_hook(VM *vm, Value recv, String *name) {
     return true;
 }
 
+
+bool class_member_hidden(VM *vm, Class *cls, String *name) {
+    uint32_t i = 0;
+    for (Class *c = cls; c; c = class_next(cls, c, &i)) {
+        Value hidden;
+        if (map_get(c->statics, v_obj(s_hidden), &hidden) && map_get((Map *)hidden.as.o, v_obj(name), NULL)) return true;
+    }
+    return false;
+}
 
 /* Assigning `obj.name = v` on an instance of a class with setters: runs the
  * setter, or refuses a `private set` property outside the class's code.
@@ -621,10 +641,39 @@ bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out
     return true;
 }
 
+bool class_arith_hook(VM *vm, int opcode, Value a, Value b, Value *out, bool *ok) {
+    int m, alias = -1;
+    switch (opcode) {
+    case OP_ADD: m = CLS_OP_PLUS; break;
+    case OP_SUB: m = CLS_OP_MINUS; break;
+    case OP_MUL: m = CLS_OP_MUL, alias = CLS_OP_TIMES; break;
+    case OP_DIV: m = CLS_OP_DIV; break;
+    case OP_MOD: m = CLS_OP_MOD, alias = CLS_OP_REM; break;
+    case OP_BAND: m = CLS_OP_BIT_AND; break;
+    case OP_BOR: m = CLS_OP_BIT_OR; break;
+    case OP_BXOR: m = CLS_OP_BIT_XOR; break;
+    case OP_SHL: m = CLS_OP_SHL; break;
+    case OP_SHR: m = CLS_OP_SHR; break;
+    default: return false;
+    }
+    return class_op_hook(vm, a, m, 1, &b, out, ok) || (alias >= 0 && class_op_hook(vm, a, alias, 1, &b, out, ok));
+}
+
+bool class_assign_hook(VM *vm, int opcode, Value a, Value b, bool *ok) {
+    int m = opcode == OP_ADD ? CLS_OP_PLUS_ASSIGN : opcode == OP_SUB ? CLS_OP_MINUS_ASSIGN
+          : opcode == OP_MUL ? CLS_OP_MUL_ASSIGN : opcode == OP_DIV ? CLS_OP_DIV_ASSIGN : CLS_OP_MOD_ASSIGN;
+    Value r;
+    return class_op_hook(vm, a, m, 1, &b, &r, ok);
+}
+
 void lib_class_init(VM *vm) {
     static const char *ops[] = {"plus", "minus", "times", "div", "rem", "contains", "getAt", "putAt", "invoke",
-                                "iterator", "hasNext", "next"};
-    for (int i = 0; i < 12; i++) {
+                                "iterator", "hasNext", "next", "mul", "mod", "negate", "logicalNot", "bitNot",
+                                "bitAnd", "bitOr", "bitXor", "shl", "shr", "plusAssign", "minusAssign",
+                                "mulAssign", "divAssign", "modAssign"};
+    _Static_assert(sizeof ops / sizeof *ops == CLS_OP_COUNT, "one name per CLS_OP_");
+    _Static_assert(CLS_OP_COUNT <= sizeof ((VM *)0)->cls_names.ops / sizeof (String *), "room for the names");
+    for (int i = 0; i < CLS_OP_COUNT; i++) {
         vm->cls_names.ops[i] = str_intern(vm, ops[i], strlen(ops[i]));
         list_push(vm, vm->roots, v_obj(vm->cls_names.ops[i]));
     }
@@ -658,6 +707,7 @@ void lib_class_init(VM *vm) {
     s_hidden = str_intern(vm, "__hidden", 8);
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);

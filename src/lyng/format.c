@@ -218,6 +218,7 @@ static void put_instance(VM *vm, StrBuf *sb, Instance *in, const Seen *seen) {
         if (!s->live || !IS_OT(s->key, OT_STRING)) continue;
         const char *k = ((String *)s->key.as.o)->data;
         if (k[0] == '_' && k[1] == '_') continue; /* runtime-internal fields */
+        if (cls->has_hidden && class_member_hidden(vm, cls, (String *)s->key.as.o)) continue; /* public ones only */
         if (!first) sb_addc(sb, ',');
         first = false;
         sb_adds(sb, k);

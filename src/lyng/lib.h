@@ -12,6 +12,9 @@ String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv);
 /* `text =~ pattern` (lib_regex.c): whether a Regex or String pattern occurs in
  * text; the RegexMatch (or null) goes to the global `$~`. False after raising. */
 bool regex_match_op(VM *vm, Value text, Value pattern, Value *out);
+/* `text[regex]`: the first RegexMatch (or null) in *out, *ok false after
+ * raising. False when idx is not a Regex. */
+bool regex_index(VM *vm, Value text, Value idx, Value *out, bool *ok);
 
 /* Resolves a list index (negative counts from the end); raises
  * IndexOutOfBoundsException "index 5 is out of bounds for size 3". */
@@ -52,6 +55,7 @@ bool class_is_abstract(VM *vm, Class *cls);
 /* The hooks below return false when the class defines nothing special (the
  * caller does the plain thing); else *ok says whether it ran without raising. */
 bool class_access_hook(VM *vm, Value recv, String *name); /* false after raising */
+bool class_member_hidden(VM *vm, Class *cls, String *name); /* private or protected in cls's order */
 bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok);
 bool class_equals_hook(VM *vm, Value a, Value b, bool *result, bool *ok);
 bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
@@ -66,10 +70,34 @@ bool class_user_compare(Class *cls, Value a, Value b, int *result);
 bool class_hook_failed(VM *vm);
 /* Operator methods a script class may define. */
 enum { CLS_OP_PLUS, CLS_OP_MINUS, CLS_OP_TIMES, CLS_OP_DIV, CLS_OP_REM, CLS_OP_CONTAINS, CLS_OP_GET_AT,
-       CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT };
+       CLS_OP_PUT_AT, CLS_OP_INVOKE, CLS_OP_ITERATOR, CLS_OP_HAS_NEXT, CLS_OP_NEXT,
+       CLS_OP_MUL, CLS_OP_MOD, CLS_OP_NEGATE, CLS_OP_NOT, CLS_OP_BIT_NOT,
+       CLS_OP_BIT_AND, CLS_OP_BIT_OR, CLS_OP_BIT_XOR, CLS_OP_SHL, CLS_OP_SHR,
+       CLS_OP_PLUS_ASSIGN, CLS_OP_MINUS_ASSIGN, CLS_OP_MUL_ASSIGN, CLS_OP_DIV_ASSIGN, CLS_OP_MOD_ASSIGN,
+       CLS_OP_COUNT };
+/* The method an arithmetic or bit opcode (OP_ADD...OP_SHR) calls on an
+ * instance: upstream's name first (mul, mod), then the alias (times, rem). */
+bool class_arith_hook(VM *vm, int opcode, Value a, Value b, Value *out, bool *ok);
+/* `a op= b` on an instance whose class defines plusAssign (minusAssign...):
+ * it is called and a stays where it is. */
+bool class_assign_hook(VM *vm, int opcode, Value a, Value b, bool *ok);
 /* recv.<op>(args) when recv is an instance whose class defines it. */
 bool class_op_hook(VM *vm, Value recv, int op, int argc, Value *argv, Value *out, bool *ok);
 /* The method for an operator, or false (any receiver). */
 bool class_op_method(VM *vm, Value recv, int op, Value *method);
+
+/* Serialization (serial_fields.c, json.c, lynon.c). */
+List *serial_fields(VM *vm, Instance *in);          /* names of the fields JSON and Lynon write, in order */
+List *serial_ctor_params(VM *vm, Class *cls);       /* constructor parameter names; NULL: not a script class */
+bool serial_is_transient(VM *vm, Class *cls, String *name);
+bool serial_is_exception(VM *vm, Class *cls);
+bool serial_param_required(VM *vm, Class *cls, uint32_t i); /* constructor parameter i has no default */
+/* an enum entry: its class, ordinal and the class's entries (each may be NULL) */
+bool serial_enum_entry(VM *vm, Value v, Class **cls, int64_t *ordinal, List **entries);
+void serial_fields_init(VM *vm);
+void json_init(VM *vm);
+Class *json_class(VM *vm); /* the Json class of lyng.serialization */
+bool json_parse(VM *vm, const char *s, size_t len, Value *out);
+void buffer_dump(StrBuf *sb, const uint8_t *p, size_t n);
 
 #endif

@@ -85,6 +85,17 @@ List *iter_to_list(VM *vm, Value v) {
         while (i < s->len) list_push(vm, l, v_char(utf8_next(s->data, s->len, &i)));
         return l;
     }
+    case OT_INSTANCE: {
+        /* a script class that is Iterable gives its elements by toList() */
+        Value m, r;
+        if (!vm_is_instance(vm, v, vm->c.iterable) || !vm_find_method(vm, v.as.o->cls, str_intern(vm, "toList", 6), &m) ||
+            !IS_OT(m, OT_CLOSURE))
+            break;
+        if (vm_call_sync(vm, m, v, 0, NULL, &r) != NR_OK) return NULL;
+        if (IS_OT(r, OT_LIST)) return (List *)r.as.o;
+        vm_throw(vm, vm->c.illegal_argument, "%s.toList() did not return a List", v_type_name(vm, v));
+        return NULL;
+    }
     default: break;
     }
 bad:

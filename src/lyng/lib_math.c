@@ -2,6 +2,7 @@
  * accepted everywhere; abs, floor, ceil, round, min and max keep an Int an
  * Int, the rest return Real. */
 #include <math.h>
+#include <time.h>
 
 #include "lib.h"
 
@@ -68,6 +69,23 @@ static NativeResult g_ceil(VM *vm, Value self, int argc, Value *argv, Value *out
 static NativeResult g_round(VM *vm, Value self, int argc, Value *argv, Value *out) {
     UNUSED(self);
     return rounding(vm, "round", rint, argc, argv, out);
+}
+
+/* x.round(), x.floor(), x.ceil(): the global function on the receiver */
+static NativeResult m_round(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "round") != NR_OK) return NR_ERR;
+    return rounding(vm, "round", rint, 1, &self, out);
+}
+static NativeResult m_floor(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "floor") != NR_OK) return NR_ERR;
+    return rounding(vm, "floor", floor, 1, &self, out);
+}
+static NativeResult m_ceil(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    UNUSED(argv);
+    if (arg_count(vm, argc, 0, 0, "ceil") != NR_OK) return NR_ERR;
+    return rounding(vm, "ceil", ceil, 1, &self, out);
 }
 
 static NativeResult g_abs(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -176,6 +194,21 @@ static NativeResult m_clamp(VM *vm, Value self, int argc, Value *argv, Value *ou
     return clamp(vm, self, argv[0], out);
 }
 
+/* __randomInt(n): 0..n-1 from a xorshift generator (shuffled); not for secrets */
+static NativeResult g_random_int(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    static uint64_t state;
+    UNUSED(self);
+    int64_t n;
+    if (!arg_int(vm, argv, argc, 0, "__randomInt", &n)) return NR_ERR;
+    if (n <= 0) return vm_throw(vm, vm->c.illegal_argument, "__randomInt: bound must be positive");
+    if (!state) state = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(uintptr_t)vm;
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    *out = v_int((int64_t)((state * 0x2545F4914F6CDD1Dull) % (uint64_t)n));
+    return NR_OK;
+}
+
 void lib_math_init(VM *vm) {
     static const struct {
         const char *name;
@@ -187,8 +220,18 @@ void lib_math_init(VM *vm) {
         {"floor", g_floor}, {"ceil", g_ceil}, {"round", g_round}, {"min", g_min}, {"max", g_max},
         {"clamp", g_clamp},
     };
-    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) vm_def_global_fn(vm, fns[i].name, fns[i].fn);
+    /* each function is global and a static of `Math` too (Math.sqrt(x)) */
+    Class *math = vm_def_class(vm, "Math", vm->c.any);
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++)
+        map_put_str(vm, math->statics, fns[i].name, v_obj(vm_def_global_fn(vm, fns[i].name, fns[i].fn)));
     vm_def_method(vm, vm->c.number, "clamp", m_clamp);
+    vm_def_method(vm, vm->c.char_, "clamp", m_clamp);
+    vm_def_method(vm, vm->c.number, "round", m_round);
+    vm_def_method(vm, vm->c.number, "floor", m_floor);
+    vm_def_method(vm, vm->c.number, "ceil", m_ceil);
+    vm_def_global_fn(vm, "__randomInt", g_random_int);
     vm_def_global(vm, "π", v_real(3.141592653589793));
     vm_def_global(vm, "PI", v_real(3.141592653589793));
+    map_put_str(vm, math->statics, "PI", v_real(3.141592653589793));
+    map_put_str(vm, math->statics, "E", v_real(2.718281828459045));
 }

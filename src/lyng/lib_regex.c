@@ -77,7 +77,7 @@ static bool search(VM *vm, Regex *re, String *s, size_t from, bool whole, long *
     return true;
 }
 
-/* RegexMatch: value, range (character indexes, end exclusive) and groups
+/* RegexMatch: value, range (character indexes, end inclusive) and groups
  * (group 0 is the whole match; null for a group that did not take part). */
 static Value match_value(VM *vm, Regex *re, String *s, const long *caps) {
     Instance *m = instance_new(vm, vm->c.regex_match);
@@ -88,7 +88,8 @@ static Value match_value(VM *vm, Regex *re, String *s, const long *caps) {
     }
     size_t from = utf8_char_index(s, (size_t)caps[0]), to = utf8_char_index(s, (size_t)caps[1]);
     map_put_str(vm, m->fields, "value", groups->items[0]);
-    map_put_str(vm, m->fields, "range", v_obj(range_new(vm, v_int((int64_t)from), v_int((int64_t)to), false)));
+    /* inclusive, as upstream prints it: 12..17 (an empty match gives 3..2) */
+    map_put_str(vm, m->fields, "range", v_obj(range_new(vm, v_int((int64_t)from), v_int((int64_t)to - 1), true)));
     map_put_str(vm, m->fields, "groups", v_obj(groups));
     return v_obj(m);
 }
@@ -297,6 +298,12 @@ static NativeResult s_matches(VM *vm, Value self, int argc, Value *argv, Value *
 }
 
 bool regex_match_op(VM *vm, Value text, Value pattern, Value *out) {
+    /* commutative: `regex =~ text` too */
+    if (IS_OT(pattern, OT_STRING) && IS_OT(text, OT_HANDLE) && text.as.o->cls == vm->c.regex) {
+        Value t = text;
+        text = pattern;
+        pattern = t;
+    }
     if (!IS_OT(text, OT_STRING))
         return vm_throw(vm, vm->c.illegal_argument, "=~ needs a String on the left, got %s", v_type_name(vm, text)) == NR_OK;
     Value re = as_regex(vm, pattern, "=~");
@@ -307,6 +314,24 @@ bool regex_match_op(VM *vm, Value text, Value pattern, Value *out) {
     return true;
 }
 
+bool regex_index(VM *vm, Value text, Value re, Value *out, bool *ok_index) {
+    if (!IS_OT(re, OT_HANDLE) || re.as.o->cls != vm->c.regex) return false;
+    *ok_index = re_find(vm, re, 1, &text, out) == NR_OK;
+    return true;
+}
+
+/* match[i]: group i, as upstream indexes a RegexMatch */
+static NativeResult m_get_at(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    Value g;
+    int64_t i;
+    if (!IS_OT(self, OT_INSTANCE) || !map_get_str(((Instance *)self.as.o)->fields, "groups", &g) || !IS_OT(g, OT_LIST))
+        return vm_throw(vm, vm->c.illegal_argument, "getAt: not a RegexMatch");
+    uint32_t k;
+    if (!arg_int(vm, argv, argc, 0, "RegexMatch[]", &i) || !list_index(vm, (List *)g.as.o, i, &k)) return NR_ERR;
+    *out = ((List *)g.as.o)->items[k];
+    return NR_OK;
+}
+
 static Native *method_of(Class *c, const char *name) {
     Value v;
     return map_get_str(c->methods, name, &v) && IS_OT(v, OT_NATIVE) ? (Native *)v.as.o : NULL;
@@ -315,6 +340,7 @@ static Native *method_of(Class *c, const char *name) {
 void lib_regex_init(VM *vm) {
     Class *re = vm->c.regex = vm_def_class(vm, "Regex", vm->c.any);
     vm->c.regex_match = vm_def_class(vm, "RegexMatch", vm->c.any);
+    vm_def_method(vm, vm->c.regex_match, "getAt", m_get_at);
     re->ctor = re_ctor;
     vm_def_property(vm, re, "pattern", re_pattern);
     vm_def_method(vm, re, "toString", re_pattern);

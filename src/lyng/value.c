@@ -184,6 +184,22 @@ uint32_t v_hash(Value v) { return hash_depth(v, 0); }
 
 static int sign_of(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
 
+static bool compare_depth(Value a, Value b, int *result, int depth);
+
+/* Instances of a script class without compareTo(): field by field, in the
+ * order the fields were made (constructor parameters first). */
+static bool fields_compare(Map *x, Map *y, int *result, int depth) {
+    for (uint32_t i = 0; i < x->nslots; i++) {
+        MapSlot *s = &x->slots[i];
+        Value other;
+        if (!s->live) continue;
+        if (!map_get(y, s->key, &other) || !compare_depth(s->value, other, result, depth + 1)) return false;
+        if (*result) return true;
+    }
+    *result = 0;
+    return true;
+}
+
 static bool compare_depth(Value a, Value b, int *result, int depth) {
     if (IS_NUM(a) && IS_NUM(b)) {
         if (IS_INT(a) && IS_INT(b)) {
@@ -235,7 +251,8 @@ static bool compare_depth(Value a, Value b, int *result, int depth) {
         *result = c ? sign_of(c) : (p->len < q->len ? -1 : p->len > q->len ? 1 : 0);
         return true;
     }
-    case OT_INSTANCE: return class_user_compare(x->cls, a, b, result);
+    case OT_INSTANCE: return class_user_compare(x->cls, a, b, result) || (x->cls == y->cls &&
+               fields_compare(((Instance *)x)->fields, ((Instance *)y)->fields, result, depth));
     default: return false;
     }
 }

@@ -84,7 +84,7 @@ typedef struct Classes {
     Class *int_, *real, *bool_, *char_, *null_, *void_;
     Class *string, *list, *map, *set, *range, *entry, *buffer, *mutable_buffer;
     Class *callable, *class_, *deferred, *completable, *mutex, *fiber, *iterator;
-    Class *regex, *regex_match, *flow;
+    Class *regex, *regex_match, *flow, *bit_buffer;
     Class *exception, *illegal_argument, *illegal_state, *illegal_operation,
         *illegal_assignment, *illegal_access, *null_reference, *class_cast,
         *index_out_of_bounds, *no_such_element, *not_found, *not_implemented,
@@ -133,7 +133,7 @@ struct VM {
     struct { /* names and natives of script classes (class.c) */
         String *body, *abstract, *private_set, *own, *hidden, *equals, *compare_to;
         Native *base_init, *any_init;
-        String *ops[12]; /* operator method names, CLS_OP_* in lib.h */
+        String *ops[32]; /* operator method names, CLS_OP_* in lib.h */
         String *splat;   /* key of the Entry that marks `...x` in a spread call's argument list */
         Map *ext;        /* Set of the extension functions, which a later one may replace */
         String *hash_code, *bases;
@@ -275,6 +275,7 @@ void lib_coroutine_init(VM *vm);
 void lib_regex_init(VM *vm);
 void lib_flow_init(VM *vm);
 void ext_local_init(VM *vm); /* ext_local.c: extensions scoped to a block */
+void lynon_init(VM *vm);     /* lynon.c: lyng.serialization, BitBuffer, JSON */
 /* flow_iter.c: `for (x in flow)` through a producer fiber and a channel */
 typedef enum { FLOW_VALUE, FLOW_END, FLOW_WAIT, FLOW_ERROR } FlowStep;
 void flow_iter_init(VM *vm);
