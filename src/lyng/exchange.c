@@ -73,12 +73,18 @@ static void put_instance(Enc *e, Instance *in) {
     VM *vm = e->vm;
     Value m, out;
     String *name = str_intern(vm, "toJsonObject", 12);
-    if (vm_find_method(vm, in->h.cls, name, &m) && vm_call_sync(vm, m, v_obj(in), 0, NULL, &out) == NR_OK) {
+    NativeResult r = NR_ERR;
+    if (vm_find_method(vm, in->h.cls, name, &m)) {
+        /* vm_call_sync passes `this` to closures only */
+        if (IS_OT(m, OT_NATIVE)) r = ((Native *)m.as.o)->fn(vm, v_obj(in), 0, NULL, &out);
+        else r = vm_call_sync(vm, m, v_obj(in), 0, NULL, &out);
+    }
+    if (r == NR_OK) {
         if (IS_OT(out, OT_MAP) && !(out.as.o->flags & OF_SET) && string_keys((Map *)out.as.o)) put_map(e, (Map *)out.as.o, X_OBJECT);
         else put_value(e, out);
         return;
     }
-    vm_take_exception(vm); /* a failing toJsonObject: the fields instead */
+    if (r == NR_ERR) vm_take_exception(vm); /* a failing toJsonObject: the fields instead */
     Map *f = in->fields;
     uint32_t n = 0;
     for (uint32_t i = 0; i < f->nslots; i++)
