@@ -18,6 +18,7 @@ import { start, startServer, timeClient, timeCommand, rssBytes, sleep } from './
 import { interleaved } from './stats.mjs';
 import { makeRow, printTable } from './report.mjs';
 import { ratioChart } from './chart.mjs';
+import { registerTlsGroups } from './tls.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -238,6 +239,8 @@ group('wasm size', async () => {
     baseline: kib(300 * 1024), unit: 'KiB', oursLabel: 'build/wasm/lyng.wasm', baselineLabel: 'budget',
     better: 'lower', target: 1, note: `gzip -9: ${(gz / 1024).toFixed(1)} KiB` }));
 });
+
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });

@@ -138,6 +138,7 @@ typedef struct C {
     struct { const char *s; uint32_t len; bool is_val; } delegated[64];
     int ndelegated;
     int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
+    Map *top_names; /* names the script declares at its top level (known_global) */
 } C;
 
 static const int8_t op_effect[] = {
@@ -704,12 +705,26 @@ static bool delegated_val(C *c, const char *name, uint32_t len) {
     return delegated_global(c, name, len, &is_val) && is_val;
 }
 
+/* A global that is defined already, or declared at the top level of the
+ * script being compiled (scan_top_names). */
+static bool known_global(C *c, const char *name, uint32_t len) {
+    uint32_t g = vm_global_slot(c->vm, name, len);
+    return (c->vm->gflags[g] & GF_DEFINED) || (c->top_names && map_get(c->top_names, v_obj(c->vm->gnames[g]), NULL));
+}
+
 /* Whether a bare global name may instead be a member of `this`: in an
- * extension function, and in a lambda, which `with(x) { }`, `x.apply { }`
- * and `x.run { }` call with x as its receiver. */
-static bool receiver_may_have(C *c) {
-    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+ * extension function, in a lambda, which `with(x) { }`, `x.apply { }` and
+ * `x.run { }` call with x as its receiver, and in a class's code, where a
+ * member another base provides (an interface relying on its siblings) is
+ * found at run time. */
+static bool receiver_may_have(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
         if (f->ext_receiver || f->is_lambda) return true;
+        /* in a class, a global known here (defined, or declared at the top
+         * level of this script) is taken as it is: the common case stays a
+         * plain global read */
+        if (f->cls) return !known_global(c, name, len);
+    }
     return false;
 }
 
@@ -740,7 +755,7 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Stores the value on top of the stack into a name (keeping it). */
@@ -777,7 +792,7 @@ static void store_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Where `name op= value` can store with one instruction: a local var
@@ -795,7 +810,7 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
         *slot = (uint32_t)fn->locals[l].slot;
         return true;
     }
-    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c)) return false;
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c, name, len)) return false;
     *op = OP_ADD_SET_GLOBAL;
     *slot = vm_global_slot(c->vm, name, len);
     return true;
@@ -1270,12 +1285,12 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
         advance(c);
         lambda(c);
         argc++;
-        if (nnamed) {
-            /* a trailing lambda is positional: move it before the named ones
-             * is not possible on the stack, so name it "" and let the VM
-             * place it after the positionals */
-            names[nnamed++] = name_const(c, "", 0);
-        }
+        /* a trailing lambda is the last parameter, after any defaults the
+         * call leaves out and after the named arguments: it is named "" and
+         * the VM places it */
+        if (!names) names = malloc(sizeof *names);
+        if (!names) abort();
+        names[nnamed++] = name_const(c, "", 0);
     }
     if (invoke_k >= 0) {
         if (nnamed) {
@@ -3247,11 +3262,15 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
         /* declared without a value: a var is null until assigned, a val
-         * Unset until its late initialisation */
+         * Unset until its late initialisation; a field a base (or another
+         * base, with several) already made keeps its value, as such a
+         * declaration in an interface only asks for the member */
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__declareField", 14));
         emit_op_arg(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_CONST, k);
         if (is_val) emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Unset", 5));
         else emit_op(c, OP_NULL);
-        emit_op_arg(c, OP_SET_PROP, k);
+        emit_call(c, 3);
         emit_op(c, OP_POP);
     }
 }
@@ -3453,6 +3472,7 @@ COLD static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_obje
     else declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
     Fn fn, statics;
+    c->next_cls = cx; /* the statics see each other by bare name */
     fn_begin(c, &statics, "static", 6);
     statics.is_statics = true;
     cx->statics = &statics;
@@ -3679,7 +3699,16 @@ COLD static void scan_delegated_globals(C *c) {
         t = lex_next(&lx);
         if (t.type == T_LBRACE) depth++;
         else if (t.type == T_RBRACE) depth--;
-        else if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
+        else if (depth == 0 && t.type == T_IDENT &&
+                 (t1.type == T_VAL || t1.type == T_VAR || t1.type == T_FUN || t1.type == T_CLASS || is_word(&t1, "object") ||
+                  is_word(&t1, "enum") || is_word(&t1, "interface"))) {
+            if (!c->top_names) {
+                c->top_names = map_new(c->vm);
+                list_push(c->vm, c->vm->roots, v_obj(c->top_names));
+            }
+            map_put(c->vm, c->top_names, v_obj(str_intern(c->vm, t.start, t.len)), V_TRUE);
+        }
+        if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
                  !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
             c->delegated[c->ndelegated].s = t1.start;
             c->delegated[c->ndelegated].len = t1.len;
