@@ -80,6 +80,7 @@ typedef struct ClassCtx {
     int nbases;
     struct ClassMember { const char *s; uint32_t len; bool is_static; } *members;
     int nmembers, member_cap;
+    NameTable member_index; /* name -> index in members */
     struct Fn *statics; /* static initializers, run once the class is complete */
     bool has_statics;
 } ClassCtx;
@@ -512,8 +513,9 @@ static Prec infix_prec(TokenType t) {
     case T_CARET: return P_BXOR;
     case T_AMP: return P_BAND;
     case T_EQ: case T_NE: case T_ID: case T_NID: return P_EQUALITY;
-    case T_LT: case T_LE: case T_GT: case T_GE: case T_CMP: case T_IN: case T_NOT_IN:
+    case T_LT: case T_LE: case T_GT: case T_GE: case T_IN: case T_NOT_IN:
     case T_IS: case T_NOT_IS: case T_MATCH: case T_NOT_MATCH: return P_COMPARE;
+    case T_CMP: return P_ENTRY; /* binds tighter than <, as upstream: 0 < a <=> b */
     case T_DOTDOT: case T_DOTDOTLT: return P_RANGE;
     case T_FATARROW: return P_ENTRY;
     case T_SHL: case T_SHR: return P_SHIFT;
@@ -573,11 +575,12 @@ static void skip_generic_params(C *c) {
 
 /* The class (this one or a base compiled earlier) declaring a member. */
 static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static, int depth) {
-    for (int i = 0; i < cx->nmembers; i++)
-        if (cx->members[i].len == len && memcmp(cx->members[i].s, name, len) == 0) {
-            *is_static = cx->members[i].is_static;
-            return cx;
-        }
+    int32_t at;
+    uint32_t stamp;
+    if (name_table_get(&cx->member_index, name, len, &at, &stamp)) {
+        *is_static = cx->members[at].is_static;
+        return cx;
+    }
     if (depth > 32) return NULL;
     for (int i = 0; i < cx->nbases; i++)
         for (ClassCtx *b = c->classes; b; b = b->next)
@@ -1396,7 +1399,7 @@ static void param_list(C *c, Fn *fn, TokenType close) {
             p->rest_param = n;
         }
         if (accept(c, T_COLON)) skip_type(c);
-        if (check(c, T_ASSIGN)) {
+        if (check(c, T_ASSIGN) || check(c, T_NULL_ASSIGN)) { /* `T?= v` is `T? = v` */
             /* defaults are compiled in the prologue, after all params exist */
             advance(c);
             info[n].has_default = true;
@@ -1822,7 +1825,8 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     uint32_t body = proto_of(c)->code_len;
     adjust(c, 1); /* FOR_NEXT pushed the element */
     begin_scope(c);
-    add_local(c, var.start, var.len, var_slot, true);
+    /* assignable, as upstream; the next element replaces it anyway */
+    add_local(c, var.start, var.len, var_slot, false);
     branch_body(c);
     store_loop_value(c, &lp);
     /* close the loop variable (each iteration has its own) */
@@ -2451,7 +2455,7 @@ static void infix(C *c, bool can_assign) {
     case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
     case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
     case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
-    case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
+    case T_CMP: parse_prec(c, P_ENTRY + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;
     case T_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); break;
@@ -2956,8 +2960,10 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
 
 static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
     (void)c;
-    for (int i = 0; i < cx->nmembers; i++)
-        if (cx->members[i].len == len && memcmp(cx->members[i].s, s, len) == 0) return;
+    int32_t at;
+    uint32_t stamp;
+    if (name_table_get(&cx->member_index, s, len, &at, &stamp)) return;
+    name_table_put(&cx->member_index, s, len, cx->nmembers, 0);
     if (cx->nmembers == cx->member_cap) {
         cx->member_cap = cx->member_cap ? cx->member_cap * 2 : 16;
         cx->members = realloc(cx->members, (size_t)cx->member_cap * sizeof *cx->members);
@@ -3031,7 +3037,7 @@ typedef struct Modifiers {
 } Modifiers;
 
 static void class_modifiers(C *c, Modifiers *m) {
-    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator"};
+    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator", "closed", "extern"};
     memset(m, 0, sizeof *m);
     for (;;) {
         bool found = false;
@@ -3072,6 +3078,39 @@ COLD static bool method_has_body(C *c) {
     return false;
 }
 
+/* After the name of a function declared without a body (an abstract
+ * method, an `extern fun`): skips its parameters and result type, and
+ * leaves a function taking any arguments that throws
+ * NotImplementedException(msg). */
+static void not_implemented_fn(C *c, Token *name, const char *msg) {
+    skip_generic_params(c);
+    expect(c, T_LPAREN, "'(' after the function name");
+    int depth = 1;
+    while (depth > 0 && !check(c, T_EOF)) {
+        if (check(c, T_LPAREN)) depth++;
+        if (check(c, T_RPAREN)) depth--;
+        advance(c);
+    }
+    if (accept(c, T_COLON)) skip_type(c);
+    Fn fn;
+    fn_begin(c, &fn, name->start, name->len);
+    fn.proto->nparams = 1;
+    fn.proto->rest_param = 0;
+    fn.proto->abstract_stub = true;
+    fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
+    fn.sp = 2;
+    fn.proto->max_stack = 2;
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+    emit_const(c, v_obj(str_cstr(c->vm, msg)));
+    emit_call(c, 1);
+    emit_op(c, OP_THROW);
+    emit_op(c, OP_NULL);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
 static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
     Token name = c->prev;
@@ -3092,36 +3131,10 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (m->is_abstract) {
         /* no body: a method that reports it was not implemented */
-        skip_generic_params(c);
-        expect(c, T_LPAREN, "'(' after the method name");
-        int depth = 1;
-        while (depth > 0 && !check(c, T_EOF)) {
-            if (check(c, T_LPAREN)) depth++;
-            if (check(c, T_RPAREN)) depth--;
-            advance(c);
-        }
-        if (accept(c, T_COLON)) skip_type(c);
-        /* a function taking any arguments that throws NotImplementedException */
-        Fn fn;
-        fn_begin(c, &fn, name.start, name.len);
-        fn.proto->nparams = 1;
-        fn.proto->rest_param = 0;
-        fn.proto->abstract_stub = true;
-        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
-        fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
-        fn.sp = 2;
-        fn.proto->max_stack = 2;
-        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
         char msg[200];
         snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
                  (int)name.len, name.start);
-        emit_const(c, v_obj(str_cstr(c->vm, msg)));
-        emit_call(c, 1);
-        emit_op(c, OP_THROW);
-        emit_op(c, OP_NULL);
-        emit_op(c, OP_RETURN);
-        Proto *p = fn_end(c);
-        emit_closure(c, p, &fn);
+        not_implemented_fn(c, &name, msg);
     } else {
         c->next_cls = cx;
         function(c, name.start, name.len);
@@ -3324,6 +3337,10 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
             advance(c);
             if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
             class_field_member(c, cx, cls_name, &m, body, is_val);
+        } else if (check(c, T_IDENT) && !m.is_static && !m.is_private && !m.is_protected && !m.is_abstract) {
+            /* another statement (a call...): runs with the initialisers, in order */
+            expression(c);
+            emit_op(c, OP_POP);
         } else {
             ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",
                       (int)c->cur.len, c->cur.start);
@@ -3542,7 +3559,7 @@ static void annotated_decl(C *c, bool *is_local) {
     Lexer args_lx;
     Token args_tok;
     bool has_args = skip_annotation(c, &args_lx, &args_tok);
-    if (!check(c, T_FUN) || peek2(c).type != T_IDENT) {
+    if (!check(c, T_FUN) || peek_type(c) != T_IDENT) {
         statement_inner(c, is_local);
         return;
     }
@@ -3585,6 +3602,25 @@ static void annotated_decl(C *c, bool *is_local) {
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (check(c, T_AT_LABEL)) { annotated_decl(c, is_local); return; }
+    if (is_word(&c->cur, "extern") && peek_type(c) != T_ASSIGN && peek_type(c) != T_LPAREN && peek_type(c) != T_DOT) {
+        /* declared for the host to provide: a function without a body
+         * throws NotImplementedException when called; the rest is as usual */
+        TokenType nx = peek_type(c);
+        advance(c);
+        Lexer la = c->lx;
+        Token after_name = lex_next(&la);
+        after_name = lex_next(&la);
+        if (nx == T_FUN && peek_type(c) == T_IDENT && after_name.type == T_LPAREN && !method_has_body(c)) {
+            advance(c);
+            advance(c);
+            Token name = c->prev;
+            char msg[200];
+            snprintf(msg, sizeof msg, "extern function %.*s is not provided by the host", (int)name.len, name.start);
+            not_implemented_fn(c, &name, msg);
+            declare_value(c, name, true, is_local);
+            return;
+        }
+    }
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
     if (check(c, T_FUN) && (peek_type(c) == T_IDENT || peek_type(c) == T_LT)) {
@@ -3753,6 +3789,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     while (c.classes) {
         ClassCtx *next = c.classes->next;
         free(c.classes->members);
+        name_table_free(&c.classes->member_index);
         free(c.classes);
         c.classes = next;
     }
