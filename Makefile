@@ -38,9 +38,14 @@ ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS
 # optimisation saves another 3 KiB and runs a little faster.
 WASM_CFLAGS := --target=wasm32-wasi $(CSTD) -Oz -flto $(WARN) $(INCLUDES)
 WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
-# 1 MiB of C stack instead of the linker default of 64 KiB: the compiler and
-# the printer of nested values recurse in C, as they do natively.
-WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=1048576 -Wl,--strip-debug
+# 2 MiB of C stack instead of the linker default of 64 KiB: the compiler and
+# the printer of nested values recurse in C, as they do natively, and
+# brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).
+WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=2097152 -Wl,--strip-debug
+
+# Native builds link OpenSSL for TLS (src/host/posix_tls.c); the wasm
+# builds never do: on Node TLS is node:tls, elsewhere it is unavailable.
+NATIVE_LIBS := -lssl -lcrypto -lm
 
 # ---- sources ----
 CORE_SRC := $(wildcard src/lyng/*.c) $(wildcard src/net/*.c)
@@ -78,7 +83,7 @@ help:
 # Each entry is COMMAND:PACKAGE (a package is needed when its command is
 # absent and dpkg does not know it) or -:PACKAGE (dpkg only).
 SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 -:libclang-rt-19-dev \
-               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm
+               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl
 
 # The apt check runs once per build tree (the stamp); the npm check is cheap
 # and runs every time, so a removed node_modules is noticed. npm ci creates
@@ -128,10 +133,10 @@ $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	@rm -f $@.prelude $@.time
 
 $(B)/native/lyng: $(NATIVE_OBJ)
-	$(NATIVE_CC) -o $@ $^ -lm
+	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/asan/lyng: $(ASAN_OBJ)
-	$(CLANG) $(ASAN_FLAGS) -o $@ $^ -lm
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/wasm/lyng.wasm: $(WASM_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm

@@ -169,7 +169,9 @@ test('networking in a page: checks are false and a connect raises a clear except
         error = { name: e.name, lyngClass: e.lyngClass, message: e.message };
       }
       const caught = await lyng.eval('try { Net.udpBind(0) ; "bound" } catch (e: IllegalOperationException) { e.message }');
-      return { caps, error, caught };
+      const tls = await lyng.eval('[Net.isTlsAvailable(), Net.isReusePortAvailable(), ' +
+        'try { Net.tlsConnect("127.0.0.1", 1) } catch (e: IllegalOperationException) { e.message }]');
+      return { caps, error, caught, tls };
     } finally {
       lyng.close();
     }
@@ -178,6 +180,7 @@ test('networking in a page: checks are false and a connect raises a clear except
   assert.deepEqual(r.error, { name: 'LyngError', lyngClass: 'IllegalOperationException',
     message: 'tcpConnect failed: raw sockets are not available in the browser' });
   assert.equal(r.caught, '"udpBind failed: raw sockets are not available in the browser"');
+  assert.equal(r.tls, '[false,false,"tlsConnect failed: raw sockets are not available in the browser"]');
 }));
 
 test('Ctrl+Enter while a script runs replaces it with the new run', () => onPage(async (page) => {

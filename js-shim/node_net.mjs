@@ -5,6 +5,7 @@
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
 import { createRequire } from 'node:module';
+import { acceptTls, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
 // never open one, and loading them is a tenth of the command line's start.
@@ -27,6 +28,9 @@ const E = {
 
 function statusOf(err) {
   if (!err) return 0;
+  if (err.lyngStatus) return err.lyngStatus;
+  const tlsStatus = tlsStatusOf(err);
+  if (tlsStatus !== undefined) return tlsStatus;
   switch (err.code) {
     case 'EAI_AGAIN': case 'EAI_FAIL': case 'EAI_NONAME': case 'ENODATA': return E.ENOTFOUND;
     case 'ERR_SOCKET_CLOSED': case 'ERR_STREAM_DESTROYED': case 'ERR_SERVER_NOT_RUNNING': return E.ECLOSED;
@@ -37,7 +41,10 @@ function statusOf(err) {
 
 const decoder = new TextDecoder();
 const kEntry = Symbol('lyng socket entry');
-const ignoreError = () => {};
+const kEarlyError = Symbol('lyng error before accept');
+// An accepted socket may fail before the script takes it (a reset, a
+// failed TLS handshake): the error is kept for its first read.
+function noteError(err) { this[kEarlyError] ??= statusOf(err); }
 const encoder = new TextEncoder();
 
 // `env` gives: memory() -> the instance's WebAssembly.Memory,
@@ -85,9 +92,9 @@ export function createNetImports(env) {
   function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry]); }
 
   function watchSocket(vm, sock) {
-    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: false, error: 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
+    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
     sock[kEntry] = entry;
-    sock.removeListener('error', ignoreError);
+    sock.removeListener('error', noteError);
     sock.on('data', onData);
     sock.on('end', onEnd);
     sock.on('error', onError);
@@ -159,6 +166,68 @@ export function createNetImports(env) {
     done(r.vm, r.op, 0, n);
   }
 
+  // A connection, and with tlsArgs its TLS handshake, within timeoutMs.
+  function connect(vm, op, host, port, timeoutMs, nodelay, tlsArgs) {
+    let settled = false;
+    let timer = null;
+    const raw = net().connect({ host, port, noDelay: !!nodelay });
+    let sock = raw;
+    if (tlsArgs) {
+      raw.on('error', (err) => fail(statusOf(err))); // refused, reset: before TLS saw it
+      try {
+        sock = connectTls(clientOptions(raw, tlsArgs.serverName, tlsArgs.caFile, tlsArgs.verify));
+      } catch (err) { // an unreadable CA file
+        raw.destroy();
+        err.lyngStatus ??= -21; // HOST_ECERT_FILES
+        queueMicrotask(() => done(vm, op, statusOf(err)));
+        return;
+      }
+    }
+    function fail(status) {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      sock.destroy();
+      raw.destroy();
+      done(vm, op, status);
+    }
+    sock.once('error', (err) => fail(statusOf(err)));
+    if (timeoutMs > 0) timer = setTimeout(() => fail(E.ETIMEDOUT), timeoutMs);
+    sock.once(tlsArgs ? 'secureConnect' : 'connect', () => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      sock.removeAllListeners('error');
+      if (raw !== sock) { raw.removeAllListeners('error'); raw.on('error', noteError); }
+      const h = addHandle(watchSocket(vm, sock));
+      done(vm, op, 0, h);
+    });
+  }
+
+  // A listener; with wrap, each accepted socket is wrapped (TLS).
+  function listen(vm, op, host, port, backlog, reuse, reusePort, wrap) {
+    const server = net().createServer({ noDelay: true, pauseOnConnect: false });
+    const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
+    let listening = false;
+    server.on('connection', (sock) => {
+      sock.on('error', noteError); // reported to the reader once accepted
+      if (wrap) { sock = wrap(sock); sock.on('error', noteError); }
+      if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }
+      entry.pending.push(sock);
+      serveAccept(entry);
+    });
+    server.on('error', (err) => {
+      if (!listening) { done(vm, op, statusOf(err)); return; }
+      for (const a of entry.acceptors.splice(0)) done(a.vm, a.op, statusOf(err));
+    });
+    const options = { host, port, backlog, exclusive: !reuse };
+    if (reusePort) options.reusePort = true; // checked against the Node version in C (host_caps)
+    server.listen(options, () => {
+      listening = true;
+      done(vm, op, 0, addHandle(entry));
+    });
+  }
+
   return {
     resolve(vm, op, namePtr, nameLen) {
       const name = str(namePtr, nameLen);
@@ -174,47 +243,24 @@ export function createNetImports(env) {
       return putText(text, ptr, cap);
     },
     tcp_connect(vm, op, ipPtr, ipLen, port, timeoutMs, nodelay) {
-      const host = str(ipPtr, ipLen);
-      const sock = net().connect({ host, port, noDelay: !!nodelay });
-      let settled = false;
-      let timer = null;
-      const fail = (status) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        sock.destroy();
-        done(vm, op, status);
-      };
-      sock.once('error', (err) => fail(statusOf(err)));
-      if (timeoutMs > 0) timer = setTimeout(() => fail(E.ETIMEDOUT), timeoutMs);
-      sock.once('connect', () => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        sock.removeAllListeners('error');
-        const h = addHandle(watchSocket(vm, sock));
-        done(vm, op, 0, h);
-      });
+      connect(vm, op, str(ipPtr, ipLen), port, timeoutMs, nodelay, null);
     },
-    tcp_listen(vm, op, ipPtr, ipLen, port, backlog, reuse) {
-      const host = str(ipPtr, ipLen);
-      const server = net().createServer({ noDelay: true, pauseOnConnect: false });
-      const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
-      let listening = false;
-      server.on('connection', (sock) => {
-        sock.on('error', ignoreError); // reported to the reader once accepted
-        if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }
-        entry.pending.push(sock);
-        serveAccept(entry);
-      });
-      server.on('error', (err) => {
-        if (!listening) { done(vm, op, statusOf(err)); return; }
-        for (const a of entry.acceptors.splice(0)) done(a.vm, a.op, statusOf(err));
-      });
-      server.listen({ host, port, backlog, exclusive: !reuse }, () => {
-        listening = true;
-        done(vm, op, 0, addHandle(entry));
-      });
+    tls_connect(vm, op, ipPtr, ipLen, port, timeoutMs, nodelay, namePtr, nameLen, caPtr, caLen, verify) {
+      const tlsArgs = { serverName: str(namePtr, nameLen), caFile: caLen ? str(caPtr, caLen) : null, verify: !!verify };
+      connect(vm, op, str(ipPtr, ipLen), port, timeoutMs, nodelay, tlsArgs);
+    },
+    tcp_listen(vm, op, ipPtr, ipLen, port, backlog, reuse, reusePort) {
+      listen(vm, op, str(ipPtr, ipLen), port, backlog, reuse, reusePort, null);
+    },
+    tls_listen(vm, op, ipPtr, ipLen, port, backlog, reuse, reusePort, certPtr, certLen, keyPtr, keyLen) {
+      let context;
+      try {
+        context = serverContext(str(certPtr, certLen), str(keyPtr, keyLen));
+      } catch (err) {
+        queueMicrotask(() => done(vm, op, statusOf(err)));
+        return;
+      }
+      listen(vm, op, str(ipPtr, ipLen), port, backlog, reuse, reusePort, (sock) => acceptTls(sock, context));
     },
     tcp_accept(vm, op, handle) {
       const entry = handles.get(handle);

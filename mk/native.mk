@@ -32,7 +32,7 @@ $(B)/fuzz/obj/%.o: %.c
 	$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(B)/fuzz/fuzz_%: $(B)/fuzz/obj/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
-	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ -lm
+	$(CLANG) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(NATIVE_LIBS)
 
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_TARGETS:%=$(B)/fuzz/obj/fuzz/fuzz_%.d)
 
@@ -49,7 +49,7 @@ fuzz: setup $(FUZZ_BINS)
 
 # The step budget the fuzz targets rely on, checked on the ASan runtime.
 $(B)/fuzz/step_limit_test: $(B)/fuzz/obj/fuzz/step_limit_test.o $(FUZZ_LIB_OBJ)
-	$(CLANG) $(FUZZ_SAN) -o $@ $^ -lm
+	$(CLANG) $(FUZZ_SAN) -o $@ $^ $(NATIVE_LIBS)
 $(B)/fuzz/obj/fuzz/step_limit_test.o: | $(PRELUDE_H) $(SETUP_STAMP)
 
 test-step-limit: $(B)/fuzz/step_limit_test

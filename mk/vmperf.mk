@@ -10,7 +10,7 @@ VM_BUDGET_OBJ := $(filter-out $(B)/asan/obj/src/cli/%,$(ASAN_OBJ))
 
 $(B)/tools/test_vm_budget: tools/test_vm_budget.c $(VM_BUDGET_OBJ)
 	@mkdir -p $(@D)
-	$(CLANG) $(ASAN_CFLAGS) -o $@ $^ -lm
+	$(CLANG) $(ASAN_CFLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 test-vm-budget: $(B)/tools/test_vm_budget
 	$(call suite,vm step budget,tools/test_vm_budget.c,$(ASAN_ENV) timeout 120 $(B)/tools/test_vm_budget)

@@ -7,7 +7,8 @@
 
 WASI_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASM_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/wasi*.c)
 WASI_OBJ := $(WASI_SRC:%.c=$(B)/wasi/obj/%.o)
-WASI_LDFLAGS := --target=wasm32-wasi -Wl,-z,stack-size=1048576 -Wl,--strip-debug
+# 2 MiB of stack, as the wasm build (Makefile): see src/lyng/limits.h
+WASI_LDFLAGS := --target=wasm32-wasi -Wl,-z,stack-size=2097152 -Wl,--strip-debug
 
 .PHONY: wasi test-wasi-lang test-wasi-lang-all test-wasi-doc test-wasi-net
 BUILD_EXTRA += wasi

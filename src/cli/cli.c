@@ -68,6 +68,8 @@ static const char usage_text[] =
     "  --allow-net[=LIST]      allow network access to LIST (host, host:port,\n"
     "                          [v6]:port, *; comma-separated); alone: everything\n"
     "  --deny-net=LIST         deny access to LIST; deny wins over allow\n"
+    "  --workers N             run N copies of the script, each with WORKER set\n"
+    "                          to 0..N-1, restarting copies that crash\n"
     "  -h, --help              show this help\n"
     "  -v, --version           show the version\n"
     "\n"
@@ -210,6 +212,10 @@ static int parse(cli *c, int argc, char **argv) {
         } else if (strcmp(a, "--deny-net") == 0) {
             if (i + 1 >= argc) return usage_error(c, "%s expects a LIST", a);
             add_list(&c->deny_net, argv[++i]);
+        } else if (strcmp(a, "--workers") == 0 || strncmp(a, "--workers=", 10) == 0) {
+            /* the native binary and bin/lyng take it before the command line
+             * starts (workers_native.c, js-shim/workers.mjs) */
+            return usage_error(c, "%s", "--workers is not available on this platform");
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(usage_text, stdout);
             finish(c, 0);

@@ -11,6 +11,7 @@
 
 #include "../host/host.h"
 #include "cli.h"
+#include "workers.h"
 
 /* Runs the VM until the script and its coroutines finish; returns the
  * lyng_run status. */
@@ -128,6 +129,9 @@ static void raise_fd_limit(void) {
 
 int main(int argc, char **argv) {
     raise_fd_limit();
+    int at = 0, width = 0, workers = workers_option(argc, argv, &at, &width);
+    if (workers == 0) return 2;
+    if (workers > 0) return workers_run(argc, argv, at, width, workers);
     cli *c = cli_new(argc, argv);
     if (!c) return 70;
     int code;

@@ -10,6 +10,14 @@ __attribute__((weak)) const char *host_where(host *h) {
     return "on this platform";
 }
 
+/* Weak as well: a backend that can say more about a missing capability
+ * (the Node version it needs) overrides it. */
+__attribute__((weak)) const char *host_missing(host *h, unsigned cap) {
+    (void)h;
+    (void)cap;
+    return NULL;
+}
+
 const char *host_error_name(int status) {
     switch (status) {
     case HOST_OK: return "OK";
@@ -28,6 +36,12 @@ const char *host_error_name(int status) {
     case HOST_ENETUNREACH: return "ENETUNREACH";
     case HOST_EMFILE: return "EMFILE";
     case HOST_EIO: return "EIO";
+    case HOST_ETLS: return "TLS handshake failed";
+    case HOST_ECERT_EXPIRED: return "certificate expired or not yet valid";
+    case HOST_ECERT_ISSUER: return "certificate from an unknown issuer";
+    case HOST_ECERT_NAME: return "certificate name mismatch";
+    case HOST_ECERT_REJECTED: return "certificate rejected";
+    case HOST_ECERT_FILES: return "cannot load the certificate, key or CA file (missing, unreadable, not PEM, or a key that does not match)";
     default: return "EUNKNOWN";
     }
 }

@@ -33,6 +33,13 @@ typedef struct host host;
 #define HOST_ENETUNREACH (-13)
 #define HOST_EMFILE (-14)
 #define HOST_EIO (-15)
+/* TLS: the handshake failed, and the certificate reasons worth naming */
+#define HOST_ETLS (-16)
+#define HOST_ECERT_EXPIRED (-17)
+#define HOST_ECERT_ISSUER (-18)
+#define HOST_ECERT_NAME (-19)
+#define HOST_ECERT_REJECTED (-20)
+#define HOST_ECERT_FILES (-21)
 const char *host_error_name(int status);
 
 host *host_new(lyng_vm *vm);
@@ -43,7 +50,13 @@ void host_free(host *h);
 #define HOST_CAP_TCP_SERVER 2
 #define HOST_CAP_UDP 4
 #define HOST_CAP_RESOLVE 8
+#define HOST_CAP_TLS 16
+#define HOST_CAP_REUSE_PORT 32
 unsigned host_caps(host *h);
+/* Why a capability is missing, as the end of a sentence ("... is not
+ * available: it needs Node 22.12 or later, this is Node 20.19.0"); NULL
+ * when the backend has nothing to add to host_where. */
+const char *host_missing(host *h, unsigned cap);
 /* Where the VM runs, for messages about missing capabilities: "on this
  * platform" unless the backend knows better ("in the browser"). */
 const char *host_where(host *h);
@@ -75,6 +88,27 @@ int host_resolve_take(host *h, uint32_t op, host_addr *out, int max);
 /* Completes with value = the new handle. timeout_ms <= 0: no timeout. */
 void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay);
 void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr);
+
+/* Extensions beyond upstream's API: a listener that shares its port with
+ * other processes (SO_REUSEPORT), and TLS. A TLS listener (cert_file and
+ * key_file set) accepts sockets whose reads and writes go through TLS; their
+ * handshake runs within the first read or write. A TLS connection completes
+ * once its handshake and the certificate checks are done. */
+typedef struct host_listen_opts {
+    int backlog;
+    bool reuse_addr, reuse_port;
+    const char *cert_file, *key_file; /* both NULL: plain TCP */
+} host_listen_opts;
+void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o);
+
+typedef struct host_tls_opts {
+    const char *server_name; /* checked against the certificate, sent as SNI */
+    const char *ca_file;     /* NULL: the system's trusted certificates */
+    bool verify;
+} host_tls_opts;
+void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
+                      const host_tls_opts *t);
+
 void host_tcp_accept(host *h, uint32_t op, int handle);
 /* value = bytes read (>= 1), or 0 at end of stream */
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);

@@ -16,10 +16,13 @@ IMPORT("cancel") void js_cancel(void *vm, uint32_t op);
 IMPORT("now") double js_now(void);
 /* Writes where the VM runs ("in the browser") into out; 0 = no opinion. */
 IMPORT("where") uint32_t js_where(void *vm, char *out, uint32_t cap);
+/* Writes why capability `cap` is missing into out; 0 = nothing to add. */
+IMPORT("missing") uint32_t js_missing(void *vm, uint32_t cap, char *out, uint32_t len);
 
 struct host {
     lyng_vm *vm;
     char where[64];
+    char missing[128];
 };
 
 host *host_new(lyng_vm *vm) {
@@ -40,6 +43,13 @@ const char *host_where(host *h) {
     if (n == 0 || n >= sizeof h->where) return "on this platform";
     h->where[n] = 0;
     return h->where;
+}
+
+const char *host_missing(host *h, unsigned cap) {
+    uint32_t n = js_missing(h->vm, cap, h->missing, sizeof h->missing - 1);
+    if (n == 0 || n >= sizeof h->missing) return NULL;
+    h->missing[n] = 0;
+    return h->missing;
 }
 
 void host_timer(host *h, uint32_t op, int64_t ms) { js_timer(h->vm, op, ms < 0 ? 0.0 : (double)ms); }

@@ -14,7 +14,11 @@
 IMPORT("resolve") void js_resolve(void *vm, uint32_t op, const char *name, uint32_t len);
 IMPORT("resolve_take") int js_resolve_take(void *vm, uint32_t op, char *out, uint32_t cap);
 IMPORT("tcp_connect") void js_tcp_connect(void *vm, uint32_t op, const char *ip, uint32_t len, int port, double timeout_ms, int nodelay);
-IMPORT("tcp_listen") void js_tcp_listen(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int backlog, int reuse);
+IMPORT("tcp_listen") void js_tcp_listen(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int backlog, int reuse, int reuse_port);
+IMPORT("tls_listen") void js_tls_listen(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int backlog, int reuse, int reuse_port,
+                                        const char *cert, uint32_t cert_len, const char *key, uint32_t key_len);
+IMPORT("tls_connect") void js_tls_connect(void *vm, uint32_t op, const char *ip, uint32_t len, int port, double timeout_ms, int nodelay,
+                                          const char *name, uint32_t name_len, const char *ca, uint32_t ca_len, int verify);
 IMPORT("tcp_accept") void js_tcp_accept(void *vm, uint32_t op, int handle);
 IMPORT("read") void js_read(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
 IMPORT("write") void js_write(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
@@ -61,7 +65,22 @@ void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
 }
 
 void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
-    js_tcp_listen(host_vm(h), op, ip, (uint32_t)strlen(ip), port, backlog, reuse_addr);
+    host_listen(h, op, ip, port, &(host_listen_opts){.backlog = backlog, .reuse_addr = reuse_addr});
+}
+
+void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o) {
+    if (o->cert_file && o->key_file)
+        js_tls_listen(host_vm(h), op, ip, (uint32_t)strlen(ip), port, o->backlog, o->reuse_addr, o->reuse_port, o->cert_file,
+                      (uint32_t)strlen(o->cert_file), o->key_file, (uint32_t)strlen(o->key_file));
+    else
+        js_tcp_listen(host_vm(h), op, ip, (uint32_t)strlen(ip), port, o->backlog, o->reuse_addr, o->reuse_port);
+}
+
+void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
+                      const host_tls_opts *t) {
+    const char *name = t->server_name ? t->server_name : ip;
+    js_tls_connect(host_vm(h), op, ip, (uint32_t)strlen(ip), port, (double)timeout_ms, nodelay, name, (uint32_t)strlen(name),
+                   t->ca_file, t->ca_file ? (uint32_t)strlen(t->ca_file) : 0, t->verify);
 }
 
 void host_tcp_accept(host *h, uint32_t op, int handle) { js_tcp_accept(host_vm(h), op, handle); }

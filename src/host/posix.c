@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "posix_tls.h"
 #include "shared.h"
 
 /* ---- tables ---- */
@@ -66,6 +67,13 @@ typedef struct sock {
     uint32_t wlen, woff;
     struct sockaddr_storage dest; /* udp send */
     socklen_t dest_len;
+    /* epoll events each pending op waits for: EPOLLIN for reads and
+     * EPOLLOUT for writes and connects, except that TLS may need the other
+     * direction (a handshake step, a read that must send first) */
+    uint32_t rwant, wwant, cwant;
+    tls_conn *tls;          /* a TLS stream (posix_tls.c) */
+    tls_server *tls_server; /* a TLS listener: what its accepted sockets use */
+    bool shaking;           /* connect_op waits for the TLS handshake */
 } sock;
 
 
@@ -83,6 +91,7 @@ struct host {
     int nwaiting; /* sockets an op waits on; none and no timer: nothing can happen */
     int polls_skipped; /* host_wait calls in a row that delivered without polling */
     addr_results results; /* addresses of a resolve, the sender of a datagram */
+    tls_clients *tls_clients;
 };
 
 static void *xrealloc(void *p, size_t n) {
@@ -202,10 +211,13 @@ void host_free(host *h) {
     if (!h) return;
     for (int i = 0; i < h->nsocks; i++)
         if (h->socks[i]) {
+            tls_conn_free(h->socks[i]->tls);
+            tls_server_free(h->socks[i]->tls_server);
             close(h->socks[i]->fd);
             free(h->socks[i]);
         }
     addr_results_free(&h->results);
+    tls_clients_free(h->tls_clients);
     close(h->epfd);
     free(h->socks);
     free(h->free_slots);
@@ -216,7 +228,7 @@ void host_free(host *h) {
 
 unsigned host_caps(host *h) {
     (void)h;
-    return HOST_CAP_TCP | HOST_CAP_TCP_SERVER | HOST_CAP_UDP | HOST_CAP_RESOLVE;
+    return HOST_CAP_TCP | HOST_CAP_TCP_SERVER | HOST_CAP_UDP | HOST_CAP_RESOLVE | HOST_CAP_TLS | HOST_CAP_REUSE_PORT;
 }
 
 static int64_t now_us(void) {
@@ -263,6 +275,8 @@ static int sock_add(host *h, int fd, sock_kind kind) {
     if (!s) abort();
     s->fd = fd;
     s->kind = kind;
+    s->rwant = EPOLLIN;
+    s->wwant = s->cwant = EPOLLOUT;
     h->socks[i] = s;
     return i + 1;
 }
@@ -280,8 +294,9 @@ static void sock_register(host *h, sock *s, int handle, uint32_t events) {
 static void sock_update(host *h, int handle) {
     sock *s = sock_of(h, handle);
     uint32_t want = 0;
-    if (s->read_op) want |= EPOLLIN;
-    if (s->write_op || s->connect_op) want |= EPOLLOUT;
+    if (s->read_op) want |= s->rwant;
+    if (s->write_op) want |= s->wwant;
+    if (s->connect_op) want |= s->cwant;
     if ((want != 0) != s->waiting) {
         s->waiting = want != 0;
         h->nwaiting += s->waiting ? 1 : -1;
@@ -296,6 +311,8 @@ static void sock_destroy(host *h, int handle, int32_t status) {
     if (!s) return;
     if (s->events) epoll_ctl(h->epfd, EPOLL_CTL_DEL, s->fd, NULL);
     if (s->waiting) h->nwaiting--;
+    tls_conn_free(s->tls);
+    tls_server_free(s->tls_server);
     close(s->fd);
     if (s->connect_op) {
         heap_remove_op(h, s->connect_op, TK_CONNECT_TIMEOUT);
@@ -402,14 +419,25 @@ static void set_int_opt(int fd, int level, int name, int value) {
     setsockopt(fd, level, name, &value, sizeof value);
 }
 
-void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay) {
+/* A TLS connection (t set) completes after its handshake, within the same
+ * timeout. */
+static void connect_socket(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
+                           const host_tls_opts *t) {
     struct sockaddr_storage ss;
     socklen_t len;
     int fd = open_socket(h, op, ip, port, SOCK_STREAM, &ss, &len);
     if (fd < 0) return;
+    tls_conn *tls = NULL;
+    int rc = t ? tls_client_conn(&h->tls_clients, fd, t, &tls) : 0;
+    if (rc != 0) {
+        close(fd);
+        push_done(h, op, rc, 0);
+        return;
+    }
     if (nodelay) set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
     if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
         int e = errno;
+        tls_conn_free(tls);
         close(fd);
         push_done(h, op, host_errno(e), 0);
         return;
@@ -418,25 +446,54 @@ void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
      * the writable event it raises. */
     int handle = sock_add(h, fd, SK_TCP);
     sock_of(h, handle)->connect_op = op;
+    sock_of(h, handle)->tls = tls;
     sock_update(h, handle);
     if (timeout_ms > 0)
         heap_push(h, (timer){.deadline = deadline_after(timeout_ms), .op = op, .kind = TK_CONNECT_TIMEOUT,
                              .handle = handle});
 }
 
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay) {
+    connect_socket(h, op, ip, port, timeout_ms, nodelay, NULL);
+}
+
+void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
+                      const host_tls_opts *t) {
+    connect_socket(h, op, ip, port, timeout_ms, nodelay, t);
+}
+
+void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o) {
+    tls_server *tls = NULL;
+    if (o->cert_file && o->key_file) {
+        int rc = tls_server_new(o->cert_file, o->key_file, &tls);
+        if (rc != 0) {
+            push_done(h, op, rc, 0);
+            return;
+        }
+    }
     struct sockaddr_storage ss;
     socklen_t len;
     int fd = open_socket(h, op, ip, port, SOCK_STREAM, &ss, &len);
-    if (fd < 0) return;
-    if (reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, backlog > 0 ? backlog : 128) != 0) {
+    if (fd < 0) {
+        tls_server_free(tls);
+        return;
+    }
+    if (o->reuse_addr) set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (o->reuse_port) set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+    if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, o->backlog > 0 ? o->backlog : 128) != 0) {
         int e = errno;
         close(fd);
+        tls_server_free(tls);
         push_done(h, op, host_errno(e), 0);
         return;
     }
-    push_done(h, op, 0, sock_add(h, fd, SK_LISTEN));
+    int handle = sock_add(h, fd, SK_LISTEN);
+    sock_of(h, handle)->tls_server = tls;
+    push_done(h, op, 0, handle);
+}
+
+void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+    host_listen(h, op, ip, port, &(host_listen_opts){.backlog = backlog, .reuse_addr = reuse_addr});
 }
 
 /* The attempts below run once when an op is submitted (most reads of a
@@ -453,12 +510,37 @@ static bool try_accept(host *h, sock *s) {
         push_done(h, op, host_errno(errno), 0);
     } else {
         set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
-        push_done(h, op, 0, sock_add(h, fd, SK_TCP)); /* moves h->socks, never s */
+        tls_conn *tls = s->tls_server ? tls_server_conn(s->tls_server, fd) : NULL;
+        if (s->tls_server && !tls) {
+            close(fd);
+            push_done(h, op, HOST_EIO, 0);
+            return true;
+        }
+        int handle = sock_add(h, fd, SK_TCP); /* moves h->socks, never s */
+        sock_of(h, handle)->tls = tls;
+        push_done(h, op, 0, handle);
     }
     return true;
 }
 
+/* A TLS read or write that must wait says for what; the next try of an op
+ * waits for its default again. */
+static bool tls_waits(long r, uint32_t *want, uint32_t dflt) {
+    *want = r == TLS_WANT_READ ? EPOLLIN : r == TLS_WANT_WRITE ? EPOLLOUT : dflt;
+    return r == TLS_WANT_READ || r == TLS_WANT_WRITE;
+}
+
+static bool try_read_tls(host *h, sock *s) {
+    long n = tls_recv(s->tls, s->rbuf, s->rmax);
+    if (tls_waits(n, &s->rwant, EPOLLIN)) return false;
+    s->drained = n >= 0 && (size_t)n < s->rmax && !tls_pending(s->tls);
+    push_done(h, s->read_op, n < 0 ? (int)n : 0, n < 0 ? 0 : n);
+    s->read_op = 0;
+    return true;
+}
+
 static bool try_read(host *h, sock *s) {
+    if (s->tls) return try_read_tls(h, s);
     ssize_t n = recv(s->fd, s->rbuf, s->rmax, 0);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
     s->drained = n >= 0 && (size_t)n < s->rmax;
@@ -467,13 +549,27 @@ static bool try_read(host *h, sock *s) {
     return true;
 }
 
+/* One send of what remains: bytes sent, 0 when the socket must become
+ * ready first, or a HOST_E* code. */
+static long send_some(sock *s) {
+    if (s->tls) {
+        long n = tls_send(s->tls, s->wbuf + s->woff, s->wlen - s->woff);
+        return tls_waits(n, &s->wwant, EPOLLOUT) ? 0 : n;
+    }
+    for (;;) {
+        ssize_t n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
+        if (n >= 0) return n;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : host_errno(errno);
+    }
+}
+
 static bool try_write(host *h, sock *s) {
     while (s->woff < s->wlen) {
-        ssize_t n = send(s->fd, s->wbuf + s->woff, s->wlen - s->woff, MSG_NOSIGNAL);
+        long n = send_some(s);
+        if (n == 0) return false;
         if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
-            if (errno == EINTR) continue;
-            push_done(h, s->write_op, host_errno(errno), 0);
+            push_done(h, s->write_op, (int)n, 0);
             s->write_op = 0;
             return true;
         }
@@ -508,21 +604,44 @@ static bool try_sendto(host *h, sock *s) {
     return true;
 }
 
+/* Ends a connect op: status 0 hands over the socket, anything else closes it. */
+static void connect_finish(host *h, int handle, int status) {
+    sock *s = sock_of(h, handle);
+    uint32_t op = s->connect_op;
+    s->connect_op = 0;
+    heap_remove_op(h, op, TK_CONNECT_TIMEOUT);
+    if (status) {
+        sock_destroy(h, handle, HOST_ECLOSED);
+        push_done(h, op, status, 0);
+    } else {
+        push_done(h, op, 0, handle);
+    }
+}
+
+/* One step of a TLS connection's handshake; true when it ended. */
+static bool try_handshake(host *h, int handle) {
+    sock *s = sock_of(h, handle);
+    int rc = tls_handshake(s->tls);
+    if (tls_waits(rc, &s->cwant, EPOLLOUT)) {
+        sock_update(h, handle);
+        return false;
+    }
+    connect_finish(h, handle, rc);
+    return true;
+}
+
 static bool try_connect_done(host *h, int handle) {
     sock *s = sock_of(h, handle);
+    if (s->shaking) return try_handshake(h, handle);
     int err = 0;
     socklen_t len = sizeof err;
     if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     if (err == EINPROGRESS || err == EALREADY) return false;
-    uint32_t op = s->connect_op;
-    s->connect_op = 0;
-    heap_remove_op(h, op, TK_CONNECT_TIMEOUT);
-    if (err) {
-        sock_destroy(h, handle, HOST_ECLOSED);
-        push_done(h, op, host_errno(err), 0);
-    } else {
-        push_done(h, op, 0, handle);
+    if (!err && s->tls) {
+        s->shaking = true;
+        return try_handshake(h, handle);
     }
+    connect_finish(h, handle, err ? host_errno(err) : 0);
     return true;
 }
 

@@ -233,3 +233,19 @@ static int sock_addr(host *h, int handle, bool remote, host_addr *out) {
 
 int host_local_addr(host *h, int handle, host_addr *out) { return sock_addr(h, handle, false, out); }
 int host_remote_addr(host *h, int handle, host_addr *out) { return sock_addr(h, handle, true, out); }
+
+/* WASI 0.2 has neither SO_REUSEPORT nor TLS (host_caps says so, and the
+ * net module asks before it calls): a plain listen is all there is. */
+void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o) {
+    if (o->reuse_port || o->cert_file) {
+        wasi_push_done(h, op, HOST_EUNSUPPORTED, 0);
+        return;
+    }
+    host_tcp_listen(h, op, ip, port, o->backlog, o->reuse_addr);
+}
+
+void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
+                      const host_tls_opts *t) {
+    (void)ip, (void)port, (void)timeout_ms, (void)nodelay, (void)t;
+    wasi_push_done(h, op, HOST_EUNSUPPORTED, 0);
+}

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "compiler.h" /* the opcodes of the operators */
 #include "lib.h"
+#include "limits.h"
 
 #define s_body (vm->cls_names.body)
 #define s_abstract (vm->cls_names.abstract)
@@ -26,8 +27,6 @@
 #define s_hash_code (vm->cls_names.hash_code)
 #define s_bases (vm->cls_names.bases)
 
-#define MAX_BASES 16 /* direct bases of one class */
-#define MAX_MRO 64   /* ancestors of one class: one bit each in Instance.inited */
 
 /* Setters live among the methods under "name=", which no method name can be. */
 static String *setter_key(VM *vm, String *name) {
@@ -89,8 +88,8 @@ static bool in_tail(Class *k, List **seqs, uint32_t *pos, int n) {
  * bases, each step taking the first head that is in no list's tail. NULL
  * after raising when the hierarchy has no consistent order. */
 static List *c3_linearise(VM *vm, Class *cls, List *bases) {
-    List *seqs[MAX_BASES + 1];
-    uint32_t pos[MAX_BASES + 1];
+    List *seqs[LYNG_MAX_BASES + 1];
+    uint32_t pos[LYNG_MAX_BASES + 1];
     int n = (int)bases->count;
     for (int s = 0; s < n; s++) {
         seqs[s] = linearisation(vm, (Class *)bases->items[s].as.o);
@@ -127,8 +126,8 @@ static List *c3_linearise(VM *vm, Class *cls, List *bases) {
                      cls->name->data, a, b);
             return NULL;
         }
-        if (out->count >= MAX_MRO) {
-            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, MAX_MRO);
+        if (out->count >= LYNG_MAX_ANCESTORS) {
+            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, LYNG_MAX_ANCESTORS);
             return NULL;
         }
         list_push(vm, out, v_obj(pick));
@@ -166,8 +165,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
         if (bases->items[i].as.o == (Obj *)base)
             return vm_throw(vm, vm->c.illegal_argument, "class %s lists the base %s twice", cls->name->data,
                             base->name->data);
-    if (bases->count >= MAX_BASES)
-        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, MAX_BASES);
+    if (bases->count >= LYNG_MAX_BASES)
+        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, LYNG_MAX_BASES);
     if (base->is_exception && bases->count && !cls->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
                         cls->name->data, base->name->data);
@@ -410,6 +409,16 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
         return vm_call_sync(vm, m, obj, 0, NULL, out);
     }
     *out = v_obj(bound_new(vm, obj, m));
+    return NR_OK;
+}
+
+/* __dynamicClass(cls): the class of `dynamic { }` objects. */
+static NativeResult p_dynamic_class(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    Class *cls = argc == 1 ? class_arg(vm, argv[0], "__dynamicClass") : NULL;
+    if (!cls) return NR_ERR;
+    cls->is_dynamic = true;
+    *out = V_VOID;
     return NR_OK;
 }
 
@@ -698,6 +707,7 @@ void lib_class_init(VM *vm) {
     s_hidden = str_intern(vm, "__hidden", 8);
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
+    vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);

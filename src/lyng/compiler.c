@@ -12,23 +12,35 @@
 #include <string.h>
 
 #include "lexer.h"
+#include "limits.h"
+#include "name_table.h"
 #include "vm.h"
+
+/* Rarely used declarations with large frames stay out of the recursive
+ * parser functions, whose frames bound how deep brackets may nest. */
+#define COLD __attribute__((noinline))
 
 typedef struct Local {
     const char *name;
     uint32_t len;
-    uint16_t slot;
+    uint32_t slot;
     int scope;
     bool captured;
     bool is_val;
     bool delegated; /* `val x by d`: the slot holds the delegate d */
+    bool indexed;   /* entered in Fn.names */
+    uint32_t stamp; /* tells this local from an earlier one at its index */
+    uint32_t cap_fn; /* the function compiled inside that captures it... */
+    int cap_up;      /* ...as its upvalue cap_up */
 } Local;
 
 typedef struct UpDesc {
-    uint16_t index;
+    uint32_t index;
     bool is_local;
     bool is_val;
     bool delegated;
+    uint32_t cap_fn; /* as Local's: the inner function that captures it again */
+    int cap_up;
 } UpDesc;
 
 typedef struct JumpList {
@@ -64,10 +76,10 @@ typedef struct ClassCtx {
     struct ClassCtx *next; /* all classes of this compilation, for base lookups */
     const char *name;
     uint32_t len;
-    struct { const char *s; uint32_t len; } bases[16];
+    struct { const char *s; uint32_t len; } bases[LYNG_MAX_BASES];
     int nbases;
-    struct { const char *s; uint32_t len; bool is_static; } members[256];
-    int nmembers;
+    struct ClassMember { const char *s; uint32_t len; bool is_static; } *members;
+    int nmembers, member_cap;
     struct Fn *statics; /* static initializers, run once the class is complete */
     bool has_statics;
 } ClassCtx;
@@ -85,13 +97,15 @@ typedef struct Fn {
     bool ext_receiver;         /* an extension function: bare names may be members of `this` */
     bool is_lambda;            /* a lambda: `with`/`apply`/`run` may give it a receiver */
     bool is_statics;           /* a class's static initializers: `this` is the class */
-    uint8_t param_kind[256];   /* PK_* flags of each parameter (a class's fields) */
+    uint8_t *param_kind;       /* PK_* flags of each parameter (a class's fields) */
     Proto *proto;
     Local *locals;
     int nlocals, local_cap;
+    NameTable names; /* name -> latest local, once there are many */
+    uint32_t serial; /* identifies this function among all compiled */
     int scope;
-    UpDesc up[256];
-    int nup;
+    UpDesc *up;
+    int nup, up_cap;
     int sp;
     LoopCtx *loop;
     TryCtx *tries;
@@ -107,7 +121,9 @@ typedef struct C {
     const char *name;
     const char *src;
     size_t srclen;
-    int nesting;
+    uintptr_t stack_base; /* the C stack where compiling began */
+    uint32_t serial;      /* last stamp given to a function or local */
+    int depth;            /* parse_prec and statement calls under way */
     ClassCtx *next_cls; /* class context for the next fn_begin */
     bool next_ext;      /* the next fn_begin starts an extension function */
     ClassCtx *classes;
@@ -199,10 +215,13 @@ static void expect(C *c, TokenType t, const char *what) {
 }
 
 /* The token after the current one, without consuming anything. */
-static Token peek2(C *c) {
+COLD static Token peek2(C *c) {
     Lexer copy = c->lx;
     return lex_next(&copy);
 }
+
+/* The type of that token: callers keep no Token copy in their frames. */
+COLD static TokenType peek_type(C *c) { return peek2(c).type; }
 
 static bool is_name(TokenType t) { return t == T_IDENT; }
 
@@ -219,7 +238,7 @@ static Proto *proto_of(C *c) { return c->fn->proto; }
 static void emit_byte(C *c, uint8_t b) {
     Proto *p = proto_of(c);
     if (p->code_len == p->code_cap) {
-        if (p->code_cap >= (1u << 24)) {
+        if (p->code_cap > UINT32_MAX / 2) { /* jump offsets are 32 bits */
             ERROR("function too large");
             return;
         }
@@ -233,10 +252,18 @@ static void emit_byte(C *c, uint8_t b) {
     p->code[p->code_len++] = b;
 }
 
-static void emit_u16(C *c, uint32_t v) {
-    if (v > 0xFFFF) ERROR("function too large");
-    emit_byte(c, (uint8_t)(v & 0xFF));
-    emit_byte(c, (uint8_t)((v >> 8) & 0xFF));
+static void emit_arg(C *c, uint32_t v) {
+    for (int i = 0; i < ARG; i++) emit_byte(c, (uint8_t)(v >> (8 * i)));
+}
+
+static uint32_t read_arg(const uint8_t *at) {
+    uint32_t v = 0;
+    for (int i = 0; i < ARG; i++) v |= (uint32_t)at[i] << (8 * i);
+    return v;
+}
+
+static void write_arg(uint8_t *at, uint32_t v) {
+    for (int i = 0; i < ARG; i++) at[i] = (uint8_t)(v >> (8 * i));
 }
 
 static void adjust(C *c, int delta) {
@@ -249,9 +276,9 @@ static void emit_op(C *c, OpCode op) {
     adjust(c, op_effect[op]);
 }
 
-static void emit_op_u16(C *c, OpCode op, uint32_t arg) {
+static void emit_op_arg(C *c, OpCode op, uint32_t arg) {
     emit_op(c, op);
-    emit_u16(c, arg);
+    emit_arg(c, arg);
 }
 
 static uint32_t add_const(C *c, Value v) {
@@ -265,7 +292,6 @@ static uint32_t add_const(C *c, Value v) {
         p->const_cap = ncap;
     }
     p->consts[p->nconsts] = v;
-    if (p->nconsts >= 0xFFFF) ERROR("too many constants in one function");
     return p->nconsts++;
 }
 
@@ -273,25 +299,21 @@ static uint32_t name_const(C *c, const char *s, size_t len) {
     return add_const(c, v_obj(str_intern(c->vm, s, len)));
 }
 
-static void emit_const(C *c, Value v) { emit_op_u16(c, OP_CONST, add_const(c, v)); }
+static void emit_const(C *c, Value v) { emit_op_arg(c, OP_CONST, add_const(c, v)); }
 
 static uint32_t emit_jump(C *c, OpCode op) {
     emit_op(c, op);
-    emit_u16(c, 0xFFFF);
-    return proto_of(c)->code_len - 2;
+    emit_arg(c, ARG_NONE);
+    return proto_of(c)->code_len - ARG;
 }
 
 static void patch_jump(C *c, uint32_t at) {
-    uint32_t off = proto_of(c)->code_len - (at + 2);
-    if (off > 0xFFFF) ERROR("jump too large");
-    proto_of(c)->code[at] = (uint8_t)(off & 0xFF);
-    proto_of(c)->code[at + 1] = (uint8_t)(off >> 8);
+    write_arg(proto_of(c)->code + at, proto_of(c)->code_len - (at + ARG));
 }
 
 static void emit_loop(C *c, uint32_t target) {
     emit_op(c, OP_LOOP);
-    uint32_t off = proto_of(c)->code_len + 2 - target;
-    emit_u16(c, off);
+    emit_arg(c, proto_of(c)->code_len + ARG - target);
 }
 
 static void jl_add(JumpList *jl, uint32_t at) {
@@ -331,6 +353,7 @@ static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
     fn->proto = proto_new(c, name, len);
     fn->sp = 1; /* slot 0: this */
     fn->proto->max_stack = 1;
+    fn->serial = ++c->serial;
     c->fn = fn;
     /* keep the prototype reachable while it is being built */
     list_push(c->vm, c->vm->roots, v_obj(fn->proto));
@@ -342,13 +365,16 @@ static Proto *fn_end(C *c) {
     p->nupvals = (uint16_t)fn->nup;
     if (fn->nup) {
         p->upval_is_local = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup);
-        p->upval_index = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup * sizeof(uint16_t));
+        p->upval_index = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup * sizeof(uint32_t));
         for (int i = 0; i < fn->nup; i++) {
             p->upval_is_local[i] = fn->up[i].is_local;
             p->upval_index[i] = fn->up[i].index;
         }
     }
     free(fn->locals);
+    name_table_free(&fn->names);
+    free(fn->up);
+    free(fn->param_kind);
     c->fn = fn->enclosing;
     return p;
 }
@@ -363,11 +389,14 @@ static Local *add_local(C *c, const char *name, uint32_t len, int slot, bool is_
     Local *l = &fn->locals[fn->nlocals++];
     l->name = name;
     l->len = len;
-    l->slot = (uint16_t)slot;
+    l->slot = (uint32_t)slot;
     l->scope = fn->scope;
     l->captured = false;
     l->is_val = is_val;
     l->delegated = false;
+    l->indexed = false;
+    l->stamp = ++c->serial;
+    l->cap_fn = 0;
     return l;
 }
 
@@ -384,28 +413,52 @@ static void end_scope(C *c) {
     }
     fn->scope--;
     if (first >= 0) {
-        emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+        emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)first);
         fn->sp = first + 1;
     }
 }
 
+/* Below this many locals a scan finds a name faster than the table. */
+#define SCANNED_LOCALS 32
+
+/* The latest local named `name`, or -1. Scopes come and go in a stack, so
+ * new locals are a suffix of fn->locals not yet in fn->names; an entry
+ * whose local has gone (its stamp differs) falls back to the scan. */
 static int resolve_local(Fn *fn, const char *name, uint32_t len) {
+    if (fn->nlocals > SCANNED_LOCALS) {
+        int i = fn->nlocals;
+        while (i > 0 && !fn->locals[i - 1].indexed) i--;
+        for (; i < fn->nlocals; i++) {
+            name_table_put(&fn->names, fn->locals[i].name, fn->locals[i].len, i, fn->locals[i].stamp);
+            fn->locals[i].indexed = true;
+        }
+        int32_t at;
+        uint32_t stamp;
+        if (!name_table_get(&fn->names, name, len, &at, &stamp)) return -1;
+        if (at < fn->nlocals && fn->locals[at].stamp == stamp) return at;
+    }
     for (int i = fn->nlocals - 1; i >= 0; i--)
         if (fn->locals[i].len == len && memcmp(fn->locals[i].name, name, len) == 0) return i;
     return -1;
 }
 
-static int add_upval(C *c, Fn *fn, uint16_t index, bool is_local, bool is_val) {
-    for (int i = 0; i < fn->nup; i++)
-        if (fn->up[i].index == index && fn->up[i].is_local == is_local) return i;
-    if (fn->nup == 256) {
-        ERROR("too many captured variables in one function");
+/* The upvalue of `fn` for a local or upvalue of the enclosing function
+ * (which notes it in *cap_fn and *cap_up, so a second use finds it at
+ * once), made on first use. */
+static int add_upval(C *c, Fn *fn, uint32_t index, bool is_local, bool is_val, uint32_t *cap_fn, int *cap_up) {
+    if (*cap_fn == fn->serial) return *cap_up;
+    if (fn->nup == LYNG_MAX_UPVALUES) {
+        ERROR("a function captures more than %d variables", LYNG_MAX_UPVALUES);
         return 0;
     }
-    fn->up[fn->nup].index = index;
-    fn->up[fn->nup].is_local = is_local;
-    fn->up[fn->nup].is_val = is_val;
-    fn->up[fn->nup].delegated = false;
+    if (fn->nup == fn->up_cap) {
+        fn->up_cap = fn->up_cap ? fn->up_cap * 2 : 8;
+        fn->up = realloc(fn->up, (size_t)fn->up_cap * sizeof(UpDesc));
+        if (!fn->up) abort();
+    }
+    fn->up[fn->nup] = (UpDesc){index, is_local, is_val, false, 0, 0};
+    *cap_fn = fn->serial;
+    *cap_up = fn->nup;
     return fn->nup++;
 }
 
@@ -414,13 +467,15 @@ static int resolve_upval(C *c, Fn *fn, const char *name, uint32_t len) {
     int l = resolve_local(fn->enclosing, name, len);
     if (l >= 0) {
         fn->enclosing->locals[l].captured = true;
-        int i = add_upval(c, fn, fn->enclosing->locals[l].slot, true, fn->enclosing->locals[l].is_val);
+        Local *loc = &fn->enclosing->locals[l];
+        int i = add_upval(c, fn, loc->slot, true, loc->is_val, &loc->cap_fn, &loc->cap_up);
         fn->up[i].delegated = fn->enclosing->locals[l].delegated;
         return i;
     }
     int u = resolve_upval(c, fn->enclosing, name, len);
     if (u >= 0) {
-        int i = add_upval(c, fn, (uint16_t)u, false, fn->enclosing->up[u].is_val);
+        UpDesc *ud = &fn->enclosing->up[u];
+        int i = add_upval(c, fn, (uint32_t)u, false, ud->is_val, &ud->cap_fn, &ud->cap_up);
         fn->up[i].delegated = fn->enclosing->up[u].delegated;
         return i;
     }
@@ -492,7 +547,7 @@ static void skip_type(C *c) {
         return;
     }
     advance(c);
-    while (check(c, T_DOT) && peek2(c).type == T_IDENT) { advance(c); advance(c); }
+    while (check(c, T_DOT) && peek_type(c) == T_IDENT) { advance(c); advance(c); }
     if (check(c, T_LT) && !c->cur.nl_before) skip_generic_params(c);
     if (check(c, T_QUESTION) && !c->cur.nl_before) advance(c);
 }
@@ -551,12 +606,12 @@ static bool member_receiver(C *c, const char *name, uint32_t len) {
         bool is_static = false;
         ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static, 0);
         if (!owner && universal_member(name, len)) {
-            emit_op_u16(c, OP_GET_LOCAL, 0);
+            emit_op_arg(c, OP_GET_LOCAL, 0);
             return true;
         }
         if (!owner) return false;
         if (is_static) load_name(c, owner->name, owner->len);
-        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        else emit_op_arg(c, OP_GET_LOCAL, 0);
         return true;
     }
     return false;
@@ -589,7 +644,7 @@ static Map *delegated_globals(C *c, bool create) {
 }
 
 /* Whether a top-level name is delegated; *is_val tells a val from a var. */
-static bool delegated_global(C *c, const char *name, uint32_t len, bool *is_val) {
+COLD static bool delegated_global(C *c, const char *name, uint32_t len, bool *is_val) {
     for (int i = 0; i < c->ndelegated; i++)
         if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) {
             *is_val = c->delegated[i].is_val;
@@ -662,8 +717,8 @@ static void load_name(C *c, const char *name, uint32_t len) {
     uint32_t darg;
     if (delegate_of(c, name, len, &dop, &darg)) {
         /* __delegateGet(d, name, null) */
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateGet", 13));
-        emit_op_u16(c, dop, darg);
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateGet", 13));
+        emit_op_arg(c, dop, darg);
         emit_const(c, v_obj(str_new(c->vm, name, len)));
         emit_op(c, OP_NULL);
         emit_call(c, 3);
@@ -671,19 +726,19 @@ static void load_name(C *c, const char *name, uint32_t len) {
     }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
-        emit_op_u16(c, OP_GET_LOCAL, fn->locals[l].slot);
+        emit_op_arg(c, OP_GET_LOCAL, fn->locals[l].slot);
         return;
     }
     int u = resolve_upval(c, fn, name, len);
     if (u >= 0) {
-        emit_op_u16(c, OP_GET_UPVAL, (uint32_t)u);
+        emit_op_arg(c, OP_GET_UPVAL, (uint32_t)u);
         return;
     }
     if (member_receiver(c, name, len)) {
-        emit_op_u16(c, OP_GET_PROP, name_const(c, name, len));
+        emit_op_arg(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_u16(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Stores the value on top of the stack into a name (keeping it). */
@@ -694,33 +749,33 @@ static void store_name(C *c, const char *name, uint32_t len) {
     if (delegate_of(c, name, len, &dop, &darg) && !delegated_val(c, name, len)) {
         /* __delegateSet(d, name, null, value); the value stays */
         int value = fn->sp - 1;
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateSet", 13));
-        emit_op_u16(c, dop, darg);
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateSet", 13));
+        emit_op_arg(c, dop, darg);
         emit_const(c, v_obj(str_new(c->vm, name, len)));
         emit_op(c, OP_NULL);
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)value);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)value);
         emit_call(c, 4);
         emit_op(c, OP_POP);
         return;
     }
     int l = resolve_local(fn, name, len);
     if (l >= 0) {
-        if (fn->locals[l].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
-        else emit_op_u16(c, OP_SET_LOCAL, fn->locals[l].slot);
+        if (fn->locals[l].is_val) emit_op_arg(c, OP_ASSIGN_VAL, name_const(c, name, len));
+        else emit_op_arg(c, OP_SET_LOCAL, fn->locals[l].slot);
         return;
     }
     int u = resolve_upval(c, fn, name, len);
     if (u >= 0) {
-        if (fn->up[u].is_val) emit_op_u16(c, OP_ASSIGN_VAL, name_const(c, name, len));
-        else emit_op_u16(c, OP_SET_UPVAL, (uint32_t)u);
+        if (fn->up[u].is_val) emit_op_arg(c, OP_ASSIGN_VAL, name_const(c, name, len));
+        else emit_op_arg(c, OP_SET_UPVAL, (uint32_t)u);
         return;
     }
     if (member_receiver(c, name, len)) {
         emit_op(c, OP_SWAP);
-        emit_op_u16(c, OP_SET_PROP, name_const(c, name, len));
+        emit_op_arg(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_u16(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Where `name op= value` can store with one instruction: a local var
@@ -750,14 +805,14 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
  * accumulating loop's body. */
 static bool fuse_add_local(C *c, uint32_t load_at, uint32_t rhs_at, OpCode store, uint32_t slot) {
     Proto *p = proto_of(c);
-    if (rhs_at != load_at + 3 || p->code_len != rhs_at + 3 || p->code[rhs_at] != OP_GET_LOCAL) return false;
+    if (rhs_at != load_at + 1 + ARG || p->code_len != rhs_at + 1 + ARG || p->code[rhs_at] != OP_GET_LOCAL) return false;
     OpCode load = store == OP_ADD_SET_LOCAL ? OP_GET_LOCAL : OP_GET_GLOBAL;
-    if (p->code[load_at] != load || (uint32_t)(p->code[load_at + 1] | (p->code[load_at + 2] << 8)) != slot) return false;
-    uint32_t src = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+    if (p->code[load_at] != load || read_arg(p->code + load_at + 1) != slot) return false;
+    uint32_t src = read_arg(p->code + rhs_at + 1);
     p->code_len = load_at;
     adjust(c, -2);
-    emit_op_u16(c, store == OP_ADD_SET_LOCAL ? OP_ADD_LOCAL_TO_LOCAL : OP_ADD_LOCAL_TO_GLOBAL, slot);
-    emit_u16(c, src);
+    emit_op_arg(c, store == OP_ADD_SET_LOCAL ? OP_ADD_LOCAL_TO_LOCAL : OP_ADD_LOCAL_TO_GLOBAL, slot);
+    emit_arg(c, src);
     return true;
 }
 
@@ -789,7 +844,7 @@ typedef struct Place {
 static void place_store(C *c, Place *pl) {
     switch (pl->kind) {
     case PL_NAME: store_name(c, pl->name, pl->len); break;
-    case PL_PROP: emit_op_u16(c, OP_SET_PROP, pl->name_k); break;
+    case PL_PROP: emit_op_arg(c, OP_SET_PROP, pl->name_k); break;
     case PL_INDEX: emit_op(c, OP_SET_INDEX); break;
     }
 }
@@ -803,12 +858,12 @@ static void assignment(C *c, Place *pl) {
     if (pl->kind == PL_INDEX && op != T_ASSIGN) {
         /* stack: obj idx. Keep copies in temps: obj idx | obj idx value */
         int base = c->fn->sp - 2;
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base + 1);
         emit_op(c, OP_GET_INDEX);
     } else if (pl->kind == PL_PROP && op != T_ASSIGN) {
         emit_op(c, OP_DUP);
-        emit_op_u16(c, OP_GET_PROP, pl->name_k);
+        emit_op_arg(c, OP_GET_PROP, pl->name_k);
     } else if (op != T_ASSIGN) {
         load_name(c, pl->name, pl->len);
     }
@@ -831,7 +886,7 @@ static void assignment(C *c, Place *pl) {
         if (pl->kind != PL_NAME) {
             int keep = c->fn->sp - 1;
             int first = keep - (pl->kind == PL_INDEX ? 2 : 1);
-            emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+            emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)first);
             c->fn->sp = first + 1;
         }
         patch_jump(c, end);
@@ -845,7 +900,7 @@ static void assignment(C *c, Place *pl) {
         OpCode fused;
         uint32_t slot;
         if (op == T_PLUS_ASSIGN && pl->kind == PL_NAME && plain_store_slot(c, pl->name, pl->len, &fused, &slot)) {
-            if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_u16(c, fused, slot);
+            if (!fuse_add_local(c, load_at, rhs_at, fused, slot)) emit_op_arg(c, fused, slot);
             return;
         }
         uint32_t inplace;
@@ -854,8 +909,8 @@ static void assignment(C *c, Place *pl) {
         } else {
             emit_op(c, OP_ARITH_INPLACE);
             emit_byte(c, (uint8_t)compound_op(op));
-            emit_u16(c, 0xFFFF);
-            inplace = proto_of(c)->code_len - 2;
+            emit_arg(c, ARG_NONE);
+            inplace = proto_of(c)->code_len - ARG;
         }
         int sp_value = c->fn->sp;
         place_store(c, pl);
@@ -868,7 +923,7 @@ static void assignment(C *c, Place *pl) {
         c->fn->sp = sp_value;
         if (pl->kind != PL_NAME) {
             int first = sp_value - 1 - (pl->kind == PL_INDEX ? 2 : 1);
-            emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)first);
+            emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)first);
             c->fn->sp = first + 1;
         }
         patch_jump(c, end);
@@ -890,24 +945,24 @@ static void incdec(C *c, Place *pl, int delta, bool prefix) {
     }
     int base = c->fn->sp - (pl->kind == PL_INDEX ? 2 : 1);
     /* obj [idx] */
-    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
+    emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base);
     if (pl->kind == PL_INDEX) {
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base + 1);
         emit_op(c, OP_GET_INDEX);
     } else {
-        emit_op_u16(c, OP_GET_PROP, pl->name_k);
+        emit_op_arg(c, OP_GET_PROP, pl->name_k);
     }
     /* obj [idx] old */
     int old_slot = c->fn->sp - 1;
-    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base);
-    if (pl->kind == PL_INDEX) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)base + 1);
-    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)old_slot);
+    emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base);
+    if (pl->kind == PL_INDEX) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)base + 1);
+    emit_op_arg(c, OP_GET_LOCAL, (uint32_t)old_slot);
     emit_op(c, OP_INC_DEC);
     emit_byte(c, (uint8_t)(int8_t)delta);
     place_store(c, pl); /* obj [idx] old new */
     if (!prefix) emit_op(c, OP_POP); /* keep old */
     else { emit_op(c, OP_SWAP); emit_op(c, OP_POP); }
-    emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)base);
+    emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)base);
     c->fn->sp = base + 1;
 }
 
@@ -925,7 +980,7 @@ static void finish_place(C *c, Place *pl, bool can_assign) {
     }
     switch (pl->kind) {
     case PL_NAME: load_name(c, pl->name, pl->len); break;
-    case PL_PROP: emit_op_u16(c, OP_GET_PROP, pl->name_k); break;
+    case PL_PROP: emit_op_arg(c, OP_GET_PROP, pl->name_k); break;
     case PL_INDEX: emit_op(c, OP_GET_INDEX); break;
     }
 }
@@ -982,27 +1037,29 @@ static bool is_blank(const char *s, size_t n) {
 /* Multi-line literals: drop a blank first and last line and the common
  * indentation. Returns a malloc'd copy. */
 static char *trim_indent(const char *s, size_t len, size_t *out_len) {
-    const char *lines[4096];
-    size_t lens[4096];
-    int n = 0;
+    struct Span { const char *p; size_t len; } *lines = NULL;
+    size_t n = 0, cap = 0;
     const char *p = s, *end = s + len;
-    while (p <= end && n < 4096) {
+    while (p <= end) {
         const char *e = memchr(p, '\n', (size_t)(end - p));
         if (!e) e = end;
-        lines[n] = p;
-        lens[n] = (size_t)(e - p);
-        n++;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            lines = realloc(lines, cap * sizeof *lines);
+            if (!lines) abort();
+        }
+        lines[n++] = (struct Span){p, (size_t)(e - p)};
         p = e + 1;
     }
-    int first = 0, last = n - 1;
-#define BLANK(k) is_blank(lines[k], lens[k])
+    size_t first = 0, last = n - 1;
+#define BLANK(k) is_blank(lines[k].p, lines[k].len)
     if (n > 1 && BLANK(0)) first = 1;
     if (last > first && BLANK(last)) last--;
     size_t indent = (size_t)-1;
-    for (int k = first; k <= last; k++) {
+    for (size_t k = first; k <= last; k++) {
         if (BLANK(k)) continue;
         size_t q = 0;
-        while (q < lens[k] && (lines[k][q] == ' ' || lines[k][q] == '\t')) q++;
+        while (q < lines[k].len && (lines[k].p[q] == ' ' || lines[k].p[q] == '\t')) q++;
         if (q < indent) indent = q;
     }
 #undef BLANK
@@ -1010,14 +1067,15 @@ static char *trim_indent(const char *s, size_t len, size_t *out_len) {
     char *out = malloc(len + 1);
     if (!out) abort();
     size_t o = 0;
-    for (int k = first; k <= last; k++) {
-        size_t skip = lens[k] < indent ? lens[k] : indent;
-        memcpy(out + o, lines[k] + skip, lens[k] - skip);
-        o += lens[k] - skip;
+    for (size_t k = first; k <= last; k++) {
+        size_t skip = lines[k].len < indent ? lines[k].len : indent;
+        memcpy(out + o, lines[k].p + skip, lines[k].len - skip);
+        o += lines[k].len - skip;
         if (k < last) out[o++] = '\n';
     }
     out[o] = 0;
     *out_len = o;
+    free(lines);
     return out;
 }
 
@@ -1025,6 +1083,8 @@ static void compile_sub_expression(C *c, const char *s, size_t len, uint32_t lin
     Lexer saved_lx = c->lx;
     Token saved_prev = c->prev, saved_cur = c->cur;
     lex_init(&c->lx, s, len, line);
+    const char *too_deep = lex_nest_in(&c->lx, &saved_lx);
+    if (too_deep) ERROR("%s", too_deep);
     advance(c);
     expression(c);
     if (!check(c, T_EOF)) ERROR_CUR("unexpected text in string interpolation");
@@ -1089,7 +1149,7 @@ static void string_literal(C *c) {
         parts++;
     }
     if (parts > 1) {
-        emit_op_u16(c, OP_CONCAT, (uint32_t)parts);
+        emit_op_arg(c, OP_CONCAT, (uint32_t)parts);
         adjust(c, -(parts - 1));
     }
     sb_free(&sb);
@@ -1125,7 +1185,7 @@ static void char_literal(C *c) {
 /* Parses `(args) {lambda}` and emits the call. `invoke_k` >= 0 means a
  * method invocation on the receiver below the arguments. */
 /* Does the argument list (c->cur is just after '(') have a `...x` argument? */
-static bool args_have_splat(C *c) {
+COLD static bool args_have_splat(C *c) {
     Lexer lx = c->lx;
     Token t = c->cur;
     TokenType prev = T_LPAREN;
@@ -1146,10 +1206,10 @@ static bool args_have_splat(C *c) {
 /* f(a, ...list, ...map): all arguments are collected in one List at run
  * time, each splat as an Entry keyed by the VM's splat marker. */
 static void spread_call_args(C *c, int64_t invoke_k) {
-    emit_op_u16(c, OP_LIST, 0);
+    emit_op_arg(c, OP_LIST, 0);
     adjust(c, 1);
     while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
-        if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
+        if (check(c, T_IDENT) && peek_type(c) == T_COLON) {
             ERROR_CUR("named arguments cannot be mixed with '...': put them in a spread map");
             return;
         }
@@ -1169,7 +1229,7 @@ static void spread_call_args(C *c, int64_t invoke_k) {
         lambda(c);
         emit_op(c, OP_LIST_APPEND);
     }
-    emit_op_u16(c, OP_SPREAD_CALL, invoke_k >= 0 ? (uint32_t)invoke_k : 0xFFFF);
+    emit_op_arg(c, OP_SPREAD_CALL, invoke_k >= 0 ? (uint32_t)invoke_k : ARG_NONE);
 }
 
 static void call_args(C *c, bool had_paren, int64_t invoke_k) {
@@ -1178,13 +1238,14 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
         return;
     }
     int argc = 0;
-    uint32_t names[64];
+    uint32_t *names = NULL; /* name constants of the named arguments */
     int nnamed = 0;
     if (had_paren) {
         while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
-            if (check(c, T_IDENT) && peek2(c).type == T_COLON) {
+            if (check(c, T_IDENT) && peek_type(c) == T_COLON) {
                 advance(c);
-                if (nnamed == 64) { ERROR("too many named arguments"); break; }
+                names = realloc(names, (size_t)(nnamed + 2) * sizeof *names);
+                if (!names) abort();
                 Token arg = c->prev;
                 names[nnamed++] = name_const(c, arg.start, arg.len);
                 advance(c);
@@ -1211,36 +1272,60 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
             names[nnamed++] = name_const(c, "", 0);
         }
     }
-    if (argc > 255) ERROR("too many arguments");
     if (invoke_k >= 0) {
         if (nnamed) {
             List *l = list_new(c->vm, (uint32_t)nnamed);
             for (int i = 0; i < nnamed; i++) list_push(c->vm, l, proto_of(c)->consts[names[i]]);
             uint32_t lk = add_const(c, v_obj(l));
             emit_op(c, OP_INVOKE_NAMED);
-            emit_u16(c, (uint32_t)invoke_k);
-            emit_byte(c, (uint8_t)argc);
-            emit_u16(c, lk);
+            emit_arg(c, (uint32_t)invoke_k);
+            emit_arg(c, (uint32_t)argc);
+            emit_arg(c, lk);
         } else {
             emit_op(c, OP_INVOKE);
-            emit_u16(c, (uint32_t)invoke_k);
-            emit_byte(c, (uint8_t)argc);
+            emit_arg(c, (uint32_t)invoke_k);
+            emit_arg(c, (uint32_t)argc);
         }
     } else if (nnamed) {
         List *l = list_new(c->vm, (uint32_t)nnamed);
         for (int i = 0; i < nnamed; i++) list_push(c->vm, l, proto_of(c)->consts[names[i]]);
         uint32_t lk = add_const(c, v_obj(l));
         emit_op(c, OP_CALL_NAMED);
-        emit_byte(c, (uint8_t)argc);
-        emit_u16(c, lk);
+        emit_arg(c, (uint32_t)argc);
+        emit_arg(c, lk);
     } else {
         emit_op(c, OP_CALL);
-        emit_byte(c, (uint8_t)argc);
+        emit_arg(c, (uint32_t)argc);
     }
     adjust(c, -argc);
+    free(names);
 }
 
 /* --- functions and lambdas --- */
+
+/* Skips `@Name` or `@Name(args)` (c->cur is the @Name); returns whether
+ * it had arguments, args_lx and args_tok then being the lexer at its '('. */
+static bool skip_annotation(C *c, Lexer *args_lx, Token *args_tok) {
+    advance(c);
+    if (!check(c, T_LPAREN) || c->cur.nl_before) return false;
+    *args_lx = c->lx;
+    *args_tok = c->cur;
+    int depth = 0;
+    do {
+        if (check(c, T_LPAREN)) depth++;
+        if (check(c, T_RPAREN)) depth--;
+        advance(c);
+    } while (depth > 0 && !check(c, T_EOF));
+    return true;
+}
+
+/* What param_list keeps of each parameter until the prologue is compiled. */
+typedef struct ParamInfo {
+    String *name;
+    bool has_default;
+    Lexer dl; /* positioned at the default value */
+    Token dt;
+} ParamInfo;
 
 /* A constructor parameter's visibility and annotations (`private var x`,
  * `@Transient val y`), before its val/var; the visibility is returned as
@@ -1250,18 +1335,12 @@ static uint8_t param_modifiers(C *c) {
     for (;;) {
         if (check(c, T_AT_LABEL)) {
             if (is_transient_mark(&c->cur)) vis |= PK_TRANSIENT;
-            advance(c);
-            if (check(c, T_LPAREN) && !c->cur.nl_before) {
-                int depth = 0;
-                do {
-                    if (check(c, T_LPAREN)) depth++;
-                    if (check(c, T_RPAREN)) depth--;
-                    advance(c);
-                } while (depth > 0 && !check(c, T_EOF));
-            }
+            Lexer lx;
+            Token t;
+            skip_annotation(c, &lx, &t);
             continue;
         }
-        TokenType nx = peek2(c).type;
+        TokenType nx = peek_type(c);
         if (c->cur.type != T_IDENT || (nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_AT_LABEL)) return vis;
         if (is_word(&c->cur, "private")) vis |= PK_PRIVATE;
         else if (is_word(&c->cur, "protected")) vis |= PK_PROTECTED;
@@ -1273,33 +1352,36 @@ static uint8_t param_modifiers(C *c) {
 
 static void param_list(C *c, Fn *fn, TokenType close) {
     Proto *p = fn->proto;
-    String *names[255];
-    int defaults_at[255];
-    Lexer dl[255];
-    Token dt[255];
-    int n = 0;
+    ParamInfo *info = NULL;
+    int n = 0, cap = 0;
     while (!check(c, close) && !check(c, T_EOF)) {
         uint8_t vis = param_modifiers(c);
         uint8_t kind = (uint8_t)((accept(c, T_VAL) ? PK_VAL : accept(c, T_VAR) ? PK_VAR : 0) | vis);
-        if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); return; }
-        if (n < 255) fn->param_kind[n] = kind;
+        if (!is_name(c->cur.type)) { ERROR_CUR("expected a parameter name"); break; }
+        if (n == LYNG_MAX_PARAMS) { ERROR_CUR("a function has more than %d parameters", LYNG_MAX_PARAMS); break; }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            info = realloc(info, (size_t)cap * sizeof *info);
+            fn->param_kind = realloc(fn->param_kind, (size_t)cap);
+            if (!info || !fn->param_kind) abort();
+        }
+        fn->param_kind[n] = kind;
         advance(c);
         Token name = c->prev;
-        if (n == 255) { ERROR("too many parameters"); return; }
-        names[n] = str_intern(c->vm, name.start, name.len);
+        info[n].name = str_intern(c->vm, name.start, name.len);
         add_local(c, name.start, name.len, n + 1, false);
-        defaults_at[n] = 0;
+        info[n].has_default = false;
         if (accept(c, T_ELLIPSIS)) {
             if (p->rest_param >= 0) ERROR("only one rest parameter is allowed");
-            p->rest_param = (int16_t)n;
+            p->rest_param = n;
         }
         if (accept(c, T_COLON)) skip_type(c);
         if (check(c, T_ASSIGN)) {
             /* defaults are compiled in the prologue, after all params exist */
             advance(c);
-            defaults_at[n] = 1;
-            dl[n] = c->lx;
-            dt[n] = c->cur;
+            info[n].has_default = true;
+            info[n].dl = c->lx;
+            info[n].dt = c->cur;
             int depth = 0;
             while (!check(c, T_EOF)) {
                 if (depth == 0 && (check(c, T_COMMA) || check(c, close))) break;
@@ -1315,7 +1397,7 @@ static void param_list(C *c, Fn *fn, TokenType close) {
     fn->sp = n + 1;
     p->max_stack = (uint32_t)n + 1;
     p->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) p->param_names[i] = names[i];
+    for (int i = 0; i < n; i++) p->param_names[i] = info[i].name;
     if (close == T_RPAREN) expect(c, T_RPAREN, "')' after parameters");
     else expect(c, T_ARROW, "'->' after lambda parameters");
     /* prologue: defaults, then required checks */
@@ -1323,25 +1405,26 @@ static void param_list(C *c, Fn *fn, TokenType close) {
     Token after_prev = c->prev, after_cur = c->cur;
     for (int i = 0; i < n && !c->err; i++) {
         if (i == p->rest_param) continue;
-        if (defaults_at[i]) {
+        if (info[i].has_default) {
             p->has_defaults = true;
             emit_op(c, OP_ARG_DEFAULT);
-            emit_u16(c, (uint32_t)i + 1);
-            emit_u16(c, 0xFFFF);
-            uint32_t j = proto_of(c)->code_len - 2;
-            c->lx = dl[i];
-            c->cur = dt[i];
+            emit_arg(c, (uint32_t)i + 1);
+            emit_arg(c, ARG_NONE);
+            uint32_t j = proto_of(c)->code_len - ARG;
+            c->lx = info[i].dl;
+            c->cur = info[i].dt;
             expression(c);
-            emit_op_u16(c, OP_SET_LOCAL, (uint32_t)i + 1);
+            emit_op_arg(c, OP_SET_LOCAL, (uint32_t)i + 1);
             emit_op(c, OP_POP);
             patch_jump(c, j);
         } else if (close == T_RPAREN) {
-            emit_op_u16(c, OP_ARG_REQUIRED, (uint32_t)i + 1);
+            emit_op_arg(c, OP_ARG_REQUIRED, (uint32_t)i + 1);
         }
     }
     c->lx = after_lx;
     c->prev = after_prev;
     if (!c->err) c->cur = after_cur;
+    free(info);
 }
 
 /* The statements of a function body up to '}', then RETURN. */
@@ -1359,15 +1442,16 @@ static void body_statements(C *c) {
             ERROR_CUR("expected a new line or ';' before '%.*s'", (int)c->cur.len, c->cur.start);
     }
     if (!any) emit_op(c, OP_VOID);
-    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+    else if (last_local) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
 }
 
 static void emit_closure(C *c, Proto *p, Fn *fn) {
     uint32_t k = add_const(c, v_obj(p));
-    emit_op_u16(c, OP_CLOSURE, k);
-    for (int i = 0; i < fn->nup; i++) {
-        emit_byte(c, fn->up[i].is_local ? 1 : 0);
-        emit_u16(c, fn->up[i].index);
+    emit_op_arg(c, OP_CLOSURE, k);
+    (void)fn; /* fn_end has freed its upvalues: they are in p */
+    for (uint32_t i = 0; i < p->nupvals; i++) {
+        emit_byte(c, p->upval_is_local[i] ? 1 : 0);
+        emit_arg(c, p->upval_index[i]);
     }
 }
 
@@ -1399,7 +1483,7 @@ static void function(C *c, const char *name, uint32_t len) {
 }
 
 /* Called after '{' in expression position: a lambda or a map literal. */
-static bool lambda_has_params(C *c) {
+COLD static bool lambda_has_params(C *c) {
     if (check(c, T_ARROW)) return true;
     if (!check(c, T_IDENT)) return false;
     /* parameters, with types and defaults, up to a '->' at depth 0 */
@@ -1455,14 +1539,14 @@ static void lambda(C *c) {
  * is a lambda's typed parameter. */
 static bool looks_like_map(C *c) {
     if (check(c, T_ELLIPSIS)) return true;
-    if (!(check(c, T_IDENT) || check(c, T_STRING)) || peek2(c).type != T_COLON) return false;
+    if (!(check(c, T_IDENT) || check(c, T_STRING)) || peek_type(c) != T_COLON) return false;
     return !check(c, T_IDENT) || !lambda_has_params(c);
 }
 
 /* The entries since the last spread, made into a map and added to the one
  * below them on the stack when a spread came before. */
 static void map_segment(C *c, int n, bool *merging) {
-    emit_op_u16(c, OP_MAP, (uint32_t)n);
+    emit_op_arg(c, OP_MAP, (uint32_t)n);
     adjust(c, 1 - 2 * n);
     if (*merging) emit_op(c, OP_ADD);
     *merging = true;
@@ -1537,7 +1621,7 @@ static void if_expr(C *c) {
     uint32_t jend = emit_jump(c, OP_JUMP);
     patch_jump(c, jf);
     adjust(c, -1);
-    if (check(c, T_ELSE) || (check(c, T_SEMI) && peek2(c).type == T_ELSE)) {
+    if (check(c, T_ELSE) || (check(c, T_SEMI) && peek_type(c) == T_ELSE)) {
         accept(c, T_SEMI);
         advance(c);
         branch_body(c);
@@ -1572,7 +1656,7 @@ static void when_expr(C *c) {
         }
         JumpList hits = {0};
         for (;;) {
-            emit_op_u16(c, OP_GET_LOCAL, (uint32_t)subj);
+            emit_op_arg(c, OP_GET_LOCAL, (uint32_t)subj);
             if (accept(c, T_IN)) { parse_prec(c, P_RANGE); emit_op(c, OP_IN); }
             else if (accept(c, T_NOT_IN)) { parse_prec(c, P_RANGE); emit_op(c, OP_IN); emit_op(c, OP_NOT); }
             else if (accept(c, T_IS)) { parse_prec(c, P_RANGE); emit_op(c, OP_IS); if (check(c, T_QUESTION)) advance(c); }
@@ -1610,7 +1694,7 @@ static void push_loop(C *c, LoopCtx *lp, const char *label, uint32_t label_len) 
 
 /* loop value slot is on the stack (VOID); body values are stored in it */
 static void store_loop_value(C *c, LoopCtx *lp) {
-    emit_op_u16(c, OP_SET_LOCAL_POP, (uint32_t)lp->result_slot);
+    emit_op_arg(c, OP_SET_LOCAL_POP, (uint32_t)lp->result_slot);
 }
 
 static void loop_else(C *c, LoopCtx *lp) {
@@ -1666,7 +1750,7 @@ static void do_while_expr(C *c, const char *label, uint32_t llen) {
         any = true;
     }
     if (!any) emit_op(c, OP_VOID);
-    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+    else if (last_local) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
     expect(c, T_RBRACE, "'}' after the loop body");
     store_loop_value(c, &lp);
     jl_patch(c, &lp.continues);
@@ -1675,13 +1759,13 @@ static void do_while_expr(C *c, const char *label, uint32_t llen) {
     expression(c);
     expect(c, T_RPAREN, "')' after the condition");
     uint32_t exit = emit_jump(c, OP_JUMP_IF_FALSE);
-    emit_op_u16(c, OP_UNWIND, (uint32_t)scope_base);
+    emit_op_arg(c, OP_UNWIND, (uint32_t)scope_base);
     int sp_body = c->fn->sp;
     c->fn->sp = scope_base;
     emit_loop(c, top);
     patch_jump(c, exit);
     c->fn->sp = sp_body;
-    emit_op_u16(c, OP_UNWIND, (uint32_t)scope_base);
+    emit_op_arg(c, OP_UNWIND, (uint32_t)scope_base);
     c->fn->sp = scope_base;
     /* drop the body's locals from the compiler's view */
     while (c->fn->nlocals > 0 && c->fn->locals[c->fn->nlocals - 1].scope == c->fn->scope) c->fn->nlocals--;
@@ -1725,16 +1809,16 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     c->fn->nlocals--;
     c->fn->scope--;
     jl_patch(c, &lp.continues);
-    emit_op_u16(c, OP_FOR_LOOP, (uint32_t)var_slot);
+    emit_op_arg(c, OP_FOR_LOOP, (uint32_t)var_slot);
     c->fn->sp = var_slot;
     patch_jump(c, init);
     emit_op(c, OP_FOR_NEXT);
-    emit_u16(c, proto_of(c)->code_len + 2 - body);
+    emit_arg(c, proto_of(c)->code_len + ARG - body);
     c->fn->tries = iter_ctx.outer;
     /* pop the loop state */
     c->fn->nlocals -= 2;
     c->fn->scope--;
-    emit_op_u16(c, OP_UNWIND, (uint32_t)var_slot - 2);
+    emit_op_arg(c, OP_UNWIND, (uint32_t)var_slot - 2);
     c->fn->sp = var_slot - 2;
     end_loop(c, &lp);
 }
@@ -1760,7 +1844,7 @@ static void compile_finally(C *c, TryCtx *t) {
 static void exit_tries(C *c, TryCtx *stop) {
     for (TryCtx *t = c->fn->tries; t && t != stop; t = t->outer) {
         if (t->iter_slot) {
-            emit_op_u16(c, OP_ITER_CLOSE, (uint32_t)t->iter_slot);
+            emit_op_arg(c, OP_ITER_CLOSE, (uint32_t)t->iter_slot);
             continue;
         }
         if (t->in_finally) continue;
@@ -1811,10 +1895,10 @@ static void break_expr(C *c, bool is_continue) {
     /* continue keeps its own loop's iterator */
     exit_tries(c, is_continue && lp->iter_try ? lp->iter_try : lp->try_outside);
     if (is_continue) {
-        emit_op_u16(c, OP_UNWIND, (uint32_t)lp->continue_sp);
+        emit_op_arg(c, OP_UNWIND, (uint32_t)lp->continue_sp);
         jl_add(&lp->continues, emit_jump(c, OP_JUMP));
     } else {
-        emit_op_u16(c, OP_UNWIND, (uint32_t)lp->result_slot + 1);
+        emit_op_arg(c, OP_UNWIND, (uint32_t)lp->result_slot + 1);
         jl_add(&lp->breaks, emit_jump(c, OP_JUMP));
     }
     c->fn->sp = sp + 1; /* unreachable: pretend a value was produced */
@@ -1831,7 +1915,7 @@ static void return_expr(C *c) {
 }
 
 /* Finds the block after `try { ... } catch ...` that is `finally { ... }`. */
-static bool scan_finally(C *c, Lexer *out_lx, Token *out_tok) {
+COLD static bool scan_finally(C *c, Lexer *out_lx, Token *out_tok) {
     Lexer lx = c->lx;
     Token t = c->cur;
     for (;;) {
@@ -1874,7 +1958,7 @@ static bool scan_finally(C *c, Lexer *out_lx, Token *out_tok) {
 static void catch_clauses(C *c, TryCtx *t, JumpList *ends) {
     /* the exception is on top of the stack */
     int exc_slot = c->fn->sp - 1;
-    while (check(c, T_CATCH) || (check(c, T_SEMI) && peek2(c).type == T_CATCH)) {
+    while (check(c, T_CATCH) || (check(c, T_SEMI) && peek_type(c) == T_CATCH)) {
         accept(c, T_SEMI);
         advance(c);
         begin_scope(c);
@@ -1889,7 +1973,7 @@ static void catch_clauses(C *c, TryCtx *t, JumpList *ends) {
                 typed = true;
                 JumpList hits = {0};
                 do {
-                    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)exc_slot);
+                    emit_op_arg(c, OP_GET_LOCAL, (uint32_t)exc_slot);
                     if (!is_name(c->cur.type)) { ERROR_CUR("expected an exception class"); return; }
                     advance(c);
                     Token cls = c->prev;
@@ -1910,7 +1994,7 @@ static void catch_clauses(C *c, TryCtx *t, JumpList *ends) {
         /* result replaces the exception slot */
         c->fn->nlocals--;
         c->fn->scope--;
-        emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)exc_slot);
+        emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)exc_slot);
         c->fn->sp = exc_slot + 1;
         if (t->handler_active) { emit_op(c, OP_END_TRY); }
         if (t->has_finally) compile_finally(c, t);
@@ -1984,7 +2068,7 @@ static void list_literal(C *c) {
     while (!check(c, T_RBRACKET) && !check(c, T_EOF)) {
         if (accept(c, T_ELLIPSIS)) {
             if (!spread) {
-                emit_op_u16(c, OP_LIST, (uint32_t)n);
+                emit_op_arg(c, OP_LIST, (uint32_t)n);
                 adjust(c, 1 - n);
                 spread = true;
             }
@@ -1999,14 +2083,14 @@ static void list_literal(C *c) {
     }
     expect(c, T_RBRACKET, "']' to close the list");
     if (!spread) {
-        emit_op_u16(c, OP_LIST, (uint32_t)n);
+        emit_op_arg(c, OP_LIST, (uint32_t)n);
         adjust(c, 1 - n);
     }
 }
 
 /* `[a, b] = expr` (the '[' is consumed): assigns elements to variables.
  * Returns false, consuming nothing, when the brackets are a list literal. */
-static bool destructuring_assign(C *c) {
+COLD static bool destructuring_assign(C *c) {
     Lexer lx = c->lx;
     Token t = c->cur;
     int n = 0;
@@ -2031,7 +2115,7 @@ static bool destructuring_assign(C *c) {
     expression(c);
     int src = c->fn->sp - 1;
     for (int i = 0; i < n; i++) {
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)src);
         emit_const(c, v_int(i));
         emit_op(c, OP_GET_INDEX);
         store_name(c, names[i].start, names[i].len);
@@ -2048,7 +2132,7 @@ static void named_or_call(C *c, Token name, bool can_assign) {
         !is_plain_name(c, name.start, name.len) && find_local_ext(c, name.start, name.len, &ext, &ext_len)) {
         /* in an extension, a bare call may mean a scoped extension of `this` */
         bool paren = accept(c, T_LPAREN);
-        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_GET_LOCAL, 0);
         local_ext_access(c, name, name_const(c, name.start, name.len), ext, ext_len, EXT_BARE_CALL, paren);
         return;
     }
@@ -2077,11 +2161,11 @@ static void type_operand(C *c);
 /* `(x as Base).name` or `.name(args)`, x on the stack already checked by
  * OP_AS: the member is looked up from Base on (__viewMember), as with
  * this@Base. The type operand is compiled a second time from its tokens. */
-static void cast_view(C *c) {
+COLD static void cast_view(C *c) {
     advance(c); /* . */
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a member name after '.'"); return; }
     Token m = c->prev;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
     emit_op(c, OP_SWAP);
     Lexer lx = c->lx;
     Token cur = c->cur, prev = c->prev;
@@ -2094,7 +2178,7 @@ static void cast_view(C *c) {
     c->prev = prev;
     emit_const(c, v_obj(str_new(c->vm, m.start, m.len)));
     emit_op(c, OP_CALL);
-    emit_byte(c, 3);
+    emit_arg(c, 3);
     adjust(c, -3);
     if (check(c, T_LPAREN) && !c->cur.nl_before) {
         advance(c);
@@ -2102,7 +2186,7 @@ static void cast_view(C *c) {
     }
 }
 
-static void this_at_base(C *c) {
+COLD static void this_at_base(C *c) {
     advance(c);
     Token base = c->prev;
     base.start++;
@@ -2112,34 +2196,34 @@ static void this_at_base(C *c) {
     Token name = c->prev;
     if (!check(c, T_LPAREN) || c->cur.nl_before) {
         /* a property as Base has it */
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
-        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__viewMember", 12));
+        emit_op_arg(c, OP_GET_LOCAL, 0);
         load_name(c, base.start, base.len);
         emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
         emit_op(c, OP_CALL);
-        emit_byte(c, 3);
+        emit_arg(c, 3);
         adjust(c, -3);
         return;
     }
     advance(c);
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__baseMethod", 12));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__baseMethod", 12));
     load_name(c, base.start, base.len);
-    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_op_arg(c, OP_GET_LOCAL, 0);
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     emit_op(c, OP_CALL);
-    emit_byte(c, 3);
+    emit_arg(c, 3);
     adjust(c, -3);
-    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_op_arg(c, OP_GET_LOCAL, 0);
     int n = 0;
     while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
         expression(c);
-        if (++n > 250) { ERROR("too many arguments"); return; }
+        n++;
         if (!accept(c, T_COMMA)) break;
     }
     expect(c, T_RPAREN, "')' after arguments");
     emit_op(c, OP_CALL);
-    emit_byte(c, (uint8_t)(n + 2));
+    emit_arg(c, (uint32_t)(n + 2));
     adjust(c, -(n + 2));
 }
 
@@ -2159,7 +2243,7 @@ static void prefix(C *c, bool can_assign) {
     case T_VOID: emit_op(c, OP_VOID); break;
     case T_THIS:
         if (check(c, T_AT_LABEL) && !c->cur.nl_before) this_at_base(c);
-        else emit_op_u16(c, OP_GET_LOCAL, 0);
+        else emit_op_arg(c, OP_GET_LOCAL, 0);
         break;
     case T_IDENT:
         if (is_word(&t, "object") && (check(c, T_COLON) || check(c, T_LBRACE)) && !c->cur.nl_before) {
@@ -2207,7 +2291,7 @@ static void prefix(C *c, bool can_assign) {
                 if (accept(c, T_DOT)) {
                     expect(c, T_IDENT, "a member name");
                     Token m = c->prev;
-                    if (check(c, T_DOT) || check(c, T_LBRACKET)) { emit_op_u16(c, OP_GET_PROP, name_const(c, m.start, m.len)); continue; }
+                    if (check(c, T_DOT) || check(c, T_LBRACKET)) { emit_op_arg(c, OP_GET_PROP, name_const(c, m.start, m.len)); continue; }
                     pl.kind = PL_PROP;
                     pl.name_k = name_const(c, m.start, m.len);
                     break;
@@ -2257,7 +2341,7 @@ static void prefix(C *c, bool can_assign) {
         if (named && at_global_scope(c)) {
             emit_op(c, OP_DUP);
             emit_op(c, OP_DEF_GLOBAL);
-            emit_u16(c, vm_global_slot(c->vm, name, len));
+            emit_arg(c, vm_global_slot(c->vm, name, len));
             emit_byte(c, 1);
         }
         break;
@@ -2282,10 +2366,10 @@ static void type_operand(C *c) {
     }
     Token n = c->prev;
     load_name(c, n.start, n.len);
-    while (check(c, T_DOT) && peek2(c).type == T_IDENT) {
+    while (check(c, T_DOT) && peek_type(c) == T_IDENT) {
         advance(c);
         advance(c);
-        emit_op_u16(c, OP_GET_PROP, name_const(c, c->prev.start, c->prev.len));
+        emit_op_arg(c, OP_GET_PROP, name_const(c, c->prev.start, c->prev.len));
     }
     if (check(c, T_LT) && !c->cur.nl_before) {
         int d = 0;
@@ -2309,14 +2393,14 @@ static void type_operand(C *c) {
  * take it as an operand instead (ADD_K, LT_K...). */
 static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
     Proto *p = proto_of(c);
-    if (p->code_len == rhs_at + 3 && p->code[rhs_at] == OP_CONST) {
-        uint32_t k = (uint32_t)(p->code[rhs_at + 1] | (p->code[rhs_at + 2] << 8));
+    if (p->code_len == rhs_at + 1 + ARG && p->code[rhs_at] == OP_CONST) {
+        uint32_t k = read_arg(p->code + rhs_at + 1);
         OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
                    : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
         if (kop != op && IS_INT(p->consts[k])) {
             p->code_len = rhs_at;
             adjust(c, -1);
-            emit_op_u16(c, kop, k);
+            emit_op_arg(c, kop, k);
             return;
         }
     }
@@ -2462,10 +2546,19 @@ static void infix(C *c, bool can_assign) {
     }
 }
 
+/* The parser recurses on the C stack. Brackets nest at most
+ * LYNG_MAX_NESTING deep (lexer.c), which fits in LYNG_PARSER_STACK; this
+ * check stops what nests without brackets (string interpolation inside
+ * interpolation, chains of prefix operators) with an error, not a crash.
+ * The stack grows down on every target. */
+static bool stack_exhausted(C *c) {
+    return c->stack_base - (uintptr_t)__builtin_frame_address(0) > LYNG_PARSER_STACK;
+}
+
 static void parse_prec(C *c, Prec prec) {
-    if (++c->nesting > 200) {
+    if (++c->depth > LYNG_MAX_PARSE_DEPTH || stack_exhausted(c)) {
         ERROR_CUR("expression nested too deeply");
-        c->nesting--;
+        c->depth--;
         return;
     }
     bool can_assign = prec <= P_ASSIGN;
@@ -2480,7 +2573,7 @@ static void parse_prec(C *c, Prec prec) {
         infix(c, can_assign);
     }
     if (can_assign && is_assign_op(c->cur.type) && !c->err) ERROR_CUR("cannot assign to this expression");
-    c->nesting--;
+    c->depth--;
 }
 
 static void expression(C *c) { parse_prec(c, P_ASSIGN); }
@@ -2499,7 +2592,7 @@ static void block_expr(C *c) {
     }
     expect(c, T_RBRACE, "'}' to close the block");
     if (!any) emit_op(c, OP_VOID);
-    else if (last_local) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
+    else if (last_local) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)c->fn->sp - 1);
     end_scope(c);
 }
 
@@ -2510,13 +2603,13 @@ static void declare_value(C *c, Token name, bool is_val, bool *is_local) {
     if (at_global_scope(c)) {
         emit_op(c, OP_DUP);
         emit_op(c, OP_DEF_GLOBAL);
-        emit_u16(c, vm_global_slot(c->vm, name.start, name.len));
+        emit_arg(c, vm_global_slot(c->vm, name.start, name.len));
         emit_byte(c, is_val ? 1 : 0);
         *is_local = false;
     } else {
-        for (int i = c->fn->nlocals - 1; i >= 0 && c->fn->locals[i].scope == c->fn->scope; i--)
-            if (c->fn->locals[i].len == name.len && memcmp(c->fn->locals[i].name, name.start, name.len) == 0)
-                error_at(c, &name, "'%.*s' is already declared in this scope", (int)name.len, name.start);
+        int prev = resolve_local(c->fn, name.start, name.len);
+        if (prev >= 0 && c->fn->locals[prev].scope == c->fn->scope)
+            error_at(c, &name, "'%.*s' is already declared in this scope", (int)name.len, name.start);
         add_local(c, name.start, name.len, c->fn->sp - 1, is_val);
         *is_local = true;
     }
@@ -2546,10 +2639,10 @@ static bool find_local_ext(C *c, const char *name, uint32_t len, const char **fu
  * receiver is on the stack (`this` for a bare call in an extension). */
 static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32_t full_len, int mode, bool paren) {
     int r = c->fn->sp - 1;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extPick", 9));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extPick", 9));
     load_name(c, full, full_len);
-    emit_op_u16(c, OP_GET_LOCAL, (uint32_t)r);
-    emit_op_u16(c, OP_CONST, k);
+    emit_op_arg(c, OP_GET_LOCAL, (uint32_t)r);
+    emit_op_arg(c, OP_CONST, k);
     emit_const(c, v_int(mode));
     emit_call(c, 4);
     if (mode != EXT_READ) {
@@ -2557,14 +2650,14 @@ static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32
     } else {
         /* null: no extension applies, read the property as usual */
         uint32_t applies = emit_jump(c, OP_ELVIS);
-        emit_op_u16(c, OP_GET_PROP, k);
+        emit_op_arg(c, OP_GET_PROP, k);
         uint32_t end = emit_jump(c, OP_JUMP);
         patch_jump(c, applies);
         c->fn->sp = r + 2;
         emit_call(c, 0);
         patch_jump(c, end);
     }
-    emit_op_u16(c, OP_CLOSE_SCOPE, (uint32_t)r);
+    emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)r);
     c->fn->sp = r + 1;
     (void)m;
 }
@@ -2573,7 +2666,7 @@ static void local_ext_access(C *c, Token m, uint32_t k, const char *full, uint32
  * the extension is added to the class when the declaration runs (a member
  * of the same name wins); inside a function or block it is a local that
  * only the code of that scope sees (local_ext_access). */
-static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
+COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
     advance(c); /* '.' */
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected the extension's name after '.'"); return; }
     Token name = c->prev;
@@ -2589,7 +2682,7 @@ static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
         list_push(c->vm, c->vm->roots, v_obj(full));
         find_local_ext(c, name.start, name.len, &outer, &outer_len);
         int slot = c->fn->sp;
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extLocal", 10));
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extLocal", 10));
         if (outer) load_name(c, outer, outer_len);
         else emit_op(c, OP_NULL);
         /* declared before its body (the call leaves the descriptor in this
@@ -2597,13 +2690,13 @@ static void extension_decl(C *c, Token type, bool is_property, bool *is_local) {
         add_local(c, full->data, full->len, slot, true);
         c->nlocal_ext++;
     } else {
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__extend", 8));
     }
     load_name(c, type.start, type.len);
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
         if (accept(c, T_COLON)) skip_type(c);
-        if (!is_word(&c->cur, "get") || peek2(c).type != T_LPAREN) {
+        if (!is_word(&c->cur, "get") || peek_type(c) != T_LPAREN) {
             ERROR_CUR("an extension property needs a getter: get() = ...");
             return;
         }
@@ -2635,7 +2728,7 @@ typedef struct Pattern {
 } Pattern;
 
 /* Parses the pattern after its '['. */
-static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
+COLD static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
     PatItem tmp[64];
     int k = 0;
     *first = 0;
@@ -2668,13 +2761,13 @@ static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
 
 /* Declares the pattern's names from the list in stack slot `src`. A nested
  * pattern's list is a hidden local (or a popped temporary at global scope). */
-static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_val, bool global) {
+COLD static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_val, bool global) {
     int after_rest = 0, rest_at = -1;
     for (int i = 0; i < n; i++)
         if (p->items[first + i].rest) { after_rest = n - 1 - i; rest_at = i; }
     for (int i = 0; i < n && !c->err; i++) {
         PatItem *it = &p->items[first + i];
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)src);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)src);
         if (it->rest) {
             emit_const(c, v_int(i));
             emit_const(c, v_int(-after_rest - 1));
@@ -2700,9 +2793,33 @@ static void emit_pattern(C *c, Pattern *p, int first, int n, int src, bool is_va
 /* `val x by d` / `var x by d` outside a class: the variable holds the
  * delegate, and the compiler turns reads and writes of the name into
  * getValue/setValue calls (load_name, store_name). */
+/* The delegate after `by`, as its bind(name, access, thisRef) returns it
+ * (__bindDelegate): access is "Val", "Var" or "Callable" (DelegateAccess);
+ * thisRef is `this` in a class body, null elsewhere. */
+static void bound_delegate(C *c, Token *name, const char *access, bool in_class) {
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__bindDelegate", 14));
+    expression(c);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    emit_const(c, v_obj(str_cstr(c->vm, access)));
+    if (in_class) emit_op_arg(c, OP_GET_LOCAL, 0);
+    else emit_op(c, OP_NULL);
+    emit_call(c, 4);
+}
+
+/* `fun f by d`: leaves the function __delegateFun makes of the bound d. */
+static void delegated_fun(C *c, Token *name, bool in_class) {
+    if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__delegateFun", 13));
+    bound_delegate(c, name, "Callable", in_class);
+    emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
+    if (in_class) emit_op_arg(c, OP_GET_LOCAL, 0);
+    else emit_op(c, OP_NULL);
+    emit_call(c, 3);
+}
+
 static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
     if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
-    expression(c);
+    bound_delegate(c, &name, is_val ? "Val" : "Var", false);
     if (at_global_scope(c)) {
         if (!is_delegated_global(c, name.start, name.len)) {
             if (c->ndelegated == 64) { error_at(c, &name, "too many delegated top-level names"); return; }
@@ -2725,8 +2842,8 @@ static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
     }
 }
 
-static void var_decl(C *c, bool is_val, bool *is_local) {
-    if (check(c, T_IDENT) && peek2(c).type == T_DOT) {
+COLD static void var_decl(C *c, bool is_val, bool *is_local) {
+    if (check(c, T_IDENT) && peek_type(c) == T_DOT) {
         Token type = c->cur;
         advance(c);
         if (!is_val) ERROR("an extension property is declared with val");
@@ -2799,20 +2916,20 @@ static void var_decl(C *c, bool is_val, bool *is_local) {
 
 
 static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
+    (void)c;
     for (int i = 0; i < cx->nmembers; i++)
         if (cx->members[i].len == len && memcmp(cx->members[i].s, s, len) == 0) return;
-    cx->members[cx->nmembers].is_static = is_static;
-    if (cx->nmembers == 256) {
-        ERROR("too many members in class '%.*s'", (int)cx->len, cx->name);
-        return;
+    if (cx->nmembers == cx->member_cap) {
+        cx->member_cap = cx->member_cap ? cx->member_cap * 2 : 16;
+        cx->members = realloc(cx->members, (size_t)cx->member_cap * sizeof *cx->members);
+        if (!cx->members) abort();
     }
-    cx->members[cx->nmembers].s = s;
-    cx->members[cx->nmembers++].len = len;
+    cx->members[cx->nmembers++] = (struct ClassMember){s, len, is_static};
 }
 
 /* Collects the names declared with val/var/fun directly in the class body
  * (c->cur is the token after '{'), so methods can use members declared later. */
-static void class_scan_members(C *c, ClassCtx *cx) {
+COLD static void class_scan_members(C *c, ClassCtx *cx) {
     Lexer lx = c->lx;
     Token t = c->cur;
     TokenType prev = T_LBRACE;
@@ -2838,16 +2955,16 @@ static void class_scan_members(C *c, ClassCtx *cx) {
 /* Emits `helper(<the class>, args already described by the caller...)` in the
  * declaring function: pushes the helper and the class. */
 static void class_helper(C *c, const char *helper, Token *cls_name) {
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
     /* an anonymous object's class has no name: it stays in a stack slot */
-    if (c->fn->is_statics) emit_op_u16(c, OP_GET_LOCAL, 0);
-    else if (cls_name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
+    if (c->fn->is_statics) emit_op_arg(c, OP_GET_LOCAL, 0);
+    else if (cls_name->ival > 0) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)(cls_name->ival - 1));
     else load_name(c, cls_name->start, cls_name->len);
 }
 
 static void emit_call(C *c, int argc) {
     emit_op(c, OP_CALL);
-    emit_byte(c, (uint8_t)argc);
+    emit_arg(c, (uint32_t)argc);
     adjust(c, -argc);
 }
 
@@ -2880,7 +2997,7 @@ static void class_modifiers(C *c, Modifiers *m) {
         }
         for (size_t i = 0; i < sizeof words / sizeof *words && !found; i++) {
             if (!is_word(&c->cur, words[i])) continue;
-            TokenType nx = peek2(c).type;
+            TokenType nx = peek_type(c);
             if (nx != T_FUN && nx != T_VAL && nx != T_VAR && nx != T_IDENT && nx != T_CLASS) continue;
             found = true;
             if (i == 2) m->is_abstract = true;
@@ -2894,7 +3011,7 @@ static void class_modifiers(C *c, Modifiers *m) {
 }
 
 /* A method declared without `=` or `{` after its signature has no body. */
-static bool method_has_body(C *c) {
+COLD static bool method_has_body(C *c) {
     Lexer lx = c->lx;
     Token t = c->cur;
     int depth = 0;
@@ -2914,6 +3031,15 @@ static bool method_has_body(C *c) {
 static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
     Token name = c->prev;
+    if (is_word(&c->cur, "by")) {
+        /* a delegated method: a per-instance field holding the function */
+        advance(c);
+        emit_op_arg(c, OP_GET_LOCAL, 0);
+        delegated_fun(c, &name, true);
+        emit_op_arg(c, OP_SET_PROP, name_const(c, name.start, name.len));
+        emit_op(c, OP_POP);
+        return;
+    }
     if (!m->is_abstract && !method_has_body(c)) m->is_abstract = true;
     if (check(c, T_DOT)) { ERROR_CUR("extension functions cannot be declared in a class body"); return; }
     Fn *decl = c->fn->enclosing;
@@ -2941,7 +3067,7 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
         fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
         fn.sp = 2;
         fn.proto->max_stack = 2;
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
         char msg[200];
         snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
                  (int)name.len, name.start);
@@ -2989,12 +3115,12 @@ static void delegated_accessor(C *c, ClassCtx *cx, Token *name, String *hidden, 
     }
     /* a delegated val gets a setter too, one that refuses */
     const char *helper = !setter ? "__delegateGet" : is_val ? "__delegatedValSet" : "__delegateSet";
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
-    emit_op_u16(c, OP_GET_LOCAL, 0);
-    emit_op_u16(c, OP_GET_PROP, add_const(c, v_obj(hidden)));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, helper, strlen(helper)));
+    emit_op_arg(c, OP_GET_LOCAL, 0);
+    emit_op_arg(c, OP_GET_PROP, add_const(c, v_obj(hidden)));
     emit_const(c, v_obj(str_new(c->vm, name->start, name->len)));
-    emit_op_u16(c, OP_GET_LOCAL, 0);
-    if (setter) emit_op_u16(c, OP_GET_LOCAL, 1);
+    emit_op_arg(c, OP_GET_LOCAL, 0);
+    if (setter) emit_op_arg(c, OP_GET_LOCAL, 1);
     emit_call(c, setter ? 4 : 3);
     emit_op(c, OP_RETURN);
     Proto *p = fn_end(c);
@@ -3012,9 +3138,9 @@ static void class_delegated_member(C *c, ClassCtx *cx, Token *cls_name, Modifier
     int n = snprintf(buf, sizeof buf, "__by_%.*s", (int)name->len, name->start);
     String *hidden = str_intern(c->vm, buf, (size_t)n);
     list_push(c->vm, c->vm->roots, v_obj(hidden));
-    emit_op_u16(c, OP_GET_LOCAL, 0);
-    expression(c);
-    emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(hidden)));
+    emit_op_arg(c, OP_GET_LOCAL, 0);
+    bound_delegate(c, name, is_val ? "Val" : "Var", true);
+    emit_op_arg(c, OP_SET_PROP, add_const(c, v_obj(hidden)));
     emit_op(c, OP_POP);
     for (int setter = 0; setter <= 1; setter++) {
         c->fn = body->enclosing;
@@ -3051,9 +3177,9 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             emit_op(c, OP_POP);
             c->fn = body;
         } else {
-            emit_op_u16(c, OP_GET_LOCAL, 0);
+            emit_op_arg(c, OP_GET_LOCAL, 0);
             expression(c);
-            emit_op_u16(c, OP_SET_PROP, k);
+            emit_op_arg(c, OP_SET_PROP, k);
             emit_op(c, OP_POP);
         }
     }
@@ -3077,7 +3203,7 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             continue;
         }
         bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
-        if ((!get && !set) || peek2(c).type != T_LPAREN) break;
+        if ((!get && !set) || peek_type(c) != T_LPAREN) break;
         if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
         if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
         if (get) has_getter = true;
@@ -3091,10 +3217,12 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     }
     if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
-        /* declared without a value: null until assigned */
-        emit_op_u16(c, OP_GET_LOCAL, 0);
-        emit_op(c, OP_NULL);
-        emit_op_u16(c, OP_SET_PROP, k);
+        /* declared without a value: a var is null until assigned, a val
+         * Unset until its late initialisation */
+        emit_op_arg(c, OP_GET_LOCAL, 0);
+        if (is_val) emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Unset", 5));
+        else emit_op(c, OP_NULL);
+        emit_op_arg(c, OP_SET_PROP, k);
         emit_op(c, OP_POP);
     }
 }
@@ -3127,9 +3255,15 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
     class_scan_members(c, cx);
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
         if (accept(c, T_SEMI)) continue;
+        if (check(c, T_AT_LABEL) && !is_transient_mark(&c->cur)) { /* other member annotations: no effect */
+            Lexer lx;
+            Token t;
+            skip_annotation(c, &lx, &t);
+            continue;
+        }
         Modifiers m;
         class_modifiers(c, &m);
-        if (is_word(&c->cur, "init") && peek2(c).type == T_LBRACE) {
+        if (is_word(&c->cur, "init") && peek_type(c) == T_LBRACE) {
             advance(c);
             advance(c);
             block_expr(c);
@@ -3161,7 +3295,7 @@ static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
         if (!accept(c, T_IDENT)) { ERROR_CUR("expected a base class name"); return; }
         Token base = c->prev;
         skip_generic_params(c);
-        if (cx->nbases == 16) { ERROR("too many base classes (at most 16)"); return; }
+        if (cx->nbases == LYNG_MAX_BASES) { ERROR("a class has more than %d direct base classes", LYNG_MAX_BASES); return; }
         cx->bases[cx->nbases].s = base.start;
         cx->bases[cx->nbases++].len = base.len;
         c->fn = body->enclosing;
@@ -3170,19 +3304,18 @@ static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
         emit_call(c, 2);
         emit_op(c, OP_POP);
         c->fn = body;
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
-        emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
-        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__superInit", 11));
+        emit_op_arg(c, OP_GET_LOCAL, 0);
         emit_const(c, v_int(cx->nbases - 1));
         emit_call(c, 2);
-        emit_op_u16(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_GET_LOCAL, 0);
         int n = 0;
         if (check(c, T_LPAREN) && !c->cur.nl_before) {
             advance(c);
             while (!check(c, T_RPAREN) && !check(c, T_EOF)) {
                 expression(c);
                 n++;
-                if (n > 250) { ERROR("too many base class arguments"); return; }
                 if (!accept(c, T_COMMA)) break;
             }
             expect(c, T_RPAREN, "')' after the base class arguments");
@@ -3198,23 +3331,27 @@ static void enum_decl(C *c, bool *is_local) {
     Token name = c->prev;
     expect(c, T_LBRACE, "'{' after the enum name");
     List *names = list_new(c->vm, 8);
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__enum", 6));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__enum", 6));
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     uint32_t k = add_const(c, v_obj(names));
+    NameTable seen = {0};
     while (check(c, T_IDENT)) {
         advance(c);
-        String *n = str_intern(c->vm, c->prev.start, c->prev.len);
-        for (uint32_t i = 0; i < names->count; i++)
-            if (names->items[i].as.o == (Obj *)n) ERROR("duplicate enum entry '%s'", n->data);
-        list_push(c->vm, names, v_obj(n));
+        int32_t at;
+        uint32_t stamp;
+        if (name_table_get(&seen, c->prev.start, c->prev.len, &at, &stamp))
+            ERROR("duplicate enum entry '%.*s'", (int)c->prev.len, c->prev.start);
+        name_table_put(&seen, c->prev.start, c->prev.len, 0, 0);
+        list_push(c->vm, names, v_obj(str_intern(c->vm, c->prev.start, c->prev.len)));
         if (!accept(c, T_COMMA)) break;
     }
+    name_table_free(&seen);
     if (!check(c, T_RBRACE)) {
         ERROR_CUR("expected an enum entry name or '}', got '%.*s'", (int)c->cur.len, c->cur.start);
         return;
     }
     advance(c);
-    emit_op_u16(c, OP_CONST, k);
+    emit_op_arg(c, OP_CONST, k);
     emit_call(c, 2);
     declare_value(c, name, true, is_local);
 }
@@ -3234,9 +3371,9 @@ static void class_param_fields(C *c, Token *cls_name, Fn *body) {
                        .is_transient = (kind & PK_TRANSIENT) != 0};
         class_hide(c, cls_name, body, &m, &t);
         if (kind & PK_VAL) class_val_field(c, cls_name, body, &t);
-        emit_op_u16(c, OP_GET_LOCAL, 0);
-        emit_op_u16(c, OP_GET_LOCAL, (uint32_t)i + 1);
-        emit_op_u16(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
+        emit_op_arg(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_GET_LOCAL, (uint32_t)i + 1);
+        emit_op_arg(c, OP_SET_PROP, add_const(c, v_obj(p->param_names[i])));
         emit_op(c, OP_POP);
     }
     for (int l = 0; l < body->nlocals; l++)
@@ -3253,15 +3390,15 @@ static void class_statics(C *c, ClassCtx *cx, Token *name) {
     c->fn = decl;
     cx->statics = NULL;
     if (!cx->has_statics) return;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__callWith", 10));
     emit_closure(c, p, sf);
-    if (name->ival > 0) emit_op_u16(c, OP_GET_LOCAL, (uint32_t)(name->ival - 1));
+    if (name->ival > 0) emit_op_arg(c, OP_GET_LOCAL, (uint32_t)(name->ival - 1));
     else load_name(c, name->start, name->len);
     emit_call(c, 2);
     emit_op(c, OP_POP);
 }
 
-static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon) {
+COLD static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, bool anon) {
     Token name = c->prev;
     if (anon) {
         name.start = "object";
@@ -3279,7 +3416,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, b
     cx->len = name.len;
     cx->next = c->classes;
     c->classes = cx;
-    emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__classNew", 10));
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__classNew", 10));
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
     emit_call(c, 2);
@@ -3305,7 +3442,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, b
         advance(c);
         class_body(c, cx, &name, &fn);
     }
-    emit_op_u16(c, OP_GET_LOCAL, 0);
+    emit_op_arg(c, OP_GET_LOCAL, 0);
     emit_op(c, OP_RETURN);
     fn_end(c);
     class_helper(c, "__classBody", &name);
@@ -3327,7 +3464,7 @@ static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_object, b
 /* `type Name<T> = Type`: the name is bound to the class the type names, so
  * `x is Name` works; other type forms (unions, function types) are parsed
  * and bound to Any, which every non-null value is. */
-static void type_alias(C *c, bool *is_local) {
+COLD static void type_alias(C *c, bool *is_local) {
     advance(c); /* type */
     advance(c);
     Token name = c->prev;
@@ -3342,15 +3479,66 @@ static void type_alias(C *c, bool *is_local) {
         skip_type(c);
     }
     if (simple) load_name(c, first.start, first.len);
-    else emit_op_u16(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Any", 3));
+    else emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Any", 3));
     declare_value(c, name, true, is_local);
+}
+
+/* `@Name fun f() {}` and `@Name(args) fun f() {}`: f is bound to what
+ * Name("f", <the function>, args...) returns. An annotation of anything else
+ * (a val, var or class) is accepted and does nothing here. */
+static void statement_inner(C *c, bool *is_local);
+
+static void annotated_decl(C *c, bool *is_local) {
+    Token ann = c->cur;
+    Lexer args_lx;
+    Token args_tok;
+    bool has_args = skip_annotation(c, &args_lx, &args_tok);
+    if (!check(c, T_FUN) || peek2(c).type != T_IDENT) {
+        statement_inner(c, is_local);
+        return;
+    }
+    advance(c);
+    advance(c);
+    Token name = c->prev;
+    bool global = at_global_scope(c);
+    if (!global) add_local(c, name.start, name.len, c->fn->sp, true);
+    load_name(c, ann.start + 1, ann.len - 1);
+    emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+    function(c, name.start, name.len);
+    int argc = 2;
+    if (has_args) {
+        /* the annotation's own arguments follow the two */
+        Lexer after_lx = c->lx;
+        Token after_cur = c->cur, after_prev = c->prev;
+        c->lx = args_lx;
+        c->cur = args_tok;
+        advance(c);
+        while (!check(c, T_RPAREN) && !check(c, T_EOF) && !c->err) {
+            expression(c);
+            if (++argc > 250) { ERROR("too many annotation arguments"); return; }
+            if (!accept(c, T_COMMA)) break;
+        }
+        c->lx = after_lx;
+        c->prev = after_prev;
+        if (!c->err) c->cur = after_cur;
+    }
+    emit_call(c, argc);
+    if (global) {
+        emit_op(c, OP_DUP);
+        emit_op(c, OP_DEF_GLOBAL);
+        emit_arg(c, vm_global_slot(c->vm, name.start, name.len));
+        emit_byte(c, 1);
+    } else {
+        *is_local = true;
+    }
 }
 
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
+    if (check(c, T_AT_LABEL)) { annotated_decl(c, is_local); return; }
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
-    if (check(c, T_FUN) && (peek2(c).type == T_IDENT || peek2(c).type == T_LT)) {
+    if (check(c, T_FUN) && (peek_type(c) == T_IDENT || peek_type(c) == T_LT)) {
         advance(c);
         skip_generic_params(c); /* fun <T> name(...) */
         if (!accept(c, T_IDENT)) { ERROR_CUR("expected a function name"); return; }
@@ -3359,11 +3547,18 @@ static void statement_inner(C *c, bool *is_local) {
             extension_decl(c, name, false, is_local);
             return;
         }
+        if (is_word(&c->cur, "by")) {
+            /* `fun f by d`: f(args) is d.invoke(null, "f", args...) */
+            advance(c);
+            delegated_fun(c, &name, false);
+            declare_value(c, name, true, is_local);
+            return;
+        }
         if (at_global_scope(c)) {
             function(c, name.start, name.len);
             emit_op(c, OP_DUP);
             emit_op(c, OP_DEF_GLOBAL);
-            emit_u16(c, vm_global_slot(c->vm, name.start, name.len));
+            emit_arg(c, vm_global_slot(c->vm, name.start, name.len));
             emit_byte(c, 1);
         } else {
             /* declared before its body so it can call itself */
@@ -3373,7 +3568,7 @@ static void statement_inner(C *c, bool *is_local) {
         }
         return;
     }
-    if (is_word(&c->cur, "type") && peek2(c).type == T_IDENT && !peek2(c).nl_before) {
+    if (is_word(&c->cur, "type") && peek_type(c) == T_IDENT && !peek2(c).nl_before) {
         type_alias(c, is_local);
         return;
     }
@@ -3381,24 +3576,24 @@ static void statement_inner(C *c, bool *is_local) {
         class_decl(c, is_local, false, false, false);
         return;
     }
-    if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek2(c).type == T_CLASS) {
+    if ((is_word(&c->cur, "abstract") || is_word(&c->cur, "open")) && peek_type(c) == T_CLASS) {
         bool abstract = is_word(&c->cur, "abstract");
         advance(c);
         advance(c);
         class_decl(c, is_local, abstract, false, false);
         return;
     }
-    if (is_word(&c->cur, "interface") && peek2(c).type == T_IDENT) {
+    if (is_word(&c->cur, "interface") && peek_type(c) == T_IDENT) {
         advance(c);
         class_decl(c, is_local, true, false, false);
         return;
     }
-    if (is_word(&c->cur, "object") && peek2(c).type == T_IDENT) {
+    if (is_word(&c->cur, "object") && peek_type(c) == T_IDENT) {
         advance(c);
         class_decl(c, is_local, false, true, false);
         return;
     }
-    if (is_word(&c->cur, "enum") && peek2(c).type == T_IDENT) {
+    if (is_word(&c->cur, "enum") && peek_type(c) == T_IDENT) {
         advance(c);
         enum_decl(c, is_local);
         return;
@@ -3414,9 +3609,9 @@ static void statement_inner(C *c, bool *is_local) {
         uint32_t k = add_const(c, v_obj(str_new(c->vm, sb.data ? sb.data : "", sb.len)));
         sb_free(&sb);
         /* a source module's body runs as an ordinary call, so it may suspend */
-        emit_op_u16(c, OP_IMPORT, k);
+        emit_op_arg(c, OP_IMPORT, k);
         emit_op(c, OP_CALL);
-        emit_byte(c, 0);
+        emit_arg(c, 0);
         emit_op(c, OP_POP);
         emit_op(c, OP_VOID);
         return;
@@ -3426,50 +3621,28 @@ static void statement_inner(C *c, bool *is_local) {
         emit_op(c, OP_VOID);
         return;
     }
-    if (check(c, T_LBRACE)) {
-        /* `{ x -> ... }` is a lambda; any other `{` starting a statement is a block */
-        Lexer lx = c->lx;
-        Token nx = lex_next(&lx), nx2 = lex_next(&lx);
-        bool is_lambda = nx.type == T_ARROW;
-        /* `{ a: 1 }`, `{ "a": 1 }`, `{ ...m }`: a map literal */
-        bool is_map = nx.type == T_ELLIPSIS || ((nx.type == T_IDENT || nx.type == T_STRING) && nx2.type == T_COLON);
-        if (nx.type == T_IDENT) {
-            Lexer saved = c->lx;
-            Token sc = c->cur, sp = c->prev;
-            advance(c);
-            is_lambda = lambda_has_params(c);
-            c->lx = saved;
-            c->cur = sc;
-            c->prev = sp;
-        }
-        if (!is_lambda && !is_map) {
-            advance(c);
-            block_expr(c);
-            return;
-        }
-    }
+    /* anything else, `{ ... }` included (a lambda, or a map literal) */
     expression(c);
 }
 
-/* Blocks nest through statements: bound the depth like expressions, so no
- * input can exhaust the C stack. */
+/* Blocks nest through statements: bounded like expressions. */
 static void statement(C *c, bool *is_local) {
     *is_local = false;
-    if (++c->nesting > 200) {
+    if (++c->depth > LYNG_MAX_PARSE_DEPTH || stack_exhausted(c)) {
         ERROR_CUR("blocks nested too deeply");
-        c->nesting--;
+        c->depth--;
         emit_op(c, OP_VOID);
         return;
     }
     statement_inner(c, is_local);
-    c->nesting--;
+    c->depth--;
 }
 
 /* Top-level `val x by d` / `var x by d` anywhere in the script, found before
  * compiling: functions declared above the declaration read x through the
  * delegate too. A token scan at brace depth 0; the declaration itself is
  * still checked when it is compiled. */
-static void scan_delegated_globals(C *c) {
+COLD static void scan_delegated_globals(C *c) {
     Lexer lx = c->lx;
     Token t2 = {0}, t1 = {0}, t;
     int depth = 0;
@@ -3496,6 +3669,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     c.name = name;
     c.src = src;
     c.srclen = len;
+    c.stack_base = (uintptr_t)__builtin_frame_address(0);
     *error = NULL;
     size_t nchars;
     if (!utf8_valid(src, len, &nchars)) {
@@ -3520,6 +3694,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     vm->roots->count = roots_before;
     while (c.classes) {
         ClassCtx *next = c.classes->next;
+        free(c.classes->members);
         free(c.classes);
         c.classes = next;
     }

@@ -180,7 +180,7 @@ static void free_obj(VM *vm, Obj *o) {
         if (p->param_names) VM_FREE(vm, p->param_names, sizeof(String *) * (p->nparams ? p->nparams : 1));
         if (p->nupvals) {
             VM_FREE(vm, p->upval_is_local, p->nupvals);
-            VM_FREE(vm, p->upval_index, sizeof(uint16_t) * p->nupvals);
+            VM_FREE(vm, p->upval_index, sizeof(uint32_t) * p->nupvals);
         }
         break;
     }

@@ -22,12 +22,8 @@ static void newline(Lexer *lx) {
 }
 
 static bool in_parens(Lexer *lx) {
-    return lx->depth > 0 && lx->depth <= 256 && (lx->nest[lx->depth - 1] == '(' || lx->nest[lx->depth - 1] == '[');
-}
-
-static void push_nest(Lexer *lx, char c) {
-    if (lx->depth < 256) lx->nest[lx->depth] = c;
-    lx->depth++;
+    int d = lx->depth - 1;
+    return d >= 0 && (lx->parens[d / 64] >> (d % 64) & 1);
 }
 
 static void pop_nest(Lexer *lx) {
@@ -87,6 +83,32 @@ static Token error_token(Lexer *lx, const char *start, const char *msg) {
     Token t = make(lx, T_ERROR, start);
     t.error = msg;
     return t;
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char too_deep[] = "brackets nested more than " STR(LYNG_MAX_NESTING) " levels deep";
+
+static bool push_level(Lexer *lx, bool paren) {
+    if (lx->depth >= LYNG_MAX_NESTING) return false;
+    int d = lx->depth++;
+    uint64_t bit = (uint64_t)1 << (d % 64);
+    if (paren) lx->parens[d / 64] |= bit;
+    else lx->parens[d / 64] &= ~bit;
+    return true;
+}
+
+/* An opening bracket one level deeper, or an error at it past the limit. */
+static Token open_bracket(Lexer *lx, const char *start, TokenType type) {
+    if (!push_level(lx, type != T_LBRACE)) return error_token(lx, start, too_deep);
+    return make(lx, type, start);
+}
+
+const char *lex_nest_in(Lexer *inner, const Lexer *outer) {
+    memcpy(inner->parens, outer->parens, sizeof inner->parens);
+    inner->depth = outer->depth;
+    return push_level(inner, true) ? NULL : too_deep;
 }
 
 static Token number(Lexer *lx, const char *start) {
@@ -224,11 +246,11 @@ Token lex_next(Lexer *lx) {
             switch (c) {
             case '"': t = string(lx, start); break;
             case '\'': t = chr(lx, start); break;
-            case '(': push_nest(lx, '('); t = make(lx, T_LPAREN, start); break;
+            case '(': t = open_bracket(lx, start, T_LPAREN); break;
             case ')': pop_nest(lx); t = make(lx, T_RPAREN, start); break;
-            case '[': push_nest(lx, '['); t = make(lx, T_LBRACKET, start); break;
+            case '[': t = open_bracket(lx, start, T_LBRACKET); break;
             case ']': pop_nest(lx); t = make(lx, T_RBRACKET, start); break;
-            case '{': push_nest(lx, '{'); t = make(lx, T_LBRACE, start); break;
+            case '{': t = open_bracket(lx, start, T_LBRACE); break;
             case '}': pop_nest(lx); t = make(lx, T_RBRACE, start); break;
             case ',': t = make(lx, T_COMMA, start); break;
             case ';': t = make(lx, T_SEMI, start); break;
@@ -257,8 +279,8 @@ Token lex_next(Lexer *lx) {
                 else if (match(lx, ':')) t = make(lx, T_ELVIS, start);
                 else if (match(lx, '?')) t = make(lx, T_ELVIS, start);
                 else if (match(lx, '=')) t = make(lx, T_NULL_ASSIGN, start);
-                else if (match(lx, '[')) { push_nest(lx, '['); t = make(lx, T_SAFE_LBRACKET, start); }
-                else if (match(lx, '(')) { push_nest(lx, '('); t = make(lx, T_SAFE_LPAREN, start); }
+                else if (match(lx, '[')) t = open_bracket(lx, start, T_SAFE_LBRACKET);
+                else if (match(lx, '(')) t = open_bracket(lx, start, T_SAFE_LPAREN);
                 else t = make(lx, T_QUESTION, start);
                 break;
             case '!':

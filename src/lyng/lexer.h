@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "limits.h"
+
 typedef enum {
     T_EOF, T_NEWLINE, T_ERROR,
     T_IDENT, T_INT, T_REAL, T_STRING, T_CHAR,
@@ -49,13 +51,18 @@ typedef struct Lexer {
     const char *src, *cur, *end;
     uint32_t line;
     const char *line_start;
-    /* bracket nesting: newlines inside ( and [ are not statement ends */
-    char nest[256];
+    /* bracket nesting: newlines inside ( and [ are not statement ends;
+     * bit i of parens is set when level i is a ( or [ */
+    uint64_t parens[(LYNG_MAX_NESTING + 63) / 64];
     int depth;
 } Lexer;
 
 void lex_init(Lexer *lx, const char *src, size_t len, uint32_t first_line);
 Token lex_next(Lexer *lx);
+/* Makes `inner`, which reads a `${...}` of a string that `outer` read, one
+ * bracket level deeper than `outer`; returns an error message when that is
+ * past LYNG_MAX_NESTING, else NULL. */
+const char *lex_nest_in(Lexer *inner, const Lexer *outer);
 const char *token_name(TokenType t);
 
 #endif

@@ -276,6 +276,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->is_exception = super && super->is_exception;
     c->has_setters = super && super->has_setters;
     c->has_hidden = super && super->has_hidden;
+    c->is_dynamic = super && super->is_dynamic;
     c->name = str_intern(vm, name, strlen(name));
     c->methods = map_new(vm);
     c->statics = map_new(vm);

@@ -1,9 +1,9 @@
 /* opcodes.h - the instruction set, listed once.
  * OP(name, operand bytes, stack effect) - effect is the net change in stack
  * depth (the compiler tracks depth to place block locals; variable-effect
- * instructions say 0 here and the compiler adjusts by hand). Operands are
- * little-endian u16 unless noted. */
-OP(CONST, 2, 1)
+ * instructions say 0 here and the compiler adjusts by hand). An operand is
+ * ARG bytes (a little-endian u32, compiler.h) unless noted as a byte. */
+OP(CONST, ARG, 1)
 OP(NULL, 0, 1)
 OP(VOID, 0, 1)
 OP(TRUE, 0, 1)
@@ -12,18 +12,18 @@ OP(UNSET, 0, 1)
 OP(POP, 0, -1)
 OP(DUP, 0, 1)
 OP(SWAP, 0, 0)
-OP(GET_LOCAL, 2, 1)
-OP(SET_LOCAL, 2, 0)        /* keeps the value */
-OP(GET_UPVAL, 2, 1)
-OP(SET_UPVAL, 2, 0)
-OP(GET_GLOBAL, 2, 1)       /* operand: global slot */
-OP(GET_RECV_OR_GLOBAL, 2, 1) /* global slot: a member of `this` by that name, else the global */
-OP(SET_RECV_OR_GLOBAL, 2, 0) /* global slot: stores to `this`'s member by that name, else the global */
-OP(SET_GLOBAL, 2, 0)
-OP(DEF_GLOBAL, 3, -1)      /* slot, flags (1 = val): pops */
-OP(ASSIGN_VAL, 2, 0)       /* raises IllegalAssignmentException for name const */
-OP(GET_PROP, 2, 0)         /* name const: obj -> value */
-OP(SET_PROP, 2, -1)        /* obj value -> value */
+OP(GET_LOCAL, ARG, 1)
+OP(SET_LOCAL, ARG, 0)        /* keeps the value */
+OP(GET_UPVAL, ARG, 1)
+OP(SET_UPVAL, ARG, 0)
+OP(GET_GLOBAL, ARG, 1)       /* operand: global slot */
+OP(GET_RECV_OR_GLOBAL, ARG, 1) /* global slot: a member of `this` by that name, else the global */
+OP(SET_RECV_OR_GLOBAL, ARG, 0) /* global slot: stores to `this`'s member by that name, else the global */
+OP(SET_GLOBAL, ARG, 0)
+OP(DEF_GLOBAL, ARG + 1, -1)      /* slot, flags byte (1 = val): pops */
+OP(ASSIGN_VAL, ARG, 0)       /* raises IllegalAssignmentException for name const */
+OP(GET_PROP, ARG, 0)         /* name const: obj -> value */
+OP(SET_PROP, ARG, -1)        /* obj value -> value */
 OP(GET_INDEX, 0, -1)       /* obj idx -> value */
 OP(SET_INDEX, 0, -2)       /* obj idx value -> value */
 OP(ADD, 0, -1)
@@ -49,12 +49,12 @@ OP(LE, 0, -1)
 OP(GT, 0, -1)
 OP(GE, 0, -1)
 OP(CMP, 0, -1)
-OP(ADD_K, 2, 0)            /* Int const: a -> a + const (the compiler's form of `a + 1`) */
-OP(SUB_K, 2, 0)
-OP(LT_K, 2, 0)             /* Int const: a -> a < const */
-OP(LE_K, 2, 0)
-OP(GT_K, 2, 0)
-OP(GE_K, 2, 0)
+OP(ADD_K, ARG, 0)            /* Int const: a -> a + const (the compiler's form of `a + 1`) */
+OP(SUB_K, ARG, 0)
+OP(LT_K, ARG, 0)             /* Int const: a -> a < const */
+OP(LE_K, ARG, 0)
+OP(GT_K, ARG, 0)
+OP(GE_K, ARG, 0)
 OP(IN, 0, -1)              /* elem container -> Bool */
 OP(IS, 0, -1)              /* value class -> Bool */
 OP(AS, 1, -1)              /* value class -> value; operand 1 = as? */
@@ -64,47 +64,47 @@ OP(ENTRY, 0, -1)
 OP(NOT_NULL, 0, 0)         /* !! */
 OP(CLASS_OF, 0, 0)
 OP(TOSTR, 0, 0)
-OP(CONCAT, 2, 0)           /* n strings -> one (effect adjusted by compiler) */
-OP(LIST, 2, 0)             /* n values -> List */
+OP(CONCAT, ARG, 0)           /* n strings -> one (effect adjusted by compiler) */
+OP(LIST, ARG, 0)             /* n values -> List */
 OP(LIST_EXTEND, 0, -1)     /* list iterable -> list */
 OP(LIST_APPEND, 0, -1)     /* list value -> list */
-OP(MAP, 2, 0)              /* 2n values -> Map */
-OP(JUMP, 2, 0)             /* forward */
-OP(LOOP, 2, 0)             /* backward; a GC safe point */
-OP(JUMP_IF_FALSE, 2, -1)
-OP(JUMP_IF_TRUE, 2, -1)
-OP(AND, 2, -1)             /* if false: keep it and jump, else pop */
-OP(OR, 2, -1)
-OP(JUMP_IF_NULL, 2, 0)     /* if null: keep it and jump */
-OP(ELVIS, 2, -1)           /* if not null: keep it and jump, else pop */
-OP(CALL, 1, 0)             /* argc: callee args -> result */
-OP(CALL_NAMED, 3, 0)       /* argc, names const */
-OP(INVOKE, 3, 0)           /* name const, argc: recv args -> result */
-OP(SPREAD_CALL, 2, -1)     /* method name const or 0xFFFF: callee-or-receiver argsList -> result */
-OP(INVOKE_NAMED, 5, 0)     /* name const, argc, names const */
-OP(CLOSURE, 2, 1)          /* proto const, then per upvalue: is_local u8, index u16 */
-OP(CLOSE_SCOPE, 2, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */
-OP(UNWIND, 2, 0)           /* slot: close upvalues >= slot, sp = slot */
+OP(MAP, ARG, 0)              /* 2n values -> Map */
+OP(JUMP, ARG, 0)             /* forward */
+OP(LOOP, ARG, 0)             /* backward; a GC safe point */
+OP(JUMP_IF_FALSE, ARG, -1)
+OP(JUMP_IF_TRUE, ARG, -1)
+OP(AND, ARG, -1)             /* if false: keep it and jump, else pop */
+OP(OR, ARG, -1)
+OP(JUMP_IF_NULL, ARG, 0)     /* if null: keep it and jump */
+OP(ELVIS, ARG, -1)           /* if not null: keep it and jump, else pop */
+OP(CALL, ARG, 0)             /* argc: callee args -> result */
+OP(CALL_NAMED, 2 * ARG, 0)       /* argc, names const */
+OP(INVOKE, 2 * ARG, 0)           /* name const, argc: recv args -> result */
+OP(SPREAD_CALL, ARG, -1)     /* method name const or ARG_NONE: callee-or-receiver argsList -> result */
+OP(INVOKE_NAMED, 3 * ARG, 0)     /* name const, argc, names const */
+OP(CLOSURE, ARG, 1)          /* proto const, then per upvalue: is_local byte, index */
+OP(CLOSE_SCOPE, ARG, 0)      /* slot: close upvalues >= slot, move top to slot, sp = slot + 1 */
+OP(UNWIND, ARG, 0)           /* slot: close upvalues >= slot, sp = slot */
 OP(RETURN, 0, -1)
 /* A `for` loop keeps two hidden slots under its variable: the next Int and
  * the exclusive end of an Int range, or the iterator of anything else and
  * VOID. */
-OP(FOR_INIT, 2, 1)         /* iterable -> state end, then jumps forward to the loop's FOR_NEXT */
-OP(FOR_LOOP, 2, 0)         /* var slot: end of an iteration (a back-edge), then as FOR_NEXT, which follows */
-OP(FOR_NEXT, 2, 0)         /* pushes the next element and jumps back to the body, or goes on at the end */
-OP(SET_LOCAL_POP, 2, -1)   /* slot: stores the value on top and pops it */
-OP(ITER_CLOSE, 2, 0)       /* slot: a loop left early; a flow's producer is cancelled */
-OP(TRY, 2, 0)              /* handler offset */
+OP(FOR_INIT, ARG, 1)         /* iterable -> state end, then jumps forward to the loop's FOR_NEXT */
+OP(FOR_LOOP, ARG, 0)         /* var slot: end of an iteration (a back-edge), then as FOR_NEXT, which follows */
+OP(FOR_NEXT, ARG, 0)         /* pushes the next element and jumps back to the body, or goes on at the end */
+OP(SET_LOCAL_POP, ARG, -1)   /* slot: stores the value on top and pops it */
+OP(ITER_CLOSE, ARG, 0)       /* slot: a loop left early; a flow's producer is cancelled */
+OP(TRY, ARG, 0)              /* handler offset */
 OP(END_TRY, 0, 0)
 OP(THROW, 0, -1)
-OP(ARG_DEFAULT, 4, 0)      /* slot, jump offset when the argument was given */
-OP(ARG_REQUIRED, 2, 0)     /* slot: raise if the argument is missing */
-OP(IMPORT, 2, 1)           /* module name const -> the body to call once */
+OP(ARG_DEFAULT, 2 * ARG, 0)      /* slot, jump offset when the argument was given */
+OP(ARG_REQUIRED, ARG, 0)     /* slot: raise if the argument is missing */
+OP(IMPORT, ARG, 1)           /* module name const -> the body to call once */
 OP(FORMAT, 1, 0)           /* "fmt"(args): fmt args -> String */
 OP(INC_DEC, 1, 0)
-OP(ARITH_INPLACE, 3, -1)   /* arith opcode byte, jump: a b -> a (a.minusAssign(b)..., then jumps) or a - b */
-OP(ADD_INPLACE, 2, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand: +1/-1 as signed byte; Int -> Int */
-OP(ADD_SET_LOCAL, 2, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
-OP(ADD_SET_GLOBAL, 2, -1)  /* global slot: the same for a global */
-OP(ADD_LOCAL_TO_LOCAL, 4, 1)  /* slot, other slot: `name += other` for local vars, as GET_LOCAL GET_LOCAL ADD_SET_LOCAL */
-OP(ADD_LOCAL_TO_GLOBAL, 4, 1) /* global slot, local slot: the same for a global, as GET_GLOBAL GET_LOCAL ADD_SET_GLOBAL */
+OP(ARITH_INPLACE, 1 + ARG, -1)   /* arith opcode byte, jump: a b -> a (a.minusAssign(b)..., then jumps) or a - b */
+OP(ADD_INPLACE, ARG, -1)     /* a b -> a (mutated: List/Map/Set, then jumps) or a + b */          /* operand byte: +1/-1, signed; Int -> Int */
+OP(ADD_SET_LOCAL, ARG, -1)   /* slot: `name += value` for a local var: old value -> result, stored unless it grew in place */
+OP(ADD_SET_GLOBAL, ARG, -1)  /* global slot: the same for a global */
+OP(ADD_LOCAL_TO_LOCAL, 2 * ARG, 1)  /* slot, other slot: `name += other` for local vars, as GET_LOCAL GET_LOCAL ADD_SET_LOCAL */
+OP(ADD_LOCAL_TO_GLOBAL, 2 * ARG, 1) /* global slot, local slot: the same for a global, as GET_GLOBAL GET_LOCAL ADD_SET_GLOBAL */

@@ -159,14 +159,14 @@ typedef struct Proto {
     uint32_t nconsts, const_cap;
     /* parameters occupy slots 1..nparams (slot 0 is `this`) */
     uint16_t nparams;
-    int16_t rest_param;  /* index of the `rest...` parameter, or -1 */
+    int32_t rest_param;  /* index of the `rest...` parameter, or -1 */
     bool implicit_it;    /* lambda without `->`: packs args into `it` */
     bool has_defaults;
     bool abstract_stub;  /* stands for an abstract method: a later base's implementation wins */
     String **param_names;
     uint16_t nupvals;
     uint8_t *upval_is_local;
-    uint16_t *upval_index;
+    uint32_t *upval_index;
     uint32_t max_stack;
 } Proto;
 
@@ -223,6 +223,7 @@ struct Class {
     bool is_exception;
     bool has_setters; /* a script class with property setters or `private set` */
     bool has_hidden;  /* a script class with private or protected members */
+    bool is_dynamic;  /* members it lacks are read with getAt(name), written with putAt(name, v) */
 };
 
 typedef struct Instance {

@@ -218,7 +218,8 @@ static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List
     /* general case: build the parameter array aside */
     int nnamed = names ? (int)names->count : 0;
     int npos = argc - nnamed;
-    Value tmp[256];
+    /* the parameters are built aside, in a List the next collection frees */
+    Value *tmp = list_new(vm, (uint32_t)np)->items;
     for (int i = 0; i < np; i++) tmp[i] = V_UNSET;
     int r = p->rest_param;
     if (r >= 0) {
@@ -459,6 +460,14 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
     }
     if (hides_members(recv) && !class_access_hook(vm, recv, name)) return CR_ERROR;
     if (!find_member(vm, recv, name, &m, &field)) {
+        bool ok;
+        Value arg = v_obj(name);
+        if (IS_OT(recv, OT_INSTANCE) && recv.as.o->cls->is_dynamic && class_op_hook(vm, recv, CLS_OP_GET_AT, 1, &arg, &m, &ok)) {
+            /* a dynamic object's method: the function its getter gives */
+            if (!ok) return CR_ERROR;
+            f->stack[base] = m;
+            return call_value(vm, f, m, V_VOID, false, base, argc, names);
+        }
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no method '%s'", v_type_name(vm, recv), name->data);
         return CR_ERROR;
     }
@@ -485,7 +494,18 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     Value m;
     bool field;
     if (hides_members(obj) && !class_access_hook(vm, obj, name)) return false;
-    if (!find_member(vm, obj, name, &m, &field)) {
+    if (!find_member(vm, obj, name, &m, &field) && IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->is_dynamic &&
+        class_op_method(vm, obj, CLS_OP_GET_AT, &m)) {
+        /* a dynamic object: obj.getAt(name) */
+        Value arg = v_obj(name);
+        if (IS_OT(m, OT_NATIVE)) return ((Native *)m.as.o)->fn(vm, obj, 1, &arg, out) == NR_OK;
+        ensure_stack(vm, f, 3);
+        uint32_t base = f->sp;
+        push(f, m);
+        push(f, arg);
+        *cr = call_closure(vm, f, (Closure *)m.as.o, obj, base, 1, NULL);
+        return *cr != CR_ERROR;
+    } else if (!find_member(vm, obj, name, &m, &field)) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
     }
@@ -517,6 +537,11 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
         bool ok;
         if (obj.as.o->cls->has_hidden && !class_access_hook(vm, obj, name)) return false;
         if (obj.as.o->cls->has_setters && class_set_hook(vm, (Instance *)obj.as.o, name, v, &ok)) return ok;
+        /* a dynamic object's own (runtime-internal, __) fields are plain */
+        if (obj.as.o->cls->is_dynamic && !(name->data[0] == '_' && name->data[1] == '_')) {
+            Value r, args[2] = {v_obj(name), v};
+            if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
+        }
         map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
@@ -675,6 +700,15 @@ static bool set_index(VM *vm, Value obj, Value idx, Value v) {
 
 /* ---------------------------------------------------------------- operators */
 
+/* Unset (the prelude's object a late-initialised val holds until it is
+ * assigned) as an operand: raises UnsetException. */
+static bool unset_operand(VM *vm, Value a, Value b) {
+    Value u = vm->gvals[vm_global_slot(vm, "Unset", 5)];
+    if (!IS_OT(u, OT_INSTANCE) || !(v_identical(a, u) || v_identical(b, u))) return false;
+    vm_throw(vm, vm->c.unset, "Unset is used in an operation: the value is not assigned yet");
+    return true;
+}
+
 /* -x, !x, ~x on an instance whose class defines negate(), logicalNot(),
  * bitNot(); anything else raises with msg. */
 static bool unary_hook(VM *vm, int m, Value *v, const char *msg) {
@@ -784,6 +818,7 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
         return true;
     }
     static const char *names[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};
+    if (unset_operand(vm, a, b)) return false;
     if (IS_NULL(a) || IS_NULL(b)) vm_throw(vm, vm->c.null_reference, "operator %s applied to null", names[op]);
     else vm_throw(vm, vm->c.illegal_argument, "operator %s is not defined for %s and %s", names[op], v_type_name(vm, a), v_type_name(vm, b));
     return false;
@@ -823,7 +858,8 @@ static bool compare_op(VM *vm, OpCode op, Value a, Value b, Value *out) {
     if (IS_OT(a, OT_INSTANCE) && class_compare_hook(vm, a, b, &c, &ok)) {
         if (!ok) return false;
     } else if (!v_compare(a, b, &c)) {
-        vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
+        if (!unset_operand(vm, a, b))
+            vm_throw(vm, vm->c.illegal_argument, "cannot compare %s with %s", v_type_name(vm, a), v_type_name(vm, b));
         return false;
     } else if (class_hook_failed(vm)) {
         return false;
@@ -932,7 +968,7 @@ static int add_inplace(VM *vm, Value *place, Value b) {
 }
 
 /* The checks of reading global slot g. */
-static bool global_readable(VM *vm, uint16_t g) {
+static bool global_readable(VM *vm, uint32_t g) {
     if (!(vm->gflags[g] & GF_DEFINED)) {
         vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
         return false;
@@ -947,7 +983,7 @@ static bool global_readable(VM *vm, uint16_t g) {
 static NativeResult local_unset(VM *vm) { return vm_throw(vm, vm->c.unset, "variable is used before it is assigned"); }
 
 /* The checks of `name = value` for global slot g. */
-static bool global_assignable(VM *vm, uint16_t g) {
+static bool global_assignable(VM *vm, uint32_t g) {
     if (!(vm->gflags[g] & GF_DEFINED)) {
         vm_throw(vm, vm->c.symbol_not_defined, "symbol '%s' is not defined", vm->gnames[g]->data);
         return false;
@@ -1180,7 +1216,10 @@ static bool import_module(VM *vm, String *name, Value *body) {
 
 /* ---------------------------------------------------------------- run loop */
 
-static inline uint16_t rd16(uint8_t *ip) { return (uint16_t)(ip[0] | (ip[1] << 8)); }
+/* an operand: ARG bytes, little-endian (compiler.h) */
+static inline uint32_t rd_arg(const uint8_t *ip) {
+    return (uint32_t)ip[0] | (uint32_t)ip[1] << 8 | (uint32_t)ip[2] << 16 | (uint32_t)ip[3] << 24;
+}
 
 /* Runs `f` until it finishes, suspends or fails. */
 void vm_run_fiber(VM *vm, Fiber *f);
@@ -1291,7 +1330,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
     for (;;) {
         OpCode op = (OpCode)*ip++;
         switch (op) {
-        CASE(CONST) PUSH(consts[rd16(ip)]); ip += 2; NEXT;
+        CASE(CONST) PUSH(consts[rd_arg(ip)]); ip += ARG; NEXT;
         CASE(NULL) PUSH(V_NULL); NEXT;
         CASE(VOID) PUSH(V_VOID); NEXT;
         CASE(TRUE) PUSH(V_TRUE); NEXT;
@@ -1306,8 +1345,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(GET_LOCAL) {
-            const Value *v = &slots[rd16(ip)];
-            ip += 2;
+            const Value *v = &slots[rd_arg(ip)];
+            ip += ARG;
             if (IS_UNSET(*v)) {
                 SAVE_IP();
                 local_unset(vm);
@@ -1317,10 +1356,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             sp++;
             NEXT;
         }
-        CASE(SET_LOCAL) VMOVE(slots[rd16(ip)], TOP); ip += 2; NEXT;
+        CASE(SET_LOCAL) VMOVE(slots[rd_arg(ip)], TOP); ip += ARG; NEXT;
         CASE(GET_UPVAL) {
-            Upval *u = fr->closure->upvals[rd16(ip)];
-            ip += 2;
+            Upval *u = fr->closure->upvals[rd_arg(ip)];
+            ip += ARG;
             Value v = u->open ? u->fiber->stack[u->slot] : u->closed;
             if (IS_UNSET(v)) {
                 SAVE_IP();
@@ -1331,20 +1370,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(SET_UPVAL) {
-            Upval *u = fr->closure->upvals[rd16(ip)];
-            ip += 2;
+            Upval *u = fr->closure->upvals[rd_arg(ip)];
+            ip += ARG;
             if (u->open) u->fiber->stack[u->slot] = TOP;
             else u->closed = TOP;
             NEXT;
         }
         CASE(GET_RECV_OR_GLOBAL) {
             /* a bare name in an extension function: the receiver's member wins */
-            uint16_t g = rd16(ip);
+            uint32_t g = rd_arg(ip);
             Value m;
             bool field;
             if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
                 goto get_global;
-            ip += 2;
+            ip += ARG;
             SAVE_IP();
             Value out;
             CallResult cr;
@@ -1355,8 +1394,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         CASE(GET_GLOBAL)
         get_global: {
-            uint16_t g = rd16(ip);
-            ip += 2;
+            uint32_t g = rd_arg(ip);
+            ip += ARG;
             if (!(vm->gflags[g] & GF_DEFINED) || IS_UNSET(vm->gvals[g])) {
                 SAVE_IP();
                 global_readable(vm, g);
@@ -1368,20 +1407,20 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         CASE(SET_RECV_OR_GLOBAL) {
             /* a bare name assigned in a lambda or an extension: the receiver's member wins */
-            uint16_t g = rd16(ip);
+            uint32_t g = rd_arg(ip);
             Value m;
             bool field;
             if (IS_VOID(slots[0]) || IS_NULL(slots[0]) || !find_member(vm, slots[0], vm->gnames[g], &m, &field))
                 goto set_global;
-            ip += 2;
+            ip += ARG;
             SAVE_IP();
             if (!set_prop(vm, slots[0], vm->gnames[g], TOP)) goto handle_error;
             NEXT;
         }
         CASE(SET_GLOBAL)
         set_global: {
-            uint16_t g = rd16(ip);
-            ip += 2;
+            uint32_t g = rd_arg(ip);
+            ip += ARG;
             if (vm->gflags[g] != GF_DEFINED && !global_assignable(vm, g)) { /* not a plain defined var */
                 SAVE_IP();
                 goto handle_error;
@@ -1390,23 +1429,23 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(DEF_GLOBAL) {
-            uint16_t g = rd16(ip);
-            uint8_t fl = ip[2];
-            ip += 3;
+            uint32_t g = rd_arg(ip);
+            uint8_t fl = ip[ARG];
+            ip += ARG + 1;
             vm->gvals[g] = POP();
             vm->gflags[g] = GF_DEFINED | (fl ? GF_VAL : 0);
             NEXT;
         }
         CASE(ASSIGN_VAL) {
-            String *n = (String *)consts[rd16(ip)].as.o;
-            ip += 2;
+            String *n = (String *)consts[rd_arg(ip)].as.o;
+            ip += ARG;
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", n->data);
             goto handle_error;
         }
         CASE(GET_PROP) {
-            String *n = (String *)consts[rd16(ip)].as.o;
-            ip += 2;
+            String *n = (String *)consts[rd_arg(ip)].as.o;
+            ip += ARG;
             Value out;
             CallResult cr;
             Value obj = POP();
@@ -1417,8 +1456,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(SET_PROP) {
-            String *n = (String *)consts[rd16(ip)].as.o;
-            ip += 2;
+            String *n = (String *)consts[rd_arg(ip)].as.o;
+            ip += ARG;
             SAVE_IP();
             Value v = POP(), obj = POP();
             if (!set_prop(vm, obj, n, v)) goto handle_error;
@@ -1463,8 +1502,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
          * but an Int on the left runs the general instruction */
 #define INT_K_OP(NAME, GENERAL, GENERAL_LABEL, INT_RESULT) \
         CASE(NAME) {                                      \
-            const Value *k = &consts[rd16(ip)];           \
-            ip += 2;                                      \
+            const Value *k = &consts[rd_arg(ip)];           \
+            ip += ARG;                                      \
             if (IS_INT(TOP)) {                            \
                 int64_t x = TOP.as.i, y = k->as.i;        \
                 INT_RESULT;                               \
@@ -1602,8 +1641,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_OT(TOP, OT_STRING)) TOP = v_obj(v_to_String(vm, TOP));
             NEXT;
         CASE(CONCAT) {
-            uint16_t n = rd16(ip);
-            ip += 2;
+            uint32_t n = rd_arg(ip);
+            ip += ARG;
             StrBuf sb;
             sb_init(&sb);
             for (Value *v = sp - n; v < sp; v++) {
@@ -1616,8 +1655,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(LIST) {
-            uint16_t n = rd16(ip);
-            ip += 2;
+            uint32_t n = rd_arg(ip);
+            ip += ARG;
             List *l = list_new(vm, n);
             for (Value *v = sp - n; v < sp; v++) l->items[l->count++] = *v;
             sp -= n;
@@ -1639,8 +1678,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(MAP) {
-            uint16_t n = rd16(ip);
-            ip += 2;
+            uint32_t n = rd_arg(ip);
+            ip += ARG;
             Map *m = map_new(vm);
             for (Value *v = sp - 2u * n; v < sp; v += 2) map_put(vm, m, v[0], v[1]);
             sp -= 2u * n;
@@ -1648,9 +1687,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
             NEXT;
         }
-        CASE(JUMP) ip += 2 + rd16(ip); NEXT;
+        CASE(JUMP) ip += ARG + rd_arg(ip); NEXT;
         CASE(LOOP)
-            ip = ip + 2 - rd16(ip);
+            ip = ip + ARG - rd_arg(ip);
             if (vm->gc_requested && !vm->gc_paused) {
                 SAVE_IP();
                 gc_collect(vm);
@@ -1670,8 +1709,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.illegal_argument, "a condition must be a Bool, got %s", v_type_name(vm, c));
                 goto handle_error;
             }
-            if (c.as.b == (op == OP_JUMP_IF_TRUE)) ip += 2 + rd16(ip);
-            else ip += 2;
+            if (c.as.b == (op == OP_JUMP_IF_TRUE)) ip += ARG + rd_arg(ip);
+            else ip += ARG;
             NEXT;
         }
         CASE(AND)
@@ -1682,17 +1721,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 vm_throw(vm, vm->c.illegal_argument, "%s needs Bool operands, got %s", op == OP_AND ? "&&" : "||", v_type_name(vm, c));
                 goto handle_error;
             }
-            if (c.as.b == (op == OP_OR)) ip += 2 + rd16(ip);
-            else { sp--; ip += 2; }
+            if (c.as.b == (op == OP_OR)) ip += ARG + rd_arg(ip);
+            else { sp--; ip += ARG; }
             NEXT;
         }
         CASE(JUMP_IF_NULL)
-            if (IS_NULL(TOP)) ip += 2 + rd16(ip);
-            else ip += 2;
+            if (IS_NULL(TOP)) ip += ARG + rd_arg(ip);
+            else ip += ARG;
             NEXT;
         CASE(ELVIS)
-            if (!IS_NULL(TOP)) ip += 2 + rd16(ip);
-            else { sp--; ip += 2; }
+            if (!IS_NULL(TOP)) ip += ARG + rd_arg(ip);
+            else { sp--; ip += ARG; }
             NEXT;
         CASE(CALL)
         CASE(CALL_NAMED)
@@ -1702,10 +1741,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             int argc;
             List *names = NULL;
             CallResult r;
-            if (op == OP_CALL) { argc = *ip++; }
-            else if (op == OP_CALL_NAMED) { argc = ip[0]; names = (List *)consts[rd16(ip + 1)].as.o; ip += 3; }
-            else if (op == OP_INVOKE) { argc = ip[2]; ip += 3; }
-            else { argc = ip[2]; names = (List *)consts[rd16(ip + 3)].as.o; ip += 5; }
+            if (op == OP_CALL) { argc = (int)rd_arg(ip); ip += ARG; }
+            else if (op == OP_CALL_NAMED) { argc = (int)rd_arg(ip); names = (List *)consts[rd_arg(ip + ARG)].as.o; ip += 2 * ARG; }
+            else if (op == OP_INVOKE) { argc = (int)rd_arg(ip + ARG); ip += 2 * ARG; }
+            else { argc = (int)rd_arg(ip + ARG); names = (List *)consts[rd_arg(ip + 2 * ARG)].as.o; ip += 3 * ARG; }
             SAVE_IP();
             if (vm->gc_requested && !vm->gc_paused) {
                 gc_collect(vm);
@@ -1735,7 +1774,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             if (op == OP_INVOKE || op == OP_INVOKE_NAMED) {
-                r = invoke(vm, f, (String *)consts[rd16(ip - (op == OP_INVOKE ? 3 : 5))].as.o, argc, names);
+                r = invoke(vm, f, (String *)consts[rd_arg(ip - (op == OP_INVOKE ? 2 : 3) * ARG)].as.o, argc, names);
             } else {
                 uint32_t base = f->sp - (uint32_t)argc - 1;
                 r = call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names);
@@ -1749,8 +1788,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(SPREAD_CALL) {
             /* f(a, ...list, ...map): the arguments come as one List in which
              * each splat is an Entry keyed by the splat marker */
-            uint16_t k = rd16(ip);
-            ip += 2;
+            uint32_t k = rd_arg(ip);
+            ip += ARG;
             List *parts = (List *)POP().as.o;
             SAVE_IP();
             uint32_t base = f->sp - 1;
@@ -1766,7 +1805,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         List *items = splat ? iter_to_list(vm, v) : NULL;
                         if (splat && !items) goto handle_error;
                         uint32_t n = items ? items->count : 1;
-                        if (argc + n > 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
                         SAVE_IP();
                         ensure_stack(vm, f, n + 8);
                         LOAD_FRAME();
@@ -1784,7 +1822,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                                 vm_throw(vm, vm->c.illegal_argument, "a spread map needs String keys, got %s", v_type_name(vm, m->slots[j].key));
                                 goto handle_error;
                             }
-                            if (argc >= 255) { vm_throw(vm, vm->c.illegal_argument, "too many arguments in a spread call"); goto handle_error; }
                             String *key = (String *)m->slots[j].key.as.o;
                             list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
                             PUSH(m->slots[j].value);
@@ -1794,7 +1831,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
             }
             SAVE_IP();
-            CallResult r = k == 0xFFFF ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
+            CallResult r = k == ARG_NONE ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
                                        : invoke(vm, f, (String *)consts[k].as.o, argc, names);
             if (r == CR_ERROR) goto handle_error;
             if (r == CR_SUSPEND) goto suspended;
@@ -1803,16 +1840,16 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(CLOSURE) {
-            Proto *p = (Proto *)consts[rd16(ip)].as.o;
-            ip += 2;
+            Proto *p = (Proto *)consts[rd_arg(ip)].as.o;
+            ip += ARG;
             Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure) + sizeof(Upval *) * p->nupvals);
             cl->proto = p;
             cl->self = slots[0];
             cl->nupvals = p->nupvals;
-            for (uint16_t i = 0; i < p->nupvals; i++) {
+            for (uint32_t i = 0; i < p->nupvals; i++) {
                 bool local = ip[0];
-                uint16_t idx = rd16(ip + 1);
-                ip += 3;
+                uint32_t idx = rd_arg(ip + 1);
+                ip += 1 + ARG;
                 if (local) {
                     uint32_t abs = fr->base + idx;
                     Upval **link = &f->open_upvals;
@@ -1837,16 +1874,16 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(CLOSE_SCOPE) {
-            uint32_t s = fr->base + rd16(ip);
-            ip += 2;
+            uint32_t s = fr->base + rd_arg(ip);
+            ip += ARG;
             close_upvals(f, s);
             f->stack[s] = TOP;
             sp = f->stack + s + 1;
             NEXT;
         }
         CASE(UNWIND) {
-            uint32_t s = fr->base + rd16(ip);
-            ip += 2;
+            uint32_t s = fr->base + rd_arg(ip);
+            ip += ARG;
             close_upvals(f, s);
             sp = f->stack + s;
             NEXT;
@@ -1870,8 +1907,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(FOR_INIT) {
             /* an Int range needs no iterator: its next Int and end stay on the stack */
             Value src = TOP;
-            uint16_t off = rd16(ip);
-            ip += 2;
+            uint32_t off = rd_arg(ip);
+            ip += ARG;
             int64_t pos, end;
             if (IS_OT(src, OT_RANGE) && range_int_bounds((Range *)src.as.o, &pos, &end)) {
                 TOP = v_int(pos);
@@ -1889,8 +1926,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(FOR_LOOP) {
             /* the back-edge: drop this iteration's variable (closures keep
              * their own copy), then go on as the FOR_NEXT that follows */
-            uint32_t s = fr->base + rd16(ip);
-            ip += 3; /* to FOR_NEXT's operand */
+            uint32_t s = fr->base + rd_arg(ip);
+            ip += ARG + 1; /* to FOR_NEXT's operand */
             close_upvals(f, s);
             sp = f->stack + s;
             if (vm->gc_requested && !vm->gc_paused) {
@@ -1913,9 +1950,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 if (i < st[1].as.i) {
                     PUSH(v_int(i));
                     st[0].as.i = i + 1;
-                    ip = ip + 2 - rd16(ip);
+                    ip = ip + ARG - rd_arg(ip);
                 } else {
-                    ip += 2;
+                    ip += ARG;
                 }
                 NEXT;
             }
@@ -1923,7 +1960,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value v;
             if (iter_next(vm, it, &v)) {
                 PUSH(v);
-                ip = ip + 2 - rd16(ip);
+                ip = ip + ARG - rd_arg(ip);
             } else if (it->kind >= ITER_USER && it->pos < 0) {
                 bool waiting = it->pos == ITER_WAITING;
                 it->pos = 0;
@@ -1932,22 +1969,22 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 SAVE_IP();
                 goto handle_error;
             } else {
-                ip += 2;
+                ip += ARG;
             }
             NEXT;
         }
         CASE(ITER_CLOSE) {
-            Value v = slots[rd16(ip)];
-            ip += 2;
+            Value v = slots[rd_arg(ip)];
+            ip += ARG;
             if (IS_OT(v, OT_ITER) && ((Iter *)v.as.o)->kind == ITER_FLOW) {
                 SAVE_IP();
                 FlowStep r = flow_channel_close(vm, (List *)((Iter *)v.as.o)->src.as.o);
-                if (r == FLOW_WAIT) { fr->ip = ip - 3; goto suspended; }
+                if (r == FLOW_WAIT) { fr->ip = ip - 1 - ARG; goto suspended; }
                 if (r == FLOW_ERROR) THROW();
             }
             NEXT;
         }
-        CASE(SET_LOCAL_POP) sp--; VMOVE(slots[rd16(ip)], *sp); ip += 2; NEXT;
+        CASE(SET_LOCAL_POP) sp--; VMOVE(slots[rd_arg(ip)], *sp); ip += ARG; NEXT;
         CASE(TRY) {
             if (f->nhandlers == f->handler_cap) {
                 uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
@@ -1956,9 +1993,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             Handler *h = &f->handlers[f->nhandlers++];
             h->frame = f->nframes - 1;
-            h->catch_ip = ip + 2 + rd16(ip);
+            h->catch_ip = ip + ARG + rd_arg(ip);
             h->sp = (uint32_t)(sp - f->stack);
-            ip += 2;
+            ip += ARG;
             NEXT;
         }
         CASE(END_TRY) f->nhandlers--; NEXT;
@@ -1973,14 +2010,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             goto handle_error;
         }
         CASE(ARG_DEFAULT) {
-            uint16_t s = rd16(ip);
-            if (!IS_UNSET(slots[s])) ip += 4 + rd16(ip + 2);
-            else ip += 4;
+            uint32_t s = rd_arg(ip);
+            if (!IS_UNSET(slots[s])) ip += 2 * ARG + rd_arg(ip + ARG);
+            else ip += 2 * ARG;
             NEXT;
         }
         CASE(ARG_REQUIRED) {
-            uint16_t s = rd16(ip);
-            ip += 2;
+            uint32_t s = rd_arg(ip);
+            ip += ARG;
             if (IS_UNSET(slots[s])) {
                 SAVE_IP();
                 Proto *p = fr->closure->proto;
@@ -1990,8 +2027,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(IMPORT) {
-            String *n = (String *)consts[rd16(ip)].as.o;
-            ip += 2;
+            String *n = (String *)consts[rd_arg(ip)].as.o;
+            ip += ARG;
             SAVE_IP();
             Value body;
             if (!import_module(vm, n, &body)) goto handle_error;
@@ -2003,14 +2040,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (IS_INT(TOP) && IS_INT(sp[-2])) { /* stored back by the next instruction */
                 sp[-2].as.i = (int64_t)((uint64_t)sp[-2].as.i + (uint64_t)TOP.as.i);
                 sp--;
-                ip += 2;
+                ip += ARG;
                 NEXT;
             }
             Value b = POP();
             SAVE_IP();
             int r = add_inplace(vm, &sp[-1], b);
             if (r < 0) goto handle_error;
-            ip += r ? 2 + rd16(ip) : 2;
+            ip += r ? ARG + rd_arg(ip) : ARG;
             NEXT;
         }
         CASE(ARITH_INPLACE) {
@@ -2021,17 +2058,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             if (IS_OT(TOP, OT_INSTANCE) && class_assign_hook(vm, aop, TOP, b, &ok)) {
                 if (!ok) goto handle_error;
-                ip += 3 + rd16(ip + 1);
+                ip += 1 + ARG + rd_arg(ip + 1);
                 NEXT;
             }
             if (!arith(vm, aop, TOP, b, &out)) goto handle_error;
             TOP = out;
-            ip += 3;
+            ip += 1 + ARG;
             NEXT;
         }
         CASE(ADD_SET_LOCAL) {
-            uint16_t s = rd16(ip);
-            ip += 2;
+            uint32_t s = rd_arg(ip);
+            ip += ARG;
             Value b = POP();
             if (IS_INT(b) && IS_INT(TOP)) {
                 TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
@@ -2045,8 +2082,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(ADD_SET_GLOBAL) {
-            uint16_t g = rd16(ip);
-            ip += 2;
+            uint32_t g = rd_arg(ip);
+            ip += ARG;
             Value b = POP();
             if (IS_INT(b) && IS_INT(TOP) && vm->gflags[g] == GF_DEFINED) {
                 TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
@@ -2063,8 +2100,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(ADD_LOCAL_TO_LOCAL) {
-            Value *dst = &slots[rd16(ip)], *src = &slots[rd16(ip + 2)];
-            ip += 4;
+            Value *dst = &slots[rd_arg(ip)], *src = &slots[rd_arg(ip + ARG)];
+            ip += 2 * ARG;
             if (IS_INT(*dst) && IS_INT(*src)) {
                 int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
                 dst->as.i = r;
@@ -2081,9 +2118,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(ADD_LOCAL_TO_GLOBAL) {
-            uint16_t g = rd16(ip);
-            Value *dst = &vm->gvals[g], *src = &slots[rd16(ip + 2)];
-            ip += 4;
+            uint32_t g = rd_arg(ip);
+            Value *dst = &vm->gvals[g], *src = &slots[rd_arg(ip + ARG)];
+            ip += 2 * ARG;
             if (vm->gflags[g] == GF_DEFINED && IS_INT(*dst) && IS_INT(*src)) {
                 int64_t r = (int64_t)((uint64_t)dst->as.i + (uint64_t)src->as.i);
                 dst->as.i = r;

@@ -1,5 +1,6 @@
 /* net_api.c - the `Net` entry points (resolve, tcpConnect, tcpListen,
- * udpBind), UdpSocket.send, and the module's registration. Each entry point
+ * udpBind, and beyond upstream's API tlsConnect, tlsListen and tcpListen's
+ * reusePort), UdpSocket.send, and the module's registration. Each entry point
  * validates its arguments, asks the access policy, resolves the host name
  * through the host, then performs the operation on the first address that
  * works. When the embedder's policy hook has to decide, its answer is one
@@ -27,7 +28,18 @@ typedef struct NetCtx {
     int last_status;
     bool resolved;   /* past the name: asks are about addrs[next - 1] */
     NetSock *sock; /* UDP send */
+    /* TLS connects and listens; the policy sees TcpConnect / TcpListen */
+    bool tls, verify, reuse_port;
+    char *server_name, *ca_file, *cert_file, *key_file; /* malloc'ed or NULL */
 } NetCtx;
+
+static void ctx_free(NetCtx *ctx) {
+    free(ctx->server_name);
+    free(ctx->ca_file);
+    free(ctx->cert_file);
+    free(ctx->key_file);
+    free(ctx);
+}
 
 /* The NetAccessOp each kind is checked as. */
 static const char *policy_op(int kind) {
@@ -35,11 +47,11 @@ static const char *policy_op(int kind) {
     return ops[kind];
 }
 
-static const char *op_name(int kind) {
-    switch (kind) {
+static const char *op_name(const NetCtx *ctx) {
+    switch (ctx->kind) {
     case K_RESOLVE: return "resolve";
-    case K_CONNECT: return "tcpConnect";
-    case K_LISTEN: return "tcpListen";
+    case K_CONNECT: return ctx->tls ? "tlsConnect" : "tcpConnect";
+    case K_LISTEN: return ctx->tls ? "tlsListen" : "tcpListen";
     case K_BIND: return "udpBind";
     default: return "send";
     }
@@ -170,12 +182,12 @@ static bool plausible_host(const char *name) {
 static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
     int verdict = net_verdict(vm, policy_op(ctx->kind), ctx->host, ctx->port);
     if (verdict == NET_DENIED) {
-        free(ctx);
+        ctx_free(ctx);
         return NR_ERR;
     }
     if (!plausible_host(ctx->host)) {
-        net_fail(vm, op_name(ctx->kind), ctx->host, ctx->port, HOST_ENOTFOUND);
-        free(ctx);
+        net_fail(vm, op_name(ctx), ctx->host, ctx->port, HOST_ENOTFOUND);
+        ctx_free(ctx);
         return NR_ERR;
     }
     Fiber *f = vm_park(vm);
@@ -185,16 +197,25 @@ static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
 }
 
 static void finish_fail(VM *vm, Fiber *f, NetCtx *ctx, int status) {
-    net_resume_fail(vm, f, op_name(ctx->kind), ctx->host, ctx->port, status);
-    free(ctx);
+    net_resume_fail(vm, f, op_name(ctx), ctx->host, ctx->port, status);
+    ctx_free(ctx);
 }
 
 static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep, Value keep2) {
     uint32_t op = vm_op_begin(vm, f, ctx, act_done);
     vm_op_keep(vm, op, keep, keep2);
     switch (ctx->kind) {
-    case K_CONNECT: host_tcp_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay); break;
-    case K_LISTEN: host_tcp_listen(vm->host, op, a->ip, ctx->port, ctx->backlog, ctx->reuse); break;
+    case K_CONNECT:
+        if (ctx->tls)
+            host_tls_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay,
+                             &(host_tls_opts){ctx->server_name, ctx->ca_file, ctx->verify});
+        else
+            host_tcp_connect(vm->host, op, a->ip, ctx->port, ctx->timeout_ms, ctx->nodelay);
+        break;
+    case K_LISTEN:
+        host_listen(vm->host, op, a->ip, ctx->port,
+                    &(host_listen_opts){ctx->backlog, ctx->reuse, ctx->reuse_port, ctx->cert_file, ctx->key_file});
+        break;
     case K_BIND: host_udp_bind(vm->host, op, a->ip, ctx->port, ctx->reuse); break;
     default: {
         Buffer *b = (Buffer *)keep.as.o;
@@ -216,7 +237,7 @@ static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
     int verdict = strcmp(a->ip, ctx->host) == 0 ? NET_ALLOWED : net_verdict(vm, policy_op(ctx->kind), a->ip, ctx->port);
     if (verdict == NET_DENIED) {
         vm_resume_throw(vm, f, vm_take_exception(vm));
-        free(ctx);
+        ctx_free(ctx);
     } else if (verdict == NET_ASK) {
         ask(vm, f, ctx, a->ip, keep, keep2);
     } else {
@@ -230,7 +251,7 @@ static void ask_done(VM *vm, PendingOp *op, int status, int64_t value) {
     const char *asked = ctx->resolved ? ctx->addrs[ctx->next - 1].ip : ctx->host;
     if (status != 0) {
         net_resume_denied(vm, op->fiber, policy_op(ctx->kind), asked, ctx->port);
-        free(ctx);
+        ctx_free(ctx);
     } else if (ctx->resolved) {
         act_on(vm, op->fiber, ctx, &ctx->addrs[ctx->next - 1], op->keep[0], op->keep[1]);
     } else {
@@ -257,7 +278,7 @@ static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value) {
             list_push(vm, l, net_address(vm, &ctx->addrs[i], true));
         }
         vm_resume(vm, op->fiber, v_obj(l));
-        free(ctx);
+        ctx_free(ctx);
         return;
     }
     ctx->next = 0;
@@ -269,8 +290,10 @@ static void act_done(VM *vm, PendingOp *op, int status, int64_t value) {
     NetCtx *ctx = op->data;
     if (status != 0) {
         ctx->last_status = status;
-        /* a refused or unreachable address: try the next one */
-        if (ctx->kind == K_CONNECT && status != HOST_ETIMEDOUT && ctx->next < ctx->naddrs) {
+        /* a refused or unreachable address: try the next one (not after a
+         * timeout, nor after a TLS failure: the next address would serve
+         * the same certificate) */
+        if (ctx->kind == K_CONNECT && status != HOST_ETIMEDOUT && status > HOST_ETLS && ctx->next < ctx->naddrs) {
             act_next(vm, op->fiber, ctx, op->keep[0], op->keep[1]);
             return;
         }
@@ -285,7 +308,7 @@ static void act_done(VM *vm, PendingOp *op, int status, int64_t value) {
     case K_BIND: result = net_sock_new(vm, m->udp_socket, (int)value, NET_UDP); break;
     default: result = V_VOID; break;
     }
-    free(ctx);
+    ctx_free(ctx);
     vm_resume(vm, op->fiber, result);
 }
 
@@ -326,6 +349,46 @@ static NativeResult need(VM *vm, unsigned cap, const char *fn) {
     return vm_throw(vm, vm->c.illegal_operation, "%s failed: raw sockets are not available %s", fn, host_where(vm->host));
 }
 
+/* An extension the host may lack (TLS, reusePort): the message says what
+ * is missing and, where the host knows, what would provide it. */
+static NativeResult need_ext(VM *vm, unsigned cap, const char *fn, const char *what) {
+    if ((host_caps(vm->host) & cap) == cap) return NR_OK;
+    const char *why = host_missing(vm->host, cap);
+    if (why) return vm_throw(vm, vm->c.illegal_operation, "%s failed: %s is not available: %s", fn, what, why);
+    return vm_throw(vm, vm->c.illegal_operation, "%s failed: %s is not available %s", fn, what, host_where(vm->host));
+}
+
+static NativeResult n_tls(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    return caps_result(vm, HOST_CAP_TLS, out);
+}
+static NativeResult n_reuse_port(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self; (void)argc; (void)argv;
+    return caps_result(vm, HOST_CAP_REUSE_PORT, out);
+}
+
+/* An optional String argument, copied (NULL when absent). */
+static bool str_arg(VM *vm, Value v, const char *fn, const char *name, bool required, char **out) {
+    *out = NULL;
+    if (IS_NULL(v) || IS_UNSET(v)) {
+        if (required) vm_throw(vm, vm->c.illegal_argument, "%s: %s is required", fn, name);
+        return !required;
+    }
+    if (!IS_OT(v, OT_STRING) || ((String *)v.as.o)->len == 0) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: %s must be a non-empty String, got %s", fn, name, v_type_name(vm, v));
+        return false;
+    }
+    String *s = (String *)v.as.o;
+    if (memchr(s->data, 0, s->len)) {
+        vm_throw(vm, vm->c.illegal_argument, "%s: %s must not contain NUL characters", fn, name);
+        return false;
+    }
+    *out = malloc(s->len + 1);
+    if (!*out) abort();
+    memcpy(*out, s->data, s->len + 1);
+    return true;
+}
+
 static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
     (void)out;
@@ -333,10 +396,26 @@ static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *
     NetCtx *ctx = ctx_new(K_RESOLVE);
     if (!host_arg(vm, argv[0], "resolve", "", ctx->host) || !port_arg(vm, argv[1], "resolve", &ctx->port) ||
         need(vm, HOST_CAP_RESOLVE, "resolve") != NR_OK) {
-        free(ctx);
+        ctx_free(ctx);
         return NR_ERR;
     }
     return start(vm, ctx, V_VOID, V_VOID);
+}
+
+/* host, port, timeoutMillis, noDelay: what tcpConnect and tlsConnect share. */
+static bool connect_args(VM *vm, int argc, Value *argv, const char *fn, NetCtx *ctx) {
+    Value t = arg_or(argc, argv, 2);
+    if (!host_arg(vm, argv[0], fn, "", ctx->host) || !port_arg(vm, argv[1], fn, &ctx->port) ||
+        !bool_arg(vm, arg_or(argc, argv, 3), fn, "noDelay", true, &ctx->nodelay))
+        return false;
+    if (!IS_NULL(t) && !IS_UNSET(t)) {
+        if (!IS_INT(t) || t.as.i <= 0) {
+            vm_throw(vm, vm->c.illegal_argument, "%s: timeoutMillis must be a positive Int or null", fn);
+            return false;
+        }
+        ctx->timeout_ms = t.as.i;
+    }
+    return need(vm, HOST_CAP_TCP, fn) == NR_OK;
 }
 
 static NativeResult n_connect(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -344,46 +423,84 @@ static NativeResult n_connect(VM *vm, Value self, int argc, Value *argv, Value *
     (void)out;
     if (arg_count(vm, argc, 2, 4, "tcpConnect") != NR_OK) return NR_ERR;
     NetCtx *ctx = ctx_new(K_CONNECT);
-    Value t = arg_or(argc, argv, 2);
-    if (!host_arg(vm, argv[0], "tcpConnect", "", ctx->host) || !port_arg(vm, argv[1], "tcpConnect", &ctx->port) ||
-        !bool_arg(vm, arg_or(argc, argv, 3), "tcpConnect", "noDelay", true, &ctx->nodelay))
-        goto fail;
-    if (!IS_NULL(t)) {
-        if (!IS_INT(t) || t.as.i <= 0) {
-            vm_throw(vm, vm->c.illegal_argument, "tcpConnect: timeoutMillis must be a positive Int or null");
-            goto fail;
-        }
-        ctx->timeout_ms = t.as.i;
+    if (!connect_args(vm, argc, argv, "tcpConnect", ctx)) {
+        ctx_free(ctx);
+        return NR_ERR;
     }
-    if (need(vm, HOST_CAP_TCP, "tcpConnect") != NR_OK) goto fail;
     return start(vm, ctx, V_VOID, V_VOID);
-fail:
-    free(ctx);
-    return NR_ERR;
 }
 
-static NativeResult n_listen(VM *vm, Value self, int argc, Value *argv, Value *out) {
+/* tlsConnect(host, port, timeoutMillis, noDelay, serverName = host,
+ * caFile = null, verify = true) */
+static NativeResult n_tls_connect(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)self;
     (void)out;
-    if (arg_count(vm, argc, 1, 4, "tcpListen") != NR_OK) return NR_ERR;
-    NetCtx *ctx = ctx_new(K_LISTEN);
-    Value b = arg_or(argc, argv, 2);
+    if (arg_count(vm, argc, 2, 7, "tlsConnect") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_CONNECT);
+    ctx->tls = true;
+    if (!connect_args(vm, argc, argv, "tlsConnect", ctx) ||
+        !str_arg(vm, arg_or(argc, argv, 4), "tlsConnect", "serverName", false, &ctx->server_name) ||
+        !str_arg(vm, arg_or(argc, argv, 5), "tlsConnect", "caFile", false, &ctx->ca_file) ||
+        !bool_arg(vm, arg_or(argc, argv, 6), "tlsConnect", "verify", true, &ctx->verify) ||
+        need_ext(vm, HOST_CAP_TLS, "tlsConnect", "TLS") != NR_OK) {
+        ctx_free(ctx);
+        return NR_ERR;
+    }
+    if (!ctx->server_name) {
+        ctx->server_name = strdup(ctx->host);
+        if (!ctx->server_name) abort();
+    }
+    return start(vm, ctx, V_VOID, V_VOID);
+}
+
+/* port, host, backlog, reuseAddress, reusePort at the given positions:
+ * what tcpListen and tlsListen share. */
+static bool listen_args(VM *vm, int argc, Value *argv, const char *fn, const int at[5], NetCtx *ctx) {
+    Value b = arg_or(argc, argv, at[2]);
     ctx->backlog = 128;
-    if (!port_arg(vm, argv[0], "tcpListen", &ctx->port) || !host_arg(vm, arg_or(argc, argv, 1), "tcpListen", "0.0.0.0", ctx->host) ||
-        !bool_arg(vm, arg_or(argc, argv, 3), "tcpListen", "reuseAddress", true, &ctx->reuse))
-        goto fail;
-    if (!IS_NULL(b)) {
+    if (!port_arg(vm, argv[at[0]], fn, &ctx->port) || !host_arg(vm, arg_or(argc, argv, at[1]), fn, "0.0.0.0", ctx->host) ||
+        !bool_arg(vm, arg_or(argc, argv, at[3]), fn, "reuseAddress", true, &ctx->reuse) ||
+        !bool_arg(vm, arg_or(argc, argv, at[4]), fn, "reusePort", false, &ctx->reuse_port))
+        return false;
+    if (!IS_NULL(b) && !IS_UNSET(b)) {
         if (!IS_INT(b) || b.as.i <= 0 || b.as.i > 65535) {
-            vm_throw(vm, vm->c.illegal_argument, "tcpListen: backlog must be in 1..65535");
-            goto fail;
+            vm_throw(vm, vm->c.illegal_argument, "%s: backlog must be in 1..65535", fn);
+            return false;
         }
         ctx->backlog = (int)b.as.i;
     }
-    if (need(vm, HOST_CAP_TCP_SERVER, "tcpListen") != NR_OK) goto fail;
+    if (need(vm, HOST_CAP_TCP_SERVER, fn) != NR_OK) return false;
+    return !ctx->reuse_port || need_ext(vm, HOST_CAP_REUSE_PORT, fn, "reusePort") == NR_OK;
+}
+
+/* tcpListen(port, host, backlog, reuseAddress, reusePort = false) */
+static NativeResult n_listen(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 1, 5, "tcpListen") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_LISTEN);
+    if (!listen_args(vm, argc, argv, "tcpListen", (const int[5]){0, 1, 2, 3, 4}, ctx)) {
+        ctx_free(ctx);
+        return NR_ERR;
+    }
     return start(vm, ctx, V_VOID, V_VOID);
-fail:
-    free(ctx);
-    return NR_ERR;
+}
+
+/* tlsListen(port, host, certFile, keyFile, backlog, reuseAddress, reusePort) */
+static NativeResult n_tls_listen(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    (void)out;
+    if (arg_count(vm, argc, 1, 7, "tlsListen") != NR_OK) return NR_ERR;
+    NetCtx *ctx = ctx_new(K_LISTEN);
+    ctx->tls = true;
+    if (!listen_args(vm, argc, argv, "tlsListen", (const int[5]){0, 1, 4, 5, 6}, ctx) ||
+        !str_arg(vm, arg_or(argc, argv, 2), "tlsListen", "certFile", true, &ctx->cert_file) ||
+        !str_arg(vm, arg_or(argc, argv, 3), "tlsListen", "keyFile", true, &ctx->key_file) ||
+        need_ext(vm, HOST_CAP_TLS, "tlsListen", "TLS") != NR_OK) {
+        ctx_free(ctx);
+        return NR_ERR;
+    }
+    return start(vm, ctx, V_VOID, V_VOID);
 }
 
 static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -398,7 +515,7 @@ static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out
     if (need(vm, HOST_CAP_UDP, "udpBind") != NR_OK) goto fail;
     return start(vm, ctx, V_VOID, V_VOID);
 fail:
-    free(ctx);
+    ctx_free(ctx);
     return NR_ERR;
 }
 
@@ -411,11 +528,11 @@ static NativeResult udp_send(VM *vm, Value self, int argc, Value *argv, Value *o
     NetCtx *ctx = ctx_new(K_SEND);
     ctx->sock = s;
     if (!host_arg(vm, argv[1], "send", "", ctx->host) || !port_arg(vm, argv[2], "send", &ctx->port)) {
-        free(ctx);
+        ctx_free(ctx);
         return NR_ERR;
     }
     if (((Buffer *)argv[0].as.o)->len > 65507) {
-        free(ctx);
+        ctx_free(ctx);
         return vm_throw(vm, vm->c.illegal_argument, "send: a datagram holds at most 65507 bytes");
     }
     /* keep the Buffer alive; the socket stays alive through the fiber */
@@ -477,7 +594,13 @@ static void net_init(lyng_vm *vm, void *exports_map) {
     vm_def_static(vm, m->net, "isUdpAvailable", n_udp);
     vm_def_static(vm, m->net, "resolve", n_resolve)->params = "host,port";
     vm_def_static(vm, m->net, "tcpConnect", n_connect)->params = "host,port,timeoutMillis,noDelay";
-    vm_def_static(vm, m->net, "tcpListen", n_listen)->params = "port,host,backlog,reuseAddress";
+    vm_def_static(vm, m->net, "tcpListen", n_listen)->params = "port,host,backlog,reuseAddress,reusePort";
+    vm_def_static(vm, m->net, "isTlsAvailable", n_tls);
+    vm_def_static(vm, m->net, "isReusePortAvailable", n_reuse_port);
+    vm_def_static(vm, m->net, "tlsConnect", n_tls_connect)->params =
+        "host,port,timeoutMillis,noDelay,serverName,caFile,verify";
+    vm_def_static(vm, m->net, "tlsListen", n_tls_listen)->params =
+        "port,host,certFile,keyFile,backlog,reuseAddress,reusePort";
     vm_def_static(vm, m->net, "udpBind", n_bind)->params = "port,host,reuseAddress";
     vm_def_method(vm, m->udp_socket, "send", udp_send)->params = "data,host,port";
     for (int kind = K_RESOLVE; kind <= K_SEND; kind++) {

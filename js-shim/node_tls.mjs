@@ -1,0 +1,76 @@
+// node_tls.mjs - what TLS adds to the socket imports of node_net.mjs, over
+// node:tls: the options of a client connection and of a listener's
+// accepted sockets, and the error codes the C core names (host.h). The
+// streams themselves are node_net.mjs's: a TLS socket is read, written and
+// closed like a TCP one. node:tls loads on the first TLS call.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+let tlsModule;
+const tls = () => (tlsModule ??= require('node:tls'));
+
+// host.h: HOST_ETLS .. HOST_ECERT_FILES
+export const TLS_E = { ETLS: -16, EXPIRED: -17, ISSUER: -18, NAME: -19, REJECTED: -20, FILES: -21 };
+
+const CERT_CODES = {
+  CERT_HAS_EXPIRED: TLS_E.EXPIRED,
+  CERT_NOT_YET_VALID: TLS_E.EXPIRED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: TLS_E.ISSUER,
+  SELF_SIGNED_CERT_IN_CHAIN: TLS_E.ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: TLS_E.ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_E.ISSUER,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_E.ISSUER,
+  ERR_TLS_CERT_ALTNAME_INVALID: TLS_E.NAME,
+};
+
+// The host.h code of a TLS error, or undefined for one that is not about
+// TLS (a reset connection keeps node_net's mapping).
+export function tlsStatusOf(err) {
+  const code = err?.code ?? '';
+  if (code in CERT_CODES) return CERT_CODES[code];
+  if (/^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|HOSTNAME_MISMATCH)/.test(code)) return TLS_E.REJECTED;
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || err?.library === 'SSL routines') return TLS_E.ETLS;
+  return undefined;
+}
+
+const isIp = (name) => /^[0-9.]+$/.test(name) || name.includes(':');
+
+// Options of tls.connect over an already-open socket. The name is checked
+// against the certificate whether or not it is an address; SNI carries
+// names only (an address there is not allowed by RFC 6066).
+export function clientOptions(socket, serverName, caFile, verify) {
+  const t = tls();
+  const options = {
+    socket,
+    rejectUnauthorized: verify,
+    checkServerIdentity: (_host, cert) => t.checkServerIdentity(serverName, cert),
+  };
+  if (serverName && !isIp(serverName)) options.servername = serverName;
+  if (caFile) options.ca = readFileSync(caFile);
+  return options;
+}
+
+export const connectTls = (options) => tls().connect(options);
+
+// A listener's context, from PEM files; throws with a code when they
+// cannot be used.
+export function serverContext(certFile, keyFile) {
+  try {
+    return tls().createSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
+  } catch (err) {
+    err.lyngStatus = TLS_E.FILES;
+    throw err;
+  }
+}
+
+// The server side of an accepted TCP socket; the handshake runs as it is
+// read or written, and a failed one is an error of the stream.
+export const acceptTls = (socket, secureContext) => new (tls().TLSSocket)(socket, { isServer: true, secureContext });
+
+// Node gained the `reusePort` listen option in 23.1.0, and 22.12.0 has it too.
+export function reusePortSupport() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  const ok = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+  return { ok, why: `it needs Node 22.12 or 23.1 or later (this is Node ${process.versions.node})` };
+}

@@ -1,0 +1,44 @@
+/* limits.h - the few limits the implementation keeps, each named once.
+ *
+ * Everything else (constants and code per function, members and fields per
+ * class, enum entries, arguments of a call, elements of a literal) is bounded
+ * only by memory: bytecode operands are 32 bits wide (compiler.h). What stays
+ * is either an encoding (a count kept in 16 bits of every function
+ * prototype) or a guard for the C stack, which the compiler and the printer
+ * of nested values recurse on: 8 MiB natively, 1 MiB in the wasm build. */
+#ifndef LYNG_LIMITS_H
+#define LYNG_LIMITS_H
+
+/* Parameters of one function (Proto.nparams). */
+#define LYNG_MAX_PARAMS 65535
+
+/* Variables one function captures from enclosing ones (Proto.nupvals). */
+#define LYNG_MAX_UPVALUES 65535
+
+/* Classes in the linearised ancestry of one class, itself included: one bit
+ * each in Instance.inited. A class's direct bases are among them. */
+#define LYNG_MAX_ANCESTORS 64
+#define LYNG_MAX_BASES (LYNG_MAX_ANCESTORS - 1)
+
+/* Brackets ( [ { nested inside each other in one script. */
+#define LYNG_MAX_NESTING 1000
+
+/* Recursion of the parser (expressions and statements under way): a level
+ * of brackets costs at most three. It also bounds what nests without
+ * brackets (`a = b = c`, `- - x`), which on wasm runs into V8's own limit on
+ * the native stack, whatever our stack holds: about 3,050 assignments on
+ * Node 20. */
+#define LYNG_MAX_PARSE_DEPTH (3 * LYNG_MAX_NESTING + 10)
+
+/* C stack the parser may use before it reports input as nested too deeply
+ * (compiler.c): LYNG_MAX_NESTING levels of any bracket take less, up to
+ * about 1 KiB a level. The wasm build has 2 MiB of stack (Makefile), a
+ * native thread usually 8 MiB, and the sanitizers' frames are about three
+ * times larger. */
+#ifdef __wasm__
+#define LYNG_PARSER_STACK (1792u * 1024)
+#else
+#define LYNG_PARSER_STACK (6u * 1024 * 1024)
+#endif
+
+#endif
