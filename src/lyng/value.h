@@ -92,6 +92,8 @@ struct Obj {
 /* Obj.flags */
 #define OF_SET 1       /* OT_MAP used as a Set */
 #define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
+#define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
+#define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
 
 typedef struct String {
     Obj h;

@@ -147,8 +147,25 @@ static bool unwind(VM *vm, Fiber *f, Value exc) {
 
 /* ---------------------------------------------------------------- classes */
 
+static bool find_method_uncached(Class *cls, String *name, Value *out);
+
 bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
-    (void)vm;
+    uintptr_t k = ((uintptr_t)cls >> 4) ^ ((uintptr_t)name >> 3) ^ ((uintptr_t)name >> 11);
+    struct MethodCacheEntry *e = &vm->mcache[k & (METHOD_CACHE_SIZE - 1)];
+    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
+        *out = e->method;
+        return true;
+    }
+    if (!find_method_uncached(cls, name, out)) return false;
+    if (!(name->h.flags & OF_INTERNED)) return true; /* its address may be reused by another text */
+    e->cls = cls;
+    e->name = name;
+    e->epoch = vm->member_epoch;
+    e->method = *out;
+    return true;
+}
+
+static bool find_method_uncached(Class *cls, String *name, Value *out) {
     if (!cls->mro) {
         for (Class *c = cls; c; c = c->super)
             if (map_get(c->methods, v_obj(name), out)) return true;

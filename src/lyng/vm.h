@@ -8,6 +8,9 @@
 
 struct host;
 
+/* entries of the VM's method cache, a power of two */
+#define METHOD_CACHE_SIZE 512
+
 typedef struct Frame {
     Closure *closure;
     uint8_t *ip;
@@ -159,6 +162,16 @@ struct VM {
     bool slice_spent;     /* the last run stopped because its slice was used up */
     uint32_t budget, budget_grant; /* budget.c: steps left before the next check, of how many */
     Value prelude_result;
+    /* vm_find_method's cache: (class, name) -> method, valid while
+     * member_epoch is unchanged (any write to a class's methods, a new
+     * class, a new base bump it). */
+    uint32_t member_epoch;
+    struct MethodCacheEntry {
+        Class *cls;
+        String *name;
+        uint32_t epoch;
+        Value method;
+    } mcache[METHOD_CACHE_SIZE];
     uint32_t uncaught_reported;
 };
 
