@@ -167,6 +167,8 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
     }
 }
 
+int32_t map_slot(Map *m, Value key) { return map_find(m, key, key_hash(key)); }
+
 bool map_get(Map *m, Value key, Value *out) {
     int32_t s = map_find(m, key, key_hash(key));
     if (s < 0) return false;

@@ -267,6 +267,7 @@ Map *set_new(VM *vm);
 bool map_get(Map *m, Value key, Value *out);
 void map_put(VM *vm, Map *m, Value key, Value value);
 bool map_remove(Map *m, Value key);
+int32_t map_slot(Map *m, Value key); /* index into m->slots, or -1 */
 /* string-keyed convenience */
 bool map_get_str(Map *m, const char *key, Value *out);
 void map_put_str(VM *vm, Map *m, const char *key, Value value);

@@ -172,6 +172,14 @@ struct VM {
         uint32_t epoch;
         Value method;
     } mcache[METHOD_CACHE_SIZE];
+    /* where a field of a class's instances was last found in their field
+     * maps (instances of a class add their fields in the same order):
+     * (class, name) -> slot, checked against the map before use */
+    struct FieldHint {
+        Class *cls;
+        String *name;
+        uint32_t slot;
+    } fhint[METHOD_CACHE_SIZE];
     uint32_t uncaught_reported;
 };
 
