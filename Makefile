@@ -83,7 +83,7 @@ help:
 # Each entry is COMMAND:PACKAGE (a package is needed when its command is
 # absent and dpkg does not know it) or -:PACKAGE (dpkg only).
 SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 -:libclang-rt-19-dev \
-               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl
+               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl haproxy:haproxy wrk:wrk
 
 # The apt check runs once per build tree (the stamp); the npm check is cheap
 # and runs every time, so a removed node_modules is noticed. npm ci creates

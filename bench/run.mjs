@@ -18,6 +18,7 @@ import { start, startServer, timeClient, timeCommand, rssBytes, sleep } from './
 import { interleaved } from './stats.mjs';
 import { makeRow, printTable } from './report.mjs';
 import { ratioChart } from './chart.mjs';
+import { registerTlsGroups } from './tls.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -260,6 +261,8 @@ group('wasm size', async () => {
   rows.push(makeRow({ name: 'wasm size, gzip -9', ours: kib(gz), baseline: kib(160 * 1024), unit: 'KiB',
     oursLabel: 'gzip -9 build/wasm/lyng.wasm', baselineLabel: 'budget', better: 'lower', target: 1 }));
 });
+
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });

@@ -19,7 +19,7 @@
 //     test function on a shared scope (`scope.eval(...)`) run as one script.
 // A block or snippet gets 20 s. Nothing here is part of `make test`.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -243,7 +243,10 @@ const results = {}; // cmd -> set -> file -> [pass, total]
 for (const cmd of cmds) {
   results[cmd] = { docs: {}, tests: {} };
   await pool(work, async (w) => {
-    const f = join(tmp, `u${seq++}.${w.kind === 'md' ? 'md' : 'lyng'}`);
+    // each in a folder of its own: the command line looks for modules beside a script
+    const dir = join(tmp, `u${seq++}`);
+    mkdirSync(dir);
+    const f = join(dir, `snippet.${w.kind === 'md' ? 'md' : 'lyng'}`);
     writeFileSync(f, w.text);
     const r = w.kind === 'md' ? await run(cmd, ['--doctest', f]) : await run(cmd, [f]);
     const ok = r.code === 0;

@@ -103,6 +103,7 @@ static void ctx_defaults(SSL_CTX *ctx) {
      * retries (the core's), like send() */
     SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+    SSL_CTX_set_read_ahead(ctx, 1);
 }
 
 int tls_server_new(const char *cert_file, const char *key_file, tls_server **out) {
@@ -235,9 +236,24 @@ int tls_handshake(tls_conn *c) {
     return r == 0 ? HOST_ETLS : r; /* the peer closed during the handshake */
 }
 
+/* A record holds at most 16 KiB: a read takes as many as are there and fit,
+ * so a bulk transfer completes one read per socket buffer, as plain TCP
+ * does, not one per record. Whatever stops the loop after some bytes (no
+ * more data, the end, an error) is seen again by the next read. */
 long tls_recv(tls_conn *c, uint8_t *buf, uint32_t max) {
-    int ret = SSL_read(c->ssl, buf, max > INT32_MAX ? INT32_MAX : (int)max);
-    return ret > 0 ? ret : outcome(c, ret);
+    long total = 0;
+    if (max > INT32_MAX) max = INT32_MAX;
+    while (total < (long)max) {
+        int ret = SSL_read(c->ssl, buf + total, (int)(max - (uint32_t)total));
+        if (ret > 0) {
+            total += ret;
+            continue;
+        }
+        if (total == 0) return outcome(c, ret);
+        ERR_clear_error();
+        break;
+    }
+    return total;
 }
 
 long tls_send(tls_conn *c, const uint8_t *buf, uint32_t len) {

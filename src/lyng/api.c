@@ -204,7 +204,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
-    vm->steps_left = vm->cfg.step_limit ? vm->cfg.step_limit : UINT64_MAX;
+    vm->steps_left = UINT64_MAX; /* the prelude is not the script's to pay for: the limit starts below */
     vm_budget_start(vm);
     vm->max_frames = 20000;
     vm->pending_exc = V_VOID;
@@ -247,6 +247,9 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     cl->nupvals = 0;
     Value out;
     if (vm_call_sync(vm, v_obj(cl), V_VOID, 0, NULL, &out) != NR_OK) report_prelude_error(vm, "it raised an exception");
+    vm->budget_grant = vm->budget = 0;
+    vm->steps_left = vm->cfg.step_limit ? vm->cfg.step_limit : UINT64_MAX;
+    vm_budget_start(vm);
     vm->gc_paused = 0;
     return vm;
 }

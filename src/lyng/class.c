@@ -149,7 +149,8 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
                         v_type_name(vm, argv[1]));
     Class *base = (Class *)argv[1].as.o;
     Value body;
-    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable && !base->is_exception)
+    if (!class_body_fn(vm, base, &body) && base != vm->c.any && base != vm->c.iterable &&
+        base != vm->c.iterator && !base->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s cannot extend the built-in class %s", cls->name->data,
                         base->name->data);
     uint32_t k = 0;
@@ -410,6 +411,18 @@ static NativeResult p_view_member(VM *vm, Value self, int argc, Value *argv, Val
         return vm_call_sync(vm, m, obj, 0, NULL, out);
     }
     *out = v_obj(bound_new(vm, obj, m));
+    return NR_OK;
+}
+
+/* __declareField(obj, name, initial): a field declared without a value is
+ * made with `initial` unless the instance has it already. */
+static NativeResult p_declare_field(VM *vm, Value self, int argc, Value *argv, Value *out) {
+    (void)self;
+    if (argc != 3 || !IS_OT(argv[0], OT_INSTANCE) || !IS_OT(argv[1], OT_STRING))
+        return vm_throw(vm, vm->c.illegal_argument, "__declareField(obj, name, initial)");
+    Map *fields = ((Instance *)argv[0].as.o)->fields;
+    if (!map_get(fields, argv[1], NULL)) map_put(vm, fields, argv[1], argv[2]);
+    *out = V_VOID;
     return NR_OK;
 }
 
@@ -709,6 +722,7 @@ void lib_class_init(VM *vm) {
     list_push(vm, vm->roots, v_obj(s_hidden));
     vm_def_global_fn(vm, "__hide", p_hide);
     vm_def_global_fn(vm, "__dynamicClass", p_dynamic_class);
+    vm_def_global_fn(vm, "__declareField", p_declare_field);
     vm_def_global_fn(vm, "__baseMethod", p_base_method);
     vm_def_global_fn(vm, "__viewMember", p_view_member);
     vm_def_global_fn(vm, "__extend", p_extend);

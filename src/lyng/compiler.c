@@ -137,6 +137,7 @@ typedef struct C {
     struct { const char *s; uint32_t len; bool is_val; } delegated[64];
     int ndelegated;
     int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
+    Map *top_names; /* names the script declares at its top level (known_global) */
 } C;
 
 static const int8_t op_effect[] = {
@@ -702,12 +703,26 @@ static bool delegated_val(C *c, const char *name, uint32_t len) {
     return delegated_global(c, name, len, &is_val) && is_val;
 }
 
+/* A global that is defined already, or declared at the top level of the
+ * script being compiled (scan_top_names). */
+static bool known_global(C *c, const char *name, uint32_t len) {
+    uint32_t g = vm_global_slot(c->vm, name, len);
+    return (c->vm->gflags[g] & GF_DEFINED) || (c->top_names && map_get(c->top_names, v_obj(c->vm->gnames[g]), NULL));
+}
+
 /* Whether a bare global name may instead be a member of `this`: in an
- * extension function, and in a lambda, which `with(x) { }`, `x.apply { }`
- * and `x.run { }` call with x as its receiver. */
-static bool receiver_may_have(C *c) {
-    for (Fn *f = c->fn; f && !f->cls; f = f->enclosing)
+ * extension function, in a lambda, which `with(x) { }`, `x.apply { }` and
+ * `x.run { }` call with x as its receiver, and in a class's code, where a
+ * member another base provides (an interface relying on its siblings) is
+ * found at run time. */
+static bool receiver_may_have(C *c, const char *name, uint32_t len) {
+    for (Fn *f = c->fn; f; f = f->enclosing) {
         if (f->ext_receiver || f->is_lambda) return true;
+        /* in a class, a global known here (defined, or declared at the top
+         * level of this script) is taken as it is: the common case stays a
+         * plain global read */
+        if (f->cls) return !known_global(c, name, len);
+    }
     return false;
 }
 
@@ -738,7 +753,7 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_GET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Stores the value on top of the stack into a name (keeping it). */
@@ -775,7 +790,7 @@ static void store_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_SET_PROP, name_const(c, name, len));
         return;
     }
-    emit_op_arg(c, receiver_may_have(c) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
+    emit_op_arg(c, receiver_may_have(c, name, len) ? OP_SET_RECV_OR_GLOBAL : OP_SET_GLOBAL, vm_global_slot(c->vm, name, len));
 }
 
 /* Where `name op= value` can store with one instruction: a local var
@@ -793,7 +808,7 @@ static bool plain_store_slot(C *c, const char *name, uint32_t len, OpCode *op, u
         *slot = (uint32_t)fn->locals[l].slot;
         return true;
     }
-    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c)) return false;
+    if (resolve_upval(c, fn, name, len) >= 0 || is_member_name(c, name, len) || receiver_may_have(c, name, len)) return false;
     *op = OP_ADD_SET_GLOBAL;
     *slot = vm_global_slot(c->vm, name, len);
     return true;
@@ -1163,7 +1178,10 @@ static void char_literal(C *c) {
     StrBuf sb;
     sb_init(&sb);
     size_t i = 0;
-    if (len > 0 && raw[0] == '\\') {
+    if (len == 1 && raw[0] == '\\') { /* '\' (the lexer's backslash) */
+        sb_addc(&sb, '\\');
+        i = 1;
+    } else if (len > 0 && raw[0] == '\\') {
         i = 1;
         decode_escape(c, &sb, raw, len, &i, '\'');
     } else {
@@ -1265,12 +1283,12 @@ static void call_args(C *c, bool had_paren, int64_t invoke_k) {
         advance(c);
         lambda(c);
         argc++;
-        if (nnamed) {
-            /* a trailing lambda is positional: move it before the named ones
-             * is not possible on the stack, so name it "" and let the VM
-             * place it after the positionals */
-            names[nnamed++] = name_const(c, "", 0);
-        }
+        /* a trailing lambda is the last parameter, after any defaults the
+         * call leaves out and after the named arguments: it is named "" and
+         * the VM places it */
+        if (!names) names = malloc(sizeof *names);
+        if (!names) abort();
+        names[nnamed++] = name_const(c, "", 0);
     }
     if (invoke_k >= 0) {
         if (nnamed) {
@@ -2696,12 +2714,22 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (is_property) {
         if (accept(c, T_COLON)) skip_type(c);
-        if (!is_word(&c->cur, "get") || peek_type(c) != T_LPAREN) {
-            ERROR_CUR("an extension property needs a getter: get() = ...");
+        c->next_ext = true;
+        if (check(c, T_ASSIGN)) {
+            /* `val T.name = expr`: computed from `this` on every read */
+            Fn fn;
+            fn_begin(c, &fn, name.start, name.len);
+            fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+            function_body(c, &fn, false);
+            Proto *p = fn_end(c);
+            emit_closure(c, p, &fn);
+        } else if (is_word(&c->cur, "get") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            class_accessor(c, NULL, &name);
+        } else {
+            c->next_ext = false;
+            ERROR_CUR("an extension property needs a value or a getter: = expr, get() = ...");
             return;
         }
-        c->next_ext = true;
-        class_accessor(c, NULL, &name);
     } else {
         c->next_ext = true;
         function(c, name.start, name.len);
@@ -2709,6 +2737,16 @@ COLD static void extension_decl(C *c, Token type, bool is_property, bool *is_loc
     emit_op(c, is_property ? OP_TRUE : OP_FALSE);
     if (!scoped) {
         emit_call(c, 4);
+        if (is_property && is_word(&c->cur, "set") && (peek_type(c) == T_LPAREN || peek_type(c) == T_ASSIGN)) {
+            /* `var T.name get() = ... set(v) = ...`: the setter too */
+            emit_op(c, OP_POP);
+            emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__setter", 8));
+            load_name(c, type.start, type.len);
+            emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
+            c->next_ext = true;
+            class_accessor(c, NULL, &name);
+            emit_call(c, 3);
+        }
         return;
     }
     emit_call(c, 5);
@@ -2846,7 +2884,6 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
     if (check(c, T_IDENT) && peek_type(c) == T_DOT) {
         Token type = c->cur;
         advance(c);
-        if (!is_val) ERROR("an extension property is declared with val");
         extension_decl(c, type, true, is_local);
         return;
     }
@@ -2974,9 +3011,14 @@ static void class_accessor(C *c, ClassCtx *cx, Token *name) {
     c->next_cls = cx;
     fn_begin(c, &fn, name->start, name->len);
     advance(c); /* get / set */
-    expect(c, T_LPAREN, "'(' after get or set");
-    param_list(c, &fn, T_RPAREN);
-    if (accept(c, T_COLON)) skip_type(c);
+    if (check(c, T_ASSIGN)) {
+        /* `get = expr`: no parentheses */
+        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    } else {
+        expect(c, T_LPAREN, "'(' after get or set");
+        param_list(c, &fn, T_RPAREN);
+        if (accept(c, T_COLON)) skip_type(c);
+    }
     function_body(c, &fn, false);
     Proto *p = fn_end(c);
     emit_closure(c, p, &fn);
@@ -3203,7 +3245,7 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
             continue;
         }
         bool get = is_word(&c->cur, "get"), set = is_word(&c->cur, "set");
-        if ((!get && !set) || peek_type(c) != T_LPAREN) break;
+        if ((!get && !set) || (peek_type(c) != T_LPAREN && peek_type(c) != T_ASSIGN)) break;
         if (set && is_val) { ERROR_CUR("a val cannot have a setter"); return; }
         if (get && has_value) { ERROR_CUR("a property with a getter cannot have an initial value"); return; }
         if (get) has_getter = true;
@@ -3218,11 +3260,15 @@ static void class_field_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m
     if (is_val && !has_getter && !m->is_static) class_val_field(c, cls_name, body, &name);
     if (!has_value && !has_getter && !m->is_abstract && !m->is_static) {
         /* declared without a value: a var is null until assigned, a val
-         * Unset until its late initialisation */
+         * Unset until its late initialisation; a field a base (or another
+         * base, with several) already made keeps its value, as such a
+         * declaration in an interface only asks for the member */
+        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__declareField", 14));
         emit_op_arg(c, OP_GET_LOCAL, 0);
+        emit_op_arg(c, OP_CONST, k);
         if (is_val) emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "Unset", 5));
         else emit_op(c, OP_NULL);
-        emit_op_arg(c, OP_SET_PROP, k);
+        emit_call(c, 3);
         emit_op(c, OP_POP);
     }
 }
@@ -3424,6 +3470,7 @@ COLD static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_obje
     else declare_value(c, name, !is_object, is_local);
     skip_generic_params(c);
     Fn fn, statics;
+    c->next_cls = cx; /* the statics see each other by bare name */
     fn_begin(c, &statics, "static", 6);
     statics.is_statics = true;
     cx->statics = &statics;
@@ -3650,7 +3697,16 @@ COLD static void scan_delegated_globals(C *c) {
         t = lex_next(&lx);
         if (t.type == T_LBRACE) depth++;
         else if (t.type == T_RBRACE) depth--;
-        else if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
+        else if (depth == 0 && t.type == T_IDENT &&
+                 (t1.type == T_VAL || t1.type == T_VAR || t1.type == T_FUN || t1.type == T_CLASS || is_word(&t1, "object") ||
+                  is_word(&t1, "enum") || is_word(&t1, "interface"))) {
+            if (!c->top_names) {
+                c->top_names = map_new(c->vm);
+                list_push(c->vm, c->vm->roots, v_obj(c->top_names));
+            }
+            map_put(c->vm, c->top_names, v_obj(str_intern(c->vm, t.start, t.len)), V_TRUE);
+        }
+        if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
                  !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
             c->delegated[c->ndelegated].s = t1.start;
             c->delegated[c->ndelegated].len = t1.len;

@@ -193,6 +193,12 @@ static Token string(Lexer *lx, const char *start) {
 }
 
 static Token chr(Lexer *lx, const char *start) {
+    /* `'\'` is a backslash, as upstream reads it, unless `'\''` (a quote) */
+    if (lx->end - lx->cur >= 2 && lx->cur[0] == '\\' && lx->cur[1] == '\'' &&
+        !(lx->end - lx->cur >= 3 && lx->cur[2] == '\'')) {
+        lx->cur += 2;
+        return make(lx, T_CHAR, start);
+    }
     while (lx->cur < lx->end && *lx->cur != '\'' && *lx->cur != '\n') {
         if (*lx->cur == '\\') lx->cur++;
         lx->cur++;

@@ -86,15 +86,32 @@ List *iter_to_list(VM *vm, Value v) {
         return l;
     }
     case OT_INSTANCE: {
-        /* a script class that is Iterable gives its elements by toList() */
-        Value m, r;
-        if (!vm_is_instance(vm, v, vm->c.iterable) || !vm_find_method(vm, v.as.o->cls, str_intern(vm, "toList", 6), &m) ||
-            !IS_OT(m, OT_CLOSURE))
-            break;
-        if (vm_call_sync(vm, m, v, 0, NULL, &r) != NR_OK) return NULL;
-        if (IS_OT(r, OT_LIST)) return (List *)r.as.o;
-        vm_throw(vm, vm->c.illegal_argument, "%s.toList() did not return a List", v_type_name(vm, v));
-        return NULL;
+        /* a script class that is Iterable gives its elements by toList(),
+         * else by iterator() and its hasNext()/next() */
+        Value m, r, it, more, x;
+        if (!vm_is_instance(vm, v, vm->c.iterable)) break;
+        if (vm_find_method(vm, v.as.o->cls, str_intern(vm, "toList", 6), &m) && IS_OT(m, OT_CLOSURE)) {
+            if (vm_call_sync(vm, m, v, 0, NULL, &r) != NR_OK) return NULL;
+            if (IS_OT(r, OT_LIST)) return (List *)r.as.o;
+            vm_throw(vm, vm->c.illegal_argument, "%s.toList() did not return a List", v_type_name(vm, v));
+            return NULL;
+        }
+        if (!vm_find_method(vm, v.as.o->cls, str_intern(vm, "iterator", 8), &m)) break;
+        if (vm_call_sync(vm, m, v, 0, NULL, &it) != NR_OK) return NULL;
+        Value has_next, next;
+        if (!IS_OBJ(it) || !vm_find_method(vm, v_class(vm, it), str_intern(vm, "hasNext", 7), &has_next) ||
+            !vm_find_method(vm, v_class(vm, it), str_intern(vm, "next", 4), &next)) {
+            vm_throw(vm, vm->c.illegal_argument, "%s.iterator() has no hasNext()/next()", v_type_name(vm, v));
+            return NULL;
+        }
+        List *l = list_new(vm, 0);
+        list_push(vm, vm->roots, v_obj(l));
+        bool ok;
+        while ((ok = vm_call_sync(vm, has_next, it, 0, NULL, &more) == NR_OK) && v_truthy(more) &&
+               (ok = vm_call_sync(vm, next, it, 0, NULL, &x) == NR_OK))
+            list_push(vm, l, x);
+        vm->roots->count--;
+        return ok ? l : NULL;
     }
     default: break;
     }

@@ -175,8 +175,10 @@ static NativeResult clamp(VM *vm, Value x, Value rv, Value *out) {
     }
     if (!IS_NULL(r->end)) {
         if (!v_compare(x, r->end, &c)) goto bad;
-        /* an exclusive Int end clamps to its predecessor */
-        if (r->inclusive ? c > 0 : c >= 0) *out = r->inclusive || !IS_INT(r->end) ? r->end : v_int(r->end.as.i - 1);
+        /* an exclusive Int or Char end clamps to its predecessor */
+        if (r->inclusive ? c > 0 : c >= 0)
+            *out = r->inclusive ? r->end : IS_INT(r->end) ? v_int(r->end.as.i - 1)
+                 : IS_CHAR(r->end) && r->end.as.c > 0 ? v_char(r->end.as.c - 1) : r->end;
     }
     return NR_OK;
 bad:

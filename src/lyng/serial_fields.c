@@ -90,9 +90,12 @@ bool serial_param_required(VM *vm, Class *cls, uint32_t i) {
     if (!class_body_fn(vm, cls, &body) || !IS_OT(body, OT_CLOSURE)) return false;
     Proto *p = ((Closure *)body.as.o)->proto;
     /* the prologue checks each parameter without a default: ARG_REQUIRED slot */
-    for (uint32_t ip = 0; ip < p->code_len && p->code[ip] < OP__COUNT; ip += 1u + operand_bytes[p->code[ip]])
-        if (p->code[ip] == OP_ARG_REQUIRED && ip + 2 < p->code_len && (uint32_t)(p->code[ip + 1] | p->code[ip + 2] << 8) == i + 1)
-            return true;
+    for (uint32_t ip = 0; ip < p->code_len && p->code[ip] < OP__COUNT; ip += 1u + operand_bytes[p->code[ip]]) {
+        if (p->code[ip] != OP_ARG_REQUIRED || ip + ARG >= p->code_len) continue;
+        uint32_t slot = 0;
+        for (int k = ARG; k >= 1; k--) slot = slot << 8 | p->code[ip + (uint32_t)k];
+        if (slot == i + 1) return true;
+    }
     return false;
 }
 

@@ -210,9 +210,29 @@ static const char *callable_name(Value fn) {
 
 /* Arranges the arguments at stack[base+1 ..] into the parameters of `p`.
  * `names` holds the names of the last arguments (named call) or is NULL. */
+/* The names of a call whose only "named" argument is its trailing lambda
+ * (the compiler names it ""): that lambda is the last parameter. */
+static bool trailing_only(List *names) {
+    return names && names->count == 1 && ((String *)names->items[0].as.o)->len == 0;
+}
+
 static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List *names) {
     Value *args = &f->stack[base + 1];
     int np = p->nparams;
+    if (trailing_only(names)) {
+        if (p->implicit_it || p->rest_param == np - 1 || argc >= np) {
+            names = NULL; /* where it is anyway, or gathered by the rest parameter */
+        } else if (p->rest_param < 0) {
+            /* `f(a) { }` of `fun f(a, b = 1, block)`: the lambda goes last */
+            ensure_stack(vm, f, base + 1 + (uint32_t)np - f->sp + 1);
+            args = &f->stack[base + 1];
+            Value block = args[argc - 1];
+            for (int i = argc - 1; i < np - 1; i++) args[i] = V_UNSET;
+            args[np - 1] = block;
+            f->sp = base + 1 + (uint32_t)np;
+            return true;
+        }
+    }
     if (p->implicit_it) {
         if (names) { vm_throw(vm, vm->c.illegal_argument, "a lambda with 'it' takes no named arguments"); return false; }
         if (argc == 0) { args[0] = V_VOID; f->sp = base + 2; }
@@ -288,7 +308,7 @@ static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List
 
 /* Natives with a parameter list accept named arguments: reorder them. */
 static bool adapt_native_args(VM *vm, Native *n, Value *args, int *argc, List *names) {
-    if (!names) return true;
+    if (!names || trailing_only(names)) return true;
     if (!n->params) {
         vm_throw(vm, vm->c.illegal_argument, "%s does not take named arguments", n->name);
         return false;
@@ -425,7 +445,7 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
         }
         case OT_STRING: {
             /* "%s:%d"(a, b) formats */
-            if (names) { vm_throw(vm, vm->c.illegal_argument, "format takes no named arguments"); return CR_ERROR; }
+            if (names && !trailing_only(names)) { vm_throw(vm, vm->c.illegal_argument, "format takes no named arguments"); return CR_ERROR; }
             String *s = fmt_printf(vm, (String *)callee.as.o, argc, &f->stack[base + 1]);
             if (!s) return CR_ERROR;
             f->sp = base;
