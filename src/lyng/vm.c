@@ -1549,11 +1549,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(MOD)
         op_arith: {
             Value b = sp[-1], a = sp[-2];
-            if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
+            if (IS_INT(a) && IS_INT(b)) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
-                sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
-                sp--;
-                NEXT;
+                if (op != OP_DIV && op != OP_MOD) {
+                    sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
+                    sp--;
+                    NEXT;
+                }
+                /* a zero or -1 divisor (an exception, an overflow) takes arith() */
+                if (b.as.i > 0 || b.as.i < -1) {
+                    sp[-2].as.i = op == OP_DIV ? a.as.i / b.as.i : a.as.i % b.as.i;
+                    sp--;
+                    NEXT;
+                }
             }
             SAVE_IP();
             Value out;
