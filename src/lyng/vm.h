@@ -10,6 +10,9 @@ struct host;
 
 /* entries of the VM's method cache, a power of two */
 #define METHOD_CACHE_SIZE 512
+/* gc.c keeps freed blocks up to SMALL_MAX bytes for reuse, by multiples of SMALL_GRAIN */
+#define SMALL_GRAIN 16
+#define SMALL_MAX 128
 
 typedef struct Frame {
     Closure *closure;
@@ -166,6 +169,7 @@ struct VM {
      * member_epoch is unchanged (any write to a class's methods, a new
      * class, a new base bump it). */
     uint32_t member_epoch;
+    void *small_free[SMALL_MAX / SMALL_GRAIN + 1]; /* gc.c: freed small blocks by size class */
     struct MethodCacheEntry {
         Class *cls;
         String *name;
