@@ -184,6 +184,9 @@ static void make_classes(VM *vm) {
         *ex[i].slot = vm_def_class(vm, ex[i].name, c->exception);
         (*ex[i].slot)->ctor = exception_ctor;
     }
+    vm_def_class(vm, "SyntaxError", c->exception)->ctor = exception_ctor;
+    /* the older name upstream keeps for scripts that catch it */
+    vm_def_global(vm, "SymbolNotFound", v_obj(c->symbol_not_defined));
 }
 
 static void report_prelude_error(VM *vm, const char *what) {

@@ -510,8 +510,9 @@ static Prec infix_prec(TokenType t) {
     case T_CARET: return P_BXOR;
     case T_AMP: return P_BAND;
     case T_EQ: case T_NE: case T_ID: case T_NID: return P_EQUALITY;
-    case T_LT: case T_LE: case T_GT: case T_GE: case T_CMP: case T_IN: case T_NOT_IN:
+    case T_LT: case T_LE: case T_GT: case T_GE: case T_IN: case T_NOT_IN:
     case T_IS: case T_NOT_IS: case T_MATCH: case T_NOT_MATCH: return P_COMPARE;
+    case T_CMP: return P_ENTRY; /* binds tighter than <, as upstream: 0 < a <=> b */
     case T_DOTDOT: case T_DOTDOTLT: return P_RANGE;
     case T_FATARROW: return P_ENTRY;
     case T_SHL: case T_SHR: return P_SHIFT;
@@ -1394,7 +1395,7 @@ static void param_list(C *c, Fn *fn, TokenType close) {
             p->rest_param = n;
         }
         if (accept(c, T_COLON)) skip_type(c);
-        if (check(c, T_ASSIGN)) {
+        if (check(c, T_ASSIGN) || check(c, T_NULL_ASSIGN)) { /* `T?= v` is `T? = v` */
             /* defaults are compiled in the prologue, after all params exist */
             advance(c);
             info[n].has_default = true;
@@ -1820,7 +1821,8 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     uint32_t body = proto_of(c)->code_len;
     adjust(c, 1); /* FOR_NEXT pushed the element */
     begin_scope(c);
-    add_local(c, var.start, var.len, var_slot, true);
+    /* assignable, as upstream; the next element replaces it anyway */
+    add_local(c, var.start, var.len, var_slot, false);
     branch_body(c);
     store_loop_value(c, &lp);
     /* close the loop variable (each iteration has its own) */
@@ -2449,7 +2451,7 @@ static void infix(C *c, bool can_assign) {
     case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
     case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
     case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
-    case T_CMP: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_CMP); break;
+    case T_CMP: parse_prec(c, P_ENTRY + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;
     case T_IN: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_IN); break;
@@ -3029,7 +3031,7 @@ typedef struct Modifiers {
 } Modifiers;
 
 static void class_modifiers(C *c, Modifiers *m) {
-    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator"};
+    static const char *words[] = {"open", "override", "abstract", "private", "protected", "public", "static", "final", "operator", "closed", "extern"};
     memset(m, 0, sizeof *m);
     for (;;) {
         bool found = false;
@@ -3070,6 +3072,39 @@ COLD static bool method_has_body(C *c) {
     return false;
 }
 
+/* After the name of a function declared without a body (an abstract
+ * method, an `extern fun`): skips its parameters and result type, and
+ * leaves a function taking any arguments that throws
+ * NotImplementedException(msg). */
+static void not_implemented_fn(C *c, Token *name, const char *msg) {
+    skip_generic_params(c);
+    expect(c, T_LPAREN, "'(' after the function name");
+    int depth = 1;
+    while (depth > 0 && !check(c, T_EOF)) {
+        if (check(c, T_LPAREN)) depth++;
+        if (check(c, T_RPAREN)) depth--;
+        advance(c);
+    }
+    if (accept(c, T_COLON)) skip_type(c);
+    Fn fn;
+    fn_begin(c, &fn, name->start, name->len);
+    fn.proto->nparams = 1;
+    fn.proto->rest_param = 0;
+    fn.proto->abstract_stub = true;
+    fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
+    fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
+    fn.sp = 2;
+    fn.proto->max_stack = 2;
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
+    emit_const(c, v_obj(str_cstr(c->vm, msg)));
+    emit_call(c, 1);
+    emit_op(c, OP_THROW);
+    emit_op(c, OP_NULL);
+    emit_op(c, OP_RETURN);
+    Proto *p = fn_end(c);
+    emit_closure(c, p, &fn);
+}
+
 static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, Fn *body) {
     if (!accept(c, T_IDENT)) { ERROR_CUR("expected a method name"); return; }
     Token name = c->prev;
@@ -3090,36 +3125,10 @@ static void class_fun_member(C *c, ClassCtx *cx, Token *cls_name, Modifiers *m, 
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     if (m->is_abstract) {
         /* no body: a method that reports it was not implemented */
-        skip_generic_params(c);
-        expect(c, T_LPAREN, "'(' after the method name");
-        int depth = 1;
-        while (depth > 0 && !check(c, T_EOF)) {
-            if (check(c, T_LPAREN)) depth++;
-            if (check(c, T_RPAREN)) depth--;
-            advance(c);
-        }
-        if (accept(c, T_COLON)) skip_type(c);
-        /* a function taking any arguments that throws NotImplementedException */
-        Fn fn;
-        fn_begin(c, &fn, name.start, name.len);
-        fn.proto->nparams = 1;
-        fn.proto->rest_param = 0;
-        fn.proto->abstract_stub = true;
-        fn.proto->param_names = vm_realloc(c->vm, NULL, 0, sizeof(String *));
-        fn.proto->param_names[0] = str_intern(c->vm, "args", 4);
-        fn.sp = 2;
-        fn.proto->max_stack = 2;
-        emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "NotImplementedException", 23));
         char msg[200];
         snprintf(msg, sizeof msg, "abstract method %.*s.%.*s is not implemented", (int)cls_name->len, cls_name->start,
                  (int)name.len, name.start);
-        emit_const(c, v_obj(str_cstr(c->vm, msg)));
-        emit_call(c, 1);
-        emit_op(c, OP_THROW);
-        emit_op(c, OP_NULL);
-        emit_op(c, OP_RETURN);
-        Proto *p = fn_end(c);
-        emit_closure(c, p, &fn);
+        not_implemented_fn(c, &name, msg);
     } else {
         c->next_cls = cx;
         function(c, name.start, name.len);
@@ -3322,6 +3331,10 @@ static void class_body(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
             advance(c);
             if (check(c, T_IDENT)) class_hide(c, cls_name, body, &m, &c->cur);
             class_field_member(c, cx, cls_name, &m, body, is_val);
+        } else if (check(c, T_IDENT) && !m.is_static && !m.is_private && !m.is_protected && !m.is_abstract) {
+            /* another statement (a call...): runs with the initialisers, in order */
+            expression(c);
+            emit_op(c, OP_POP);
         } else {
             ERROR_CUR("expected a member declaration (fun, val, var or init) in the class body, got '%.*s'",
                       (int)c->cur.len, c->cur.start);
@@ -3583,6 +3596,25 @@ static void annotated_decl(C *c, bool *is_local) {
 static void statement_inner(C *c, bool *is_local) {
     *is_local = false;
     if (check(c, T_AT_LABEL)) { annotated_decl(c, is_local); return; }
+    if (is_word(&c->cur, "extern") && peek_type(c) != T_ASSIGN && peek_type(c) != T_LPAREN && peek_type(c) != T_DOT) {
+        /* declared for the host to provide: a function without a body
+         * throws NotImplementedException when called; the rest is as usual */
+        TokenType nx = peek_type(c);
+        advance(c);
+        Lexer la = c->lx;
+        Token after_name = lex_next(&la);
+        after_name = lex_next(&la);
+        if (nx == T_FUN && peek_type(c) == T_IDENT && after_name.type == T_LPAREN && !method_has_body(c)) {
+            advance(c);
+            advance(c);
+            Token name = c->prev;
+            char msg[200];
+            snprintf(msg, sizeof msg, "extern function %.*s is not provided by the host", (int)name.len, name.start);
+            not_implemented_fn(c, &name, msg);
+            declare_value(c, name, true, is_local);
+            return;
+        }
+    }
     if (accept(c, T_VAL)) { var_decl(c, true, is_local); return; }
     if (accept(c, T_VAR)) { var_decl(c, false, is_local); return; }
     if (check(c, T_FUN) && (peek_type(c) == T_IDENT || peek_type(c) == T_LT)) {

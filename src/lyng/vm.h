@@ -150,6 +150,10 @@ struct VM {
     Handle *handles;   /* not used for ownership; finalizers run in sweep */
     uint32_t max_frames;
     void *net; /* lyng.io.net module state (src/net), NULL until registered */
+    /* Set while a module holds output it buffers (the net module's send
+     * buffers): called when a fiber parks and when no fiber is left to run,
+     * so nothing a fiber waits for stays unsent. */
+    void (*io_flush)(VM *vm);
     char *net_allow, *net_deny;
     void (*net_ask)(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
     void *net_ask_ud;
