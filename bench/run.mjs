@@ -299,7 +299,7 @@ group('wasm size', async () => {
     better: 'lower', target: 1, note: `gzip -9: ${(gz / 1024).toFixed(1)} KiB` }));
 });
 
-registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode, withServers });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });
