@@ -8,6 +8,12 @@
 
 struct host;
 
+/* entries of the VM's method cache, a power of two */
+#define METHOD_CACHE_SIZE 512
+/* gc.c keeps freed blocks up to SMALL_MAX bytes for reuse, by multiples of SMALL_GRAIN */
+#define SMALL_GRAIN 16
+#define SMALL_MAX 128
+
 typedef struct Frame {
     Closure *closure;
     uint8_t *ip;
@@ -173,6 +179,25 @@ struct VM {
     bool slice_spent;     /* the last run stopped because its slice was used up */
     uint32_t budget, budget_grant; /* budget.c: steps left before the next check, of how many */
     Value prelude_result;
+    /* vm_find_method's cache: (class, name) -> method, valid while
+     * member_epoch is unchanged (any write to a class's methods, a new
+     * class, a new base bump it). */
+    uint32_t member_epoch;
+    void *small_free[SMALL_MAX / SMALL_GRAIN + 1]; /* gc.c: freed small blocks by size class */
+    struct MethodCacheEntry {
+        Class *cls;
+        String *name;
+        uint32_t epoch;
+        Value method;
+    } mcache[METHOD_CACHE_SIZE];
+    /* where a field of a class's instances was last found in their field
+     * maps (instances of a class add their fields in the same order):
+     * (class, name) -> slot, checked against the map before use */
+    struct FieldHint {
+        Class *cls;
+        String *name;
+        uint32_t slot;
+    } fhint[METHOD_CACHE_SIZE];
     uint32_t uncaught_reported;
 };
 
