@@ -321,7 +321,7 @@ group('wasm size', async () => {
     oursLabel: 'gzip -9 build/wasm/lyng.wasm', baselineLabel: 'budget', better: 'lower', target: 1 }));
 });
 
-registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode, withServers });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });
