@@ -14,7 +14,8 @@ const out = join(root, 'build/bench-smoke');
 const EXPECTED = [
   [/^(fib|loop|string|list).*: native vs Lua$/, 4], [/: Node vs native$/, 4],
   [/^TCP ping-pong/, 3], [/^TCP bulk echo/, 3], [/^TCP 100 connections/, 2],
-  [/^UDP echo/, 2], [/^idle connections/, 2], [/^startup/, 2], [/^wasm size/, 1],
+  [/^UDP echo/, 2], [/^idle connections/, 2], [/^redis-benchmark/, 8], [/^wrk/, 2],
+  [/^startup/, 2], [/^wasm size/, 1],
   [/^TLS bulk echo/, 2], [/^TLS handshakes/, 2], [/^HTTP through wrk/, 1],
 ];
 const FIELDS = { name: 'string', ours: 'number', baseline: 'number', unit: 'string', ratio: 'number', target: 'string', ok: 'boolean' };

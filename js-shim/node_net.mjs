@@ -63,12 +63,8 @@ export function createNetImports(env) {
     return view;
   };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
-  const putText = (text, ptr, cap) => {
-    const b = encoder.encode(text);
-    const n = Math.min(b.length, cap);
-    bytes().set(b.subarray(0, n), ptr);
-    return n;
-  };
+  // written straight into wasm memory: no intermediate bytes per datagram
+  const putText = (text, ptr, cap) => encoder.encodeInto(text, bytes().subarray(ptr, ptr + cap)).written;
   const addrText = (family, ip, port) => `${family === 'IPv6' || family === 6 ? 6 : 4} ${ip} ${port}`;
   const done = (vm, op, status, value = 0) => env.complete(vm, op, status, value);
 
@@ -278,7 +274,10 @@ export function createNetImports(env) {
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
-      if (!entry || entry.kind !== 'tcp' || entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry?.error || E.ECLOSED)); return; }
+      if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      // Node tears a socket down once the peer has closed its side; writing
+      // then is writing to a broken pipe, as it would be natively
+      if (entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry.error || E.EPIPE)); return; }
       // Copied, as wasm memory may move. A socket reuses one scratch Buffer
       // while no other write of it is in flight (Node has let go of the
       // bytes by the callback), so a stream of writes allocates nothing.
@@ -294,7 +293,10 @@ export function createNetImports(env) {
       data.set(bytes().subarray(ptr, ptr + len));
       entry.sock.write(data, (err) => {
         if (scratch) entry.writing = false;
-        done(vm, op, err ? statusOf(err) : 0, len);
+        // a write refused because the stream was already torn down reports
+        // why it was torn down (the reset), as native does
+        const status = err ? statusOf(err) : 0;
+        done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
     },
     close(vm, handle) {

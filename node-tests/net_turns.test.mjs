@@ -10,8 +10,9 @@ test('a script whose writes all complete at once still lets the event loop turn'
   let received = 0;
   const peer = await listen((sock) => sock.on('data', (d) => { received += d.length; }));
   const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
-  // Each 1-byte write is taken by the kernel at once and completes from a
-  // microtask; only the bound on the drain chain lets setImmediate run.
+  // Each flush() of a 1-byte write is taken by the kernel at once and
+  // completes from a microtask; only the bound on the drain chain lets
+  // setImmediate run.
   let turns = 0;
   let running = true;
   const count = () => { turns++; if (running) setImmediate(count); };
@@ -21,7 +22,7 @@ test('a script whose writes all complete at once still lets the event loop turn'
     import lyng.io.net
     val s = Net.tcpConnect("127.0.0.1", PORT)
     val one = Buffer(1)
-    for (i in 0..<2000) s.write(one)
+    for (i in 0..<2000) { s.write(one); s.flush() }
     s.close()
     "written"`);
   running = false;

@@ -187,8 +187,12 @@ function kotlinRaw(s) {
 function testUnits(path, src) {
   const units = [];
   const shared = new Map();
-  for (const s of ktSnippets(src)) {
-    if (!s.ok) continue;
+  const snippets = ktSnippets(src);
+  // a scope some of whose evals are expected to fail (or are not
+  // runnable) is left out as a whole: the rest depends on them
+  const spoiled = new Set(snippets.filter((s) => s.receiver && !s.ok).map((s) => `${s.fn}|${s.receiver}`));
+  for (const s of snippets) {
+    if (!s.ok || (s.receiver && spoiled.has(`${s.fn}|${s.receiver}`))) continue;
     const body = kotlinRaw(s.body);
     if (body === null) continue;
     const text = trimIndent(body);

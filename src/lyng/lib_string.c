@@ -425,6 +425,7 @@ static NativeResult s_repeat(VM *vm, Value self, int argc, Value *argv, Value *o
     if (arg_count(vm, argc, 1, 1, "repeat") != NR_OK || !count_arg(vm, argc, argv, 0, "repeat", &n)) return NR_ERR;
     String *s = SELF_STR;
     if ((uint64_t)n * s->len > (1u << 30)) return vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)n);
+    if (!vm_reserve(vm, 2 * (uint64_t)n * s->len)) return NR_ERR; /* the buffer, then the string */
     StrBuf sb;
     sb_init(&sb);
     for (int64_t i = 0; i < n; i++) sb_add(&sb, s->data, s->len);
@@ -443,6 +444,7 @@ static NativeResult pad(VM *vm, Value self, int argc, Value *argv, Value *out, b
     }
     String *s = SELF_STR;
     if (n > (1 << 28)) return vm_throw(vm, vm->c.illegal_argument, "%s: length %lld is too large", fn, (long long)n);
+    if (!vm_reserve(vm, 8 * (uint64_t)n)) return NR_ERR; /* up to 4 bytes a character, twice */
     if (n <= s->nchars) {
         *out = self;
         return NR_OK;
@@ -607,6 +609,60 @@ static void put_padded(StrBuf *sb, const char *text, size_t len, size_t nchars, 
         for (size_t i = 0; i < fill; i++) sb_addc(sb, ' ');
 }
 
+/* ---- %t time conversions: an Instant (UTC) or a DateTime (its own fields) ---- */
+
+static bool int_field(Value v, const char *name, int64_t *out) {
+    Value x;
+    if (!map_get_str(((Instance *)v.as.o)->fields, name, &x) || !IS_INT(x)) return false;
+    *out = x.as.i;
+    return true;
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+/* seconds since the epoch of a local time, and nanoseconds; false if v is neither */
+static bool time_of(Value v, int64_t *secs, int64_t *nanos) {
+    if (!IS_OT(v, OT_INSTANCE)) return false;
+    if (int_field(v, "epochWholeSeconds", secs)) return int_field(v, "nanosecondsOfSecond", nanos);
+    int64_t y, m, d, h, mi, sec;
+    if (!int_field(v, "year", &y) || !int_field(v, "month", &m) || !int_field(v, "day", &d) || !int_field(v, "hour", &h) ||
+        !int_field(v, "minute", &mi) || !int_field(v, "second", &sec))
+        return false;
+    /* days from civil (proleptic Gregorian) */
+    int64_t yy = m <= 2 ? y - 1 : y, era = floor_div(yy, 400), yoe = yy - era * 400;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    *secs = (era * 146097 + doe - 719468) * 86400 + h * 3600 + mi * 60 + sec;
+    *nanos = 0;
+    return true;
+}
+
+/* appends the `%t<c>` conversion of a time; false for an unknown c */
+static bool put_time(StrBuf *sb, char c, int64_t secs, int64_t nanos) {
+    int64_t days = floor_div(secs, 86400), in_day = secs - days * 86400;
+    int64_t z = days + 719468, era = floor_div(z, 146097), doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    int64_t y = yoe + era * 400 + (m <= 2), H = in_day / 3600, M = in_day % 3600 / 60, S = in_day % 60;
+    switch (c) {
+    case 's': sb_printf(sb, "%lld", (long long)secs); break;
+    case 'Q': sb_printf(sb, "%lld", (long long)(secs * 1000 + nanos / 1000000)); break;
+    case 'T': sb_printf(sb, "%02lld:%02lld:%02lld", (long long)H, (long long)M, (long long)S); break;
+    case 'R': sb_printf(sb, "%02lld:%02lld", (long long)H, (long long)M); break;
+    case 'F': sb_printf(sb, "%04lld-%02lld-%02lld", (long long)y, (long long)m, (long long)d); break;
+    case 'D': sb_printf(sb, "%02lld/%02lld/%02lld", (long long)m, (long long)d, (long long)((y % 100 + 100) % 100)); break;
+    case 'Y': sb_printf(sb, "%04lld", (long long)y); break;
+    case 'm': sb_printf(sb, "%02lld", (long long)m); break;
+    case 'd': sb_printf(sb, "%02lld", (long long)d); break;
+    case 'H': sb_printf(sb, "%02lld", (long long)H); break;
+    case 'M': sb_printf(sb, "%02lld", (long long)M); break;
+    case 'S': sb_printf(sb, "%02lld", (long long)S); break;
+    case 'L': sb_printf(sb, "%03lld", (long long)(nanos / 1000000)); break;
+    case 'N': sb_printf(sb, "%09lld", (long long)nanos); break;
+    default: return false;
+    }
+    return true;
+}
+
 String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv) {
     StrBuf sb;
     sb_init(&sb);
@@ -642,7 +698,8 @@ String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv) {
             sb_addc(&sb, conv == '%' ? '%' : '\n');
             continue;
         }
-        if (!strchr("sSdixXofFeEgGcb", conv)) goto bad;
+        if (!strchr("sSdixXofFeEgGcbtT", conv)) goto bad;
+        if ((conv == 't' || conv == 'T') && (s >= end || !strchr("sQTRFDYmdHMSLN", *s))) goto bad;
         if (ai >= argc) {
             vm_throw(vm, vm->c.illegal_argument, "format specifier '%.*s' has no argument (%d given)", (int)(s - spec), spec, argc);
             sb_free(&sb);
@@ -650,6 +707,16 @@ String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv) {
         }
         Value a = argv[ai++];
         char cspec[48];
+        if (conv == 't' || conv == 'T') {
+            int64_t secs, nanos;
+            if (!time_of(a, &secs, &nanos)) goto bad_arg;
+            StrBuf t;
+            sb_init(&t);
+            put_time(&t, *s++, secs, nanos);
+            put_padded(&sb, t.data, t.len, t.len, width, left);
+            sb_free(&t);
+            continue;
+        }
         switch (conv) {
         case 's':
         case 'S': {

@@ -44,6 +44,7 @@ void vm_ready_first(VM *vm, Fiber *f) {
 
 Fiber *vm_park(VM *vm) {
     Fiber *f = vm->current;
+    if (vm->io_flush) vm->io_flush(vm);
     if (f) f->state = FS_WAITING;
     return f;
 }
@@ -106,6 +107,7 @@ bool vm_run_ready(VM *vm) {
         if (vm->main_done && !IS_VOID(vm->main_error)) break;
         if (vm->slice_spent) break;
     }
+    if (vm->io_flush) vm->io_flush(vm);
     return vm->ready_head != NULL || vm->live_ops > 0;
 }
 

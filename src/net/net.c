@@ -74,6 +74,18 @@ static NativeResult sa_to_string(VM *vm, Value self, int argc, Value *argv, Valu
     return NR_OK;
 }
 
+/* SocketAddress is a value: its fields are vals, as upstream declares
+ * them, which also lets a UDP socket hand out one SocketAddress per peer. */
+#define READ_ONLY(field)                                                                                      \
+    static NativeResult sa_set_##field(VM *vm, Value self, int argc, Value *argv, Value *out) {               \
+        (void)self, (void)argc, (void)argv, (void)out;                                                        \
+        return vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '" #field "' of SocketAddress"); \
+    }
+READ_ONLY(host)
+READ_ONLY(port)
+READ_ONLY(ipVersion)
+READ_ONLY(resolved)
+
 static NativeResult named_to_string(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)argc;
     (void)argv;
@@ -88,10 +100,16 @@ static NativeResult named_to_string(VM *vm, Value self, int argc, Value *argv, V
 static void sock_finalize(VM *vm, Handle *h) {
     NetSock *s = h->ptr;
     if (!s) return;
-    if (s->open) host_close(vm->host, s->handle);
+    if (s->open || s->closing) host_close(vm->host, s->handle);
+    net_write_free(s);
     free(s->rbuf);
     free(s);
     h->ptr = NULL;
+}
+
+static void sock_mark(VM *vm, Handle *h) {
+    NetSock *s = h->ptr;
+    if (s) gc_mark_value(vm, s->from_value);
 }
 
 static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
@@ -100,7 +118,11 @@ static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     s->handle = handle;
     s->kind = kind;
     s->open = true;
-    return v_obj(handle_new(vm, cls, s, sock_finalize));
+    s->from_value = V_VOID;
+    Handle *h = handle_new(vm, cls, s, sock_finalize);
+    h->mark = sock_mark;
+    s->self = v_obj(h);
+    return s->self;
 }
 
 static NetSock *sock_of(Value self) { return (NetSock *)((Handle *)self.as.o)->ptr; }
@@ -313,53 +335,24 @@ static NativeResult tcp_read_line(VM *vm, Value self, int argc, Value *argv, Val
     return NR_SUSPEND;
 }
 
-/* -- write -- */
-
-static void write_done(VM *vm, PendingOp *op, int status, int64_t value) {
-    (void)value;
-    if (status != 0) {
-        NetSock *s = op->data;
-        if ((status == HOST_ECONNRESET || status == HOST_EPIPE) && s->open) {
-            host_close(vm->host, s->handle);
-            s->open = false;
-        }
-        net_resume_fail(vm, op->fiber, "write", NULL, -1, status);
-        return;
-    }
-    vm_resume(vm, op->fiber, V_VOID);
-}
-
-static NativeResult start_write(VM *vm, Value self, Value keep, const uint8_t *data, uint32_t len, Value *out) {
-    NetSock *s = sock_of(self);
-    if (check_open(vm, s, "write") != NR_OK) return NR_ERR;
-    *out = V_VOID;
-    if (len == 0) return NR_OK;
-    uint32_t op = vm_op_begin(vm, vm_park(vm), s, write_done);
-    vm_op_keep(vm, op, self, keep);
-    host_write(vm->host, op, s->handle, data, len);
-    return NR_SUSPEND;
-}
+/* -- write, flush, close (the send buffer is net_write.c) -- */
 
 static NativeResult tcp_write(VM *vm, Value self, int argc, Value *argv, Value *out) {
     if (argc != 1 || !IS_OT(argv[0], OT_BUFFER))
         return vm_throw(vm, vm->c.illegal_argument, "write needs a Buffer, got %s", argc ? v_type_name(vm, argv[0]) : "nothing");
-    Buffer *b = (Buffer *)argv[0].as.o;
-    return start_write(vm, self, argv[0], b->data, b->len, out);
+    return net_write(vm, self, argv[0], out);
 }
 
 static NativeResult tcp_write_utf8(VM *vm, Value self, int argc, Value *argv, Value *out) {
     String *s;
     if (!arg_str(vm, argv, argc, 0, "writeUtf8", &s)) return NR_ERR;
-    return start_write(vm, self, argv[0], (const uint8_t *)s->data, s->len, out);
+    return net_write(vm, self, argv[0], out);
 }
 
 static NativeResult tcp_flush(VM *vm, Value self, int argc, Value *argv, Value *out) {
     (void)argc;
     (void)argv;
-    /* writes complete only once the OS has the bytes, so there is nothing
-     * left to push here */
-    *out = V_VOID;
-    return check_open(vm, sock_of(self), "flush");
+    return net_flush(vm, self, out);
 }
 
 static NativeResult sock_close(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -368,8 +361,12 @@ static NativeResult sock_close(VM *vm, Value self, int argc, Value *argv, Value 
     NetSock *s = sock_of(self);
     *out = V_VOID;
     if (s && s->open) {
-        s->open = false;
-        host_close(vm->host, s->handle);
+        if (s->kind == NET_TCP) {
+            net_close_stream(vm, s);
+        } else {
+            s->open = false;
+            host_close(vm->host, s->handle);
+        }
     }
     return NR_OK;
 }
@@ -440,10 +437,16 @@ static void recv_done(VM *vm, PendingOp *op, int status, int64_t value) {
     host_addr from;
     memset(&from, 0, sizeof from);
     host_udp_sender(vm->host, op->id, &from);
+    /* a peer exchanging datagrams with us gets one SocketAddress, not one
+     * per datagram (its fields are read-only to scripts) */
+    if (IS_VOID(s->from_value) || memcmp(&from, &s->from, sizeof from) != 0) {
+        s->from = from;
+        s->from_value = net_address(vm, &from, true);
+    }
     NetModule *m = mod_of(vm);
     Instance *d = instance_new(vm, m->datagram);
     map_put_str(vm, d->fields, "data", v_obj(buffer_new(vm, s->rbuf, (size_t)value, false)));
-    map_put_str(vm, d->fields, "address", net_address(vm, &from, true));
+    map_put_str(vm, d->fields, "address", s->from_value);
     vm_resume(vm, op->fiber, v_obj(d));
 }
 
@@ -486,6 +489,11 @@ void net_sockets_init(VM *vm, NetModule *m) {
     vm_def_method(vm, m->udp_socket, "close", sock_close);
 
     vm_def_method(vm, m->socket_address, "toString", sa_to_string);
+    vm_def_method(vm, m->socket_address, "host=", sa_set_host);
+    vm_def_method(vm, m->socket_address, "port=", sa_set_port);
+    vm_def_method(vm, m->socket_address, "ipVersion=", sa_set_ipVersion);
+    vm_def_method(vm, m->socket_address, "resolved=", sa_set_resolved);
+    m->socket_address->has_setters = true;
     vm_def_method(vm, m->ip_version, "toString", named_to_string);
 }
 

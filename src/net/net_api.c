@@ -614,6 +614,7 @@ static void net_init(lyng_vm *vm, void *exports_map) {
     vm_def_method(vm, permit_cls, "check", permit_all_check);
     map_put_str(vm, ex, "PermitAllNetAccessPolicy", v_obj(permit));
     net_sockets_init(vm, m);
+    net_write_init(vm, m);
 }
 
 void lyng_net_register(lyng_vm *vm) {

@@ -17,12 +17,30 @@ typedef struct NetSock {
     uint8_t *rbuf; /* receive buffer, reused for the socket's life */
     uint32_t rstart, rend, rcap;
     uint32_t want; /* maxBytes of the pending read */
+    Value self;    /* the script's socket object, kept alive by ops in flight */
+    /* the send buffer (net_write.c): bytes written but not yet handed to
+     * the host, and the one host write in flight */
+    uint8_t *wbuf;
+    uint32_t wlen, wcap;
+    uint8_t *wspare; /* the in-flight buffer, reused once its write is done */
+    uint32_t wspare_cap;
+    uint32_t wop;    /* the host write in flight, 0 = none */
+    uint32_t *waits; /* ops of fibers waiting for that write (flush, back-pressure) */
+    uint32_t nwaits, waits_cap;
+    int werr;        /* a background write failed: raised by the next write/flush */
+    bool dirty;      /* in the module's list of sockets to flush */
+    bool closing;    /* close() was called with bytes pending: close once they are out */
+    /* UDP: the sender of the last datagram and its SocketAddress, handed out
+     * again while datagrams keep coming from the same peer */
+    host_addr from;
+    Value from_value;
 } NetSock;
 
 typedef struct NetModule {
     Class *net, *socket_address, *ip_version, *tcp_socket, *tcp_server, *udp_socket,
         *datagram, *access_op, *access_policy;
     Value ipv4, ipv6;
+    List *dirty; /* sockets with buffered bytes (rooted through vm->roots) */
 } NetModule;
 
 NativeResult net_fail(VM *vm, const char *what, const char *host, int port, int status);
@@ -31,6 +49,18 @@ Value net_address(VM *vm, const host_addr *a, bool resolved);
 Value net_sock_new(VM *vm, Class *cls, int handle, int kind);
 NetSock *net_sock_of(Value v);
 void net_sockets_init(VM *vm, NetModule *m);
+
+/* net_write.c: the send buffer of a TCP socket. Writes append to it; it goes
+ * to the host on flush(), once it holds NET_WRITE_FLUSH_BYTES, and whenever
+ * a fiber is about to wait (vm->io_flush), so nothing a script waits for can
+ * be stuck in it. */
+#define NET_WRITE_FLUSH_BYTES (64u * 1024u)
+NativeResult net_write(VM *vm, Value self, Value data, Value *out);
+NativeResult net_flush(VM *vm, Value self, Value *out);
+/* close(): the descriptor closes once the buffered bytes are out */
+void net_close_stream(VM *vm, NetSock *s);
+void net_write_free(NetSock *s);
+void net_write_init(VM *vm, NetModule *m);
 
 /* policy.c: what the lists say about op(host, port). NET_DENIED has raised
  * the exception; NET_ASK means the embedder's hook must decide. */
