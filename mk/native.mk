@@ -6,6 +6,9 @@
 
 # valgrind checks one net scenario in `make test`
 SETUP_NEEDS += valgrind:valgrind
+# strace shows that running a script opens only the modules it imports
+# (node-tests/modules_on_demand.test.mjs)
+SETUP_NEEDS += strace:strace
 
 # ---- fuzzing ----
 # Every fuzz/fuzz_NAME.c is one libFuzzer target with its seed corpus in
@@ -47,6 +50,15 @@ fuzz: setup $(FUZZ_BINS)
 	  echo "$$t: $$(sed -nE 's/^stat::number_of_executed_units: *//p' $(B)/fuzz/$$t.log) executions, 0 crashes"; \
 	done
 
+# The long run: every target at once at the lowest priority, for
+# FUZZ_SECONDS given on the command line or else FUZZ_LONG_SECONDS each,
+# seeded with the whole test corpus and the docs' examples (fuzz/seeds.sh)
+# and the token dictionary fuzz/lyng.dict; prints executions and coverage.
+FUZZ_LONG_SECONDS ?= 1800
+.PHONY: fuzz-long
+fuzz-long: setup $(FUZZ_BINS)
+	@bash fuzz/long.sh $(B)/fuzz $(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),$(FUZZ_LONG_SECONDS)) $(FUZZ_TARGETS)
+
 # The step budget the fuzz targets rely on, checked on the ASan runtime.
 $(B)/fuzz/step_limit_test: $(B)/fuzz/obj/fuzz/step_limit_test.o $(FUZZ_LIB_OBJ)
 	$(CLANG) $(FUZZ_SAN) -o $@ $^ $(NATIVE_LIBS)
@@ -73,11 +85,23 @@ $(B)/stress/stress_client: tests/stress/stress_client.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(NATIVE_CC) $(CSTD) -O2 $(WARN) -D_GNU_SOURCE -o $@ $<
 
-stress: setup $(B)/native/lyng $(B)/stress/stress_client
-	@bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client $(STRESS_CONNECTIONS) $(STRESS_CYCLES)
+# The soak: SOAK_CYCLES connect/echo/close cycles against a Lyng server,
+# natively and on Node; its descriptors and RSS must end within 10% of the
+# baseline taken after SOAK_WARMUP cycles (time for Node's heaps and the
+# VM's collector to reach their working size: Node's RSS grows for about
+# 10,000 cycles, then stays).
+SOAK_CYCLES ?= 100000
+SOAK_WARMUP ?= 20000
 
-test-stress: $(B)/native/lyng $(B)/stress/stress_client
+stress: setup $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
+	@bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client $(STRESS_CONNECTIONS) $(STRESS_CYCLES)
+	@echo "== soak, native"; bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
+	@echo "== soak, Node"; bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
+
+test-stress: $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
 	$(call suite,stress (reduced),tests/stress/run.sh,bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client 1000 1000)
+	$(call suite,soak native (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client 2000 5000)
+	$(call suite,soak Node (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client 15000 5000)
 
 BUILD_EXTRA += $(FUZZ_BINS) $(B)/fuzz/step_limit_test $(B)/stress/stress_client
 TEST_EXTRA += test-fuzz-smoke test-step-limit test-valgrind test-stress

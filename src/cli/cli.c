@@ -7,6 +7,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ struct cli {
     char *allow_net, *deny_net;
     lyng_vm *vm;
     uint32_t slice; /* lyng_set_slice of every VM made; 0 = none */
+    size_t memory_limit; /* --memory-limit, bytes; 0 = the VM's default */
     char *src; /* the loaded source, kept alive while it runs */
 
     /* doc tests */
@@ -68,6 +70,8 @@ static const char usage_text[] =
     "  --allow-net[=LIST]      allow network access to LIST (host, host:port,\n"
     "                          [v6]:port, *; comma-separated); alone: everything\n"
     "  --deny-net=LIST         deny access to LIST; deny wins over allow\n"
+    "  --memory-limit=MIB      heap of the VM in MiB (default 1024, 512 on wasm);\n"
+    "                          past it a script gets an OutOfMemoryException\n"
     "  --workers N             run N copies of the script, each with WORKER set\n"
     "                          to 0..N-1, restarting copies that crash\n"
     "  -h, --help              show this help\n"
@@ -212,6 +216,12 @@ static int parse(cli *c, int argc, char **argv) {
         } else if (strcmp(a, "--deny-net") == 0) {
             if (i + 1 >= argc) return usage_error(c, "%s expects a LIST", a);
             add_list(&c->deny_net, argv[++i]);
+        } else if (strncmp(a, "--memory-limit=", 15) == 0) {
+            char *end;
+            unsigned long long mib = strtoull(a + 15, &end, 10);
+            if (end == a + 15 || *end || mib == 0 || mib > (SIZE_MAX >> 20))
+                return usage_error(c, "--memory-limit expects a number of MiB, got '%s'", a + 15);
+            c->memory_limit = (size_t)mib << 20;
         } else if (strcmp(a, "--workers") == 0 || strncmp(a, "--workers=", 10) == 0) {
             /* the native binary and bin/lyng take it before the command line
              * starts (workers_native.c, js-shim/workers.mjs) */
@@ -266,8 +276,10 @@ static void define_value(lyng_vm *vm, const char *name, const char *value) {
 }
 
 lyng_vm *cli_new_vm(cli *c, const lyng_config *cfg) {
-    lyng_config dflt = {0};
-    lyng_vm *vm = lyng_new(cfg ? cfg : &dflt);
+    lyng_config given = {0};
+    if (cfg) given = *cfg;
+    if (!given.memory_limit) given.memory_limit = c->memory_limit;
+    lyng_vm *vm = lyng_new(&given);
     if (!vm) {
         fputs("lyng: cannot create a VM: out of memory\n", stderr);
         return NULL;

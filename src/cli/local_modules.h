@@ -1,5 +1,5 @@
-/* local_modules.h - the modules a script file brings along: every .lyng
- * file under the script's directory, importable by its relative path. */
+/* local_modules.h - the modules a script file brings along: the .lyng files
+ * under the script's directory, importable by their relative path. */
 #ifndef LYNG_CLI_LOCAL_MODULES_H
 #define LYNG_CLI_LOCAL_MODULES_H
 
@@ -7,10 +7,8 @@
 
 #include "../include/lyng.h"
 
-/* Registers root/a/b.lyng as module `a.b` for every file under the
- * directory of `script` (the script itself excluded). Prints what is wrong
- * and returns false when two files give one module name or a file's
- * `package` line does not match its place. */
+/* Makes `import a.b` find a/b.lyng in the directory of `script` when the
+ * import runs (lyng_set_module_dir); nothing is read before. Returns true. */
 bool local_modules_register(lyng_vm *vm, const char *script);
 
 #endif

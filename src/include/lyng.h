@@ -52,6 +52,11 @@ void lyng_define_string_list(lyng_vm *vm, const char *name, int argc, const char
  * the module's exports with the VM's internal API (see src/lyng/vm.h). */
 typedef void (*lyng_module_init)(lyng_vm *vm, void *exports_map);
 void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init);
+/* Makes `import a.b` of a module not registered otherwise run the file
+ * dir/a/b.lyng, looked up when the import runs (once, on the first), whose
+ * `package` line, if any, must then say a.b. Files nobody imports are never
+ * read. NULL turns the lookup off. */
+void lyng_set_module_dir(lyng_vm *vm, const char *dir);
 /* Makes `import name` run the Lyng file at `path` (once, on the first
  * import); its top-level declarations become the importer's. -1 if a module
  * of that name exists. */

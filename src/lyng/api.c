@@ -195,7 +195,6 @@ static void report_prelude_error(VM *vm, const char *what) {
     abort();
 }
 
-static Module *module_add(lyng_vm *vm, const char *name);
 
 lyng_vm *lyng_new(const lyng_config *cfg) {
     VM *vm = calloc(1, sizeof(VM));
@@ -207,6 +206,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
+    lyng_mem_reserve();
     vm->steps_left = UINT64_MAX; /* the prelude is not the script's to pay for: the limit starts below */
     vm_budget_start(vm);
     vm->max_frames = 20000;
@@ -238,7 +238,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     lib_flow_init(vm);
     ext_local_init(vm);
     lynon_init(vm);
-    Module *time = module_add(vm, "lyng.time");
+    Module *time = vm_module_add(vm, "lyng.time");
     time->text = lyng_time_src;
     vm->host = host_new(vm);
     char *err = NULL;
@@ -271,6 +271,7 @@ void lyng_free(lyng_vm *vm) {
         free(vm->modules[i].path);
     }
     free(vm->modules);
+    free(vm->module_dir);
     free(vm->result_text);
     free(vm->err_class);
     free(vm->err_message);
@@ -307,7 +308,7 @@ static char *dup_text(const char *s) {
     return memcpy(d, s, n);
 }
 
-static Module *module_add(lyng_vm *vm, const char *name) {
+Module *vm_module_add(VM *vm, const char *name) {
     for (uint32_t i = 0; i < vm->nmodules; i++)
         if (strcmp(vm->modules[i].name, name) == 0) return NULL;
     vm->modules = realloc(vm->modules, sizeof(Module) * (vm->nmodules + 1));
@@ -319,12 +320,17 @@ static Module *module_add(lyng_vm *vm, const char *name) {
 }
 
 void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init) {
-    Module *m = module_add(vm, name);
+    Module *m = vm_module_add(vm, name);
     if (m) m->init = init;
 }
 
+void lyng_set_module_dir(lyng_vm *vm, const char *dir) {
+    free(vm->module_dir);
+    vm->module_dir = dir ? dup_text(dir) : NULL;
+}
+
 int lyng_add_source_module(lyng_vm *vm, const char *name, const char *path) {
-    Module *m = module_add(vm, name);
+    Module *m = vm_module_add(vm, name);
     if (!m) return -1;
     m->path = dup_text(path);
     return 0;

@@ -80,6 +80,7 @@ typedef struct ClassCtx {
     int nbases;
     struct ClassMember { const char *s; uint32_t len; bool is_static; } *members;
     int nmembers, member_cap;
+    NameTable member_index; /* name -> index in members */
     struct Fn *statics; /* static initializers, run once the class is complete */
     bool has_statics;
 } ClassCtx;
@@ -572,11 +573,12 @@ static void skip_generic_params(C *c) {
 
 /* The class (this one or a base compiled earlier) declaring a member. */
 static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static, int depth) {
-    for (int i = 0; i < cx->nmembers; i++)
-        if (cx->members[i].len == len && memcmp(cx->members[i].s, name, len) == 0) {
-            *is_static = cx->members[i].is_static;
-            return cx;
-        }
+    int32_t at;
+    uint32_t stamp;
+    if (name_table_get(&cx->member_index, name, len, &at, &stamp)) {
+        *is_static = cx->members[at].is_static;
+        return cx;
+    }
     if (depth > 32) return NULL;
     for (int i = 0; i < cx->nbases; i++)
         for (ClassCtx *b = c->classes; b; b = b->next)
@@ -2956,8 +2958,10 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
 
 static void class_add_member(C *c, ClassCtx *cx, const char *s, uint32_t len, bool is_static) {
     (void)c;
-    for (int i = 0; i < cx->nmembers; i++)
-        if (cx->members[i].len == len && memcmp(cx->members[i].s, s, len) == 0) return;
+    int32_t at;
+    uint32_t stamp;
+    if (name_table_get(&cx->member_index, s, len, &at, &stamp)) return;
+    name_table_put(&cx->member_index, s, len, cx->nmembers, 0);
     if (cx->nmembers == cx->member_cap) {
         cx->member_cap = cx->member_cap ? cx->member_cap * 2 : 16;
         cx->members = realloc(cx->members, (size_t)cx->member_cap * sizeof *cx->members);
@@ -3553,7 +3557,7 @@ static void annotated_decl(C *c, bool *is_local) {
     Lexer args_lx;
     Token args_tok;
     bool has_args = skip_annotation(c, &args_lx, &args_tok);
-    if (!check(c, T_FUN) || peek2(c).type != T_IDENT) {
+    if (!check(c, T_FUN) || peek_type(c) != T_IDENT) {
         statement_inner(c, is_local);
         return;
     }
@@ -3783,6 +3787,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     while (c.classes) {
         ClassCtx *next = c.classes->next;
         free(c.classes->members);
+        name_table_free(&c.classes->member_index);
         free(c.classes);
         c.classes = next;
     }

@@ -27,8 +27,7 @@ static void sb_reserve(StrBuf *sb, size_t extra) {
     if (need <= sb->cap) return;
     size_t ncap = sb->cap ? sb->cap : 32;
     while (ncap < need) ncap *= 2;
-    char *p = realloc(sb->data, ncap);
-    if (!p) abort();
+    char *p = lyng_mem_realloc(sb->data, ncap);
     sb->data = p;
     sb->cap = ncap;
 }

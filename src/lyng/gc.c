@@ -12,6 +12,33 @@
 #include "vm.h"
 
 
+/* Memory held back for the moment the system refuses an allocation the
+ * limit allowed: given back then, so that allocation and the unwinding
+ * after it succeed. Every VM of the process shares it; the refusal is
+ * noted, and the next VM allocation makes its limit what is in use, so its
+ * next safe point throws an OutOfMemoryException. */
+static void *reserve;
+static bool refused;
+
+void lyng_mem_reserve(void) {
+    if (!reserve) reserve = malloc(LYNG_OOM_RESERVE);
+}
+
+void *lyng_mem_realloc(void *p, size_t size) {
+    void *np = realloc(p, size);
+    if (!np && reserve) {
+        free(reserve);
+        reserve = NULL;
+        refused = true;
+        np = realloc(p, size);
+    }
+    if (!np) {
+        fprintf(stderr, "lyng: out of memory (%zu bytes requested)\n", size);
+        abort();
+    }
+    return np;
+}
+
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     vm->bytes += size;
     vm->bytes -= old;
@@ -20,13 +47,27 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
         return NULL;
     }
     if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
-    if (vm->bytes > vm->mem_limit) vm->oom = true;
-    void *np = realloc(p, size);
-    if (!np) {
-        fprintf(stderr, "lyng: out of memory (%zu bytes requested)\n", size);
-        abort();
+    if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+    void *np = lyng_mem_realloc(p, size);
+    if (refused) {
+        refused = false;
+        vm->mem_limit = vm->bytes > size ? vm->bytes - size : 0;
+        vm->oom = vm->gc_requested = true;
     }
     return np;
+}
+
+bool vm_reserve(VM *vm, uint64_t bytes) {
+    /* What is in use may be garbage, which only a safe point can collect:
+     * count as live what the last collection kept, if no more is in use. */
+    size_t live = vm->bytes < vm->bytes_live ? vm->bytes : vm->bytes_live;
+    if (bytes <= vm->mem_limit && live + bytes <= vm->mem_limit) return true;
+    /* a small step past the limit is caught at the next safe point, after
+     * a collection: right after an unwinding most of `live` is garbage */
+    if (bytes <= vm->mem_limit / 64) return true;
+    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded (%llu more bytes wanted)", vm->mem_limit >> 20,
+             (unsigned long long)bytes);
+    return false;
 }
 
 void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size) {
@@ -243,6 +284,7 @@ void gc_collect(VM *vm) {
         }
     }
     vm->next_gc = vm->bytes * 2 < 1024 * 1024 ? 1024 * 1024 : vm->bytes * 2;
+    vm->bytes_live = vm->bytes;
     vm->gc_requested = false;
     vm->oom = vm->bytes > vm->mem_limit;
 }

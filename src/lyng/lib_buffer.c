@@ -55,6 +55,7 @@ static NativeResult buffer_ctor(VM *vm, Value self, int argc, Value *argv, Value
         /* Buffer(n): n zero bytes */
         int64_t n = argv[0].as.i;
         if (n < 0 || n > MAX_BUFFER) return vm_throw(vm, vm->c.illegal_argument, "buffer size %lld is out of range", (long long)n);
+        if (!vm_reserve(vm, (uint64_t)n)) return NR_ERR;
         Buffer *b = buffer_new(vm, NULL, (size_t)n, mut); /* zero-filled */
         *out = v_obj(b);
         return NR_OK;
@@ -83,6 +84,7 @@ Buffer *buffer_concat(VM *vm, Buffer *a, Value other) {
             vm_throw(vm, vm->c.illegal_argument, "buffer too large");
             return NULL;
         }
+        if (!vm_reserve(vm, (uint64_t)r->len + b->len)) return NULL;
         uint32_t n = r->len + b->len;
         if (n > r->cap) {
             r->data = vm_realloc(vm, r->data, r->cap, n);

@@ -55,6 +55,7 @@ List *iter_to_list(VM *vm, Value v) {
             vm_throw(vm, vm->c.illegal_argument, "range has more than %d elements", MAX_MATERIALISE);
             return NULL;
         }
+        if (!vm_reserve(vm, (uint64_t)n * sizeof(Value))) return NULL;
         List *l = list_new(vm, (uint32_t)n);
         bool chars = IS_CHAR(r->start);
         for (int64_t i = 0; i < n; i++)

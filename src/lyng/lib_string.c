@@ -425,6 +425,7 @@ static NativeResult s_repeat(VM *vm, Value self, int argc, Value *argv, Value *o
     if (arg_count(vm, argc, 1, 1, "repeat") != NR_OK || !count_arg(vm, argc, argv, 0, "repeat", &n)) return NR_ERR;
     String *s = SELF_STR;
     if ((uint64_t)n * s->len > (1u << 30)) return vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)n);
+    if (!vm_reserve(vm, 2 * (uint64_t)n * s->len)) return NR_ERR; /* the buffer, then the string */
     StrBuf sb;
     sb_init(&sb);
     for (int64_t i = 0; i < n; i++) sb_add(&sb, s->data, s->len);
@@ -443,6 +444,7 @@ static NativeResult pad(VM *vm, Value self, int argc, Value *argv, Value *out, b
     }
     String *s = SELF_STR;
     if (n > (1 << 28)) return vm_throw(vm, vm->c.illegal_argument, "%s: length %lld is too large", fn, (long long)n);
+    if (!vm_reserve(vm, 8 * (uint64_t)n)) return NR_ERR; /* up to 4 bytes a character, twice */
     if (n <= s->nchars) {
         *out = self;
         return NR_OK;

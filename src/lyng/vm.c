@@ -778,11 +778,13 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
     if (op == OP_ADD) {
         if (IS_OT(a, OT_STRING)) {
             String *sb = IS_OT(b, OT_STRING) ? (String *)b.as.o : v_to_String(vm, b);
+            if (!vm_reserve(vm, (uint64_t)((String *)a.as.o)->len + sb->len)) return false;
             *out = v_obj(str_concat(vm, (String *)a.as.o, sb));
             return true;
         }
         if (IS_CHAR(a) && IS_INT(b)) { *out = v_char((uint32_t)((int64_t)a.as.c + b.as.i)); return true; }
         if (IS_OT(a, OT_LIST)) {
+            if (!vm_reserve(vm, (uint64_t)((List *)a.as.o)->count * sizeof(Value))) return false;
             List *l = (List *)a.as.o, *r = list_new(vm, l->count);
             for (uint32_t i = 0; i < l->count; i++) r->items[r->count++] = l->items[i];
             if (IS_OT(b, OT_LIST) || IS_OT(b, OT_RANGE) || (IS_OT(b, OT_MAP) && (b.as.o->flags & OF_SET))) {
@@ -830,6 +832,7 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
             vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)b.as.i);
             return false;
         }
+        if (!vm_reserve(vm, 2 * (uint64_t)b.as.i * s->len)) return false; /* the buffer, then the string */
         StrBuf sb;
         sb_init(&sb);
         for (int64_t i = 0; i < b.as.i; i++) sb_add(&sb, s->data, s->len);
@@ -1152,6 +1155,7 @@ Value vm_script_closure(VM *vm, Proto *p) {
 }
 
 static bool compile_module(VM *vm, Module *m, const char *src, size_t len, Value *body) {
+    if (m->found && !module_package_ok(vm, m, src, len)) return false;
     char *err = NULL;
     Proto *p = compile_script(vm, m->path ? m->path : m->name, src, len, &err);
     if (!p) {
@@ -1229,6 +1233,11 @@ static bool import_module(VM *vm, String *name, Value *body) {
             vm->gflags[slot] = GF_DEFINED | GF_VAL;
         }
         return true;
+    }
+    Module *m = module_file_find(vm, name->data);
+    if (m) {
+        m->loaded = true;
+        return load_source_module(vm, m, body);
     }
     vm_throw(vm, vm->c.not_found, "module '%s' is not available", name->data);
     return false;
@@ -1663,6 +1672,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(CONCAT) {
             uint32_t n = rd_arg(ip);
             ip += ARG;
+            uint64_t total = 0;
+            for (Value *v = sp - n; v < sp; v++) total += ((String *)v->as.o)->len;
+            if (!vm_reserve(vm, 2 * total)) { SAVE_IP(); goto handle_error; } /* the buffer, then the string */
             StrBuf sb;
             sb_init(&sb);
             for (Value *v = sp - n; v < sp; v++) {

@@ -92,6 +92,13 @@ typedef struct PendingOp {
 /* A module is native (init fills its exports on first import) or Lyng
  * source in a file (path; its body runs once, on first import, in the
  * importing fiber). */
+/* Memory held back for the moment the system refuses an allocation the
+ * limit allowed: enough to finish it and unwind to a handler (gc.c). */
+#define LYNG_OOM_RESERVE ((size_t)4 << 20)
+void lyng_mem_reserve(void);
+/* realloc that falls back on that reserve, and aborts only past it. */
+void *lyng_mem_realloc(void *p, size_t size);
+
 typedef struct Module {
     char *name;
     lyng_module_init init;
@@ -99,6 +106,7 @@ typedef struct Module {
     char *path;   /* source: the file to compile */
     const char *text; /* built-in source module: its Lyng text */
     bool loaded;  /* source: body already started */
+    bool found;   /* source: found under module_dir, so its package line must match */
 } Module;
 
 struct VM {
@@ -106,6 +114,7 @@ struct VM {
     Obj **gray;
     size_t ngray, gray_cap;
     size_t bytes, next_gc, mem_limit;
+    size_t bytes_live; /* what the last collection kept */
     bool gc_requested, oom;
     String **itab; /* intern table: open addressing, power-of-two size */
     uint32_t icap, icount;
@@ -136,6 +145,7 @@ struct VM {
     uint32_t live_ops;
     Module *modules;
     uint32_t nmodules;
+    char *module_dir; /* where `import a.b` finds a/b.lyng (module_files.c), or NULL */
     Value import_noop; /* what OP_IMPORT pushes for a module with no body to run */
     struct host *host;
     lyng_config cfg;
@@ -168,12 +178,22 @@ struct VM {
 
 #define GF_DEFINED 1
 #define GF_VAL 2
+/* A new module entry (NULL if the name is taken); module_files.c finds the
+ * modules under module_dir when they are first imported. */
+Module *vm_module_add(VM *vm, const char *name);
+Module *module_file_find(VM *vm, const char *name);
+bool module_package_ok(VM *vm, Module *m, const char *text, size_t len);
 uint32_t vm_global_slot(VM *vm, const char *name, size_t len);
 
 /* ---- exceptions ---- */
 /* Raise an exception of class `cls` with a formatted message. Returns NR_ERR so
  * natives can `return vm_throw(...)`. */
 NativeResult vm_throw(VM *vm, Class *cls, const char *fmt, ...);
+/* Before an allocation whose size the script chose (a repeated or joined
+ * string, a list of n elements): false, with an OutOfMemoryException
+ * thrown, when it would take the heap past the memory limit. Growth in
+ * small steps needs no check: it is caught at the next safe point. */
+bool vm_reserve(VM *vm, uint64_t bytes);
 NativeResult vm_throw_value(VM *vm, Value exc);
 /* Takes the exception a native raised (clearing it), e.g. to deliver it to a
  * parked fiber with vm_resume_throw. */

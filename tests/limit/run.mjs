@@ -63,16 +63,17 @@ const cases = {
     out: ['299'],
   }),
   many_methods: () => ({
-    src: `class C {\n${range(5000).map((i) => `  fun m${i}() = ${i}`).join('\n')}\n  fun all() = m4999() + m17()\n}\nprintln(C().all())\n`,
-    out: ['5016'],
+    src: `class C {\n${range(70000).map((i) => `  fun m${i}() = ${i}`).join("\n")}\n  fun all() = m69999() + m17()\n}\nprintln(C().all())\n`,
+    out: ["70016"],
   }),
   many_fields: () => ({
-    src: `class C {\n${range(3000).map((i) => `  var f${i} = ${i}`).join('\n')}\n}\nval c = C()\nc.f2999 += 1\nprintln(c.f2999 + c.f1)\n`,
-    out: ['3001'],
+    src: `class C {\n${range(70000).map((i) => `  var f${i} = ${i}`).join("\n")}\n}\nval c = C()\nc.f69999 += 1\nprintln(c.f69999 + c.f1)\n`,
+    out: ["70001"],
   }),
   many_constructor_fields: () => ({
-    src: `class P(${range(1000).map((i) => `val p${i}`).join(', ')})\nval p = P(${range(1000).join(', ')})\nprintln(p.p999)\n`,
-    out: ['999'],
+    // constructor parameters, so as many as LYNG_MAX_PARAMS
+    src: `class P(${range(MAX_PARAMS).map((i) => `val p${i}`).join(', ')})\nval p = P(${range(MAX_PARAMS).join(', ')})\nprintln(p.p${MAX_PARAMS - 1})\n`,
+    out: [String(MAX_PARAMS - 1)],
   }),
   many_enum_entries: () => ({
     src: `enum E {\n${lines(range(70000).map((i) => `E${i}`))}\n}\nprintln(E.E69999.ordinal)\nprintln(E.entries.size)\n`,

@@ -14,33 +14,9 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"; [ -n "${server:-}" ] && kill "$server" 2>/dev/null' EXIT
 ulimit -n "$(ulimit -Hn)"
 
-total=$((n + cycles + 1))
-"$lyng" --allow-net=127.0.0.1 -D TOTAL=$total -D OWN_CLIENTS=0 "$dir/echo_server.lyng" >"$out/server.out" 2>&1 &
-server=$!
-port=""
-for _ in $(seq 100); do
-  port=$(sed -nE 's/^listening ([0-9]+)$/\1/p' "$out/server.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
 passed=0 failed=0
-if [ -z "$port" ]; then
-  echo "FAIL the server did not start:"; head -n 5 "$out/server.out"
-  failed=1
-else
-  "$client" "$port" "$server" "$n" "$cycles" | tee "$out/client.out"
-  p=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1/p' "$out/client.out")
-  f=$(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\2/p' "$out/client.out")
-  passed=${p:-0} failed=${f:-1}
-  # the server ends by itself once every connection is served
-  for _ in $(seq 300); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
-  if wait "$server" && grep -qx "echoed $total of $total" "$out/server.out"; then
-    echo "ok   the server echoed all $total connections and exited"; passed=$((passed + 1))
-  else
-    echo "FAIL the server did not finish cleanly:"; tail -n 5 "$out/server.out"; failed=$((failed + 1))
-  fi
-fi
-server=""
+. "$dir/serve.sh"
+serve "$lyng" "$dir/echo_server.lyng" $((n + cycles + 1)) "$client" "$n" "$cycles"
 
 # Back-pressure: sample the writer's resident memory while it writes for
 # HOLD_MS to a socket that is never read.

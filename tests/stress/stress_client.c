@@ -1,6 +1,7 @@
 /* stress_client.c - the client process of the stress test (run.sh).
  *
  *   stress_client PORT SERVER_PID CONNECTIONS CYCLES
+ *   stress_client PORT SERVER_PID soak WARMUP CYCLES
  *
  * Phase 1 opens CONNECTIONS sockets to the echo server on 127.0.0.1, sends
  * a line on each and waits for every echo while all stay open, so the
@@ -9,7 +10,13 @@
  * connect/echo/close cycles one after the other. After each phase the
  * server's descriptor count must come back to where it started, and this
  * process's own count too. A last connection then lets the server (which
- * serves CONNECTIONS + CYCLES + 1) finish. Prints "N passed, N failed" over its checks. */
+ * serves CONNECTIONS + CYCLES + 1) finish. Prints "N passed, N failed" over its checks.
+ *
+ * The soak runs WARMUP cycles, takes the server's descriptors and resident
+ * memory as the baseline, runs CYCLES more and checks that both end within
+ * 10% of the baseline; a server that keeps something per connection fails
+ * it. The server then gets one last connection (it serves WARMUP + CYCLES +
+ * 1). */
 #include <errno.h>
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -27,6 +34,8 @@
 
 #define PHASE_TIMEOUT_MS 120000 /* a phase that takes longer has failed */
 #define SETTLE_TIMEOUT_MS 30000 /* how long the server may take to close */
+#define SOAK_TIMEOUT_MS 3600000 /* the soak's cycles, on a busy machine */
+#define SOAK_MARGIN 0.10        /* descriptors and memory may end this much above the baseline */
 
 static int passed, failed;
 
@@ -153,9 +162,9 @@ static int hold_all(struct sockaddr_in *sa, conn *conns, int n) {
 }
 
 /* Phase 2: blocking connect/echo/close cycles. Returns the good ones. */
-static int cycle(struct sockaddr_in *sa, int cycles) {
+static int cycle_for(struct sockaddr_in *sa, int cycles, long long timeout_ms) {
     int good = 0;
-    long long end = now_ms() + PHASE_TIMEOUT_MS;
+    long long end = now_ms() + timeout_ms;
     for (int i = 0; i < cycles && now_ms() < end; i++) {
         conn c = {.fd = connect_to(sa, false)};
         if (c.fd < 0) continue;
@@ -168,9 +177,43 @@ static int cycle(struct sockaddr_in *sa, int cycles) {
     return good;
 }
 
+static int cycle(struct sockaddr_in *sa, int cycles) { return cycle_for(sa, cycles, PHASE_TIMEOUT_MS); }
+
+/* The soak (see the header). Returns the exit status. */
+static int soak(struct sockaddr_in *sa, const char *pid, int warmup, int cycles) {
+    char what[200];
+    int good = cycle(sa, warmup);
+    check(good == warmup, "the warm-up cycles");
+    usleep(200000); /* the server closes its side of the last one */
+    int fds0 = count_fds(pid);
+    long rss0 = status_kib(pid, "VmRSS");
+    long long t0 = now_ms();
+    good = cycle_for(sa, cycles, SOAK_TIMEOUT_MS);
+    long long ms = now_ms() - t0;
+    snprintf(what, sizeof what, "%d connect/echo/close cycles (%d good in %lld ms, %.0f a second)", cycles, good, ms,
+             ms ? good * 1000.0 / (double)ms : 0.0);
+    check(good == cycles, what);
+    int fds1 = settle_fds(pid, fds0);
+    long rss1 = status_kib(pid, "VmRSS");
+    snprintf(what, sizeof what, "the server's descriptors end within 10%% of the baseline (%d, then %d)", fds0, fds1);
+    check(fds1 >= 0 && fds1 <= fds0 + (int)(fds0 * SOAK_MARGIN), what);
+    snprintf(what, sizeof what, "the server's RSS ends within 10%% of the baseline (%.1f MiB, then %.1f MiB)", rss0 / 1024.0,
+             rss1 / 1024.0);
+    check(rss1 > 0 && rss1 <= rss0 + (long)(rss0 * SOAK_MARGIN), what);
+    check(cycle(sa, 1) == 1, "a last connection lets the server finish");
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 6 && strcmp(argv[3], "soak") == 0) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1]))};
+        inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+        return soak(&sa, argv[2], atoi(argv[4]), atoi(argv[5]));
+    }
     if (argc != 5) {
-        fputs("usage: stress_client PORT SERVER_PID CONNECTIONS CYCLES\n", stderr);
+        fputs("usage: stress_client PORT SERVER_PID CONNECTIONS CYCLES\n"
+              "       stress_client PORT SERVER_PID soak WARMUP CYCLES\n", stderr);
         return 2;
     }
     const char *pid = argv[2];

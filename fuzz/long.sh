@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# fuzz/long.sh - the long fuzzing run (make fuzz-long): every target at once,
+# each for SECONDS at the lowest priority, over its committed seeds plus the
+# gathered ones (fuzz/seeds.sh), with the token dictionary for the targets
+# that read Lyng source. Prints per target the executions, the coverage
+# (edges and features) and the corpus size; a crash leaves its input in
+# BIN_DIR/crash-TARGET-* and makes the run fail. At the lowest priority on a
+# busy machine an input may wait long for the CPU, so only ten minutes of
+# wall time make a hang.
+#   fuzz/long.sh BIN_DIR SECONDS TARGET...
+set -u
+bin=$1 seconds=$2
+shift 2
+bash fuzz/seeds.sh "$bin/seeds" >/dev/null
+pids=()
+for t in "$@"; do
+  work=$bin/work/$t
+  mkdir -p "$work"
+  extra=() seeds=()
+  case $t in
+    run|compile|struct) extra=(-dict=fuzz/lyng.dict) ;;
+  esac
+  case $t in
+    run|compile) seeds=("$bin/seeds/lyng") ;;
+    doctest) seeds=("$bin/seeds/markdown") ;;
+  esac
+  nice -n 19 "$bin/fuzz_$t" -timeout=600 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+    "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$bin/crash-$t-" \
+    "$work" "fuzz/corpus/$t" "${seeds[@]}" >"$bin/long-$t.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for i in "${!pids[@]}"; do wait "${pids[$i]}" || failed=1; done
+printf '%-10s %12s %8s %8s %8s  %s\n' target executions edges features corpus result
+for t in "$@"; do
+  log=$bin/long-$t.log
+  execs=$(sed -nE 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1)
+  cov=$(echo "$last" | sed -nE 's/.*cov: ([0-9]+).*/\1/p')
+  ft=$(echo "$last" | sed -nE 's/.*ft: ([0-9]+).*/\1/p')
+  corp=$(echo "$last" | sed -nE 's/.*corp: ([0-9]+).*/\1/p')
+  res=ok
+  ls "$bin"/crash-"$t"-* >/dev/null 2>&1 && res="CRASH: $(ls "$bin"/crash-"$t"-* | head -n 1)"
+  printf '%-10s %12s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$res"
+done
+exit $failed
