@@ -30,11 +30,11 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 // Sizes: full runs are sized so the whole of `make bench` stays well under
 // ten minutes on a busy two-core machine; quick runs only prove each row works.
 const SIZE = QUICK ? {
-  runs: 1, startupRuns: 2, fib: 18, loop: 100_000, strings: 5_000, lists: 5_000,
+  runs: 1, startupRuns: 2, fib: 18, loop: 100_000, strings: 5_000, lists: 5_000, objects: 2_000, closures: 2_000, creates: 2,
   pingpong: 200, bulk: 4 << 20, concurrent: 2_000, udp: 200, idle: 200,
   redisPipelined: 2_000, redisSingle: 300, wrkSeconds: 1,
 } : {
-  runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000,
+  runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000, objects: 1_000_000, closures: 1_000_000, creates: 21,
   pingpong: 20_000, bulk: 1 << 30, concurrent: 100_000, udp: 20_000, idle: 10_000,
   redisPipelined: 200_000, redisSingle: 50_000, wrkSeconds: 5,
 };
@@ -65,6 +65,8 @@ const INTERP = [
   { name: 'loop_sum', label: () => `loop sum ${SIZE.loop}`, arg: () => SIZE.loop },
   { name: 'string_build', label: () => `string build ${SIZE.strings}`, arg: () => SIZE.strings },
   { name: 'list_map', label: () => `list/map ${SIZE.lists}`, arg: () => SIZE.lists },
+  { name: 'objects', label: () => `objects ${SIZE.objects}`, arg: () => SIZE.objects },
+  { name: 'closures', label: () => `closures ${SIZE.closures}`, arg: () => SIZE.closures },
 ];
 
 // Lua separates print's arguments by tabs, Lyng by spaces.
@@ -83,11 +85,19 @@ group('interpreter', async () => {
       lua: async () => check('lua')(await timeCommand(LUA, [`bench/${b.name}.lua`, arg])),
       native: async () => check('native')(await timeCommand(NATIVE, [`bench/${b.name}.lyng`, arg])),
       node: async () => check('node')(await timeCommand(WASM, [`bench/${b.name}.lyng`, arg])),
+      raw: async () => (await timeCommand('node', ['-e', '0'])).seconds * 1000,
     });
     rows.push(makeRow({ name: `${b.label()}: native vs Lua`, ours: r.native, baseline: r.lua, unit: 'ms',
-      oursLabel: 'lyng (native)', baselineLabel: 'lua5.4', better: 'lower', target: 1.5 }));
-    rows.push(makeRow({ name: `${b.label()}: Node vs native`, ours: r.node, baseline: r.native, unit: 'ms',
-      oursLabel: 'bin/lyng (wasm on Node)', baselineLabel: 'lyng (native)', better: 'lower', target: 2 }));
+      oursLabel: 'lyng (native)', baselineLabel: 'lua5.4', better: 'lower', target: 1.3 }));
+    // The wasm figure counts Node's own start (`node -e 0`, measured in the
+    // same runs), which the native binary does not pay: the target is on the
+    // time left once it is subtracted; the whole time is reported too.
+    const net = { ...r.node, median: r.node.median - r.raw.median, min: r.node.min - r.raw.median, max: r.node.max - r.raw.median };
+    rows.push(makeRow({ name: `${b.label()}: Node vs native, Node start subtracted`, ours: net, baseline: r.native, unit: 'ms',
+      oursLabel: 'bin/lyng − node -e 0', baselineLabel: 'lyng (native)', better: 'lower', target: 1.6 }));
+    rows.push(makeRow({ name: `${b.label()}: Node vs native, whole`, ours: r.node, baseline: r.native, unit: 'ms',
+      oursLabel: 'bin/lyng (wasm on Node)', baselineLabel: 'lyng (native)', better: 'lower',
+      targetText: 'reported', ok: true }));
   }
 });
 
@@ -287,7 +297,17 @@ group('startup', async () => {
     oursLabel: 'lyng -e 1', baselineLabel: "lua5.4 -e ''", better: 'lower', target: 2 }));
   rows.push(makeRow({ name: 'startup: Node', ours: r.node, baseline: r.raw, unit: 'ms',
     oursLabel: 'bin/lyng -e 1', baselineLabel: 'node -e 0', better: 'lower',
-    targetText: '≤ node + 40 ms', ok: r.node.median - r.raw.median <= 40 }));
+    targetText: '≤ node + 20 ms', ok: r.node.median - r.raw.median <= 20 }));
+});
+
+// A second createLyng() in the same process: the compiled module is reused,
+// each call makes a wasm instance and a VM with its prelude.
+group('createLyng', async () => {
+  const { stdout } = await timeCommand('node', ['bench/create_lyng.mjs', String(SIZE.creates)]);
+  const r = JSON.parse(stdout);
+  const limit = { median: 15, min: 15, max: 15, n: 1 };
+  rows.push(makeRow({ name: 'createLyng() after the first', ours: r, baseline: limit, unit: 'ms',
+    oursLabel: 'await createLyng() + eval', baselineLabel: 'budget', better: 'lower', target: 1 }));
 });
 
 group('wasm size', async () => {
@@ -296,10 +316,12 @@ group('wasm size', async () => {
   const gz = gzipSync(bytes, { level: 9 }).length;
   rows.push(makeRow({ name: 'wasm size, raw', ours: kib(statSync('build/wasm/lyng.wasm').size),
     baseline: kib(300 * 1024), unit: 'KiB', oursLabel: 'build/wasm/lyng.wasm', baselineLabel: 'budget',
-    better: 'lower', target: 1, note: `gzip -9: ${(gz / 1024).toFixed(1)} KiB` }));
+    better: 'lower', target: 1 }));
+  rows.push(makeRow({ name: 'wasm size, gzip -9', ours: kib(gz), baseline: kib(160 * 1024), unit: 'KiB',
+    oursLabel: 'gzip -9 build/wasm/lyng.wasm', baselineLabel: 'budget', better: 'lower', target: 1 }));
 });
 
-registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode });
+registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode, withServers });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });

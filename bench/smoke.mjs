@@ -12,10 +12,11 @@ const out = join(root, 'build/bench-smoke');
 // One entry per benchmark group of run.mjs: a row name pattern and how many
 // rows it must produce.
 const EXPECTED = [
-  [/^(fib|loop|string|list).*: native vs Lua$/, 4], [/: Node vs native$/, 4],
+  [/^(fib|loop|string|list|objects|closures).*: native vs Lua$/, 6],
+  [/: Node vs native, Node start subtracted$/, 6], [/: Node vs native, whole$/, 6],
   [/^TCP ping-pong/, 3], [/^TCP bulk echo/, 3], [/^TCP 100 connections/, 2],
   [/^UDP echo/, 2], [/^idle connections/, 2], [/^redis-benchmark/, 8], [/^wrk/, 2],
-  [/^startup/, 2], [/^wasm size/, 1],
+  [/^startup/, 2], [/^createLyng/, 1], [/^wasm size/, 2],
   [/^TLS bulk echo/, 2], [/^TLS handshakes/, 2], [/^HTTP through wrk/, 1],
 ];
 const FIELDS = { name: 'string', ours: 'number', baseline: 'number', unit: 'string', ratio: 'number', target: 'string', ok: 'boolean' };

@@ -11,11 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { start, startServer, timeClient } from './proc.mjs';
+import { start, timeClient } from './proc.mjs';
 import { interleaved, summarize } from './stats.mjs';
 import { makeRow } from './report.mjs';
 
-export function registerTlsGroups({ group, rows, quick, out, runs, native, node }) {
+// withServers(specs, fn) is run.mjs's: starts the servers, runs fn, stops them.
+export function registerTlsGroups({ group, rows, quick, out, runs, native, node, withServers }) {
   const certs = join(out, 'certs');
   const ca = join(certs, 'ca.pem');
   const makeCerts = () => {
@@ -29,15 +30,6 @@ export function registerTlsGroups({ group, rows, quick, out, runs, native, node 
     node: node(SCRIPT, 'server', join(certs, 'server.pem'), join(certs, 'server.key')),
     raw: ['node', [RAW, 'server', join(certs, 'server.pem'), join(certs, 'server.key')]],
   });
-  async function withServers(specs, fn) {
-    const s = {};
-    try {
-      for (const [k, [cmd, args]] of Object.entries(specs)) s[k] = await startServer(cmd, args);
-      return await fn(s);
-    } finally {
-      for (const h of Object.values(s)) await h.stop();
-    }
-  }
   const clients = (s, ...args) => ({
     native: native(SCRIPT, args[0], s.native.port, ca, ...args.slice(1)),
     node: node(SCRIPT, args[0], s.node.port, ca, ...args.slice(1)),

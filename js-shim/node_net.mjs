@@ -52,6 +52,7 @@ const encoder = new TextEncoder();
 export function createNetImports(env) {
   const handles = new Map(); // handle -> entry
   const results = new Map(); // op -> resolve results / udp sender text
+  const tlsContexts = new Map(); // CA file -> secure context of TLS clients
   let nextHandle = 1;
 
   // One view of wasm memory, made again only after the memory grew (which
@@ -171,7 +172,7 @@ export function createNetImports(env) {
     if (tlsArgs) {
       raw.on('error', (err) => fail(statusOf(err))); // refused, reset: before TLS saw it
       try {
-        sock = connectTls(clientOptions(raw, tlsArgs.serverName, tlsArgs.caFile, tlsArgs.verify));
+        sock = connectTls(clientOptions(tlsContexts, raw, tlsArgs.serverName, tlsArgs.caFile, tlsArgs.verify));
       } catch (err) { // an unreadable CA file
         raw.destroy();
         err.lyngStatus ??= -21; // HOST_ECERT_FILES

@@ -38,8 +38,10 @@ const isIp = (name) => /^[0-9.]+$/.test(name) || name.includes(':');
 
 // Options of tls.connect over an already-open socket. The name is checked
 // against the certificate whether or not it is an address; SNI carries
-// names only (an address there is not allowed by RFC 6066).
-export function clientOptions(socket, serverName, caFile, verify) {
+// names only (an address there is not allowed by RFC 6066). `contexts`
+// (a Map of the caller's) keeps one secure context per CA file: loading
+// the trusted certificates costs more than a handshake.
+export function clientOptions(contexts, socket, serverName, caFile, verify) {
   const t = tls();
   const options = {
     socket,
@@ -47,7 +49,14 @@ export function clientOptions(socket, serverName, caFile, verify) {
     checkServerIdentity: (_host, cert) => t.checkServerIdentity(serverName, cert),
   };
   if (serverName && !isIp(serverName)) options.servername = serverName;
-  if (caFile) options.ca = readFileSync(caFile);
+  if (caFile) {
+    let context = contexts.get(caFile);
+    if (!context) {
+      context = t.createSecureContext({ ca: readFileSync(caFile) });
+      contexts.set(caFile, context);
+    }
+    options.secureContext = context;
+  }
   return options;
 }
 

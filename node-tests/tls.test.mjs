@@ -207,6 +207,17 @@ for (const [where, cmd] of RUNTIMES) {
       assert.equal(out, `port ${port}\nserved ${payload.length}\n`);
     });
 
+    test('timeoutMillis covers the handshake', async () => {
+      // a plain TCP listener that never answers the TLS greeting
+      const script = `import lyng.io.net
+val silent = Net.tcpListen(0, "127.0.0.1")
+try { Net.tlsConnect("127.0.0.1", silent.localAddress().port, timeoutMillis: 300) }
+catch (e: IllegalOperationException) { println(e.message.replace(silent.localAddress().port.toString(), "PORT")) }
+silent.close()`;
+      const r = await run(cmd, ['--allow-net=127.0.0.1', '-e', script], { cwd: dir });
+      assert.equal(r.stdout, 'tlsConnect 127.0.0.1:PORT failed: ETIMEDOUT\n', r.stderr);
+    });
+
     test('a listener whose certificate cannot be loaded fails with a reason', async () => {
       const r = await run(cmd, ['--allow-net=127.0.0.1', '-e', 'import lyng.io.net\nNet.tlsListen(0, "127.0.0.1", certFile: "missing.pem", keyFile: "server.key")'], { cwd: dir });
       assert.equal(r.code, 1);

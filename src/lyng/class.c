@@ -172,6 +172,7 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
         return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
                         cls->name->data, base->name->data);
     list_push(vm, bases, v_obj(base));
+    vm->member_epoch++; /* cached method lookups of cls are stale */
     if (bases->count == 1) cls->super = base;
     if (bases->count > 1 || base->mro) {
         List *mro = c3_linearise(vm, cls, bases);

@@ -39,15 +39,37 @@ void *lyng_mem_realloc(void *p, size_t size) {
     return np;
 }
 
+/* Small blocks (most objects, small maps and lists) are asked of malloc
+ * rounded up to SMALL_GRAIN, and a freed one goes on the VM's free list of
+ * its size for the next allocation of that size: the sweep frees in bulk
+ * what the interpreter allocates again at once, and a list pop is much
+ * cheaper than malloc and free. */
+#define SMALL_CLASS(n) (((n) + SMALL_GRAIN - 1) / SMALL_GRAIN)
+
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     vm->bytes += size;
     vm->bytes -= old;
     if (size == 0) {
-        free(p);
+        if (old && old <= SMALL_MAX) {
+            void **blk = p;
+            *blk = vm->small_free[SMALL_CLASS(old)];
+            vm->small_free[SMALL_CLASS(old)] = blk;
+        } else {
+            free(p);
+        }
         return NULL;
     }
     if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+    if (size <= SMALL_MAX) {
+        void **blk = vm->small_free[SMALL_CLASS(size)];
+        if (!p && blk) {
+            vm->small_free[SMALL_CLASS(size)] = *blk;
+            return blk;
+        }
+        if (p && old && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
+        size = SMALL_CLASS(size) * SMALL_GRAIN;
+    }
     void *np = lyng_mem_realloc(p, size);
     if (refused) {
         refused = false;
@@ -256,6 +278,11 @@ static void mark_roots(VM *vm) {
     gc_mark_obj(vm, (Obj *)vm->current);
     for (Fiber *f = vm->ready_head; f; f = f->next_ready) gc_mark_obj(vm, (Obj *)f);
     gc_mark_obj(vm, (Obj *)vm->main);
+    for (uint32_t i = 0; i < vm->ntasks; i++) {
+        gc_mark_obj(vm, (Obj *)vm->tasks[i].main);
+        gc_mark_value(vm, vm->tasks[i].stopped);
+    }
+    gc_mark_value(vm, vm->host_value);
     for (uint32_t i = 0; i < vm->nops; i++) {
         gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
         gc_mark_value(vm, vm->ops[i].keep[0]);
@@ -304,6 +331,13 @@ void gc_free_all(VM *vm) {
         o = next;
     }
     vm->objects = NULL;
+    for (size_t i = 0; i < sizeof vm->small_free / sizeof vm->small_free[0]; i++) {
+        while (vm->small_free[i]) {
+            void **blk = vm->small_free[i];
+            vm->small_free[i] = *blk;
+            free(blk);
+        }
+    }
     free(vm->gray);
     vm->gray = NULL;
     vm->ngray = vm->gray_cap = 0;

@@ -345,6 +345,11 @@ static bool enc_object(Enc *e, Instance *in, int depth) {
         vm_throw(vm, vm->c.illegal_argument, "Lynon.encode: an anonymous object cannot be serialized");
         return false;
     }
+    Value body;
+    if (!class_body_fn(vm, in->h.cls, &body) && !serial_is_exception(vm, in->h.cls)) {
+        vm_throw(vm, vm->c.illegal_argument, "Lynon.encode: %s cannot be serialized", in->h.cls->name->data);
+        return false;
+    }
     map_put(vm, e->open, seen_key(v_obj(in)), V_TRUE);
     List *names = serial_fields(vm, in);
     put_bits(&e->out, T_OBJECT, 4);
@@ -609,8 +614,11 @@ static bool dec_object(Dec *d, Value *out, int depth) {
     } else if (ok) {
         Class *cls = (Class *)c.as.o;
         List *params = serial_ctor_params(vm, cls);
-        if (!params || serial_is_exception(vm, cls)) {
+        if (serial_is_exception(vm, cls)) {
             in = instance_new(vm, cls);
+        } else if (!params) {
+            /* a built-in class's objects are not field maps: never fake one */
+            ok = corrupt(&d->in, "an object of a class that is not a script class");
         } else {
             uint32_t np = params->count;
             Value *args = calloc(np ? np : 1, sizeof(Value)), r;

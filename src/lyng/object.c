@@ -61,6 +61,7 @@ String *str_intern(VM *vm, const char *s, size_t len) {
         j = (j + 1) & (vm->icap - 1);
     }
     String *str = str_alloc(vm, s, len, h);
+    str->h.flags |= OF_INTERNED;
     vm->itab[j] = str;
     vm->icount++;
     return str;
@@ -114,13 +115,26 @@ static Map *map_alloc(VM *vm, Class *cls, uint8_t flags) {
 Map *map_new(VM *vm) { return map_alloc(vm, vm->c.map, 0); }
 Map *set_new(VM *vm) { return map_alloc(vm, vm->c.set, OF_SET); }
 
+/* The same key (the same interned name, the same Int) is found without
+ * calling equals(), as Kotlin's maps do; a Real is left to v_equal for NaN. */
+static inline bool key_same(Value a, Value b) {
+    return a.type == b.type && a.as.i == b.as.i && a.type != VT_REAL;
+}
+
+/* Strings, most keys, carry their hash. */
+static inline uint32_t key_hash(Value key) {
+    return IS_OT(key, OT_STRING) ? ((String *)key.as.o)->hash : v_hash(key);
+}
+
 static int32_t map_find(Map *m, Value key, uint32_t h) {
     if (!m->index_cap) return -1;
     uint32_t mask = m->index_cap - 1;
     for (uint32_t j = h & mask;; j = (j + 1) & mask) {
         int32_t s = m->index[j];
         if (s == -1) return -1;
-        if (s >= 0 && m->slots[s].hash == h && m->slots[s].live && v_equal(m->slots[s].key, key)) return s;
+        if (s >= 0 && m->slots[s].hash == h && m->slots[s].live &&
+            (key_same(m->slots[s].key, key) || v_equal(m->slots[s].key, key)))
+            return s;
         /* a user equals() may have changed this map: give up rather than
          * probe a stale index */
         if (m->index_cap - 1 != mask) return -1;
@@ -153,15 +167,18 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
     }
 }
 
+int32_t map_slot(Map *m, Value key) { return map_find(m, key, key_hash(key)); }
+
 bool map_get(Map *m, Value key, Value *out) {
-    int32_t s = map_find(m, key, v_hash(key));
+    int32_t s = map_find(m, key, key_hash(key));
     if (s < 0) return false;
     if (out) *out = m->slots[s].value;
     return true;
 }
 
 void map_put(VM *vm, Map *m, Value key, Value value) {
-    uint32_t h = v_hash(key);
+    uint32_t h = key_hash(key);
+    if (m->h.flags & OF_MEMBERS) vm->member_epoch++;
     int32_t s = map_find(m, key, h);
     if (s >= 0) {
         m->slots[s].value = value;
@@ -185,7 +202,7 @@ void map_put(VM *vm, Map *m, Value key, Value value) {
 }
 
 bool map_remove(Map *m, Value key) {
-    uint32_t h = v_hash(key);
+    uint32_t h = key_hash(key);
     if (!m->index_cap) return false;
     uint32_t mask = m->index_cap - 1;
     for (uint32_t j = h & mask;; j = (j + 1) & mask) {
@@ -279,7 +296,9 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->is_dynamic = super && super->is_dynamic;
     c->name = str_intern(vm, name, strlen(name));
     c->methods = map_new(vm);
+    c->methods->h.flags |= OF_MEMBERS;
     c->statics = map_new(vm);
+    vm->member_epoch++; /* a class may take the address of a collected one */
     return c;
 }
 

@@ -92,6 +92,8 @@ struct Obj {
 /* Obj.flags */
 #define OF_SET 1       /* OT_MAP used as a Set */
 #define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
+#define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
+#define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
 
 typedef struct String {
     Obj h;
@@ -265,6 +267,7 @@ Map *set_new(VM *vm);
 bool map_get(Map *m, Value key, Value *out);
 void map_put(VM *vm, Map *m, Value key, Value value);
 bool map_remove(Map *m, Value key);
+int32_t map_slot(Map *m, Value key); /* index into m->slots, or -1 */
 /* string-keyed convenience */
 bool map_get_str(Map *m, const char *key, Value *out);
 void map_put_str(VM *vm, Map *m, const char *key, Value value);

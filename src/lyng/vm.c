@@ -147,8 +147,26 @@ static bool unwind(VM *vm, Fiber *f, Value exc) {
 
 /* ---------------------------------------------------------------- classes */
 
+static bool find_method_uncached(Class *cls, String *name, Value *out);
+
+static inline uint32_t member_cache_index(Class *cls, String *name);
+
 bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
-    (void)vm;
+    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
+    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
+        *out = e->method;
+        return true;
+    }
+    if (!find_method_uncached(cls, name, out)) return false;
+    if (!(name->h.flags & OF_INTERNED)) return true; /* its address may be reused by another text */
+    e->cls = cls;
+    e->name = name;
+    e->epoch = vm->member_epoch;
+    e->method = *out;
+    return true;
+}
+
+static bool find_method_uncached(Class *cls, String *name, Value *out) {
     if (!cls->mro) {
         for (Class *c = cls; c; c = c->super)
             if (map_get(c->methods, v_obj(name), out)) return true;
@@ -443,10 +461,34 @@ static CallResult call_value(VM *vm, Fiber *f, Value callee, Value self, bool ha
 }
 
 /* Member lookup for `recv.name(...)` and `recv.name`. */
+static inline uint32_t member_cache_index(Class *cls, String *name) {
+    uintptr_t k = ((uintptr_t)cls >> 4) ^ ((uintptr_t)name >> 3) ^ ((uintptr_t)name >> 11);
+    return (uint32_t)(k & (METHOD_CACHE_SIZE - 1));
+}
+
+/* A field of an instance, or NULL: first at the slot where the same field
+ * of the class's last instance was. */
+static inline Value *instance_field(VM *vm, Instance *in, String *name) {
+    Map *m = in->fields;
+    struct FieldHint *h = &vm->fhint[member_cache_index(in->h.cls, name)];
+    uint32_t s = h->slot;
+    if (h->cls == in->h.cls && h->name == name && s < m->nslots && m->slots[s].live &&
+        m->slots[s].key.type == VT_OBJ && m->slots[s].key.as.o == (Obj *)name)
+        return &m->slots[s].value;
+    int32_t found = map_slot(m, v_obj(name));
+    if (found < 0) return NULL;
+    h->cls = in->h.cls;
+    h->name = name;
+    h->slot = (uint32_t)found;
+    return &m->slots[found].value;
+}
+
 static bool find_member(VM *vm, Value recv, String *name, Value *out, bool *is_field) {
     *is_field = false;
     if (IS_OT(recv, OT_INSTANCE)) {
-        if (map_get(((Instance *)recv.as.o)->fields, v_obj(name), out)) {
+        Value *v = instance_field(vm, (Instance *)recv.as.o, name);
+        if (v) {
+            *out = *v;
             *is_field = true;
             return true;
         }
@@ -562,7 +604,9 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
             Value r, args[2] = {v_obj(name), v};
             if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
         }
-        map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
+        Value *field = instance_field(vm, (Instance *)obj.as.o, name);
+        if (field) *field = v;
+        else map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
     if (IS_OT(obj, OT_CLASS)) {
@@ -1478,6 +1522,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value out;
             CallResult cr;
             Value obj = POP();
+            if (IS_OT(obj, OT_INSTANCE) && !obj.as.o->cls->has_hidden) {
+                /* a field wins over everything else get_prop looks at */
+                const Value *field = instance_field(vm, (Instance *)obj.as.o, n);
+                if (field) {
+                    PUSH(*field);
+                    NEXT;
+                }
+            }
             SAVE_IP(); /* a getter's frame goes where obj was */
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
             if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
@@ -1514,11 +1566,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(MOD)
         op_arith: {
             Value b = sp[-1], a = sp[-2];
-            if (IS_INT(a) && IS_INT(b) && op != OP_DIV && op != OP_MOD) {
+            if (IS_INT(a) && IS_INT(b)) {
                 uint64_t x = (uint64_t)a.as.i, y = (uint64_t)b.as.i;
-                sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
-                sp--;
-                NEXT;
+                if (op != OP_DIV && op != OP_MOD) {
+                    sp[-2].as.i = (int64_t)(op == OP_ADD ? x + y : op == OP_SUB ? x - y : x * y);
+                    sp--;
+                    NEXT;
+                }
+                /* a zero or -1 divisor (an exception, an overflow) takes arith() */
+                if (b.as.i > 0 || b.as.i < -1) {
+                    sp[-2].as.i = op == OP_DIV ? a.as.i / b.as.i : a.as.i % b.as.i;
+                    sp--;
+                    NEXT;
+                }
             }
             SAVE_IP();
             Value out;
