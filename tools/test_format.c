@@ -10,9 +10,6 @@
 #include "../src/lyng/lib.h"
 
 String *str_new(VM *vm, const char *s, size_t len) { (void)vm; (void)s; (void)len; abort(); }
-/* the formatter's buffers grow through the VM's allocator (gc.c), which is
- * not linked here */
-void *lyng_mem_realloc(void *p, size_t size) { return realloc(p, size); }
 String *str_intern(VM *vm, const char *s, size_t len) { (void)vm; (void)s; (void)len; abort(); }
 bool map_get(Map *m, Value key, Value *out) { (void)m; (void)key; (void)out; abort(); }
 bool class_member_hidden(VM *vm, Class *cls, String *name) { (void)vm; (void)cls; (void)name; abort(); }
