@@ -1522,6 +1522,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value out;
             CallResult cr;
             Value obj = POP();
+            if (IS_OT(obj, OT_INSTANCE) && !obj.as.o->cls->has_hidden) {
+                /* a field wins over everything else get_prop looks at */
+                const Value *field = instance_field(vm, (Instance *)obj.as.o, n);
+                if (field) {
+                    PUSH(*field);
+                    NEXT;
+                }
+            }
             SAVE_IP(); /* a getter's frame goes where obj was */
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
             if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
