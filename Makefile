@@ -83,7 +83,8 @@ help:
 # Each entry is COMMAND:PACKAGE (a package is needed when its command is
 # absent and dpkg does not know it) or -:PACKAGE (dpkg only).
 SETUP_NEEDS := clang-19:clang-19 wasm-ld-19:lld-19 -:wasi-libc -:libclang-rt-19-dev-wasm32 -:libclang-rt-19-dev \
-               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl haproxy:haproxy wrk:wrk
+               wasm-opt:binaryen lua5.4:lua5.4 node:nodejs npm:npm -:libssl-dev openssl:openssl haproxy:haproxy wrk:wrk \
+               -:libedit-dev tmux:tmux
 
 # The apt check runs once per build tree (the stamp); the npm check is cheap
 # and runs every time, so a removed node_modules is noticed. npm ci creates
@@ -132,11 +133,12 @@ $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	cat $@.prelude $@.time > $@
 	@rm -f $@.prelude $@.time
 
+# libedit gives the native REPL line editing and history (main_native.c).
 $(B)/native/lyng: $(NATIVE_OBJ)
-	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS)
+	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS) -ledit
 
 $(B)/asan/lyng: $(ASAN_OBJ)
-	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS) -ledit
 
 $(B)/wasm/lyng.wasm: $(WASM_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm

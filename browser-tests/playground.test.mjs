@@ -228,3 +228,58 @@ test('createLyng slices: the same result with and without, and a bad slice is re
   t.diagnostic(`2M loop iterations: ${r.unsliced.ms} ms unsliced, ${r.sliced.ms} ms in slices ` +
     `(${r.sliced.turns} page timer turns in between)`);
 }));
+
+test('2,000 printed lines reach the page within 200 ms', () => onPage(async (page) => {
+  const ms = await page.evaluate(async () => {
+    window.playground.setCode('1'); // compiles the wasm module: not part of the measure
+    await window.playground.run();
+    window.playground.setCode('for (i in 1..2000) println("line " + i)');
+    const t0 = performance.now();
+    await window.playground.run();
+    return performance.now() - t0;
+  });
+  const r = await finishedRun(page);
+  assert.equal(r.state, 'done', r.output);
+  const lines = r.output.split('\n');
+  assert.equal(lines[0], 'line 1');
+  assert.ok(lines.includes('line 2000'), r.output.slice(-200));
+  assert.ok(ms < 200, `2,000 lines took ${Math.round(ms)} ms`);
+}));
+
+test('Enter after { indents, Tab indents and stays in the editor', () => onPage(async (page) => {
+  await page.evaluate(() => window.playground.setCode(''));
+  await page.click('.cm-content');
+  await page.keyboard.type('fun f() {');
+  await page.keyboard.press('Enter'); // the closing brace comes by itself, a line below
+  await page.keyboard.type('return 1');
+  let code = await page.evaluate(() => window.playground.getCode());
+  assert.equal(code, 'fun f() {\n  return 1\n}');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('x');
+  code = await page.evaluate(() => window.playground.getCode());
+  assert.equal(code, 'fun f() {\n  return 1\n}\n  x');
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains('cm-content')), true);
+}));
+
+test('the script is kept across a reload', () => onPage(async (page) => {
+  await page.evaluate(() => window.playground.setCode('println("kept " + 42)'));
+  await page.waitForFunction(() => localStorage.getItem('lyng-playground-script') === 'println("kept " + 42)');
+  await page.reload();
+  await page.waitForFunction(() => window.playground);
+  assert.equal(await page.evaluate(() => window.playground.getCode()), 'println("kept " + 42)');
+  await page.evaluate(() => localStorage.clear());
+}));
+
+test('a runtime error marks its line in the editor', () => onPage(async (page) => {
+  await page.evaluate(() => window.playground.setCode('val a = 1\nval b = 2\nthrow IllegalStateException("boom")\nprintln(a)'));
+  await page.click('#run');
+  const r = await finishedRun(page);
+  assert.equal(r.state, 'error');
+  const marked = await page.$$eval('.cm-line.cm-lyng-error-line', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(marked, ['throw IllegalStateException("boom")']);
+  await page.keyboard.type(' '); // an edit removes the mark
+  assert.equal(await page.locator('.cm-lyng-error-line').count(), 0);
+  await page.evaluate(() => localStorage.clear());
+}));

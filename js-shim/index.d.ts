@@ -37,14 +37,53 @@ export type NetPolicy =
 export const permitAll: NetPolicy;
 export const denyAll: NetPolicy;
 
+/**
+ * A value that crosses between JavaScript and Lyng. From Lyng: Int becomes a
+ * number, or a bigint beyond Number.MAX_SAFE_INTEGER; Real a number; String,
+ * Bool and null as they are (void: undefined); List an Array; Map a Map; Set a
+ * Set; Buffer a Uint8Array; an instance its toJsonObject() (or its public
+ * fields) as a plain object; anything else its inspect() text. To Lyng: a safe
+ * integer or a bigint in the 64-bit range is an Int (anything else is a
+ * RangeError: an integral number beyond 2^53 has lost its exact value), other
+ * numbers a Real; a plain object becomes a Map with String keys.
+ */
+export type LyngValue =
+  | null
+  | undefined
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | LyngValue[]
+  | Map<LyngValue, LyngValue>
+  | Set<LyngValue>
+  | { [key: string]: LyngValue };
+
+/** Ends a call that runs longer: an Exception "the step limit of N was reached" / "the time limit of N ms was reached". */
+export interface Limits {
+  /** Loop iterations and calls the script and the coroutines it launched may take in all. */
+  steps?: number;
+  /** Milliseconds of wall time. */
+  ms?: number;
+}
+
 export interface LyngOptions {
   /** Receives what the script prints; default process.stdout. */
   stdout?: OutputSink;
   /** Receives what the script prints to stderr; default process.stderr. */
   stderr?: OutputSink;
-  /** Globals defined before the first eval: integers become Int, strings String. */
-  globals?: Record<string, number | bigint | string>;
-  /** Network access policy for lyng.io.net. */
+  /** Globals defined before the first call (see LyngValue); a number with no exact Lyng value is a RangeError. */
+  globals?: Record<string, LyngValue>;
+  /**
+   * Functions Lyng code may call by name. Their arguments arrive as JS values;
+   * what they return (or a promise's value) goes back to Lyng. A throwing
+   * function or a rejected promise raises an Exception in Lyng with its message.
+   */
+  functions?: Record<string, (...args: any[]) => LyngValue | Promise<LyngValue>>;
+  /** Limits for every call (a call's own limits take precedence). */
+  limits?: Limits;
+  /** Network access policy for lyng.io.net; a denial's message names this option. */
   net?: NetPolicy;
   /** The wasm module (bytes, URL or compiled Module); default build/wasm/lyng.wasm. */
   module?: BufferSource | URL | string | WebAssembly.Module;
@@ -53,14 +92,20 @@ export interface LyngOptions {
 export interface EvalOptions {
   /** The script name used in stack traces; default "<eval>". */
   name?: string;
+  /** Limits for this call. */
+  limits?: Limits;
 }
 
 export interface Lyng {
   /**
    * Runs a script (and every coroutine it launched) to its end and resolves
-   * with inspect() of its final value. Rejects with a LyngError on an uncaught
-   * exception or a compile error. Calls run one after another.
+   * with its final value as a JS value. Rejects with a LyngError on an
+   * uncaught exception, a compile error or a limit. Each call starts at once,
+   * beside calls still running (a server in one does not hold up another);
+   * declarations are shared by all calls.
    */
+  evaluate(source: string, options?: EvalOptions): Promise<LyngValue>;
+  /** As evaluate, but resolves with inspect() of the final value. */
   eval(source: string, options?: EvalOptions): Promise<string>;
   /** Frees the VM and closes its timers and sockets. */
   close(): void;

@@ -1,13 +1,16 @@
 // index.mjs - the JavaScript embedding API of Lyng:
 //
 //   import { createLyng } from 'lyng';
-//   const lyng = await createLyng({ stdout: (text) => out.push(text) });
-//   await lyng.eval('1 + 2');          // -> '3' (inspect() of the result)
+//   const lyng = await createLyng({ functions: { fetchText: async (url) => '...' } });
+//   await lyng.evaluate('[1, 2].map { it * 10 }');   // -> [10, 20]
+//   await lyng.eval('"a" + 1');                      // -> '"a1"' (inspect() text)
 //   lyng.close();
 //
 // Every createLyng() owns one VM in its own wasm instance; globals and
-// declarations persist from one eval to the next. Evals run one at a time,
-// in call order.
+// declarations persist from one call to the next. Each call starts at once
+// as a coroutine of its own beside those still running (a server started by
+// one call does not hold up the next); calls that never wait run in call
+// order. Values cross as values.mjs describes.
 import { LyngError, LyngInstance, NODE_SLICE_STEPS, Status } from './lyng.mjs';
 
 export { LyngError };
@@ -38,6 +41,23 @@ function sink(target, fallback) {
   throw new TypeError('createLyng: stdout/stderr must be a function or have a write() method');
 }
 
+// { steps, ms }: each a whole number >= 0 (0 or absent: no limit).
+function checkLimits(limits, where) {
+  if (limits == null) return {};
+  if (typeof limits !== 'object') throw new TypeError(`${where}: limits must be { steps, ms }`);
+  const out = {};
+  for (const key of ['steps', 'ms']) {
+    const v = limits[key];
+    if (v == null) continue;
+    const n = typeof v === 'bigint' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || (typeof v === 'bigint' && BigInt(n) !== v)) {
+      throw new RangeError(`${where}: limits.${key} must be a whole number from 0 to 2^53-1, got ${String(v)}`);
+    }
+    if (n) out[key] = n;
+  }
+  return out;
+}
+
 export function createLyng(options = {}) {
   return createLyngOn({
     stdout: (text) => process.stdout.write(text),
@@ -51,10 +71,15 @@ export function createLyng(options = {}) {
 // takes it), wasi(out, err) (makes the WASI imports, given the sinks) and
 // slice (see LyngInstance.setSlice).
 export async function createLyngOn(platform, options = {}) {
-  const { stdout, stderr, globals = {}, net, module } = options;
+  const { stdout, stderr, globals = {}, functions = {}, net, module } = options;
   const out = sink(stdout, platform.stdout);
   const err = sink(stderr, platform.stderr);
   const policy = netPolicy(net);
+  const limits = checkLimits(options.limits, 'createLyng');
+  const fns = Object.entries(functions ?? {});
+  for (const [name, fn] of fns) {
+    if (typeof fn !== 'function') throw new TypeError(`createLyng: functions.${name} must be a function`);
+  }
   const inst = await LyngInstance.create({
     module,
     host: platform.host,
@@ -62,28 +87,27 @@ export async function createLyngOn(platform, options = {}) {
     output: (stream, text) => (stream === 2 ? err : out)(text),
   });
   const vm = inst.newVm();
-  if (platform.slice) inst.setSlice(vm, platform.slice);
-  inst.setNetPolicy(vm, policy.allow, policy.deny);
-  if (policy.check) inst.setNetAsk(vm, policy.check);
-  for (const [name, value] of Object.entries(globals)) {
-    if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) inst.defineInt(vm, name, value);
-    else if (typeof value === 'string') inst.defineString(vm, name, value);
-    else {
-      inst.freeVm(vm);
-      inst.close();
-      throw new TypeError(`createLyng: global ${name} must be an integer or a string`);
-    }
+  try {
+    if (platform.slice) inst.setSlice(vm, platform.slice);
+    inst.setNetPolicy(vm, policy.allow, policy.deny);
+    if (policy.check) inst.setNetAsk(vm, policy.check);
+    for (const [name, value] of Object.entries(globals ?? {})) inst.defineValue(vm, name, value);
+    fns.forEach(([name], i) => inst.defineFunction(vm, name, i));
+    inst.setCallHandler(vm, (i, args) => fns[i][1](...args));
+  } catch (e) {
+    inst.freeVm(vm);
+    inst.close();
+    throw e;
   }
 
   let closed = false;
-  let last = Promise.resolve();
 
-  async function evalOne(source, name) {
+  async function run(source, name, callLimits) {
     if (closed) throw new Error('lyng: eval after close()');
-    const r = await inst.evaluate(vm, String(source), name);
+    const r = await inst.startTask(vm, String(source), name, { ...limits, ...checkLimits(callLimits, 'evaluate') });
     switch (r.status) {
       case Status.DONE:
-        return r.result;
+        return r;
       case Status.EXIT: {
         const e = new LyngError('Exit', `the script called exit(${r.exitCode})`, '');
         e.exitCode = r.exitCode;
@@ -95,10 +119,13 @@ export async function createLyngOn(platform, options = {}) {
   }
 
   return {
-    eval(source, { name = '<eval>' } = {}) {
-      const p = last.then(() => evalOne(source, name));
-      last = p.catch(() => {});
-      return p;
+    // Resolves with the script's value as a JS value.
+    async evaluate(source, { name = '<eval>', limits: callLimits } = {}) {
+      return (await run(source, name, callLimits)).value;
+    },
+    // Resolves with inspect() of the script's value.
+    async eval(source, { name = '<eval>', limits: callLimits } = {}) {
+      return (await run(source, name, callLimits)).result;
     },
     get netPolicy() { return policy; },
     close() {

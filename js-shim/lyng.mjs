@@ -11,6 +11,8 @@
 // MICRO_DRAINS batches, and whenever a sliced script yields, the next batch
 // waits for a later turn, so timers and I/O are never starved.
 
+import { decodeValue, encodeValue } from './values.mjs';
+
 const LYNG_DONE = 0;
 const LYNG_WAITING = 1;
 const LYNG_ERROR = 2;
@@ -19,6 +21,9 @@ const LYNG_EXIT = 4;
 const LYNG_YIELDED = 5;
 // cli_step's answers besides an exit code (src/cli/cli.h).
 const CLI_YIELDED = -2;
+// repl_step's answers (src/cli/repl.h).
+const REPL_AGAIN = 2;
+export const Repl = { IDLE: 0, WAIT: 1, AGAIN: REPL_AGAIN, QUIT: 3 };
 export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
   COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
 
@@ -43,6 +48,9 @@ const MICRO_DRAINS = 64;
 // whole script unoptimized (2-3x slower). 2^20 steps take a few
 // milliseconds, so a yield costs well under 1%.
 export const NODE_SLICE_STEPS = 1 << 20;
+
+// lyng_task_status asks about a task and the coroutines it launched.
+const WITH_COROUTINES = 1;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -190,7 +198,12 @@ export class LyngInstance {
       complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
       output: (stream, bytes) => self.#output(stream, bytes),
     });
-    const lyngHost = { ...self.host.imports, net_ask: (...args) => self.#ask(...args) };
+    const lyngHost = {
+      ...self.host.imports,
+      net_ask: (...args) => self.#ask(...args),
+      call: (...args) => self.#call(...args),
+      repl_print: () => self.onReplPrint?.(),
+    };
     const instance = await WebAssembly.instantiate(module, { ...wasi.imports, lyng_host: lyngHost });
     self.exports = instance.exports;
     self.memory = instance.exports.memory;
@@ -205,6 +218,9 @@ export class LyngInstance {
   #closed = false;
   #onOutput;
   #askers = new Map(); // vm -> policy function (setNetAsk)
+  #callers = new Map(); // vm -> (fn, args) => value | Promise (setCallHandler)
+  #tasks = new Map(); // task -> { vm, done(outcome) } (startTask)
+  onReplPrint = null; // the REPL is about to print over its prompt
   #decoders = [null, new TextDecoder(), new TextDecoder()];
 
   constructor(options) {
@@ -246,6 +262,24 @@ export class LyngInstance {
       .then(() => (fn ? fn(question) : false))
       .then((ok) => ok === true, () => false)
       .then((ok) => this.#complete(vm, op, ok ? 0 : -1, 0));
+  }
+
+  // A Lyng call of a JS function: the arguments are decoded, the result
+  // (or rejection) encoded and delivered later, never from inside the call.
+  #call(vm, op, fn, argsPtr, len) {
+    const handler = this.#callers.get(vm);
+    const args = decodeValue(this.bytes().slice(argsPtr, argsPtr + len));
+    const failure = (err) => [0, encoder.encode(err instanceof Error ? `${err.name}: ${err.message}` : String(err))];
+    Promise.resolve()
+      .then(() => handler(fn, args))
+      .then((value) => [1, encodeValue(value, 'the result of a JS function')])
+      .catch(failure)
+      .then(([ok, bytes]) => {
+        if (this.#closed) return;
+        const [p, n] = this.alloc(bytes);
+        try { this.exports.lyng_wasm_complete_call(vm, op, ok, p, n); } finally { this.free(p); }
+        this.#schedule();
+      });
   }
 
   #drain() {
@@ -356,6 +390,125 @@ export class LyngInstance {
     else this.#askers.delete(vm);
     this.exports.lyng_wasm_set_net_ask(vm, fn ? 1 : 0);
   }
+
+  // handler(fn, args) answers Lyng's calls of the functions defined with
+  // defineFunction (fn is their number).
+  setCallHandler(vm, handler) { this.#callers.set(vm, handler); }
+
+  defineFunction(vm, name, fn) {
+    const [p] = this.alloc(name);
+    try { this.exports.lyng_wasm_define_host_function(vm, p, fn); } finally { this.free(p); }
+  }
+
+  // Defines a global from a JS value (values.mjs); throws RangeError or
+  // TypeError for a value Lyng cannot hold exactly.
+  defineValue(vm, name, value) {
+    const bytes = encodeValue(value, `global ${name}`);
+    const [p] = this.alloc(name);
+    const [v, len] = this.alloc(bytes);
+    try { this.exports.lyng_wasm_define_bytes(vm, p, v, len); } finally { this.free(p); this.free(v); }
+  }
+
+  // Starts a script beside those already running on the VM (lyng_start)
+  // and resolves, when it and the coroutines it launched are done, with
+  // { status, result, value, errorClass, errorMessage, exitCode }: value is
+  // the script's value as a JS value. limits: { steps, ms } end it with an
+  // Exception when it runs longer.
+  startTask(vm, source, name = '<eval>', limits = {}) {
+    const [n, nlen] = this.alloc(name);
+    const [s, slen] = this.alloc(source);
+    const out = this.exports.lyng_wasm_alloc(4);
+    let status;
+    let task;
+    try {
+      status = this.exports.lyng_wasm_start(vm, n, nlen, s, slen, out);
+      task = new DataView(this.memory.buffer).getUint32(out, true);
+    } finally {
+      this.free(n);
+      this.free(s);
+      this.free(out);
+    }
+    if (status !== LYNG_WAITING) {
+      return Promise.resolve(this.#outcome(vm, 0, status === 6 ? LYNG_COMPILE_ERROR : status));
+    }
+    if (limits.steps) this.exports.lyng_wasm_task_set_step_limit(vm, task, limits.steps);
+    return new Promise((resolve) => {
+      let timer = null;
+      if (limits.ms) {
+        timer = setTimeout(() => {
+          if (this.#closed || !this.#tasks.has(task)) return;
+          const [m] = this.alloc(`the time limit of ${limits.ms} ms was reached`);
+          try { this.exports.lyng_wasm_task_stop(vm, task, m); } finally { this.free(m); }
+          this.#schedule();
+        }, limits.ms);
+      }
+      this.#tasks.set(task, { vm, done: (outcome) => { clearTimeout(timer); resolve(outcome); } });
+      if (!this.#drive) this.#drive = { run: () => this.#runTasks(), fail: (err) => this.#failTasks(err) };
+      this.#schedule();
+    });
+  }
+
+  #outcome(vm, task, status) {
+    const e = this.exports;
+    const failed = status === LYNG_ERROR || status === LYNG_COMPILE_ERROR;
+    const outcome = {
+      status,
+      result: this.cString(e.lyng_wasm_result(vm)),
+      value: undefined,
+      errorClass: failed ? this.cString(e.lyng_wasm_error_class(vm)) : null,
+      errorMessage: failed ? this.cString(e.lyng_wasm_error_message(vm)) : null,
+      exitCode: status === LYNG_EXIT ? e.lyng_wasm_exit_code(vm) : null,
+    };
+    if (status === LYNG_DONE) {
+      const lenPtr = e.lyng_wasm_alloc(4);
+      try {
+        const ptr = e.lyng_wasm_task_result(vm, task, lenPtr);
+        const len = new DataView(this.memory.buffer).getUint32(lenPtr, true);
+        outcome.value = decodeValue(this.bytes().slice(ptr, ptr + len));
+      } finally {
+        this.free(lenPtr);
+      }
+    }
+    return outcome;
+  }
+
+  // The drive while tasks run: every VM with a task runs once, then each
+  // task is asked whether it is done.
+  #runTasks() {
+    const e = this.exports;
+    const vms = new Set([...this.#tasks.values()].map((t) => t.vm));
+    let yielded = false;
+    for (const vm of vms) if (e.lyng_wasm_run_tasks(vm) === LYNG_YIELDED) yielded = true;
+    for (const [task, t] of [...this.#tasks]) {
+      const st = e.lyng_wasm_task_status(t.vm, task, WITH_COROUTINES);
+      if (st === LYNG_WAITING) continue;
+      const outcome = this.#outcome(t.vm, task, st);
+      e.lyng_wasm_task_free(t.vm, task);
+      this.#tasks.delete(task);
+      t.done(outcome);
+    }
+    if (this.#tasks.size === 0) this.#drive = null;
+    else if (yielded) this.#schedule(true);
+  }
+
+  #failTasks(err) {
+    const tasks = [...this.#tasks.values()];
+    this.#tasks.clear();
+    this.#drive = null;
+    for (const t of tasks) t.done({ status: LYNG_ERROR, result: String(err?.stack ?? err), errorClass: 'InternalError', errorMessage: String(err?.message ?? err) });
+  }
+
+  // ---- the REPL of the command line (src/cli/repl.c) ----
+  // step() runs after every batch of host events until stopRepl(); it
+  // returns what lyng_wasm_repl_step said.
+  driveRepl(step) {
+    this.#drive = { run: () => { if (step() === REPL_AGAIN) this.#schedule(true); }, fail: (err) => { throw err; } };
+  }
+
+  stopRepl() { this.#drive = null; }
+
+  // Runs the REPL's step soon (after a line started a statement).
+  wake() { this.#schedule(); }
 
   // Runs a script to its end. Resolves with { status, result, errorClass,
   // errorMessage, exitCode } (status is one of Status).

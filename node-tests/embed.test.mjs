@@ -101,12 +101,13 @@ test('two VMs run at the same time without sharing state', async () => {
   b.lyng.close();
 });
 
-test('evals on one VM run in call order', async () => {
+test('evals on one VM run side by side; those that never wait in call order', async () => {
   const { lyng, out } = await capture();
-  const p1 = lyng.eval('delay(30); println("first")');
-  const p2 = lyng.eval('println("second")');
-  await Promise.all([p1, p2]);
-  assert.equal(out(), 'first\nsecond\n');
+  const p1 = lyng.eval('delay(30); println("waited")');
+  const p2 = lyng.eval('println("first")');
+  const p3 = lyng.eval('println("second")');
+  await Promise.all([p1, p2, p3]);
+  assert.equal(out(), 'first\nsecond\nwaited\n');
   lyng.close();
 });
 
@@ -118,7 +119,8 @@ test('eval after close() rejects; close() twice is harmless', async () => {
 });
 
 test('a bad global is refused', async () => {
-  await assert.rejects(createLyng({ globals: { X: { nested: true } } }), TypeError);
+  await assert.rejects(createLyng({ globals: { X: () => 1 } }), TypeError);
+  await assert.rejects(createLyng({ globals: { X: Symbol('s') } }), TypeError);
 });
 
 test('close() while a script waits rejects its eval', async () => {

@@ -68,7 +68,7 @@ test('lists decide first: deny wins over check, allow skips it', LIMIT, async ()
   let asked = 0;
   const check = () => { asked++; return true; };
   const denied = await vm({ globals: { PORT: peer.port }, net: { deny: ['127.0.0.1'], check } });
-  await assert.rejects(denied.lyng.eval(connectScript), /matches --deny-net/);
+  await assert.rejects(denied.lyng.eval(connectScript), /matches the deny list of the net option/);
   denied.lyng.close();
   const allowed = await vm({ globals: { PORT: peer.port }, net: { allow: ['127.0.0.1'], check } });
   assert.equal(await allowed.lyng.eval(connectScript), '"ok"');

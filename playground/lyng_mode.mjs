@@ -1,5 +1,7 @@
 // lyng_mode.mjs - syntax highlighting of Lyng for the editor: a small
-// CodeMirror stream tokenizer (keywords, strings, numbers, comments).
+// CodeMirror stream tokenizer (keywords, strings, numbers, comments), and
+// indentation by the brackets still open (Enter after `{` indents the next
+// line; a line starting with a closing bracket goes back).
 import { StreamLanguage } from '@codemirror/language';
 
 const KEYWORDS = new Set(['val', 'var', 'fun', 'fn', 'if', 'else', 'when', 'while', 'do', 'for', 'in',
@@ -9,7 +11,12 @@ const ATOMS = new Set(['true', 'false', 'null', 'void']);
 
 export const lyngLanguage = StreamLanguage.define({
   name: 'lyng',
-  startState: () => ({ inComment: false }),
+  startState: () => ({ inComment: false, depth: 0 }),
+  copyState: (s) => ({ ...s }),
+  indent(state, textAfter, cx) {
+    const closing = /^[)\]}]/.test(textAfter) ? 1 : 0;
+    return Math.max(0, state.depth - closing) * cx.unit;
+  },
   token(stream, state) {
     if (state.inComment) {
       if (stream.skipTo('*/')) { stream.match('*/'); state.inComment = false; } else stream.skipToEnd();
@@ -28,8 +35,13 @@ export const lyngLanguage = StreamLanguage.define({
       if (/^[A-Z]/.test(word)) return 'typeName';
       return 'variableName';
     }
-    stream.next();
+    const ch = stream.next();
+    if ('([{'.includes(ch)) state.depth++;
+    else if (')]}'.includes(ch) && state.depth > 0) state.depth--;
     return 'operator';
   },
-  languageData: { commentTokens: { line: '//', block: { open: '/*', close: '*/' } } },
+  languageData: {
+    commentTokens: { line: '//', block: { open: '/*', close: '*/' } },
+    indentOnInput: /^\s*[)\]}]$/, // a closing bracket typed first on its line goes back
+  },
 });

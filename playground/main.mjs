@@ -3,10 +3,13 @@
 // encoded, in the URL's #code= fragment). Each run gets a fresh VM from
 // js-shim/browser.mjs; Stop closes it, which ends the script at once (the
 // VM runs in slices, so the click is handled between two of them).
+// The script is kept in localStorage; output is added to the page once per
+// animation frame; a runtime error marks its line in the editor.
 // window.createLyng is the browser createLyng, for the console and tests.
 import { basicSetup, EditorView } from 'codemirror';
-import { EditorSelection, Prec } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
+import { indentWithTab } from '@codemirror/commands';
+import { EditorSelection, Prec, StateEffect, StateField } from '@codemirror/state';
+import { Decoration, keymap } from '@codemirror/view';
 import { createLyng as createBrowserLyng } from '../js-shim/browser.mjs';
 import { examples } from './examples.mjs';
 import { lyngLanguage } from './lyng_mode.mjs';
@@ -14,6 +17,7 @@ import { lyngLanguage } from './lyng_mode.mjs';
 const WASM_URL = new URL('./lyng.wasm', import.meta.url);
 const SCRIPT_NAME = 'main.lyng';
 const OUTPUT_LIMIT = 200_000; // characters kept in the output pane
+const STORAGE_KEY = 'lyng-playground-script';
 
 export function createLyng(options = {}) {
   return createBrowserLyng({ module: WASM_URL, ...options });
@@ -44,14 +48,45 @@ function scriptFromUrl() {
   try { return decodeScript(m[1]); } catch { return null; }
 }
 
+function storedScript() {
+  try { return localStorage.getItem(STORAGE_KEY); } catch { return null; } // storage may be disabled
+}
+
+// ---- the line of a runtime error ----
+const markError = StateEffect.define(); // a line number, or null to clear
+const errorLine = Decoration.line({ class: 'cm-lyng-error-line' });
+const errorField = StateField.define({
+  create: () => Decoration.none,
+  update(marks, tr) {
+    if (tr.docChanged) marks = Decoration.none; // the line may have moved: the mark goes
+    for (const e of tr.effects) {
+      if (!e.is(markError)) continue;
+      marks = e.value == null || e.value > tr.state.doc.lines ? Decoration.none
+        : Decoration.set([errorLine.range(tr.state.doc.line(e.value).from)]);
+    }
+    return marks;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
 // ---- the editor ----
+let saveTimer = null;
 const view = new EditorView({
   parent: ui.editor,
-  doc: scriptFromUrl() ?? examples[0].code,
+  doc: scriptFromUrl() ?? storedScript() ?? examples[0].code,
   extensions: [
     Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => { run(); return true; } }])),
     basicSetup,
+    keymap.of([indentWithTab]), // Tab indents; Escape then Tab leaves the editor
     lyngLanguage,
+    errorField,
+    EditorView.updateListener.of((u) => {
+      if (!u.docChanged) return;
+      clearTimeout(saveTimer);
+      saveTimer = setTimeout(() => {
+        try { localStorage.setItem(STORAGE_KEY, getCode()); } catch { /* storage full or disabled */ }
+      }, 300);
+    }),
     EditorView.theme({ '&': { height: '100%' }, '.cm-scroller': { fontFamily: 'var(--mono)' } }),
   ],
 });
@@ -71,21 +106,62 @@ function goTo(line, column) {
 }
 
 // ---- output ----
+// Printed text waits in `pending` and is added once per animation frame, as
+// one text node per run of the same stream: a script that prints thousands
+// of lines then costs a few layouts instead of one per line. Blocks (the
+// result, an error) and the end of a run add what waits first.
+let pending = [];
+let frame = 0;
+
 function append(text, kind) {
-  const last = ui.output.lastElementChild;
-  if (last && last.classList.contains(kind) && last.tagName === 'SPAN') last.textContent += text;
-  else {
+  const last = pending[pending.length - 1];
+  if (last && last.kind === kind) last.text += text;
+  else pending.push({ kind, text });
+  if (!frame) frame = requestAnimationFrame(flushOutput);
+}
+
+function flushOutput() {
+  if (frame) cancelAnimationFrame(frame);
+  frame = 0;
+  if (!pending.length) return;
+  const parts = pending;
+  pending = [];
+  const fragment = document.createDocumentFragment();
+  let last = ui.output.lastElementChild;
+  for (const { kind, text } of parts) {
+    if (last && last.tagName === 'SPAN' && last.classList.contains(kind) && !fragment.childNodes.length) {
+      last.append(text); // continues the text already shown
+      continue;
+    }
     const span = document.createElement('span');
     span.className = kind;
     span.textContent = text;
-    ui.output.append(span);
+    fragment.append(span);
+    last = span;
   }
-  const first = ui.output.firstElementChild;
-  if (ui.output.textContent.length > OUTPUT_LIMIT && first && first !== ui.output.lastElementChild) first.remove();
+  ui.output.append(fragment);
+  trimOutput();
   ui.output.scrollTop = ui.output.scrollHeight;
 }
 
+// Keeps the pane under OUTPUT_LIMIT characters by dropping its oldest parts.
+function trimOutput() {
+  let size = ui.output.textContent.length;
+  while (size > OUTPUT_LIMIT && ui.output.firstElementChild && ui.output.firstElementChild !== ui.output.lastElementChild) {
+    size -= ui.output.firstElementChild.textContent.length;
+    ui.output.firstElementChild.remove();
+  }
+}
+
+function clearOutput() {
+  pending = [];
+  if (frame) cancelAnimationFrame(frame);
+  frame = 0;
+  ui.output.replaceChildren();
+}
+
 function block(kind, ...children) {
+  flushOutput();
   const div = document.createElement('div');
   div.className = kind;
   div.append(...children);
@@ -95,6 +171,7 @@ function block(kind, ...children) {
 }
 
 function setStatus(state, text) {
+  if (state !== 'running') flushOutput();
   ui.status.dataset.state = state;
   ui.status.textContent = text;
   const running = state === 'running';
@@ -128,7 +205,10 @@ function showError(err) {
   const body = document.createElement('pre');
   body.textContent = err.lyngStack || err.message;
   block('error', head, body);
-  if (where) goTo(where.line, where.column);
+  if (where) {
+    view.dispatch({ effects: markError.of(where.line) });
+    goTo(where.line, where.column);
+  }
 }
 
 // ---- running ----
@@ -146,7 +226,8 @@ async function run() {
   supersede();
   const job = { lyng: null, stopped: false, superseded: false };
   current = job;
-  ui.output.replaceChildren();
+  clearOutput();
+  view.dispatch({ effects: markError.of(null) });
   setStatus('running', 'Running…');
   const started = performance.now();
   const took = () => `${Math.round(performance.now() - started)} ms`;
@@ -198,7 +279,7 @@ ui.examples.addEventListener('change', () => {
   if (!ex) return;
   supersede();
   setCode(ex.code);
-  ui.output.replaceChildren();
+  clearOutput();
   setStatus('idle', 'Ready: press Run or Ctrl+Enter');
   view.focus();
 });
@@ -226,5 +307,5 @@ window.addEventListener('hashchange', () => {
 
 window.playground = { getCode, setCode, run, stop };
 setStatus('idle', 'Ready: press Run or Ctrl+Enter');
-if (scriptFromUrl() === null) ui.examples.value = examples[0].id;
-else ui.examples.value = '';
+const shown = scriptFromUrl() ?? storedScript();
+ui.examples.value = examples.find((e) => e.code === (shown ?? examples[0].code))?.id ?? '';

@@ -1,20 +1,22 @@
 /* main_native.c - the native `lyng` binary: drives the command line state
- * machine (cli.c) with the epoll host, and runs the interactive REPL when
- * no script is named and stdin is a terminal. */
+ * machine (cli.c) with the epoll host, and the REPL (repl.c) with libedit
+ * when no script is named and stdin is a terminal. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <editline/readline.h>
+
 #include "../host/host.h"
 #include "cli.h"
+#include "repl.h"
 #include "workers.h"
 
-/* Runs the VM until the script and its coroutines finish; returns the
- * lyng_run status. */
 /* Waits for host events. Output printed so far is flushed first: a server
  * that prints "listening" and then waits must be seen by whoever reads a
  * pipe from it. Flushing an empty buffer costs no system call. */
@@ -23,95 +25,124 @@ static void wait_for_host(lyng_vm *vm) {
     host_wait(lyng_host(vm), -1);
 }
 
-static int run_to_end(lyng_vm *vm) {
-    int st;
-    while ((st = lyng_run(vm)) == LYNG_WAITING) wait_for_host(vm);
-    return st;
+/* ---- the interactive REPL: libedit for line editing and history ---- */
+
+static volatile sig_atomic_t got_sigint;
+static void on_sigint(int sig) {
+    (void)sig;
+    got_sigint = 1;
 }
 
-/* Bracket depth of a piece of input, ignoring brackets in strings, chars
- * and comments, so that a block typed over several lines is evaluated only
- * once it is closed. */
-static int open_depth(const char *s) {
-    int depth = 0;
-    bool block_comment = false;
-    for (const char *p = s; *p; p++) {
-        if (block_comment) {
-            if (p[0] == '*' && p[1] == '/') block_comment = false, p++;
-            continue;
-        }
-        if (p[0] == '/' && p[1] == '/') {
-            while (p[1] && p[1] != '\n') p++;
-        } else if (p[0] == '/' && p[1] == '*') {
-            block_comment = true;
-            p++;
-        } else if (*p == '"' || *p == '\'') {
-            char q = *p;
-            while (p[1] && p[1] != q) p += (p[1] == '\\' && p[2]) ? 2 : 1;
-            if (p[1]) p++;
-        } else if (*p == '(' || *p == '[' || *p == '{') {
-            depth++;
-        } else if (*p == ')' || *p == ']' || *p == '}') {
-            depth--;
-        }
+static repl *session;
+static bool quit;
+static bool prompt_shown;
+static bool typed; /* a key was read since the prompt was installed */
+static char history_path[4096];
+static char *saved_line; /* what was typed when output cleared the prompt */
+static int saved_point;
+
+static void on_line(char *line) {
+    if (!line) { /* Ctrl-D */
+        putchar('\n');
+        quit = true;
+        return;
     }
-    return block_comment ? depth + 1 : depth;
-}
-
-static bool is_quit(const char *line) {
-    size_t n = strcspn(line, "\r\n");
-    return (n == 5 && strncmp(line, ":quit", 5) == 0) || (n == 2 && strncmp(line, ":q", 2) == 0);
-}
-
-/* The read-eval-print loop: one VM for the whole session, so top-level
- * declarations of one input are visible in the next. */
-static int repl(cli *c) {
-    lyng_vm *vm = cli_new_vm(c, NULL);
-    if (!vm) return 70;
-    printf("Lyng %s. Type :quit or press Ctrl-D to leave.\n", LYNG_VERSION);
-    char *line = NULL, *chunk = NULL;
-    size_t line_cap = 0, chunk_len = 0;
-    int code = 0;
-    for (;;) {
-        fputs(chunk_len ? "....> " : "lyng> ", stdout);
-        fflush(stdout);
-        ssize_t n = getline(&line, &line_cap, stdin);
-        if (n < 0) {
-            putchar('\n');
-            break;
-        }
-        if (!chunk_len && is_quit(line)) break;
-        chunk = realloc(chunk, chunk_len + (size_t)n + 1);
-        if (!chunk) {
-            fputs("lyng: out of memory\n", stderr);
-            code = 70;
-            break;
-        }
-        memcpy(chunk + chunk_len, line, (size_t)n + 1);
-        chunk_len += (size_t)n;
-        if (open_depth(chunk) > 0) continue;
-        size_t len = chunk_len;
-        chunk_len = 0;
-        if (strspn(chunk, " \t\r\n") == len) continue;
-        if (lyng_eval(vm, "<repl>", chunk, len) == LYNG_COMPILE_ERROR) {
-            fprintf(stderr, "%s\n", lyng_result_text(vm));
-            continue;
-        }
-        int st = run_to_end(vm);
-        fflush(stdout);
-        if (st == LYNG_DONE) {
-            const char *r = lyng_result_text(vm);
-            if (strcmp(r, "void") != 0) printf("%s\n", r);
-        } else if (st == LYNG_EXIT) {
-            code = lyng_exit_code(vm);
-            break;
-        } else {
-            fprintf(stderr, "%s\n", lyng_result_text(vm));
-        }
+    if (*line) {
+        add_history(line);
+        if (history_path[0]) write_history(history_path);
     }
+    if (repl_feed(session, line) == REPL_QUIT) quit = true;
     free(line);
-    free(chunk);
-    lyng_free(vm);
+    /* the next prompt may differ ("....> "): it is installed anew */
+    rl_callback_handler_remove();
+    prompt_shown = false;
+}
+
+/* The prompt is shown only while no statement runs: typing ahead during a
+ * statement stays in the terminal until the next prompt reads it. */
+static void show_prompt(void) {
+    if (prompt_shown || quit) return;
+    rl_callback_handler_install(repl_prompt(session), on_line);
+    prompt_shown = true;
+    typed = false;
+    if (saved_line) {
+        rl_insert_text(saved_line);
+        rl_point = saved_point;
+        fputs("\r\033[K", stdout);
+        rl_forced_update_display();
+        free(saved_line);
+        saved_line = NULL;
+    }
+}
+
+static void hide_prompt(void) {
+    if (!prompt_shown) return;
+    rl_callback_handler_remove();
+    prompt_shown = false;
+}
+
+/* A coroutine prints while the prompt is shown: the prompt line is cleared
+ * (what was typed is kept) and drawn again below the output. */
+static void clear_prompt(void) {
+    if (!prompt_shown) return;
+    free(saved_line);
+    /* libedit keeps the accepted line in rl_line_buffer until a key comes */
+    saved_line = strdup(typed && rl_line_buffer ? rl_line_buffer : "");
+    saved_point = rl_point;
+    hide_prompt();
+    fputs("\r\033[K", stdout);
+}
+
+static int run_repl(cli *c) {
+    session = repl_new(c);
+    if (!session) return 70;
+    const char *home = getenv("HOME");
+    const char *file = getenv("LYNG_HISTORY");
+    if (file) snprintf(history_path, sizeof history_path, "%s", file);
+    else if (home) snprintf(history_path, sizeof history_path, "%s/.lyng_history", home);
+    using_history();
+    stifle_history(1000);
+    if (history_path[0]) read_history(history_path);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint; /* no SA_RESTART: a wait returns at once */
+    sigaction(SIGINT, &sa, NULL);
+    rl_catch_signals = 0;
+    repl_set_print_hook(session, clear_prompt);
+    host *h = lyng_host(repl_vm(session));
+    int st = REPL_IDLE;
+    while (!quit && st != REPL_QUIT) {
+        if (got_sigint) {
+            got_sigint = 0;
+            bool busy = repl_busy(session);
+            repl_interrupt(session);
+            st = REPL_AGAIN; /* the stopped statement ends at the next step */
+            if (!busy) {
+                free(saved_line);
+                saved_line = NULL;
+                hide_prompt();
+            }
+            fputs(busy ? "\n" : "^C\n", stdout);
+        }
+        if (repl_busy(session)) {
+            if (st == REPL_WAIT) host_wait(h, -1);
+            st = repl_step(session);
+            continue;
+        }
+        show_prompt();
+        bool readable = false;
+        host_wait_fd(h, STDIN_FILENO, st == REPL_AGAIN ? 0 : -1, &readable);
+        if (readable) {
+            typed = true;
+            rl_callback_read_char();
+        }
+        if (quit) break;
+        st = repl_step(session);
+    }
+    hide_prompt();
+    free(saved_line);
+    int code = st == REPL_QUIT ? repl_exit_code(session) : 0;
+    repl_free(session);
     fflush(stdout);
     return code;
 }
@@ -136,7 +167,7 @@ int main(int argc, char **argv) {
     if (!c) return 70;
     int code;
     if (cli_wants_repl(c) && isatty(STDIN_FILENO)) {
-        code = repl(c);
+        code = run_repl(c);
     } else {
         while ((code = cli_step(c)) < 0) wait_for_host(cli_vm(c));
     }

@@ -14,6 +14,7 @@
 #include "../include/lyng.h"
 #include "../net/net.h"
 #include "cli.h"
+#include "repl.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
 #define IMPORT(name) __attribute__((import_module("lyng_host"), import_name(name)))
@@ -21,6 +22,11 @@
 IMPORT("output") void js_output(int stream, const char *data, uint32_t len);
 /* Asks the embedder's policy function; the answer comes back through
  * lyng_wasm_complete (0 allowed, anything else denied). */
+/* A Lyng call of a host function (lyng_define_host_function): JS answers
+ * with lyng_wasm_complete_call. */
+IMPORT("call") void js_call(lyng_vm *vm, uint32_t op, uint32_t fn, const uint8_t *args, uint32_t len);
+/* The REPL is about to print while its prompt is shown. */
+IMPORT("repl_print") void js_repl_print(void);
 IMPORT("net_ask") void js_net_ask(lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
 
 /* ---- memory, for strings JS passes in ---- */
@@ -35,10 +41,17 @@ static void write_to_host(void *ud, int stream, const char *data, size_t len) {
     js_output(stream, data, (uint32_t)len);
 }
 
+static void call_host(void *ud, lyng_vm *vm, uint32_t op, uint32_t fn, const uint8_t *args, size_t len) {
+    (void)ud;
+    js_call(vm, op, fn, args, (uint32_t)len);
+}
+
 EXPORT("lyng_wasm_new") lyng_vm *lyng_wasm_new(void) {
     lyng_config cfg = {.write = write_to_host, .userdata = NULL, .memory_limit = 0};
     lyng_vm *vm = lyng_new(&cfg);
     if (vm) lyng_net_register(vm);
+    if (vm) lyng_set_call_hook(vm, call_host, NULL);
+    if (vm) lyng_net_set_embedded(vm, true);
     return vm;
 }
 
@@ -62,6 +75,54 @@ EXPORT("lyng_wasm_result") const char *lyng_wasm_result(lyng_vm *vm) { return ly
 EXPORT("lyng_wasm_error_class") const char *lyng_wasm_error_class(lyng_vm *vm) { return lyng_error_class(vm); }
 EXPORT("lyng_wasm_error_message") const char *lyng_wasm_error_message(lyng_vm *vm) { return lyng_error_message(vm); }
 EXPORT("lyng_wasm_exit_code") int lyng_wasm_exit_code(lyng_vm *vm) { return lyng_exit_code(vm); }
+
+/* ---- tasks (createLyng: evaluations side by side) ---- */
+
+/* *task receives the task's number. */
+EXPORT("lyng_wasm_start") int lyng_wasm_start(lyng_vm *vm, const char *name, uint32_t name_len, const char *src,
+                                              uint32_t src_len, uint32_t *task) {
+    char *cname = malloc((size_t)name_len + 1);
+    if (!cname) return LYNG_ERROR;
+    memcpy(cname, name, name_len);
+    cname[name_len] = 0;
+    int status = lyng_start(vm, cname, src, src_len, task);
+    free(cname);
+    return status;
+}
+
+EXPORT("lyng_wasm_run_tasks") int lyng_wasm_run_tasks(lyng_vm *vm) { return lyng_run_tasks(vm); }
+EXPORT("lyng_wasm_task_status") int lyng_wasm_task_status(lyng_vm *vm, uint32_t task, int with_coroutines) {
+    return lyng_task_status(vm, task, with_coroutines);
+}
+/* *len receives the length of the encoded value (lyng.h). */
+EXPORT("lyng_wasm_task_result") const uint8_t *lyng_wasm_task_result(lyng_vm *vm, uint32_t task, uint32_t *len) {
+    size_t n;
+    const uint8_t *p = lyng_task_result_bytes(vm, task, &n);
+    *len = (uint32_t)n;
+    return p;
+}
+EXPORT("lyng_wasm_task_stop") void lyng_wasm_task_stop(lyng_vm *vm, uint32_t task, const char *message) {
+    lyng_task_stop(vm, task, message);
+}
+/* steps is a double: JS numbers cross without BigInt conversions. */
+EXPORT("lyng_wasm_task_set_step_limit") void lyng_wasm_task_set_step_limit(lyng_vm *vm, uint32_t task, double steps) {
+    lyng_task_set_step_limit(vm, task, (uint64_t)steps);
+}
+EXPORT("lyng_wasm_task_free") void lyng_wasm_task_free(lyng_vm *vm, uint32_t task) { lyng_task_free(vm, task); }
+
+/* name is NUL-terminated; data is an encoded value (lyng.h). */
+EXPORT("lyng_wasm_define_bytes") int lyng_wasm_define_bytes(lyng_vm *vm, const char *name, const uint8_t *data,
+                                                            uint32_t len) {
+    return lyng_define_bytes(vm, name, data, len);
+}
+EXPORT("lyng_wasm_define_host_function") void lyng_wasm_define_host_function(lyng_vm *vm, const char *name,
+                                                                            uint32_t fn) {
+    lyng_define_host_function(vm, name, fn);
+}
+EXPORT("lyng_wasm_complete_call") void lyng_wasm_complete_call(lyng_vm *vm, uint32_t op, int ok, const uint8_t *data,
+                                                              uint32_t len) {
+    lyng_complete_call(vm, op, ok, data, len);
+}
 
 /* name is NUL-terminated; the Int arrives as a JS BigInt. */
 EXPORT("lyng_wasm_define_int") void lyng_wasm_define_int(lyng_vm *vm, const char *name, int64_t value) {
@@ -107,14 +168,23 @@ EXPORT("lyng_wasm_cli_set_slice") void lyng_wasm_cli_set_slice(cli *c, uint32_t 
 EXPORT("lyng_wasm_cli_vm") lyng_vm *lyng_wasm_cli_vm(cli *c) { return cli_vm(c); }
 EXPORT("lyng_wasm_cli_free") void lyng_wasm_cli_free(cli *c) { cli_free(c); }
 
-/* The REPL runs in JavaScript (it reads the terminal asynchronously); it
- * asks whether one is wanted and takes a VM set up like the script's. */
+/* The REPL of repl.c; JavaScript reads the terminal (asynchronously) and
+ * hands over lines. */
 EXPORT("lyng_wasm_cli_wants_repl") int lyng_wasm_cli_wants_repl(cli *c) { return cli_wants_repl(c); }
 
-EXPORT("lyng_wasm_cli_new_vm") lyng_vm *lyng_wasm_cli_new_vm(cli *c) {
-    lyng_config cfg = {.write = write_to_host, .userdata = NULL, .memory_limit = 0};
-    return cli_new_vm(c, &cfg);
+EXPORT("lyng_wasm_repl_new") repl *lyng_wasm_repl_new(cli *c) {
+    repl *r = repl_new(c);
+    if (r) repl_set_print_hook(r, js_repl_print);
+    return r;
 }
+EXPORT("lyng_wasm_repl_free") void lyng_wasm_repl_free(repl *r) { repl_free(r); }
+EXPORT("lyng_wasm_repl_prompt") const char *lyng_wasm_repl_prompt(repl *r) { return repl_prompt(r); }
+/* line is NUL-terminated, without its newline. */
+EXPORT("lyng_wasm_repl_feed") int lyng_wasm_repl_feed(repl *r, const char *line) { return repl_feed(r, line); }
+EXPORT("lyng_wasm_repl_step") int lyng_wasm_repl_step(repl *r) { return repl_step(r); }
+EXPORT("lyng_wasm_repl_busy") int lyng_wasm_repl_busy(repl *r) { return repl_busy(r); }
+EXPORT("lyng_wasm_repl_interrupt") void lyng_wasm_repl_interrupt(repl *r) { repl_interrupt(r); }
+EXPORT("lyng_wasm_repl_exit_code") int lyng_wasm_repl_exit_code(repl *r) { return repl_exit_code(r); }
 
 /* C stdio buffers stdout; JS calls this before the process exits. */
 EXPORT("lyng_wasm_flush") void lyng_wasm_flush(void) { fflush(NULL); }

@@ -129,5 +129,8 @@ int host_udp_sender(host *h, uint32_t op, host_addr *out);
 /* Native backends only: wait up to timeout_ms (-1 = forever) for events and
  * deliver their completions. Returns the number of completions delivered. */
 int host_wait(host *h, int timeout_ms);
+/* host_wait that also returns when `fd` is readable (*readable then set):
+ * the REPL waits for a key and for its coroutines at once. */
+int host_wait_fd(host *h, int fd, int timeout_ms, bool *readable);
 
 #endif

@@ -823,7 +823,11 @@ static void fire_timers(host *h) {
  * ready from waiting behind a script that only ever writes. */
 enum { MAX_POLLS_SKIPPED = 8 };
 
-int host_wait(host *h, int timeout_ms) {
+/* The handle number an event of the watched descriptor (host_wait_fd)
+ * carries: no socket has it. */
+#define WATCHED_FD_EVENT (-1)
+
+static int wait_events(host *h, int timeout_ms, int fd, bool *readable) {
     int wait = timeout_ms;
     if (h->done.n && h->polls_skipped < MAX_POLLS_SKIPPED) {
         h->polls_skipped++;
@@ -838,12 +842,26 @@ int host_wait(host *h, int timeout_ms) {
         if (d < 0) d = 0;
         if (d > 0x7fffffff) d = 0x7fffffff;
         if (wait < 0 || d < wait) wait = (int)d;
-    } else if (h->nwaiting == 0 && wait < 0) {
+    } else if (h->nwaiting == 0 && wait < 0 && fd < 0) {
         return 0; /* nothing could ever wake us */
     }
     struct epoll_event evs[128];
     int n = epoll_wait(h->epfd, evs, 128, wait);
-    for (int i = 0; i < n; i++) on_event(h, (int)evs[i].data.u64, evs[i].events);
+    for (int i = 0; i < n; i++) {
+        if ((int)evs[i].data.u64 == WATCHED_FD_EVENT) *readable = true;
+        else on_event(h, (int)evs[i].data.u64, evs[i].events);
+    }
     fire_timers(h);
     return done_queue_deliver(&h->done, h->vm);
+}
+
+int host_wait(host *h, int timeout_ms) { return wait_events(h, timeout_ms, -1, NULL); }
+
+int host_wait_fd(host *h, int fd, int timeout_ms, bool *readable) {
+    *readable = false;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)(int64_t)WATCHED_FD_EVENT};
+    bool added = epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) == 0;
+    int n = wait_events(h, timeout_ms, fd, readable);
+    if (added) epoll_ctl(h->epfd, EPOLL_CTL_DEL, fd, NULL);
+    return n;
 }

@@ -37,7 +37,8 @@ enum {
     LYNG_ERROR = 2,    /* the script raised an uncaught exception */
     LYNG_COMPILE_ERROR = 3,
     LYNG_EXIT = 4,     /* the script called exit(code) */
-    LYNG_YIELDED = 5   /* the slice of lyng_set_slice ran out: call lyng_run again */
+    LYNG_YIELDED = 5,  /* the slice of lyng_set_slice ran out: call lyng_run again */
+    LYNG_INCOMPLETE = 6 /* lyng_start: the input ended inside a statement; more text may complete it */
 };
 
 lyng_vm *lyng_new(const lyng_config *cfg);
@@ -89,6 +90,60 @@ const char *lyng_result_text(lyng_vm *vm);
 const char *lyng_error_class(lyng_vm *vm);
 const char *lyng_error_message(lyng_vm *vm);
 int lyng_exit_code(lyng_vm *vm);
+
+/* ---- tasks: scripts side by side on one VM ----
+ * lyng_start compiles a script and starts it as a coroutine of its own,
+ * beside the tasks already running and the coroutines they launched. Tasks
+ * are identified by a number (never 0). lyng_run_tasks runs whatever can
+ * run; each task is then asked about with lyng_task_status. Declarations
+ * at the top level of a task are globals, seen by the later ones. */
+
+/* LYNG_WAITING (started, *task set), LYNG_COMPILE_ERROR, or LYNG_INCOMPLETE
+ * when the only error is that the input ended (a REPL then reads on). */
+int lyng_start(lyng_vm *vm, const char *name, const char *src, size_t len, uint32_t *task);
+/* LYNG_DONE when nothing is left to run, LYNG_WAITING while coroutines wait
+ * on the host, LYNG_YIELDED when the slice ran out, LYNG_EXIT after exit(). */
+int lyng_run_tasks(lyng_vm *vm);
+/* LYNG_WAITING while the task runs, LYNG_DONE (lyng_result_text is the
+ * inspect() of its value), LYNG_ERROR (the report; also for a task that
+ * waits for what can never happen) or LYNG_EXIT. With with_coroutines, a
+ * task runs until the coroutines it launched finished too (as a script
+ * does); without, until its own code ends (a REPL's statement). */
+int lyng_task_status(lyng_vm *vm, uint32_t task, int with_coroutines);
+/* What a REPL shows for the finished task: NULL for no value, "fun f" for
+ * a named function, "class C" for a class, else inspect(). */
+const char *lyng_task_echo(lyng_vm *vm, uint32_t task);
+/* Ends the task and every coroutine it launched with an Exception of that
+ * message (Ctrl-C, a time limit). */
+void lyng_task_stop(lyng_vm *vm, uint32_t task, const char *message);
+/* The task and its coroutines may take `steps` steps in all; then it is
+ * stopped as by lyng_task_stop. 0: no limit. */
+void lyng_task_set_step_limit(lyng_vm *vm, uint32_t task, uint64_t steps);
+uint64_t lyng_task_steps(lyng_vm *vm, uint32_t task);
+/* Forgets a task (its coroutines run on). */
+void lyng_task_free(lyng_vm *vm, uint32_t task);
+
+/* ---- values as bytes, for hosts in other languages (src/lyng/exchange.c) ----
+ * Tag byte, then payload, little-endian: 0 null, 1 void, 2 false, 3 true,
+ * 4 Int (8 bytes), 5 Real (8 bytes), 6 String (u32 length, UTF-8),
+ * 7 List (u32 count, values), 8 Map (u32 count, key and value each),
+ * 9 Buffer (u32 length, bytes), 10 Set (u32 count, values),
+ * 11 object (u32 count, String key and value each; an instance sends its
+ * toJsonObject(), else its public fields; arrives in Lyng as a Map),
+ * 12 other (String: its inspect()). */
+
+/* The finished task's value, encoded; owned by the VM until the next call. */
+const uint8_t *lyng_task_result_bytes(lyng_vm *vm, uint32_t task, size_t *len);
+/* Defines a global from encoded bytes; -1 if they are malformed. */
+int lyng_define_bytes(lyng_vm *vm, const char *name, const uint8_t *data, size_t len);
+/* A host function: calling `name(args...)` in Lyng suspends the caller and
+ * calls the hook with the encoded List of arguments; the host answers, now
+ * or later, with lyng_complete_call (ok: the encoded result; otherwise the
+ * UTF-8 message of the Exception raised in Lyng). */
+typedef void (*lyng_call_fn)(void *ud, lyng_vm *vm, uint32_t op, uint32_t fn, const uint8_t *args, size_t len);
+void lyng_set_call_hook(lyng_vm *vm, lyng_call_fn hook, void *ud);
+void lyng_define_host_function(lyng_vm *vm, const char *name, uint32_t fn);
+void lyng_complete_call(lyng_vm *vm, uint32_t op, int ok, const uint8_t *data, size_t len);
 
 /* The host delivers the completion of an operation it was asked to start. */
 void lyng_complete(lyng_vm *vm, uint32_t op, int32_t status, int64_t value);

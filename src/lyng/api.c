@@ -208,6 +208,8 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     vm->next_gc = 1 << 20;
     lyng_mem_reserve();
     vm->steps_left = UINT64_MAX; /* the prelude is not the script's to pay for: the limit starts below */
+    vm->cap_until = UINT64_MAX;
+    vm->host_value = V_VOID;
     vm_budget_start(vm);
     vm->max_frames = 20000;
     vm->pending_exc = V_VOID;
@@ -278,6 +280,7 @@ void lyng_free(lyng_vm *vm) {
     free(vm->net);
     free(vm->net_allow);
     free(vm->net_deny);
+    free(vm->tasks);
     free(vm);
 }
 
@@ -344,7 +347,7 @@ static void set_text(char **slot, const char *s, size_t len) {
     (*slot)[len] = 0;
 }
 
-int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
+Proto *vm_compile_entry(VM *vm, const char *name, const char *src, size_t len) {
     char *err = NULL;
     free(vm->err_class);
     free(vm->err_message);
@@ -359,14 +362,19 @@ int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
         set_text(&vm->err_class, "SyntaxError", 11);
         set_text(&vm->err_message, err, strlen(err));
         free(err);
-        return LYNG_COMPILE_ERROR;
     }
+    return p;
+}
+
+int lyng_eval(lyng_vm *vm, const char *name, const char *src, size_t len) {
+    Proto *p = vm_compile_entry(vm, name, src, len);
+    if (!p) return LYNG_COMPILE_ERROR;
     vm->main = vm_fiber_new(vm, vm_script_closure(vm, p), 0, NULL);
     vm_ready(vm, vm->main);
     return LYNG_WAITING;
 }
 
-static void report_error(VM *vm, Value exc) {
+void vm_report_error(VM *vm, Value exc) {
     StrBuf sb;
     sb_init(&sb);
     const char *cls = v_type_name(vm, exc);
@@ -402,7 +410,7 @@ int lyng_call_global(lyng_vm *vm, const char *name) {
     Value fn = vm->gvals[slot];
     if (!(vm->gflags[slot] & GF_DEFINED) || !(IS_OT(fn, OT_CLOSURE) || IS_OT(fn, OT_NATIVE))) {
         vm_throw(vm, vm->c.not_found, "%s is not a function", name);
-        report_error(vm, vm_take_exception(vm));
+        vm_report_error(vm, vm_take_exception(vm));
         return LYNG_ERROR;
     }
     /* after exit() the VM stops every fiber at its next step; this call
@@ -413,7 +421,7 @@ int lyng_call_global(lyng_vm *vm, const char *name) {
     NativeResult r = vm_call_sync(vm, fn, V_VOID, 0, NULL, &out);
     vm->exiting = exiting;
     if (r != NR_OK) {
-        report_error(vm, vm_take_exception(vm));
+        vm_report_error(vm, vm_take_exception(vm));
         return LYNG_ERROR;
     }
     return LYNG_DONE;
@@ -426,7 +434,7 @@ int lyng_run(lyng_vm *vm) {
     vm_run_ready(vm);
     if (vm->exiting) return LYNG_EXIT;
     if (vm->main_done && !IS_VOID(vm->main_error)) {
-        report_error(vm, vm->main_error);
+        vm_report_error(vm, vm->main_error);
         return LYNG_ERROR;
     }
     if (vm->slice_spent && vm->ready_head) return LYNG_YIELDED;
@@ -434,7 +442,7 @@ int lyng_run(lyng_vm *vm) {
     if (!vm->main_done) {
         vm_throw(vm, vm->c.illegal_state, "deadlock: the script waits for a result that nothing will produce");
         Value e = vm_take_exception(vm);
-        report_error(vm, e);
+        vm_report_error(vm, e);
         return LYNG_ERROR;
     }
     StrBuf sb;

@@ -119,6 +119,7 @@ typedef struct C {
     Token prev, cur;
     Fn *fn;
     char *err;
+    bool err_at_end; /* the error is that the input ended: more text could complete it */
     const char *name;
     const char *src;
     size_t srclen;
@@ -177,6 +178,7 @@ static void error_at(C *c, Token *t, const char *fmt, ...) {
     for (uint32_t i = 1; i < col && p + i - 1 < le; i++) sb_addc(&sb, p[i - 1] == '\t' ? '\t' : ' ');
     sb_addc(&sb, '^');
     c->err = sb.data;
+    c->err_at_end = t->type == T_EOF || (t->type == T_ERROR && c->lx.cur >= c->lx.end);
     /* stop parsing: every loop of the parser ends at end of input */
     c->cur.type = T_EOF;
 }
@@ -3791,6 +3793,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
         free(c.classes);
         c.classes = next;
     }
+    vm->compile_incomplete = c.err && c.err_at_end;
     if (c.err) {
         *error = c.err;
         return NULL;

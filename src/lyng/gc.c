@@ -278,6 +278,11 @@ static void mark_roots(VM *vm) {
     gc_mark_obj(vm, (Obj *)vm->current);
     for (Fiber *f = vm->ready_head; f; f = f->next_ready) gc_mark_obj(vm, (Obj *)f);
     gc_mark_obj(vm, (Obj *)vm->main);
+    for (uint32_t i = 0; i < vm->ntasks; i++) {
+        gc_mark_obj(vm, (Obj *)vm->tasks[i].main);
+        gc_mark_value(vm, vm->tasks[i].stopped);
+    }
+    gc_mark_value(vm, vm->host_value);
     for (uint32_t i = 0; i < vm->nops; i++) {
         gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
         gc_mark_value(vm, vm->ops[i].keep[0]);

@@ -14,6 +14,8 @@ Fiber *vm_fiber_new(VM *vm, Value callable, int argc, Value *argv) {
     f->result = V_VOID;
     f->error = V_VOID;
     f->state = FS_NEW;
+    f->task = vm->current ? vm->current->task : 0;
+    if (f->task) vm_task_fiber(vm, f, 1);
     uint32_t cap = 16;
     while (cap < (uint32_t)argc + 2) cap *= 2;
     f->stack = vm_realloc(vm, NULL, 0, sizeof(Value) * cap);
@@ -88,6 +90,7 @@ void deferred_complete(VM *vm, Deferred *d, Value v, bool failed) {
 
 void vm_fiber_finished(VM *vm, Fiber *f) {
     bool failed = !IS_VOID(f->error);
+    if (f->task) vm_task_fiber(vm, f, -1);
     if (f == vm->main) {
         vm->main_done = true;
         if (failed) vm->main_error = f->error;
@@ -102,7 +105,10 @@ bool vm_run_ready(VM *vm) {
         vm->ready_head = f->next_ready;
         if (!vm->ready_head) vm->ready_tail = NULL;
         f->next_ready = NULL;
+        if (f->state == FS_DONE) continue; /* its task was stopped (task.c) */
+        if (f->task) vm_task_before(vm, f);
         vm_run_fiber(vm, f);
+        if (f->task) vm_task_after(vm, f);
         /* an uncaught error in the main script ends the run */
         if (vm->main_done && !IS_VOID(vm->main_error)) break;
         if (vm->slice_spent) break;

@@ -45,7 +45,19 @@ struct Fiber {
     Fiber *next_ready;
     Value result;
     Value error;
+    uint32_t task; /* the task (lyng_start) that started it or its launcher; 0: none */
 };
+
+/* A script started with lyng_start (task.c): its main fiber, and the steps
+ * it and the coroutines it launched took, against its own limit. */
+typedef struct Task {
+    Fiber *main;      /* NULL: a free slot */
+    uint32_t id;      /* generation << TASK_INDEX_BITS | index + 1 */
+    uint64_t steps;
+    uint64_t step_limit; /* 0: none */
+    uint32_t live;    /* coroutines it launched that have not finished */
+    Value stopped;    /* the exception of lyng_task_stop, or VOID */
+} Task;
 
 typedef struct Deferred {
     Obj h;
@@ -171,6 +183,7 @@ struct VM {
      * so nothing a fiber waits for stays unsent. */
     void (*io_flush)(VM *vm);
     char *net_allow, *net_deny;
+    bool net_embedded; /* denials name createLyng's `net` option, not --allow-net */
     void (*net_ask)(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
     void *net_ask_ud;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
@@ -199,6 +212,15 @@ struct VM {
         uint32_t slot;
     } fhint[METHOD_CACHE_SIZE];
     uint32_t uncaught_reported;
+    bool compile_incomplete; /* the last compile failed only because the input ended */
+    Task *tasks;             /* task.c: by id - 1 */
+    uint32_t ntasks, tasks_cap;
+    uint64_t steps_taken; /* budget.c: steps charged so far, all fibers */
+    uint64_t task_mark;   /* task.c: vm_steps_now when the running fiber started */
+    uint64_t cap_until;   /* budget.c: steps_taken at which the running fiber must stop; UINT64_MAX: never */
+    Value host_value;     /* exchange.c: a value from the host on its way to a fiber (rooted) */
+    void (*host_call)(void *ud, lyng_vm *vm, uint32_t op, uint32_t fn, const uint8_t *args, size_t len);
+    void *host_call_ud;
 };
 
 #define GF_DEFINED 1
@@ -228,6 +250,16 @@ enum { BUDGET_GO_ON, BUDGET_YIELD, BUDGET_STOP };
 void vm_budget_start(VM *vm);  /* at the start of lyng_run */
 int vm_budget_spent(VM *vm);   /* when the countdown reaches 0 */
 bool vm_steps_exhausted(VM *vm);
+uint64_t vm_steps_now(VM *vm); /* steps taken so far, the current grant included */
+void vm_budget_cap(VM *vm, uint64_t steps); /* the running fiber yields after `steps` more (UINT64_MAX: no cap) */
+/* task.c: accounts a fiber's run to its task (sched.c calls these around it) */
+void vm_task_before(VM *vm, Fiber *f);
+void vm_task_after(VM *vm, Fiber *f);
+void vm_task_fiber(VM *vm, Fiber *f, int delta); /* a coroutine of a task began (+1) or ended (-1) */
+void vm_report_error(VM *vm, Value exc); /* api.c: result_text, err_class, err_message */
+/* api.c: compiles a script to start (lyng_eval, lyng_start) after clearing
+ * the last run's state; NULL after a compile error (reported). */
+Proto *vm_compile_entry(VM *vm, const char *name, const char *src, size_t len);
 /* The closure of a compiled script or module body (no upvalues). */
 Value vm_script_closure(VM *vm, Proto *p);
 Instance *vm_make_exception(VM *vm, Class *cls, String *message);

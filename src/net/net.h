@@ -2,6 +2,8 @@
 #ifndef LYNG_NET_H
 #define LYNG_NET_H
 
+#include <stdbool.h>
+
 #include "../include/lyng.h"
 
 /* Registers `lyng.io.net` in a VM. */
@@ -11,6 +13,9 @@ void lyng_net_register(lyng_vm *vm);
  * "*" allows everything, otherwise a comma-separated list of hosts with
  * optional ports: "127.0.0.1,localhost:8080,[::1]". deny entries win. */
 void lyng_net_set_policy(lyng_vm *vm, const char *allow, const char *deny);
+/* Denial messages tell how to allow access: by default with the command
+ * line's --allow-net; for an embedded VM (createLyng) with its `net` option. */
+void lyng_net_set_embedded(lyng_vm *vm, bool embedded);
 
 /* An embedder's own policy, asked when neither list decides: the deny list
  * still wins and the allow list still permits without asking. The hook is

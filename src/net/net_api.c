@@ -27,6 +27,7 @@ typedef struct NetCtx {
     int naddrs, next;
     int last_status;
     bool resolved;   /* past the name: asks are about addrs[next - 1] */
+    bool name_listed; /* the allow list names the host: its addresses are allowed too (unless denied) */
     NetSock *sock; /* UDP send */
     /* TLS connects and listens; the policy sees TcpConnect / TcpListen */
     bool tls, verify, reuse_port;
@@ -190,6 +191,7 @@ static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
         ctx_free(ctx);
         return NR_ERR;
     }
+    ctx->name_listed = verdict == NET_ALLOWED && net_allow_lists(vm, ctx->host, ctx->port);
     Fiber *f = vm_park(vm);
     if (verdict == NET_ASK) ask(vm, f, ctx, ctx->host, keep, keep2);
     else resolve(vm, f, ctx, keep, keep2);
@@ -227,14 +229,20 @@ static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep
 
 /* Starts the operation on the next resolved address, or fails. A resolved
  * address must pass the policy too, so a permitted name cannot lead to a
- * forbidden address. */
+ * forbidden address: a name the allow list gives allows the addresses it
+ * resolves to for this operation (as Deno does), and the deny list still
+ * wins over them. */
 static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
     if (ctx->next >= ctx->naddrs) {
         finish_fail(vm, f, ctx, ctx->last_status ? ctx->last_status : HOST_ENOTFOUND);
         return;
     }
     host_addr *a = &ctx->addrs[ctx->next++];
-    int verdict = strcmp(a->ip, ctx->host) == 0 ? NET_ALLOWED : net_verdict(vm, policy_op(ctx->kind), a->ip, ctx->port);
+    int verdict;
+    if (strcmp(a->ip, ctx->host) == 0) verdict = NET_ALLOWED;
+    else if (ctx->name_listed)
+        verdict = net_deny_matches(vm, policy_op(ctx->kind), a->ip, ctx->port) ? NET_DENIED : NET_ALLOWED;
+    else verdict = net_verdict(vm, policy_op(ctx->kind), a->ip, ctx->port);
     if (verdict == NET_DENIED) {
         vm_resume_throw(vm, f, vm_take_exception(vm));
         ctx_free(ctx);

@@ -66,6 +66,10 @@ void net_write_init(VM *vm, NetModule *m);
  * the exception; NET_ASK means the embedder's hook must decide. */
 enum { NET_ALLOWED, NET_DENIED, NET_ASK };
 int net_verdict(VM *vm, const char *op, const char *host, int port);
+/* Raises the denial and returns true when the deny list matches. */
+bool net_deny_matches(VM *vm, const char *op, const char *host, int port);
+/* The allow list names this host (or "*"). */
+bool net_allow_lists(VM *vm, const char *host, int port);
 /* Resumes `f` with the exception for an op the embedder's hook refused. */
 void net_resume_denied(VM *vm, Fiber *f, const char *op, const char *host, int port);
 

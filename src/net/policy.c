@@ -24,6 +24,8 @@ void lyng_net_set_policy(lyng_vm *vm, const char *allow, const char *deny) {
     vm->net_deny = dup_or_null(deny);
 }
 
+void lyng_net_set_embedded(lyng_vm *vm, bool embedded) { vm->net_embedded = embedded; }
+
 static bool same_host(const char *a, size_t alen, const char *b) {
     if (strlen(b) != alen) return false;
     for (size_t i = 0; i < alen; i++)
@@ -79,19 +81,33 @@ void lyng_net_set_policy_hook(lyng_vm *vm, lyng_net_ask_fn ask, void *ud) {
 #define HOST_FMT "%s%s%s"
 #define HOST_ARGS(h) strchr(h, ':') ? "[" : "", h, strchr(h, ':') ? "]" : ""
 
+bool net_deny_matches(VM *vm, const char *op, const char *host, int port);
+
 int net_verdict(VM *vm, const char *op, const char *host, int port) {
-    if (list_matches(vm->net_deny, host, port)) {
-        vm_throw(vm, vm->c.illegal_operation, "network access denied: %s(" HOST_FMT ", %d) matches --deny-net", op,
-                 HOST_ARGS(host), port);
-        return NET_DENIED;
-    }
+    if (net_deny_matches(vm, op, host, port)) return NET_DENIED;
     if (list_matches(vm->net_allow, host, port)) return NET_ALLOWED;
     if (vm->net_ask) return NET_ASK;
-    vm_throw(vm, vm->c.illegal_operation,
-             "network access denied: %s(" HOST_FMT ", %d); run with --allow-net or --allow-net=" HOST_FMT " to allow it",
-             op, HOST_ARGS(host), port, HOST_ARGS(host));
+    if (vm->net_embedded)
+        vm_throw(vm, vm->c.illegal_operation,
+                 "network access denied: %s(" HOST_FMT ", %d); allow it with the net option of createLyng, "
+                 "e.g. net: ['" HOST_FMT "']",
+                 op, HOST_ARGS(host), port, HOST_ARGS(host));
+    else
+        vm_throw(vm, vm->c.illegal_operation,
+                 "network access denied: %s(" HOST_FMT ", %d); run with --allow-net or --allow-net=" HOST_FMT
+                 " to allow it",
+                 op, HOST_ARGS(host), port, HOST_ARGS(host));
     return NET_DENIED;
 }
+
+bool net_deny_matches(VM *vm, const char *op, const char *host, int port) {
+    if (!list_matches(vm->net_deny, host, port)) return false;
+    vm_throw(vm, vm->c.illegal_operation, "network access denied: %s(" HOST_FMT ", %d) matches %s", op,
+             HOST_ARGS(host), port, vm->net_embedded ? "the deny list of the net option" : "--deny-net");
+    return true;
+}
+
+bool net_allow_lists(VM *vm, const char *host, int port) { return list_matches(vm->net_allow, host, port); }
 
 void net_resume_denied(VM *vm, Fiber *f, const char *op, const char *host, int port) {
     vm_throw(vm, vm->c.illegal_operation, "network access denied: %s(" HOST_FMT ", %d) by the embedder's policy", op,
