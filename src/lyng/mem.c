@@ -13,9 +13,18 @@
 
 static void *reserve;
 static bool refused;
+static unsigned holders; /* VMs alive; the last one gives the reserve back */
 
 void lyng_mem_reserve(void) {
+    holders++;
     if (!reserve) reserve = malloc(LYNG_OOM_RESERVE);
+}
+
+void lyng_mem_unreserve(void) {
+    if (holders && --holders == 0) {
+        free(reserve);
+        reserve = NULL;
+    }
 }
 
 void *lyng_mem_realloc(void *p, size_t size) {
