@@ -162,7 +162,7 @@ $(B)/wasm/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(WASM_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
-$(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c | $(SETUP_STAMP)
+$(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c src/lyng/mem.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O1 $(WARN) $(INCLUDES) -o $@ $^ -lm
 

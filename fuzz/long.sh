@@ -3,8 +3,8 @@
 # each for SECONDS at the lowest priority, over its committed seeds plus the
 # gathered ones (fuzz/seeds.sh), with the token dictionary for the targets
 # that read Lyng source. Prints per target the executions, the coverage
-# (edges and features) and the corpus size; a crash leaves its input in
-# BIN_DIR/crash-TARGET-* and makes the run fail. At the lowest priority on a
+# (edges and features) and the corpus size; a finding leaves its input in
+# BIN_DIR/found-TARGET-KIND-* and makes the run fail. At the lowest priority on a
 # busy machine an input may wait long for the CPU, so only ten minutes of
 # wall time make a hang.
 #   fuzz/long.sh BIN_DIR SECONDS TARGET...
@@ -25,7 +25,7 @@ for t in "$@"; do
     doctest) seeds=("$bin/seeds/markdown") ;;
   esac
   nice -n 19 "$bin/fuzz_$t" -timeout=600 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
-    "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$bin/crash-$t-" \
+    "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$bin/found-$t-" \
     "$work" "fuzz/corpus/$t" "${seeds[@]}" >"$bin/long-$t.log" 2>&1 &
   pids+=($!)
 done
@@ -39,8 +39,10 @@ for t in "$@"; do
   cov=$(echo "$last" | sed -nE 's/.*cov: ([0-9]+).*/\1/p')
   ft=$(echo "$last" | sed -nE 's/.*ft: ([0-9]+).*/\1/p')
   corp=$(echo "$last" | sed -nE 's/.*corp: ([0-9]+).*/\1/p')
+  # slow-unit-* files are reports; crash-, timeout-, oom- and leak- are findings
   res=ok
-  ls "$bin"/crash-"$t"-* >/dev/null 2>&1 && res="CRASH: $(ls "$bin"/crash-"$t"-* | head -n 1)"
+  found=$(ls "$bin"/found-"$t"-{crash,timeout,oom,leak}-* 2>/dev/null | head -n 1)
+  [ -n "$found" ] && res="FOUND: $found"
   printf '%-10s %12s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$res"
 done
 exit $failed

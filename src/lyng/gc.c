@@ -12,33 +12,6 @@
 #include "vm.h"
 
 
-/* Memory held back for the moment the system refuses an allocation the
- * limit allowed: given back then, so that allocation and the unwinding
- * after it succeed. Every VM of the process shares it; the refusal is
- * noted, and the next VM allocation makes its limit what is in use, so its
- * next safe point throws an OutOfMemoryException. */
-static void *reserve;
-static bool refused;
-
-void lyng_mem_reserve(void) {
-    if (!reserve) reserve = malloc(LYNG_OOM_RESERVE);
-}
-
-void *lyng_mem_realloc(void *p, size_t size) {
-    void *np = realloc(p, size);
-    if (!np && reserve) {
-        free(reserve);
-        reserve = NULL;
-        refused = true;
-        np = realloc(p, size);
-    }
-    if (!np) {
-        fprintf(stderr, "lyng: out of memory (%zu bytes requested)\n", size);
-        abort();
-    }
-    return np;
-}
-
 /* Small blocks (most objects, small maps and lists) are asked of malloc
  * rounded up to SMALL_GRAIN, and a freed one goes on the VM's free list of
  * its size for the next allocation of that size: the sweep frees in bulk
@@ -71,8 +44,9 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
         size = SMALL_CLASS(size) * SMALL_GRAIN;
     }
     void *np = lyng_mem_realloc(p, size);
-    if (refused) {
-        refused = false;
+    if (lyng_mem_refused()) {
+        /* the system refused memory below the limit: make what is in use
+         * the limit, so the next safe point throws */
         vm->mem_limit = vm->bytes > size ? vm->bytes - size : 0;
         vm->oom = vm->gc_requested = true;
     }

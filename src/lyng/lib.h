@@ -100,4 +100,8 @@ Class *json_class(VM *vm); /* the Json class of lyng.serialization */
 bool json_parse(VM *vm, const char *s, size_t len, Value *out);
 void buffer_dump(StrBuf *sb, const uint8_t *p, size_t n);
 
+/* s repeated n times (`s * n`, `s.repeat(n)`), or NULL with an exception
+ * thrown when n is negative or the result too large. */
+String *str_repeat(VM *vm, String *s, int64_t n);
+
 #endif

@@ -420,16 +420,28 @@ static NativeResult s_encode_utf8(VM *vm, Value self, int argc, Value *argv, Val
     return NR_OK;
 }
 
+String *str_repeat(VM *vm, String *s, int64_t n) {
+    if (n < 0 || (uint64_t)n * s->len > (1u << 30)) {
+        vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)n);
+        return NULL;
+    }
+    size_t len = (size_t)n * s->len;
+    if (!vm_reserve(vm, 2 * (uint64_t)len)) return NULL; /* the buffer, then the string */
+    char *buf = lyng_mem_realloc(NULL, len + 1);
+    /* copy what is there already: twice as much each time */
+    if (len) memcpy(buf, s->data, s->len);
+    for (size_t have = s->len; have && have < len; have *= 2) memcpy(buf + have, buf, have <= len - have ? have : len - have);
+    String *r = str_new(vm, buf, len);
+    free(buf);
+    return r;
+}
+
 static NativeResult s_repeat(VM *vm, Value self, int argc, Value *argv, Value *out) {
     int64_t n;
     if (arg_count(vm, argc, 1, 1, "repeat") != NR_OK || !count_arg(vm, argc, argv, 0, "repeat", &n)) return NR_ERR;
-    String *s = SELF_STR;
-    if ((uint64_t)n * s->len > (1u << 30)) return vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)n);
-    if (!vm_reserve(vm, 2 * (uint64_t)n * s->len)) return NR_ERR; /* the buffer, then the string */
-    StrBuf sb;
-    sb_init(&sb);
-    for (int64_t i = 0; i < n; i++) sb_add(&sb, s->data, s->len);
-    *out = v_obj(from_sb(vm, &sb));
+    String *r = str_repeat(vm, SELF_STR, n);
+    if (!r) return NR_ERR;
+    *out = v_obj(r);
     return NR_OK;
 }
 

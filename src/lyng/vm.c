@@ -871,17 +871,9 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
         return !IS_UNSET(*out);
     }
     if (op == OP_MUL && IS_OT(a, OT_STRING) && IS_INT(b)) {
-        String *s = (String *)a.as.o;
-        if (b.as.i < 0 || (uint64_t)b.as.i * s->len > (1u << 30)) {
-            vm_throw(vm, vm->c.illegal_argument, "cannot repeat a string %lld times", (long long)b.as.i);
-            return false;
-        }
-        if (!vm_reserve(vm, 2 * (uint64_t)b.as.i * s->len)) return false; /* the buffer, then the string */
-        StrBuf sb;
-        sb_init(&sb);
-        for (int64_t i = 0; i < b.as.i; i++) sb_add(&sb, s->data, s->len);
-        *out = v_obj(str_new(vm, sb.data ? sb.data : "", sb.len));
-        sb_free(&sb);
+        String *r = str_repeat(vm, (String *)a.as.o, b.as.i);
+        if (!r) return false;
+        *out = v_obj(r);
         return true;
     }
     static const char *names[] = {[OP_ADD] = "+", [OP_SUB] = "-", [OP_MUL] = "*", [OP_DIV] = "/", [OP_MOD] = "%"};

@@ -114,8 +114,11 @@ typedef struct PendingOp {
  * limit allowed: enough to finish it and unwind to a handler (gc.c). */
 #define LYNG_OOM_RESERVE ((size_t)4 << 20)
 void lyng_mem_reserve(void);
-/* realloc that falls back on that reserve, and aborts only past it. */
+void lyng_mem_unreserve(void); /* once per lyng_mem_reserve, when a VM ends */
+/* realloc that falls back on that reserve, and aborts only past it (mem.c). */
 void *lyng_mem_realloc(void *p, size_t size);
+/* Whether it fell back since the last call. */
+bool lyng_mem_refused(void);
 
 typedef struct Module {
     char *name;

@@ -1,0 +1,49 @@
+/* mem.c - the one realloc every growing buffer of the runtime uses.
+ *
+ * Memory is held back for the moment the system refuses an allocation the
+ * VM's limit allowed: given back then, so that allocation and the unwinding
+ * after it succeed. Every VM of the process shares it; the refusal is noted
+ * for the VM allocation that comes next (gc.c), which makes its limit what
+ * is in use, so its next safe point throws an OutOfMemoryException. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "vm.h"
+
+static void *reserve;
+static bool refused;
+static unsigned holders; /* VMs alive; the last one gives the reserve back */
+
+void lyng_mem_reserve(void) {
+    holders++;
+    if (!reserve) reserve = malloc(LYNG_OOM_RESERVE);
+}
+
+void lyng_mem_unreserve(void) {
+    if (holders && --holders == 0) {
+        free(reserve);
+        reserve = NULL;
+    }
+}
+
+void *lyng_mem_realloc(void *p, size_t size) {
+    void *np = realloc(p, size);
+    if (!np && reserve) {
+        free(reserve);
+        reserve = NULL;
+        refused = true;
+        np = realloc(p, size);
+    }
+    if (!np) {
+        fprintf(stderr, "lyng: out of memory (%zu bytes requested)\n", size);
+        abort();
+    }
+    return np;
+}
+
+bool lyng_mem_refused(void) {
+    bool r = refused;
+    refused = false;
+    return r;
+}
