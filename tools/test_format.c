@@ -13,8 +13,6 @@ String *str_new(VM *vm, const char *s, size_t len) { (void)vm; (void)s; (void)le
 String *str_intern(VM *vm, const char *s, size_t len) { (void)vm; (void)s; (void)len; abort(); }
 bool map_get(Map *m, Value key, Value *out) { (void)m; (void)key; (void)out; abort(); }
 bool class_member_hidden(VM *vm, Class *cls, String *name) { (void)vm; (void)cls; (void)name; abort(); }
-/* format.c's buffers grow through the VM's accounted allocator */
-void *lyng_mem_realloc(void *p, size_t size) { return realloc(p, size); }
 NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
     (void)vm; (void)fn; (void)self; (void)argc; (void)argv; (void)out;
     abort();
