@@ -36,7 +36,7 @@ const SIZE = QUICK ? {
 } : {
   runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000, objects: 1_000_000, closures: 1_000_000, creates: 21,
   pingpong: 20_000, bulk: 1 << 30, concurrent: 100_000, udp: 20_000, idle: 10_000,
-  redisPipelined: 400_000, redisSingle: 100_000, wrkSeconds: 5,
+  redisPipelined: 200_000, redisSingle: 50_000, wrkSeconds: 5,
 };
 const NET_RUNS = QUICK ? 1 : 3;
 const CONNS = 100;

@@ -203,7 +203,9 @@ export function createNetImports(env) {
 
   // A listener; with wrap, each accepted socket is wrapped (TLS).
   function listen(vm, op, host, port, backlog, reuse, reusePort, wrap) {
-    const server = net().createServer({ noDelay: true, pauseOnConnect: false });
+    // A socket that TLS will wrap starts paused: TLS reads it from the start,
+    // which halved the handshakes a Lyng TLS server on Node took per second.
+    const server = net().createServer({ noDelay: true, pauseOnConnect: !!wrap });
     const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
     let listening = false;
     server.on('connection', (sock) => {

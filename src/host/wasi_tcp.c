@@ -199,8 +199,10 @@ static step_result step_write(host *h, waiter *w) {
         if (wasi_u8(&r, 0)) return stream_failed(h, w, &r, 4, HOST_EPIPE, 0);
         w->off += n;
     }
-    wasi_output_flush(s->out, &r); /* hand the bytes on now; completion does not wait for it */
-    if (wasi_u8(&r, 0) && wasi_u8(&r, 4) == WASI_STREAM_ERROR_FAILED) wasi_error_drop((int32_t)wasi_u32(&r, 8));
+    /* No flush here: the hosts we run on send what write() accepted without
+     * one, and Node's preview2 shim makes flush wait until the kernel has
+     * taken every earlier byte, which stalls the whole component (timers and
+     * the peer's reader included) while a peer is not reading. */
     wasi_push_done(h, w->op, 0, w->len);
     return STEP_DONE;
 }

@@ -262,7 +262,7 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
 void lyng_free(lyng_vm *vm) {
     if (!vm) return;
     gc_free_all(vm);
-    lyng_mem_release();
+    lyng_mem_unreserve();
     if (vm->host) host_free(vm->host);
     free(vm->itab);
     free(vm->gvals);

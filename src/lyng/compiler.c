@@ -2266,8 +2266,15 @@ static void prefix(C *c, bool can_assign) {
     case T_NULL: emit_op(c, OP_NULL); break;
     case T_VOID: emit_op(c, OP_VOID); break;
     case T_THIS:
-        if (check(c, T_AT_LABEL) && !c->cur.nl_before) this_at_base(c);
-        else emit_op_arg(c, OP_GET_LOCAL, 0);
+        if (check(c, T_AT_LABEL) && !c->cur.nl_before && c->cur.len == 7 && memcmp(c->cur.start, "@object", 7) == 0) {
+            /* this@object: the anonymous object whose method this is */
+            advance(c);
+            emit_op_arg(c, OP_GET_LOCAL, 0);
+        } else if (check(c, T_AT_LABEL) && !c->cur.nl_before) {
+            this_at_base(c);
+        } else {
+            emit_op_arg(c, OP_GET_LOCAL, 0);
+        }
         break;
     case T_IDENT:
         if (is_word(&t, "object") && (check(c, T_COLON) || check(c, T_LBRACE)) && !c->cur.nl_before) {

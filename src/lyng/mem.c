@@ -13,15 +13,15 @@
 
 static void *reserve;
 static bool refused;
-static unsigned users; /* VMs alive: the last one gives the reserve back */
+static unsigned holders; /* VMs alive; the last one gives the reserve back */
 
 void lyng_mem_reserve(void) {
-    users++;
+    holders++;
     if (!reserve) reserve = malloc(LYNG_OOM_RESERVE);
 }
 
-void lyng_mem_release(void) {
-    if (users && --users == 0) {
+void lyng_mem_unreserve(void) {
+    if (holders && --holders == 0) {
         free(reserve);
         reserve = NULL;
     }

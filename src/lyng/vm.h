@@ -113,8 +113,8 @@ typedef struct PendingOp {
 /* Memory held back for the moment the system refuses an allocation the
  * limit allowed: enough to finish it and unwind to a handler (gc.c). */
 #define LYNG_OOM_RESERVE ((size_t)4 << 20)
-void lyng_mem_reserve(void);  /* a VM starts... */
-void lyng_mem_release(void);  /* ...and ends */
+void lyng_mem_reserve(void);
+void lyng_mem_unreserve(void); /* once per lyng_mem_reserve, when a VM ends */
 /* realloc that falls back on that reserve, and aborts only past it (mem.c). */
 void *lyng_mem_realloc(void *p, size_t size);
 /* Whether it fell back since the last call. */
