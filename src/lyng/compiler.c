@@ -1579,8 +1579,7 @@ static void map_segment(C *c, int n, bool *merging) {
 static void map_literal(C *c) {
     int n = 0;
     bool merging = false;
-    Token keys[64];
-    int nkeys = 0;
+    NameTable keys = {0}; /* the keys written so far, by their text */
     while (!check(c, T_RBRACE) && !check(c, T_EOF)) {
         if (accept(c, T_ELLIPSIS)) {
             map_segment(c, n, &merging);
@@ -1602,6 +1601,7 @@ static void map_literal(C *c) {
             expression(c);
         } else {
             ERROR_CUR("expected a key in the map literal");
+            name_table_free(&keys);
             return;
         }
         /* the same key written twice is a mistake (a spread may repeat one);
@@ -1611,13 +1611,16 @@ static void map_literal(C *c) {
             key.len -= 2;
             if (memchr(key.start, '\\', key.len) || memchr(key.start, '$', key.len)) key.len = 0;
         }
-        for (int i = 0; i < nkeys && key.len; i++)
-            if (keys[i].len == key.len && memcmp(keys[i].start, key.start, key.len) == 0)
-                ERROR("duplicate key '%.*s' in the map literal", (int)key.len, key.start);
-        if (key.len && nkeys < (int)(sizeof keys / sizeof *keys)) keys[nkeys++] = key;
+        int32_t seen;
+        uint32_t stamp;
+        if (key.len && name_table_get(&keys, key.start, key.len, &seen, &stamp))
+            ERROR("duplicate key '%.*s' in the map literal", (int)key.len, key.start);
+        else if (key.len)
+            name_table_put(&keys, key.start, key.len, 0, 0);
         n++;
         if (!accept(c, T_COMMA)) break;
     }
+    name_table_free(&keys);
     expect(c, T_RBRACE, "'}' to close the map literal");
     if (n || !merging) map_segment(c, n, &merging);
 }
