@@ -1007,19 +1007,6 @@ static void finish_place(C *c, Place *pl, bool can_assign) {
 
 /* --- literals --- */
 
-static uint32_t hexval(const char *s, int n, bool *ok) {
-    uint32_t v = 0;
-    for (int i = 0; i < n; i++) {
-        char ch = s[i];
-        int d;
-        if (ch >= '0' && ch <= '9') d = ch - '0';
-        else if ((ch | 32) >= 'a' && (ch | 32) <= 'f') d = (ch | 32) - 'a' + 10;
-        else { *ok = false; return 0; }
-        v = v * 16 + (uint32_t)d;
-    }
-    return v;
-}
-
 /* Decodes one escape at s[*i] (just after the backslash) into sb. */
 static void decode_escape(C *c, StrBuf *sb, const char *s, size_t len, size_t *i, char quote) {
     char e = s[*i];
@@ -1033,11 +1020,10 @@ static void decode_escape(C *c, StrBuf *sb, const char *s, size_t len, size_t *i
     case '\'': sb_addc(sb, '\''); break;
     case '$': sb_addc(sb, '$'); break;
     case 'u': {
-        bool ok = *i + 4 <= len;
-        uint32_t cp = ok ? hexval(s + *i, 4, &ok) : 0;
-        if (!ok) { ERROR("malformed \\u escape"); return; }
+        int32_t cp = *i + 4 <= len ? utf8_hex4(s + *i) : -1;
+        if (cp < 0) { ERROR("malformed \\u escape"); return; }
         *i += 4;
-        sb_add_utf8(sb, cp);
+        sb_add_utf8(sb, (uint32_t)cp);
         break;
     }
     default:

@@ -195,17 +195,6 @@ static bool lit(Rd *r, const char *word) {
     return true;
 }
 
-static int hex4(const char *p) {
-    int v = 0;
-    for (int i = 0; i < 4; i++) {
-        char c = p[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
 static bool read_string(Rd *r, Value *out) {
     r->s++; /* the opening quote */
     StrBuf sb;
@@ -224,11 +213,11 @@ static bool read_string(Rd *r, Value *out) {
             sb_addc(&sb, "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"]);
             continue;
         }
-        int cp = e == 'u' && r->end - r->s >= 4 ? hex4(r->s) : -1;
+        int cp = e == 'u' && r->end - r->s >= 4 ? utf8_hex4(r->s) : -1;
         if (cp < 0) { r->s -= 2; sb_free(&sb); return fail(r, "bad escape in a string"); }
         r->s += 4;
         if (cp >= 0xD800 && cp < 0xDC00 && r->end - r->s >= 6 && r->s[0] == '\\' && r->s[1] == 'u') {
-            int lo = hex4(r->s + 2);
+            int lo = utf8_hex4(r->s + 2);
             if (lo >= 0xDC00 && lo < 0xE000) {
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                 r->s += 6;

@@ -2,7 +2,9 @@
  *
  * Strings are stored as UTF-8; validation rejects overlong forms, surrogates,
  * code points above U+10FFFF and truncated sequences, so every String built
- * from checked input can be indexed by code point without surprises. */
+ * from checked input can be indexed by code point without surprises. The
+ * four hex digits of a \u escape are read here too, for the compiler's
+ * string literals and for JSON. */
 #include "lib.h"
 
 /* Length of the valid sequence at s[i], or 0 when it is malformed. The code
@@ -108,4 +110,17 @@ size_t utf8_encode(uint32_t cp, char out[4]) {
     out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     out[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+int32_t utf8_hex4(const char *s) {
+    int32_t v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = s[i];
+        int d;
+        if (ch >= '0' && ch <= '9') d = ch - '0';
+        else if ((ch | 32) >= 'a' && (ch | 32) <= 'f') d = (ch | 32) - 'a' + 10;
+        else return -1;
+        v = v * 16 + d;
+    }
+    return v;
 }

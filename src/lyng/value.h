@@ -320,5 +320,7 @@ bool utf8_valid(const char *s, size_t len, size_t *nchars);
 /* decodes one code point at s[*i], advancing *i; invalid bytes give U+FFFD */
 uint32_t utf8_next(const char *s, size_t len, size_t *i);
 size_t utf8_offset(const String *s, uint32_t char_index); /* byte offset of a char index */
+/* the value of the four hex digits at s (a \u escape), or -1 if one is not */
+int32_t utf8_hex4(const char *s);
 
 #endif
