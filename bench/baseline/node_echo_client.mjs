@@ -8,6 +8,7 @@
 //   node node_echo_client.mjs udp PORT SIZE COUNT        UDP, one datagram in flight
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { bulkExchange } from './bulk_exchange.mjs';
 
 const [mode, portArg, a, b] = process.argv.slice(2);
 const port = Number(portArg);
@@ -32,20 +33,7 @@ function pingpong(size, count) {
 }
 
 function bulk(total, chunk) {
-  const out = Buffer.alloc(chunk, 'y');
-  const s = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => {
-    console.log('go');
-    let sent = 0, got = 0;
-    const pump = () => {
-      while (sent < total) {
-        const n = Math.min(chunk, total - sent);
-        sent += n;
-        if (!s.write(n === chunk ? out : out.subarray(0, n))) { s.once('drain', pump); return; }
-      }
-    };
-    s.on('data', (d) => { got += d.length; if (got >= total) { console.log('done'); s.end(); } });
-    pump();
-  });
+  const s = net.connect({ port, host: '127.0.0.1', noDelay: true }, () => bulkExchange(s, total, chunk));
 }
 
 function udp(size, count) {

@@ -5,6 +5,7 @@
 //   node node_tls_echo.mjs handshakes PORT CA COUNT
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
+import { bulkExchange } from './bulk_exchange.mjs';
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -24,21 +25,7 @@ if (mode === 'server') {
   if (mode === 'bulk') {
     const total = Number(args[2]);
     const chunk = Number(args[3]);
-    const out = Buffer.alloc(chunk, 'y');
-    const s = connect(() => {
-      console.log('go');
-      let sent = 0;
-      let got = 0;
-      const pump = () => {
-        while (sent < total) {
-          const n = Math.min(chunk, total - sent);
-          sent += n;
-          if (!s.write(n === chunk ? out : out.subarray(0, n))) { s.once('drain', pump); return; }
-        }
-      };
-      s.on('data', (d) => { got += d.length; if (got >= total) { console.log('done'); s.end(); } });
-      pump();
-    });
+    const s = connect(() => bulkExchange(s, total, chunk));
   } else if (mode === 'handshakes') {
     let left = Number(args[2]);
     console.log('go');
