@@ -1,13 +1,24 @@
 /* fuzz_common.c - the VM setup the fuzz targets share (see fuzz_common.h). */
 #include "fuzz_common.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "host/host.h"
+#include "lyng/vm.h"
 
 static void drop_output(void *ud, int stream, const char *data, size_t len) {
     (void)ud, (void)stream, (void)data, (void)len;
 }
 
 lyng_vm *fuzz_vm_new(void) {
+    /* The process keeps the out-of-memory reserve (mem.c) for good: ASan
+     * poisons the 4 MiB of it on every free, which otherwise costs each
+     * input more than compiling the prelude. */
+    static bool reserved;
+    if (!reserved) lyng_mem_reserve(), reserved = true;
     lyng_config cfg = {.write = drop_output, .memory_limit = FUZZ_MEMORY_LIMIT, .step_limit = FUZZ_STEP_LIMIT};
     return lyng_new(&cfg);
 }
@@ -21,4 +32,42 @@ void fuzz_run_to_end(lyng_vm *vm) {
         if (lyng_run(vm) != LYNG_WAITING) return;
         host_wait(lyng_host(vm), 0);
     }
+}
+
+/* the prepared VM and the inputs it has served */
+static lyng_vm *prepared;
+static unsigned prepared_uses;
+
+lyng_vm *fuzz_prepared_vm(const char *defs) {
+    if (prepared && prepared_uses++ < FUZZ_VM_REUSE) return prepared;
+    lyng_free(prepared);
+    lyng_config cfg = {.write = drop_output, .memory_limit = FUZZ_MEMORY_LIMIT};
+    prepared = lyng_new(&cfg);
+    prepared_uses = 0;
+    int st = lyng_eval(prepared, "fuzz_defs.lyng", defs, strlen(defs));
+    if (st != LYNG_COMPILE_ERROR) st = lyng_run(prepared);
+    if (st != LYNG_DONE) {
+        fprintf(stderr, "fuzz: the target's definitions fail: %s\n", lyng_result_text(prepared));
+        abort();
+    }
+    return prepared;
+}
+
+int fuzz_prepared_run(lyng_vm *vm, const char *call) {
+    uint32_t task;
+    if (lyng_start(vm, "fuzz_call.lyng", call, strlen(call), &task) != LYNG_WAITING) {
+        fprintf(stderr, "fuzz: the target's call does not compile: %s\n", lyng_result_text(vm));
+        abort();
+    }
+    lyng_task_set_step_limit(vm, task, FUZZ_STEP_LIMIT);
+    int st = LYNG_WAITING;
+    for (int round = 0; round < FUZZ_HOST_ROUNDS && st == LYNG_WAITING; round++) {
+        int all = lyng_run_tasks(vm);
+        st = lyng_task_status(vm, task, 1);
+        if (st == LYNG_WAITING && all == LYNG_WAITING) host_wait(lyng_host(vm), 0);
+    }
+    if (st == LYNG_WAITING) lyng_task_stop(vm, task, "the fuzz input is abandoned");
+    if (st != LYNG_DONE) prepared_uses = FUZZ_VM_REUSE; /* after exit() or an error, start clean */
+    lyng_task_free(vm, task);
+    return st;
 }

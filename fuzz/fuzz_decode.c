@@ -8,22 +8,23 @@
 
 #include "fuzz_common.h"
 
-static const char script[] =
+static const char defs[] =
     "import lyng.serialization\n"
     "import lyng.buffer\n"
-    "val bytes = Buffer.decodeHex(INPUT)\n"
-    "try { Lynon.decode(bytes) } catch (e) { }\n"
-    "try { Lynon.decode(bytes.toBitInput()) } catch (e) { }\n"
-    "try { Json.parse(bytes.decodeUtf8()) } catch (e) { }\n";
+    "fun decodeInput() {\n"
+    "    val bytes = Buffer.decodeHex(INPUT)\n"
+    "    try { Lynon.decode(bytes) } catch (e) { }\n"
+    "    try { Lynon.decode(bytes.toBitInput()) } catch (e) { }\n"
+    "    try { Json.parse(bytes.decodeUtf8()) } catch (e) { }\n"
+    "}\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *hex = malloc(size * 2 + 1);
     if (!hex) return 0;
     for (size_t i = 0; i < size; i++) snprintf(hex + 2 * i, 3, "%02x", data[i]);
-    lyng_vm *vm = fuzz_vm_new();
+    lyng_vm *vm = fuzz_prepared_vm(defs);
     lyng_define_string(vm, "INPUT", hex, size * 2);
-    if (lyng_eval(vm, "fuzz_decode.lyng", script, sizeof script - 1) != LYNG_COMPILE_ERROR) fuzz_run_to_end(vm);
-    lyng_free(vm);
+    fuzz_prepared_run(vm, "decodeInput()");
     free(hex);
     return 0;
 }

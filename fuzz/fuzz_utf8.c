@@ -10,27 +10,28 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "host/host.h"
 #include "lyng/lib.h"
 
-static const char script[] =
+static const char defs[] =
     "import lyng.buffer\n"
-    "val b = Buffer.decodeHex(HEX)\n"
-    "check(b.size * 2 == HEX.length)\n"
-    "check(b.hex == HEX)\n"
-    "check(Buffer.decodeBase64(b.base64) == b)\n"
-    "check(Buffer(b.toList()) == b)\n"
-    "val text = try { b.decodeUtf8() } catch (e: IllegalArgumentException) { null }\n"
-    "check((text != null) == (VALID == 1))\n"
-    "if (text != null) {\n"
-    "    check(Buffer(text) == b)\n"
-    "    check(text == TEXT)\n"
-    "    check(text.length == CHARS)\n"
-    "    check(text.reversed().reversed() == text)\n"
-    "    check(text.characters().size == CHARS)\n"
-    "    try { val d = Buffer.decodeBase64(text); check(Buffer.decodeBase64(d.base64) == d) }\n"
-    "    catch (e: IllegalArgumentException) { }\n"
-    "    try { check(Buffer.decodeHex(text).hex == text.lower()) } catch (e: IllegalArgumentException) { }\n"
+    "fun checkInput() {\n"
+    "    val b = Buffer.decodeHex(HEX)\n"
+    "    check(b.size * 2 == HEX.length)\n"
+    "    check(b.hex == HEX)\n"
+    "    check(Buffer.decodeBase64(b.base64) == b)\n"
+    "    check(Buffer(b.toList()) == b)\n"
+    "    val text = try { b.decodeUtf8() } catch (e: IllegalArgumentException) { null }\n"
+    "    check((text != null) == (VALID == 1))\n"
+    "    if (text != null) {\n"
+    "        check(Buffer(text) == b)\n"
+    "        check(text == TEXT)\n"
+    "        check(text.length == CHARS)\n"
+    "        check(text.reversed().reversed() == text)\n"
+    "        check(text.characters().size == CHARS)\n"
+    "        try { val d = Buffer.decodeBase64(text); check(Buffer.decodeBase64(d.base64) == d) }\n"
+    "        catch (e: IllegalArgumentException) { }\n"
+    "        try { check(Buffer.decodeHex(text).hex == text.lower()) } catch (e: IllegalArgumentException) { }\n"
+    "    }\n"
     "}\n";
 
 /* utf8_next over a valid text yields exactly nchars code points, each of
@@ -70,20 +71,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bool valid = bad == size;
     if (valid) check_decoder(s, size, nchars);
 
-    lyng_vm *vm = fuzz_vm_new();
+    lyng_vm *vm = fuzz_prepared_vm(defs);
     char *hex = to_hex(data, size);
     lyng_define_string(vm, "HEX", hex, size * 2);
     lyng_define_int(vm, "VALID", valid);
     lyng_define_string(vm, "TEXT", valid ? s : "", valid ? size : 0);
     lyng_define_int(vm, "CHARS", (int64_t)nchars);
     free(hex);
-    if (lyng_eval(vm, "fuzz_utf8.lyng", script, sizeof script - 1) == LYNG_COMPILE_ERROR) abort();
-    int st;
-    while ((st = lyng_run(vm)) == LYNG_WAITING) host_wait(lyng_host(vm), 0);
-    if (st != LYNG_DONE) {
+    if (fuzz_prepared_run(vm, "checkInput()") != LYNG_DONE) {
         fprintf(stderr, "%s\n", lyng_result_text(vm));
         abort();
     }
-    lyng_free(vm);
     return 0;
 }
