@@ -9,6 +9,34 @@
  * stack and ends comparisons of two distinct cyclic structures. */
 #define MAX_DEPTH 200
 
+/* A value may hold one list in many places (`a = [a, a]` sixty times, or a
+ * Lynon back-reference), so walking it as a tree can take 2^60 steps.
+ * Hashing visits at most HASH_WORK elements; past that a value hashes by
+ * its shape only (fallback_hash). That is consistent with equality, as two
+ * equal values unfold to trees of the same size. */
+#define HASH_WORK (1u << 16)
+
+/* Pairs of collections already found equal while one comparison runs, so
+ * that shared parts are compared once: a small cache indexed by the pair's
+ * addresses, where a newer pair may replace an older one. */
+#define SAME_CACHE 64
+typedef struct SameCache {
+    const Obj *x[SAME_CACHE], *y[SAME_CACHE];
+} SameCache;
+
+static size_t same_slot(const Obj *x, const Obj *y) {
+    uintptr_t h = ((uintptr_t)x >> 4) * 31 + ((uintptr_t)y >> 4);
+    return (size_t)(h ^ (h >> 9)) % SAME_CACHE;
+}
+static bool known_same(const SameCache *k, const Obj *x, const Obj *y) {
+    size_t i = same_slot(x, y);
+    return k && k->x[i] == x && k->y[i] == y;
+}
+static void note_same(SameCache *k, const Obj *x, const Obj *y) {
+    size_t i = same_slot(x, y);
+    if (k) k->x[i] = x, k->y[i] = y;
+}
+
 bool v_truthy(Value v) {
     if (IS_BOOL(v)) return v.as.b;
     return !IS_NULL(v);
@@ -38,21 +66,21 @@ static bool num_equal(Value a, Value b) {
     return r == (double)(int64_t)r && (int64_t)r == i;
 }
 
-static bool equal_depth(Value a, Value b, int depth);
+static bool equal_depth(Value a, Value b, int depth, SameCache *k);
 
-static bool map_equal(Map *x, Map *y, int depth) {
+static bool map_equal(Map *x, Map *y, int depth, SameCache *k) {
     if ((x->h.flags & OF_SET) != (y->h.flags & OF_SET) || x->live != y->live) return false;
     for (uint32_t i = 0; i < x->nslots; i++) {
         MapSlot *s = &x->slots[i];
         if (!s->live) continue;
         Value other;
         if (!map_get(y, s->key, &other)) return false;
-        if (!equal_depth(s->value, other, depth + 1)) return false;
+        if (!equal_depth(s->value, other, depth + 1, k)) return false;
     }
     return true;
 }
 
-static bool equal_depth(Value a, Value b, int depth) {
+static bool equal_depth(Value a, Value b, int depth, SameCache *k) {
     if (IS_NUM(a) && IS_NUM(b)) return num_equal(a, b);
     if (a.type != b.type) return false;
     if (!IS_OBJ(a)) return v_identical(a, b);
@@ -67,25 +95,31 @@ static bool equal_depth(Value a, Value b, int depth) {
     case OT_LIST: {
         List *l = (List *)x, *m = (List *)y;
         if (l->count != m->count) return false;
+        if (known_same(k, x, y)) return true;
         for (uint32_t i = 0; i < l->count; i++)
-            if (!equal_depth(l->items[i], m->items[i], depth + 1)) return false;
+            if (!equal_depth(l->items[i], m->items[i], depth + 1, k)) return false;
+        note_same(k, x, y);
         return true;
     }
-    case OT_MAP: return map_equal((Map *)x, (Map *)y, depth);
+    case OT_MAP:
+        if (known_same(k, x, y)) return true;
+        if (!map_equal((Map *)x, (Map *)y, depth, k)) return false;
+        note_same(k, x, y);
+        return true;
     case OT_INSTANCE: {
         bool user;
         if (class_user_equals(x->cls, a, b, &user)) return user;
         /* script classes without equals(): same class, equal fields */
-        return x->cls == y->cls && map_equal(((Instance *)x)->fields, ((Instance *)y)->fields, depth);
+        return x->cls == y->cls && map_equal(((Instance *)x)->fields, ((Instance *)y)->fields, depth, k);
     }
     case OT_RANGE: {
         Range *r = (Range *)x, *s = (Range *)y;
-        return r->inclusive == s->inclusive && equal_depth(r->start, s->start, depth + 1) &&
-               equal_depth(r->end, s->end, depth + 1);
+        return r->inclusive == s->inclusive && equal_depth(r->start, s->start, depth + 1, k) &&
+               equal_depth(r->end, s->end, depth + 1, k);
     }
     case OT_ENTRY: {
         Entry *e = (Entry *)x, *f = (Entry *)y;
-        return equal_depth(e->key, f->key, depth + 1) && equal_depth(e->value, f->value, depth + 1);
+        return equal_depth(e->key, f->key, depth + 1, k) && equal_depth(e->value, f->value, depth + 1, k);
     }
     case OT_BUFFER: {
         Buffer *p = (Buffer *)x, *q = (Buffer *)y;
@@ -100,7 +134,11 @@ static bool equal_depth(Value a, Value b, int depth) {
     }
 }
 
-bool v_equal(Value a, Value b) { return equal_depth(a, b, 0); }
+bool v_equal(Value a, Value b) {
+    if (!IS_OBJ(a) || !IS_OBJ(b) || a.as.o->type == OT_STRING) return equal_depth(a, b, 0, NULL);
+    SameCache k = {0};
+    return equal_depth(a, b, 0, &k);
+}
 
 /* ---- hashing ---- */
 
@@ -113,7 +151,7 @@ static uint32_t mix64(uint64_t x) {
     return (uint32_t)x;
 }
 
-static uint32_t hash_depth(Value v, int depth) {
+static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
     switch (v.type) {
     case VT_VOID: return 0x9e3779b1u;
     case VT_NULL: return 0x85ebca6bu;
@@ -135,36 +173,37 @@ static uint32_t hash_depth(Value v, int depth) {
     }
     Obj *o = v.as.o;
     if (depth > MAX_DEPTH) return 17;
+    if (++*work > HASH_WORK) return 0; /* the result is dropped (v_hash) */
     switch (o->type) {
     case OT_STRING: return ((String *)o)->hash;
     case OT_LIST: {
         List *l = (List *)o;
         uint32_t h = 1;
-        for (uint32_t i = 0; i < l->count; i++) h = h * 31 + hash_depth(l->items[i], depth + 1);
+        for (uint32_t i = 0; i < l->count && *work <= HASH_WORK; i++) h = h * 31 + hash_depth(l->items[i], depth + 1, work);
         return h;
     }
     case OT_MAP: {
         /* order-independent, like equality */
         Map *m = (Map *)o;
         uint32_t h = (o->flags & OF_SET) ? 0x5e7u : 0x3a9u;
-        for (uint32_t i = 0; i < m->nslots; i++) {
+        for (uint32_t i = 0; i < m->nslots && *work <= HASH_WORK; i++) {
             if (!m->slots[i].live) continue;
-            h += hash_depth(m->slots[i].key, depth + 1) ^ (hash_depth(m->slots[i].value, depth + 1) * 0x9e3779b1u);
+            h += hash_depth(m->slots[i].key, depth + 1, work) ^ (hash_depth(m->slots[i].value, depth + 1, work) * 0x9e3779b1u);
         }
         return h;
     }
     case OT_INSTANCE: {
         uint32_t user;
         if (class_user_hash(o->cls, v, &user)) return user;
-        return hash_depth(v_obj(((Instance *)o)->fields), depth) ^ mix64((uint64_t)(uintptr_t)o->cls);
+        return hash_depth(v_obj(((Instance *)o)->fields), depth, work) ^ mix64((uint64_t)(uintptr_t)o->cls);
     }
     case OT_RANGE: {
         Range *r = (Range *)o;
-        return (hash_depth(r->start, depth + 1) * 31 + hash_depth(r->end, depth + 1)) * 2 + r->inclusive;
+        return (hash_depth(r->start, depth + 1, work) * 31 + hash_depth(r->end, depth + 1, work)) * 2 + r->inclusive;
     }
     case OT_ENTRY: {
         Entry *e = (Entry *)o;
-        return hash_depth(e->key, depth + 1) * 31 + hash_depth(e->value, depth + 1);
+        return hash_depth(e->key, depth + 1, work) * 31 + hash_depth(e->value, depth + 1, work);
     }
     case OT_BUFFER: {
         Buffer *b = (Buffer *)o;
@@ -172,35 +211,47 @@ static uint32_t hash_depth(Value v, int depth) {
     }
     case OT_BOUND: {
         Bound *b = (Bound *)o;
-        return hash_depth(b->self, depth + 1) * 31 + hash_depth(b->fn, depth + 1);
+        return hash_depth(b->self, depth + 1, work) * 31 + hash_depth(b->fn, depth + 1, work);
     }
     default: return mix64((uint64_t)(uintptr_t)o);
     }
 }
 
-uint32_t v_hash(Value v) { return hash_depth(v, 0); }
+/* A value too large to hash whole: its kind and size, which equal values
+ * share. */
+static uint32_t fallback_hash(Value v) {
+    Obj *o = v.as.o;
+    uint32_t n = o->type == OT_LIST ? ((List *)o)->count : o->type == OT_MAP ? ((Map *)o)->live : 0;
+    return mix64(((uint64_t)o->type << 32) | n) ^ (o->type == OT_INSTANCE ? mix64((uint64_t)(uintptr_t)o->cls) : 0);
+}
+
+uint32_t v_hash(Value v) {
+    uint32_t work = 0;
+    uint32_t h = hash_depth(v, 0, &work);
+    return work > HASH_WORK ? fallback_hash(v) : h;
+}
 
 /* ---- ordering ---- */
 
 static int sign_of(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
 
-static bool compare_depth(Value a, Value b, int *result, int depth);
+static bool compare_depth(Value a, Value b, int *result, int depth, SameCache *k);
 
 /* Instances of a script class without compareTo(): field by field, in the
  * order the fields were made (constructor parameters first). */
-static bool fields_compare(Map *x, Map *y, int *result, int depth) {
+static bool fields_compare(Map *x, Map *y, int *result, int depth, SameCache *k) {
     for (uint32_t i = 0; i < x->nslots; i++) {
         MapSlot *s = &x->slots[i];
         Value other;
         if (!s->live) continue;
-        if (!map_get(y, s->key, &other) || !compare_depth(s->value, other, result, depth + 1)) return false;
+        if (!map_get(y, s->key, &other) || !compare_depth(s->value, other, result, depth + 1, k)) return false;
         if (*result) return true;
     }
     *result = 0;
     return true;
 }
 
-static bool compare_depth(Value a, Value b, int *result, int depth) {
+static bool compare_depth(Value a, Value b, int *result, int depth, SameCache *k) {
     if (IS_NUM(a) && IS_NUM(b)) {
         if (IS_INT(a) && IS_INT(b)) {
             *result = a.as.i < b.as.i ? -1 : a.as.i > b.as.i ? 1 : 0;
@@ -232,16 +283,21 @@ static bool compare_depth(Value a, Value b, int *result, int depth) {
     }
     case OT_LIST: {
         List *l = (List *)x, *m = (List *)y;
+        if (known_same(k, x, y)) {
+            *result = 0;
+            return true;
+        }
         uint32_t n = l->count < m->count ? l->count : m->count;
         for (uint32_t i = 0; i < n; i++) {
             int c;
-            if (!compare_depth(l->items[i], m->items[i], &c, depth + 1)) return false;
+            if (!compare_depth(l->items[i], m->items[i], &c, depth + 1, k)) return false;
             if (c) {
                 *result = c;
                 return true;
             }
         }
         *result = l->count < m->count ? -1 : l->count > m->count ? 1 : 0;
+        if (!*result) note_same(k, x, y);
         return true;
     }
     case OT_BUFFER: {
@@ -252,9 +308,13 @@ static bool compare_depth(Value a, Value b, int *result, int depth) {
         return true;
     }
     case OT_INSTANCE: return class_user_compare(x->cls, a, b, result) || (x->cls == y->cls &&
-               fields_compare(((Instance *)x)->fields, ((Instance *)y)->fields, result, depth));
+               fields_compare(((Instance *)x)->fields, ((Instance *)y)->fields, result, depth, k));
     default: return false;
     }
 }
 
-bool v_compare(Value a, Value b, int *result) { return compare_depth(a, b, result, 0); }
+bool v_compare(Value a, Value b, int *result) {
+    if (!IS_OBJ(a) || !IS_OBJ(b) || a.as.o->type == OT_STRING) return compare_depth(a, b, result, 0, NULL);
+    SameCache k = {0};
+    return compare_depth(a, b, result, 0, &k);
+}
