@@ -25,21 +25,27 @@ typedef struct Gen {
     size_t n, cap;
     int names;   /* v0 .. v<names-1> are declared */
     int depth;   /* nesting of the expression or block being written */
+    int large;   /* sizes of 255 and more chosen */
     bool huge;   /* a size past 1001 was chosen */
 } Gen;
 
 static unsigned take(Gen *g) { return g->pos < g->len ? g->in[g->pos++] : 0; }
 static unsigned pick(Gen *g, unsigned n) { return n ? take(g) % n : 0; }
-/* a size: usually small, sometimes around or past one of the limits; at
- * most one huge size a program, so that one input runs in about a second */
+/* a size: usually small, sometimes around or past one of the limits. A
+ * program has at most two sizes of 255 or more, of which at most one huge,
+ * and that only one time in eight where the input asks for it: such a
+ * program takes about a second under the sanitizers, a hundred times what a
+ * small one takes */
 static unsigned size_of(Gen *g) {
     static const unsigned big[] = {255, 256, 257, 300, 1000, 1001, 4096, 65535, 65536, 70000};
     unsigned c = take(g);
     if (c < 224) return c % 8;
     if (c < 246) return c % 64;
     unsigned n = big[c % (sizeof big / sizeof *big)];
+    if (g->large == 2) return c % 64;
+    g->large++;
     if (n > 1001) {
-        if (g->huge) return c % 64;
+        if (g->huge || take(g) >= 32) return c % 64;
         g->huge = true;
     }
     return n;

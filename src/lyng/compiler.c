@@ -111,6 +111,8 @@ typedef struct Fn {
     LoopCtx *loop;
     TryCtx *tries;
     bool toplevel;
+    uint32_t *const_index; /* open addressing: 1 + an index into proto->consts, 0 when free */
+    uint32_t const_index_cap;
 } Fn;
 
 typedef struct C {
@@ -285,17 +287,65 @@ static void emit_op_arg(C *c, OpCode op, uint32_t arg) {
     emit_arg(c, arg);
 }
 
+/* Constants are shared within a function: the same Int, Real, Char or
+ * interned String is stored once, however many constants there are, found
+ * through a hash index of the pool. Reals are the same by their bits, so
+ * 0.0 and -0.0 stay apart; functions are never shared. */
+static uint64_t const_bits(Value v) {
+    switch (v.type) {
+    case VT_INT: return (uint64_t)v.as.i;
+    case VT_REAL: {
+        uint64_t bits;
+        memcpy(&bits, &v.as.r, sizeof bits);
+        return bits;
+    }
+    case VT_BOOL: return v.as.b;
+    case VT_CHAR: return v.as.c;
+    case VT_OBJ: return (uint64_t)(uintptr_t)v.as.o;
+    default: return 0;
+    }
+}
+
+static uint32_t const_slot(Value v, uint32_t cap) {
+    uint64_t x = const_bits(v) * 0x9e3779b97f4a7c15ULL ^ v.type;
+    return (uint32_t)(x ^ (x >> 29)) & (cap - 1);
+}
+
+static void const_index_put(Fn *fn, Value v, uint32_t index) {
+    uint32_t i = const_slot(v, fn->const_index_cap);
+    while (fn->const_index[i]) i = (i + 1) & (fn->const_index_cap - 1);
+    fn->const_index[i] = index + 1;
+}
+
 static uint32_t add_const(C *c, Value v) {
-    Proto *p = proto_of(c);
-    for (uint32_t i = 0; i < p->nconsts && i < 256; i++)
-        if (p->consts[i].type == v.type && v_identical(p->consts[i], v) &&
-            !(IS_OT(v, OT_PROTO))) return i;
+    Fn *fn = c->fn;
+    Proto *p = fn->proto;
+    bool shared = !IS_OT(v, OT_PROTO);
+    if (shared && fn->const_index_cap) {
+        uint64_t bits = const_bits(v);
+        for (uint32_t i = const_slot(v, fn->const_index_cap); fn->const_index[i]; i = (i + 1) & (fn->const_index_cap - 1)) {
+            Value k = p->consts[fn->const_index[i] - 1];
+            if (k.type == v.type && const_bits(k) == bits) return fn->const_index[i] - 1;
+        }
+    }
     if (p->nconsts == p->const_cap) {
         uint32_t ncap = p->const_cap ? p->const_cap * 2 : 8;
         p->consts = vm_realloc(c->vm, p->consts, p->const_cap * sizeof(Value), ncap * sizeof(Value));
         p->const_cap = ncap;
     }
     p->consts[p->nconsts] = v;
+    if (shared) {
+        if ((p->nconsts + 1) * 2 > fn->const_index_cap) {
+            /* keep it at most half full: rebuild it twice as large */
+            free(fn->const_index);
+            fn->const_index_cap = fn->const_index_cap ? fn->const_index_cap * 2 : 64;
+            fn->const_index = calloc(fn->const_index_cap, sizeof(uint32_t));
+            if (!fn->const_index) abort();
+            for (uint32_t i = 0; i < p->nconsts; i++)
+                if (!IS_OT(p->consts[i], OT_PROTO)) const_index_put(fn, p->consts[i], i);
+        }
+        const_index_put(fn, v, p->nconsts);
+    }
     return p->nconsts++;
 }
 
@@ -377,6 +427,7 @@ static Proto *fn_end(C *c) {
     }
     free(fn->locals);
     name_table_free(&fn->names);
+    free(fn->const_index);
     free(fn->up);
     free(fn->param_kind);
     c->fn = fn->enclosing;

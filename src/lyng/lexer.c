@@ -239,7 +239,9 @@ Token lex_next(Lexer *lx) {
             } else {
                 t = make(lx, T_IDENT, start);
                 for (size_t i = 0; i < sizeof keywords / sizeof keywords[0]; i++) {
-                    if (strlen(keywords[i].word) == t.len && memcmp(keywords[i].word, start, t.len) == 0) {
+                    /* strncmp stops at the keyword's end, where the word must end too */
+                    const char *k = keywords[i].word;
+                    if (k[0] == *start && strncmp(k, start, t.len) == 0 && k[t.len] == 0) {
                         t.type = keywords[i].type;
                         break;
                     }
