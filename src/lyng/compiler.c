@@ -137,9 +137,9 @@ typedef struct C {
         Lexer lx;     /* positioned after T, with cur = T's first token */
         Token cur, prev;
     } last_as;
-    /* top-level `val x by d` names of this compilation: the global holds d */
-    struct { const char *s; uint32_t len; bool is_val; } delegated[64];
-    int ndelegated;
+    /* top-level `val x by d` names of this compilation: the global holds
+     * d; the value is 1 for a val, 0 for a var */
+    NameTable delegated;
     int nlocal_ext; /* block-scoped extensions declared so far (ext_local.c) */
     Map *top_names; /* names the script declares at its top level (known_global) */
 } C;
@@ -700,21 +700,19 @@ static Map *delegated_globals(C *c, bool create) {
     return nm;
 }
 
-/* Whether a top-level name is delegated; *is_val tells a val from a var. */
+/* Whether a top-level name is delegated; *is_val tells a val from a var.
+ * Names of earlier compilations on this VM (a REPL) are in the map. */
 COLD static bool delegated_global(C *c, const char *name, uint32_t len, bool *is_val) {
-    for (int i = 0; i < c->ndelegated; i++)
-        if (c->delegated[i].len == len && memcmp(c->delegated[i].s, name, len) == 0) {
-            *is_val = c->delegated[i].is_val;
-            return true;
-        }
+    int32_t v;
+    uint32_t stamp;
+    if (name_table_get(&c->delegated, name, len, &v, &stamp)) {
+        *is_val = v;
+        return true;
+    }
     Map *m = delegated_globals(c, false);
-    char key[256];
-    Value v;
-    if (!m || len >= sizeof key) return false;
-    memcpy(key, name, len);
-    key[len] = 0;
-    if (!map_get_str(m, key, &v)) return false;
-    *is_val = v_truthy(v);
+    Value found;
+    if (!m || !map_get(m, v_obj(str_intern(c->vm, name, len)), &found)) return false;
+    *is_val = v_truthy(found);
     return true;
 }
 
@@ -2167,8 +2165,9 @@ COLD static bool destructuring_assign(C *c) {
         t = lex_next(&lx);
     }
     t = lex_next(&lx);
-    if (t.type != T_ASSIGN || n > 64) return false;
-    Token names[64];
+    if (t.type != T_ASSIGN) return false;
+    Token *names = malloc((size_t)n * sizeof *names);
+    if (!names) abort();
     for (int i = 0; i < n; i++) {
         advance(c);
         names[i] = c->prev;
@@ -2185,6 +2184,7 @@ COLD static bool destructuring_assign(C *c) {
         store_name(c, names[i].start, names[i].len);
         emit_op(c, OP_POP);
     }
+    free(names);
     return true;
 }
 
@@ -2814,40 +2814,49 @@ typedef struct PatItem {
     int first, n; /* a nested pattern's children; n < 0 for a name */
 } PatItem;
 typedef struct Pattern {
-    PatItem items[64];
-    int count;
+    PatItem *items;
+    int count, cap;
 } Pattern;
 
-/* Parses the pattern after its '['. */
-COLD static void parse_pattern(C *c, Pattern *p, int *first, int *n, int depth) {
-    PatItem tmp[64];
-    int k = 0;
+static PatItem *grow_items(PatItem *items, int *cap, int need) {
+    if (need <= *cap) return items;
+    while (*cap < need) *cap = *cap ? *cap * 2 : 8;
+    items = realloc(items, (size_t)*cap * sizeof *items);
+    if (!items) abort();
+    return items;
+}
+
+/* Parses the pattern after its '['. As many names as memory holds; the
+ * nesting is that of the brackets (LYNG_MAX_NESTING, checked by the lexer). */
+COLD static void parse_pattern(C *c, Pattern *p, int *first, int *n) {
+    PatItem *level = NULL; /* this level's items, copied into p at its end */
+    int k = 0, cap = 0;
     *first = 0;
     *n = 0;
-    if (depth > 8) { ERROR("destructuring patterns are nested too deeply"); return; }
-    while (!check(c, T_RBRACKET) && !check(c, T_EOF)) {
-        if (k == 64) { ERROR_CUR("too many names in a destructuring list"); return; }
-        memset(&tmp[k], 0, sizeof tmp[k]);
+    while (!check(c, T_RBRACKET) && !check(c, T_EOF) && !c->err) {
+        level = grow_items(level, &cap, k + 1);
+        memset(&level[k], 0, sizeof level[k]);
         if (accept(c, T_LBRACKET)) {
-            parse_pattern(c, p, &tmp[k].first, &tmp[k].n, depth + 1);
+            parse_pattern(c, p, &level[k].first, &level[k].n);
         } else {
             expect(c, T_IDENT, "a name in the destructuring list");
-            tmp[k].name = c->prev;
-            tmp[k].n = -1;
-            tmp[k].rest = accept(c, T_ELLIPSIS);
+            level[k].name = c->prev;
+            level[k].n = -1;
+            level[k].rest = accept(c, T_ELLIPSIS);
         }
         k++;
         if (!accept(c, T_COMMA)) break;
     }
     expect(c, T_RBRACKET, "']'");
     int rests = 0;
-    for (int i = 0; i < k; i++) rests += tmp[i].rest;
+    for (int i = 0; i < k; i++) rests += level[i].rest;
     if (rests > 1) ERROR("only one rest name is allowed in a destructuring list");
-    if (p->count + k > 64) { ERROR("too many names in a destructuring list"); return; }
+    p->items = grow_items(p->items, &p->cap, p->count + k);
     *first = p->count;
     *n = k;
-    memcpy(&p->items[p->count], tmp, sizeof(PatItem) * (size_t)k);
+    if (k) memcpy(&p->items[p->count], level, sizeof(PatItem) * (size_t)k);
     p->count += k;
+    free(level);
 }
 
 /* Declares the pattern's names from the list in stack slot `src`. A nested
@@ -2912,19 +2921,8 @@ static void delegated_decl(C *c, Token name, bool is_val, bool *is_local) {
     if (!can_start_value(c)) { ERROR_CUR("expected the delegate after 'by'"); return; }
     bound_delegate(c, &name, is_val ? "Val" : "Var", false);
     if (at_global_scope(c)) {
-        if (!is_delegated_global(c, name.start, name.len)) {
-            if (c->ndelegated == 64) { error_at(c, &name, "too many delegated top-level names"); return; }
-            c->delegated[c->ndelegated].s = name.start;
-            c->delegated[c->ndelegated].len = name.len;
-            c->delegated[c->ndelegated].is_val = is_val;
-            c->ndelegated++;
-        }
-        if (name.len < 256) {
-            char key[256];
-            memcpy(key, name.start, name.len);
-            key[name.len] = 0;
-            map_put_str(c->vm, delegated_globals(c, true), key, v_bool(is_val));
-        }
+        if (!is_delegated_global(c, name.start, name.len)) name_table_put(&c->delegated, name.start, name.len, is_val, 0);
+        map_put(c->vm, delegated_globals(c, true), v_obj(str_intern(c->vm, name.start, name.len)), v_bool(is_val));
         /* the global itself is assigned once: the delegate */
         declare_value(c, name, true, is_local);
     } else {
@@ -2942,10 +2940,9 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
     }
     if (accept(c, T_LBRACKET)) {
         /* destructuring: val [a, [b, c], rest...] = expr */
-        Pattern pat;
-        pat.count = 0;
+        Pattern pat = {0};
         int first, n;
-        parse_pattern(c, &pat, &first, &n, 0);
+        parse_pattern(c, &pat, &first, &n);
         expect(c, T_ASSIGN, "'=' after the destructuring list");
         expression(c);
         int src = c->fn->sp - 1;
@@ -2956,6 +2953,7 @@ COLD static void var_decl(C *c, bool is_val, bool *is_local) {
         }
         int before = c->fn->nlocals;
         emit_pattern(c, &pat, first, n, src, is_val, global);
+        free(pat.items);
         n = c->fn->nlocals - before;
         if (global) {
             *is_local = false; /* the source stays as the statement value */
@@ -3792,12 +3790,8 @@ COLD static void scan_delegated_globals(C *c) {
             map_put(c->vm, c->top_names, v_obj(str_intern(c->vm, t.start, t.len)), V_TRUE);
         }
         if (depth == 0 && (t2.type == T_VAL || t2.type == T_VAR) && t1.type == T_IDENT && is_word(&t, "by") &&
-                 !is_delegated_global(c, t1.start, t1.len) && c->ndelegated < 64) {
-            c->delegated[c->ndelegated].s = t1.start;
-            c->delegated[c->ndelegated].len = t1.len;
-            c->delegated[c->ndelegated].is_val = t2.type == T_VAL;
-            c->ndelegated++;
-        }
+                 !is_delegated_global(c, t1.start, t1.len))
+            name_table_put(&c->delegated, t1.start, t1.len, t2.type == T_VAL, 0);
         t2 = t1;
         t1 = t;
     } while (t.type != T_EOF && t.type != T_ERROR);
@@ -3833,6 +3827,7 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     emit_op(&c, OP_RETURN);
     Proto *p = fn_end(&c);
     vm->roots->count = roots_before;
+    name_table_free(&c.delegated);
     while (c.classes) {
         ClassCtx *next = c.classes->next;
         free(c.classes->members);

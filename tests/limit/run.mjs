@@ -116,6 +116,32 @@ const cases = {
     out: ['69999'],
   }),
 
+  many_destructured_names: () => ({
+    src: `val [\n${lines(range(70000).map((i) => `d${i}`))}\n] = (0..<70000).toList()\nprintln(d69999 + d1)\n`,
+    out: ['70000'],
+  }),
+  many_destructured_names_in_function: () => ({
+    src: `fun f() {\n  val [\n${lines(range(70000).map((i) => `d${i}`))}, rest...\n  ] = (0..<70002).toList()\n  return d69999 + rest.size\n}\nprintln(f())\n`,
+    out: ['70001'],
+  }),
+  many_destructured_assignments: () => ({
+    src: `${range(70000).map((i) => `var a${i} = 0`).join('\n')}\n[${range(70000).map((i) => `a${i}`).join(', ')}] = (0..<70000).toList()\nprintln(a69999 - a1)\n`,
+    out: ['69998'],
+  }),
+  deep_destructuring: () => ({
+    // a pattern as deep as brackets go, the value as deep
+    src: `val ${'['.repeat(MAX_NESTING - 1)}x${']'.repeat(MAX_NESTING - 1)} = ${'['.repeat(MAX_NESTING - 1)}8${']'.repeat(MAX_NESTING - 1)}\nprintln(x)\n`,
+    out: ['8'],
+  }),
+  too_deep_destructuring: () => ({
+    src: `val ${'['.repeat(MAX_NESTING + 1)}x${']'.repeat(MAX_NESTING + 1)} = 0\n`,
+    err: nestError, line: 1, col: 5 + MAX_NESTING,
+  }),
+  many_delegated_globals: () => ({
+    // read through their delegates by a function declared above them
+    src: `fun total() = d0 + d69999\n${range(70000).map((i) => `val d${i} by lazy { ${i} }`).join('\n')}\nprintln(total())\n`,
+    out: ['69999'],
+  }),
   // ---- parameters: a 16-bit count in every function ----
   max_parameters: () => ({
     src: `fun f(\n${lines(range(MAX_PARAMS).map((i) => `p${i}`))}\n) = p${MAX_PARAMS - 1} - p1\nprintln(f(\n${lines(range(MAX_PARAMS).map(String))}\n))\n`,
