@@ -10,10 +10,10 @@
  * bases first, in declaration order; with several bases each ancestor is
  * initialised once per instance (Instance.inited), by the first base that
  * reaches it. */
+#include <stdlib.h>
 #include <string.h>
 #include "compiler.h" /* the opcodes of the operators */
 #include "lib.h"
-#include "limits.h"
 
 #define s_body (vm->cls_names.body)
 #define s_abstract (vm->cls_names.abstract)
@@ -77,45 +77,85 @@ static List *linearisation(VM *vm, Class *cls) {
     return l;
 }
 
-static bool in_tail(Class *k, List **seqs, uint32_t *pos, int n) {
-    for (int s = 0; s < n; s++)
-        for (uint32_t j = pos[s] + 1; j < seqs[s]->count; j++)
-            if (seqs[s]->items[j].as.o == (Obj *)k) return true;
-    return false;
+/* What the merge keeps of each class: how often it stands in a tail (past
+ * the head) of the lists being merged, and where it occurs in them. A table
+ * keyed by the class's address, so that "is it in any tail" and "which
+ * lists does it head" cost its own occurrences, however many bases there
+ * are. */
+typedef struct Occurrence {
+    uint32_t seq, at;
+    uint32_t next; /* 1 + the class's next occurrence, 0 at the end */
+} Occurrence;
+
+typedef struct MergeState {
+    Class **keys;
+    uint32_t *tails, *first; /* first: 1 + the class's first occurrence, 0 for none */
+    uint32_t cap;            /* a power of two, at least twice the occurrences */
+    Occurrence *occ;
+} MergeState;
+
+static uint32_t merge_slot(MergeState *m, Class *k) {
+    uintptr_t h = (uintptr_t)k >> 4;
+    uint32_t i = (uint32_t)(h ^ (h >> 15)) & (m->cap - 1);
+    while (m->keys[i] && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
+    m->keys[i] = k;
+    return i;
 }
+
+static Class *head_of(List **seqs, uint32_t *pos, uint32_t s) { return (Class *)seqs[s]->items[pos[s]].as.o; }
 
 /* C3: cls, then the merge of the bases' linearisations and the list of the
  * bases, each step taking the first head that is in no list's tail. NULL
  * after raising when the hierarchy has no consistent order. */
 static List *c3_linearise(VM *vm, Class *cls, List *bases) {
-    List *seqs[LYNG_MAX_BASES + 1];
-    uint32_t pos[LYNG_MAX_BASES + 1];
-    int n = (int)bases->count;
-    for (int s = 0; s < n; s++) {
-        seqs[s] = linearisation(vm, (Class *)bases->items[s].as.o);
-        pos[s] = 0;
+    uint32_t n = bases->count + 1;
+    List **seqs = malloc(n * sizeof *seqs);
+    uint32_t *pos = calloc(n, sizeof *pos);
+    size_t total = 0;
+    for (uint32_t s = 0; seqs && s < n; s++) {
+        seqs[s] = s + 1 < n ? linearisation(vm, (Class *)bases->items[s].as.o) : bases;
+        total += seqs[s]->count;
     }
-    seqs[n] = bases;
-    pos[n] = 0;
-    n++;
-    List *out = list_new(vm, 8);
-    list_push(vm, out, v_obj(cls));
-    for (;;) {
-        Class *pick = NULL;
-        bool left = false;
-        for (int s = 0; s < n && !pick; s++) {
-            if (pos[s] >= seqs[s]->count) continue;
-            left = true;
-            Class *head = (Class *)seqs[s]->items[pos[s]].as.o;
-            if (!in_tail(head, seqs, pos, n)) pick = head;
+    MergeState m = {.cap = 16};
+    while (m.cap < 2 * total) m.cap *= 2;
+    m.keys = calloc(m.cap, sizeof *m.keys);
+    m.tails = calloc(m.cap, sizeof *m.tails);
+    m.first = calloc(m.cap, sizeof *m.first);
+    m.occ = malloc((total ? total : 1) * sizeof *m.occ);
+    List *out = NULL;
+    if (!seqs || !pos || !m.keys || !m.tails || !m.first || !m.occ) {
+        vm_throw(vm, vm->c.out_of_memory, "out of memory linearising class %s", cls->name->data);
+        goto done;
+    }
+    uint32_t nocc = 0;
+    for (uint32_t s = 0; s < n; s++)
+        for (uint32_t j = 0; j < seqs[s]->count; j++) {
+            uint32_t k = merge_slot(&m, (Class *)seqs[s]->items[j].as.o);
+            m.occ[nocc] = (Occurrence){s, j, m.first[k]};
+            m.first[k] = ++nocc;
+            if (j) m.tails[k]++;
         }
-        if (!left) return out;
+    out = list_new(vm, 8);
+    list_push(vm, out, v_obj(cls));
+    /* Lists in [first, scan) are merged or have a head in some tail: only a
+     * head leaving the last tail it was in can make them candidates again. */
+    uint32_t first = 0, scan = 0;
+    for (;;) {
+        while (first < n && pos[first] >= seqs[first]->count) first++;
+        if (first == n) break;
+        if (scan < first) scan = first;
+        Class *pick = NULL;
+        for (; scan < n; scan++)
+            if (pos[scan] < seqs[scan]->count && m.tails[merge_slot(&m, head_of(seqs, pos, scan))] == 0) {
+                pick = head_of(seqs, pos, scan);
+                break;
+            }
         if (!pick) {
             /* name two bases whose orders conflict */
             const char *a = "?", *b = "?";
-            for (int s = 0, found = 0; s < n && found < 2; s++)
+            for (uint32_t s = first, found = 0; s < n && found < 2; s++)
                 if (pos[s] < seqs[s]->count) {
-                    const char *nm = ((Class *)seqs[s]->items[pos[s]].as.o)->name->data;
+                    const char *nm = head_of(seqs, pos, s)->name->data;
                     if (found++ == 0) a = nm;
                     else if (strcmp(nm, a)) b = nm;
                     else found--;
@@ -124,16 +164,29 @@ static List *c3_linearise(VM *vm, Class *cls, List *bases) {
                      "class %s: inconsistent hierarchy, %s and %s cannot be ordered (C3 linearisation); "
                      "list a derived class before its base",
                      cls->name->data, a, b);
-            return NULL;
-        }
-        if (out->count >= LYNG_MAX_ANCESTORS) {
-            vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d ancestors", cls->name->data, LYNG_MAX_ANCESTORS);
-            return NULL;
+            out = NULL;
+            break;
         }
         list_push(vm, out, v_obj(pick));
-        for (int s = 0; s < n; s++)
-            if (pos[s] < seqs[s]->count && seqs[s]->items[pos[s]].as.o == (Obj *)pick) pos[s]++;
+        /* every list pick heads moves on; their new heads leave a tail */
+        for (uint32_t o = m.first[merge_slot(&m, pick)]; o; o = m.occ[o - 1].next) {
+            uint32_t s = m.occ[o - 1].seq;
+            if (pos[s] != m.occ[o - 1].at || ++pos[s] >= seqs[s]->count) continue;
+            uint32_t k = merge_slot(&m, head_of(seqs, pos, s));
+            if (--m.tails[k]) continue;
+            /* a new candidate: scan again from the first list it heads */
+            for (uint32_t h = m.first[k]; h; h = m.occ[h - 1].next)
+                if (pos[m.occ[h - 1].seq] == m.occ[h - 1].at && m.occ[h - 1].seq < scan) scan = m.occ[h - 1].seq;
+        }
     }
+done:
+    free(seqs);
+    free(pos);
+    free(m.keys);
+    free(m.tails);
+    free(m.first);
+    free(m.occ);
+    return out;
 }
 
 /* __classSetBase(cls, base), once per base in declaration order: the first
@@ -166,8 +219,6 @@ static NativeResult p_class_set_base(VM *vm, Value self, int argc, Value *argv, 
         if (bases->items[i].as.o == (Obj *)base)
             return vm_throw(vm, vm->c.illegal_argument, "class %s lists the base %s twice", cls->name->data,
                             base->name->data);
-    if (bases->count >= LYNG_MAX_BASES)
-        return vm_throw(vm, vm->c.illegal_argument, "class %s has more than %d bases", cls->name->data, LYNG_MAX_BASES);
     if (base->is_exception && bases->count && !cls->is_exception)
         return vm_throw(vm, vm->c.illegal_argument, "class %s: the exception class %s must be its first base",
                         cls->name->data, base->name->data);
@@ -272,13 +323,21 @@ static NativeResult p_super_init(VM *vm, Value self, int argc, Value *argv, Valu
         /* several bases: each ancestor is initialised once per instance */
         Instance *in = (Instance *)argv[0].as.o;
         List *mro = in->h.cls->mro;
-        for (uint32_t i = 0; i < mro->count && i < 64; i++) {
+        for (uint32_t i = 0; i < mro->count; i++) {
             if (mro->items[i].as.o != (Obj *)base) continue;
-            if (in->inited & ((uint64_t)1 << i)) {
+            bool done;
+            if (i < 64) {
+                done = in->inited & ((uint64_t)1 << i);
+                in->inited |= (uint64_t)1 << i;
+            } else {
+                if (!in->inited_more) in->inited_more = map_new(vm);
+                done = map_get(in->inited_more, v_obj(base), NULL);
+                map_put(vm, in->inited_more, v_obj(base), V_TRUE);
+            }
+            if (done) {
                 *out = v_obj(vm->cls_names.skip_init);
                 return NR_OK;
             }
-            in->inited |= (uint64_t)1 << i;
             break;
         }
     }

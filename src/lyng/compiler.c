@@ -76,8 +76,9 @@ typedef struct ClassCtx {
     struct ClassCtx *next; /* all classes of this compilation, for base lookups */
     const char *name;
     uint32_t len;
-    struct { const char *s; uint32_t len; } bases[LYNG_MAX_BASES];
-    int nbases;
+    struct ClassBase { const char *s; uint32_t len; } *bases; /* as written after ':' */
+    int nbases, base_cap;
+    uint32_t visit; /* the last member lookup that walked this class (class_member_owner) */
     struct ClassMember { const char *s; uint32_t len; bool is_static; } *members;
     int nmembers, member_cap;
     NameTable member_index; /* name -> index in members */
@@ -131,6 +132,10 @@ typedef struct C {
     ClassCtx *next_cls; /* class context for the next fn_begin */
     bool next_ext;      /* the next fn_begin starts an extension function */
     ClassCtx *classes;
+    NameTable class_index; /* class name -> the latest class of that name, its index in class_at */
+    ClassCtx **class_at;
+    int nclass_at, class_at_cap;
+    uint32_t class_visit; /* stamps the member lookups */
     struct { /* the last `x as T` compiled: for `(x as T).member` */
         Fn *fn;
         uint32_t end; /* code length right after its OP_AS */
@@ -624,23 +629,47 @@ static void skip_generic_params(C *c) {
 
 /* --- variables --- */
 
-/* The class (this one or a base compiled earlier) declaring a member. */
-static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static, int depth) {
+/* The latest class of this compilation named so, other than `not`. */
+static ClassCtx *class_named(C *c, const char *name, uint32_t len, ClassCtx *not) {
     int32_t at;
     uint32_t stamp;
-    if (name_table_get(&cx->member_index, name, len, &at, &stamp)) {
-        *is_static = cx->members[at].is_static;
-        return cx;
-    }
-    if (depth > 32) return NULL;
-    for (int i = 0; i < cx->nbases; i++)
-        for (ClassCtx *b = c->classes; b; b = b->next)
-            if (b != cx && b->len == cx->bases[i].len && memcmp(b->name, cx->bases[i].s, b->len) == 0) {
-                ClassCtx *owner = class_member_owner(c, b, name, len, is_static, depth + 1);
-                if (owner) return owner;
-                break;
-            }
+    if (!name_table_get(&c->class_index, name, len, &at, &stamp)) return NULL;
+    if (c->class_at[at] != not) return c->class_at[at];
+    for (ClassCtx *b = c->classes; b; b = b->next)
+        if (b != not && b->len == len && memcmp(b->name, name, len) == 0) return b;
     return NULL;
+}
+
+/* The class (this one or a base compiled earlier) declaring a member: the
+ * bases are walked depth first in the order written, each class once
+ * however many paths lead to it. */
+static ClassCtx *class_member_owner(C *c, ClassCtx *cx, const char *name, uint32_t len, bool *is_static) {
+    uint32_t visit = ++c->class_visit;
+    ClassCtx **todo = NULL, *owner = NULL;
+    int n = 0, cap = 0;
+    for (ClassCtx *k = cx; k && !owner; k = n ? todo[--n] : NULL) {
+        if (k->visit == visit) continue;
+        k->visit = visit;
+        int32_t at;
+        uint32_t stamp;
+        if (name_table_get(&k->member_index, name, len, &at, &stamp)) {
+            *is_static = k->members[at].is_static;
+            owner = k;
+            break;
+        }
+        for (int i = k->nbases - 1; i >= 0; i--) {
+            ClassCtx *b = class_named(c, k->bases[i].s, k->bases[i].len, k);
+            if (!b || b->visit == visit) continue;
+            if (n == cap) {
+                cap = cap ? cap * 2 : 16;
+                todo = realloc(todo, (size_t)cap * sizeof *todo);
+                if (!todo) abort();
+            }
+            todo[n++] = b;
+        }
+    }
+    free(todo);
+    return owner;
 }
 
 static void load_name(C *c, const char *name, uint32_t len);
@@ -661,7 +690,7 @@ static bool member_receiver(C *c, const char *name, uint32_t len) {
     for (Fn *f = c->fn; f; f = f->enclosing) {
         if (!f->cls) continue;
         bool is_static = false;
-        ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static, 0);
+        ClassCtx *owner = class_member_owner(c, f->cls, name, len, &is_static);
         if (!owner && universal_member(name, len)) {
             emit_op_arg(c, OP_GET_LOCAL, 0);
             return true;
@@ -677,7 +706,7 @@ static bool member_receiver(C *c, const char *name, uint32_t len) {
 static bool is_member_name(C *c, const char *name, uint32_t len) {
     for (Fn *f = c->fn; f; f = f->enclosing) {
         bool is_static;
-        if (f->cls) return class_member_owner(c, f->cls, name, len, &is_static, 0) != NULL;
+        if (f->cls) return class_member_owner(c, f->cls, name, len, &is_static) != NULL;
     }
     return false;
 }
@@ -3405,7 +3434,11 @@ static void class_base(C *c, ClassCtx *cx, Token *cls_name, Fn *body) {
         if (!accept(c, T_IDENT)) { ERROR_CUR("expected a base class name"); return; }
         Token base = c->prev;
         skip_generic_params(c);
-        if (cx->nbases == LYNG_MAX_BASES) { ERROR("a class has more than %d direct base classes", LYNG_MAX_BASES); return; }
+        if (cx->nbases == cx->base_cap) {
+            cx->base_cap = cx->base_cap ? cx->base_cap * 2 : 4;
+            cx->bases = realloc(cx->bases, (size_t)cx->base_cap * sizeof *cx->bases);
+            if (!cx->bases) abort();
+        }
         cx->bases[cx->nbases].s = base.start;
         cx->bases[cx->nbases++].len = base.len;
         c->fn = body->enclosing;
@@ -3526,6 +3559,13 @@ COLD static void class_decl(C *c, bool *is_local, bool is_abstract, bool is_obje
     cx->len = name.len;
     cx->next = c->classes;
     c->classes = cx;
+    if (c->nclass_at == c->class_at_cap) {
+        c->class_at_cap = c->class_at_cap ? c->class_at_cap * 2 : 16;
+        c->class_at = realloc(c->class_at, (size_t)c->class_at_cap * sizeof *c->class_at);
+        if (!c->class_at) abort();
+    }
+    c->class_at[c->nclass_at] = cx;
+    name_table_put(&c->class_index, cx->name, cx->len, c->nclass_at++, 0);
     emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "__classNew", 10));
     emit_const(c, v_obj(str_new(c->vm, name.start, name.len)));
     emit_op(c, is_abstract ? OP_TRUE : OP_FALSE);
@@ -3828,9 +3868,12 @@ Proto *compile_script(VM *vm, const char *name, const char *src, size_t len, cha
     Proto *p = fn_end(&c);
     vm->roots->count = roots_before;
     name_table_free(&c.delegated);
+    name_table_free(&c.class_index);
+    free(c.class_at);
     while (c.classes) {
         ClassCtx *next = c.classes->next;
         free(c.classes->members);
+        free(c.classes->bases);
         name_table_free(&c.classes->member_index);
         free(c.classes);
         c.classes = next;

@@ -145,7 +145,10 @@ static void blacken(VM *vm, Obj *o) {
         gc_mark_obj(vm, (Obj *)c->statics);
         break;
     }
-    case OT_INSTANCE: gc_mark_obj(vm, (Obj *)((Instance *)o)->fields); break;
+    case OT_INSTANCE:
+        gc_mark_obj(vm, (Obj *)((Instance *)o)->fields);
+        if (((Instance *)o)->inited_more) gc_mark_obj(vm, (Obj *)((Instance *)o)->inited_more);
+        break;
     case OT_BUFFER: break;
     case OT_FIBER: {
         Fiber *f = (Fiber *)o;

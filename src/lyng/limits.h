@@ -1,8 +1,9 @@
 /* limits.h - the few limits the implementation keeps, each named once.
  *
- * Everything else (constants and code per function, members and fields per
- * class, enum entries, arguments of a call, elements of a literal) is bounded
- * only by memory: bytecode operands are 32 bits wide (compiler.h). What stays
+ * Everything else (constants and code per function, members, fields and
+ * bases per class, enum entries, arguments of a call, elements of a literal,
+ * names in a destructuring pattern, delegated names) is bounded only by
+ * memory: bytecode operands are 32 bits wide (compiler.h). What stays
  * is either an encoding (a count kept in 16 bits of every function
  * prototype) or a guard for the C stack, which the compiler and the printer
  * of nested values recurse on: 8 MiB natively, 1 MiB in the wasm build. */
@@ -14,11 +15,6 @@
 
 /* Variables one function captures from enclosing ones (Proto.nupvals). */
 #define LYNG_MAX_UPVALUES 65535
-
-/* Classes in the linearised ancestry of one class, itself included: one bit
- * each in Instance.inited. A class's direct bases are among them. */
-#define LYNG_MAX_ANCESTORS 64
-#define LYNG_MAX_BASES (LYNG_MAX_ANCESTORS - 1)
 
 /* Brackets ( [ { nested inside each other in one script. */
 #define LYNG_MAX_NESTING 1000

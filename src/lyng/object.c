@@ -306,6 +306,7 @@ Instance *instance_new(VM *vm, Class *cls) {
     Instance *in = vm_alloc(vm, OT_INSTANCE, cls, sizeof(Instance));
     in->fields = NULL;
     in->inited = 0;
+    in->inited_more = NULL;
     in->fields = map_new(vm);
     return in;
 }

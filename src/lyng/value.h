@@ -232,6 +232,7 @@ typedef struct Instance {
     Obj h;
     Map *fields;     /* String -> Value */
     uint64_t inited; /* bit i: the class's mro[i] is initialised (multiple inheritance) */
+    Map *inited_more; /* NULL, or the ancestors past the 64th initialised, as keys */
 } Instance;
 
 /* Steps through cls's linearisation, cls first: with i = 0,

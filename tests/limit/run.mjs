@@ -142,6 +142,17 @@ const cases = {
     src: `fun total() = d0 + d69999\n${range(70000).map((i) => `val d${i} by lazy { ${i} }`).join('\n')}\nprintln(total())\n`,
     out: ['69999'],
   }),
+  many_bases: () => ({
+    // each base initialised once, each base's method callable bare from the body
+    src: `var inits = 0\n${range(2000).map((i) => `open class B${i} { init { inits++ }\n  fun f${i}() = ${i} }`).join('\n')}\nclass C : ${range(2000).map((i) => `B${i}()`).join(', ')} {\n  fun all() = f0() + f1999()\n}\nprintln(C().all())\nprintln(inits)\n`,
+    out: ['1999', '2000'],
+  }),
+  many_ancestors: () => ({
+    // a chain of 2,000 classes and a second base: every one in the linearisation, each initialised once
+    src: `var inits = 0\nopen class A0 { init { inits++ }\n  fun root() = 7 }\n${range(1999).map((i) => `open class A${i + 1} : A${i}() { init { inits++ } }`).join('\n')}\ninterface Mixin\nclass Deep : A1999(), Mixin {\n  fun r() = root()\n}\nval d = Deep()\nprintln(d.r())\nprintln(inits)\nprintln(d is A0 && d is Mixin)\n`,
+    out: ['7', '2000', 'true'],
+  }),
+
   // ---- parameters: a 16-bit count in every function ----
   max_parameters: () => ({
     src: `fun f(\n${lines(range(MAX_PARAMS).map((i) => `p${i}`))}\n) = p${MAX_PARAMS - 1} - p1\nprintln(f(\n${lines(range(MAX_PARAMS).map(String))}\n))\n`,
