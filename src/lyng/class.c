@@ -28,13 +28,16 @@
 #define s_bases (vm->cls_names.bases)
 
 
-/* Setters live among the methods under "name=", which no method name can be. */
-static String *setter_key(VM *vm, String *name) {
-    char buf[256];
-    if (name->len > 250) return str_intern(vm, "=", 1);
-    memcpy(buf, name->data, name->len);
-    buf[name->len] = '=';
-    return str_intern(vm, buf, name->len + 1);
+/* Setters live among the methods under "name=", which no method name can
+ * be; a name of any length. */
+String *class_setter_key(VM *vm, String *name) {
+    StrBuf sb;
+    sb_init(&sb);
+    sb_add(&sb, name->data, name->len);
+    sb_addc(&sb, '=');
+    String *key = str_intern(vm, sb.data, sb.len);
+    sb_free(&sb);
+    return key;
 }
 
 static Class *class_arg(VM *vm, Value v, const char *fn) {
@@ -378,7 +381,7 @@ static NativeResult add_member(VM *vm, int argc, Value *argv, Value *out, int ki
     if (kind == 1) {
         map_put(vm, cls->statics, v_obj(key), argv[2]);
     } else if (kind == 3) {
-        map_put(vm, cls->methods, v_obj(setter_key(vm, key)), argv[2]);
+        map_put(vm, cls->methods, v_obj(class_setter_key(vm, key)), argv[2]);
         cls->has_setters = true;
     } else {
         if (kind == 2) {
@@ -417,7 +420,7 @@ static NativeResult p_private_set(VM *vm, Value self, int argc, Value *argv, Val
     Class *cls = class_arg(vm, argv[0], "__privateSet");
     if (!cls) return NR_ERR;
     String *n = (String *)argv[1].as.o;
-    map_put(vm, cls->methods, v_obj(setter_key(vm, str_intern(vm, n->data, n->len))),
+    map_put(vm, cls->methods, v_obj(class_setter_key(vm, str_intern(vm, n->data, n->len))),
             v_obj(v_truthy(argv[2]) ? s_abstract : s_private_set));
     cls->has_setters = true;
     *out = V_VOID;
@@ -561,7 +564,7 @@ bool class_member_hidden(VM *vm, Class *cls, String *name) {
 bool class_set_hook(VM *vm, Instance *in, String *name, Value v, bool *ok) {
     Value m;
     *ok = true;
-    if (!vm_find_method(vm, in->h.cls, setter_key(vm, name), &m)) return false;
+    if (!vm_find_method(vm, in->h.cls, class_setter_key(vm, name), &m)) return false;
     if (IS_OT(m, OT_STRING)) {
         Fiber *f = vm->current;
         Proto *caller = f && f->nframes ? f->frames[f->nframes - 1].closure->proto : NULL;

@@ -66,6 +66,8 @@ bool class_compare_hook(VM *vm, Value a, Value b, int *result, bool *ok);
  * reports it (and clears it) where the interpreter can raise. */
 bool class_user_equals(Class *cls, Value a, Value b, bool *result);
 bool class_user_hash(Class *cls, Value v, uint32_t *hash);
+/* The key of a property's setter among its class's methods: "name=". */
+String *class_setter_key(VM *vm, String *name);
 bool class_user_compare(Class *cls, Value a, Value b, int *result);
 bool class_hook_failed(VM *vm);
 /* Operator methods a script class may define. */

@@ -31,11 +31,7 @@ bool serial_is_exception(VM *vm, Class *cls) {
 
 /* A `val` field: its setter slot ("name=") holds the marker __privateSet put there. */
 static bool is_val_field(VM *vm, Class *cls, String *name) {
-    char buf[256];
-    if (name->len > 250) return false;
-    memcpy(buf, name->data, name->len);
-    buf[name->len] = '=';
-    String *key = str_intern(vm, buf, name->len + 1);
+    String *key = class_setter_key(vm, name);
     uint32_t i = 0;
     for (Class *c = cls; c; c = class_next(cls, c, &i)) {
         Value v;
