@@ -10,6 +10,8 @@
 #ifndef LYNG_LIMITS_H
 #define LYNG_LIMITS_H
 
+#include <limits.h>
+
 /* Parameters of one function (Proto.nparams). */
 #define LYNG_MAX_PARAMS 65535
 
@@ -35,6 +37,20 @@
 #define LYNG_PARSER_STACK (1792u * 1024)
 #else
 #define LYNG_PARSER_STACK (6u * 1024 * 1024)
+#endif
+
+/* Native code calling Lyng calling native code... (an equals() that
+ * compares a field of its own class with ==, a hashCode() that hashes one)
+ * nests the interpreter on the C stack: it may take this much of it, and
+ * on wasm at most this many levels, as V8 bounds the native stack of wasm
+ * frames itself, below what the wasm stack holds (a level takes about
+ * 0.7 KiB natively, 2 KiB on wasm: about 7,600 and 800 levels). */
+#ifdef __wasm__
+#define LYNG_SYNC_STACK (1536u * 1024)
+#define LYNG_MAX_SYNC_DEPTH 1000
+#else
+#define LYNG_SYNC_STACK (5u * 1024 * 1024)
+#define LYNG_MAX_SYNC_DEPTH INT_MAX /* natively the stack alone bounds it */
 #endif
 
 #endif

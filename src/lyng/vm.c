@@ -10,6 +10,7 @@
 
 #include "compiler.h"
 #include "lib.h"
+#include "limits.h"
 #include "vm.h"
 #include "vm_dispatch.h"
 
@@ -2271,19 +2272,22 @@ finished:
 
 /* ---------------------------------------------------------------- helpers */
 
-#define MAX_SYNC_DEPTH 32
-
 NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, Value *out) {
     if (vm_steps_exhausted(vm)) return vm_throw(vm, vm->c.illegal_state, "the step limit is spent");
     /* each level nests the interpreter on the C stack (an equals() using ==
-     * on itself, say): bound it well inside the smallest (wasm) stack */
-    if (vm->gc_paused > MAX_SYNC_DEPTH)
-        return vm_throw(vm, vm->c.stack_overflow, "stack overflow: %s called from native code nested more than %d deep",
-                        callable_name(fn), MAX_SYNC_DEPTH);
+     * on a field of its own class, say): bounded by the stack the levels
+     * take, and on wasm by a count too (limits.h) */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (!vm->sync_depth) vm->sync_stack_base = here;
+    if (vm->sync_depth >= LYNG_MAX_SYNC_DEPTH || vm->sync_stack_base - here > LYNG_SYNC_STACK)
+        return vm_throw(vm, vm->c.stack_overflow, "stack overflow: %s called from native code nested %d deep",
+                        callable_name(fn), vm->sync_depth);
     Fiber *f = vm_fiber_new(vm, fn, argc, argv);
     if (!IS_VOID(self) && IS_OT(fn, OT_CLOSURE)) ((Closure *)fn.as.o)->self = self;
     vm->gc_paused++;
+    vm->sync_depth++;
     vm_run_fiber(vm, f);
+    vm->sync_depth--;
     vm->gc_paused--;
     if (f->state != FS_DONE) {
         return vm_throw(vm, vm->c.illegal_state, "%s cannot suspend here", callable_name(fn));

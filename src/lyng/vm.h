@@ -191,6 +191,8 @@ struct VM {
     void *net_ask_ud;
     String *s_this, *s_it, *s_message, *s_stack, *s_name_prop, *s_getter; /* frequently used names */
     int gc_paused; /* >0 while C code runs Lyng synchronously */
+    int sync_depth;            /* vm_call_sync levels under way */
+    uintptr_t sync_stack_base; /* the C stack where the outermost one began */
     uint32_t slice_steps; /* loop back-edges and calls per lyng_run; 0 = no limit */
     bool slice_spent;     /* the last run stopped because its slice was used up */
     uint32_t budget, budget_grant; /* budget.c: steps left before the next check, of how many */

@@ -153,6 +153,17 @@ const cases = {
     out: ['7', '2000', 'true'],
   }),
 
+  // ---- native code calling Lyng, nested: the C stack (LYNG_SYNC_STACK) ----
+  deep_user_equals: () => ({
+    // == on a field of the class with equals() nests native and Lyng calls
+    src: `class Box(val inner: Box?) {\n  override fun equals(other) = other is Box && inner == other.inner\n  override fun hashCode() = 1 + (inner?.hashCode() ?: 0)\n}\nvar a: Box? = null\nvar b: Box? = null\nfor (i in 0..<500) { a = Box(a); b = Box(b) }\nprintln(a == b)\nprintln(a.hashCode() == b.hashCode() && Map(a => 1)[b] == 1)\n`,
+    out: ['true', 'true'],
+  }),
+  too_deep_user_equals: () => ({
+    src: `class Box(val inner: Box?) {\n  override fun equals(other) = other is Box && inner == other.inner\n}\nvar a: Box? = null\nvar b: Box? = null\nfor (i in 0..<100000) { a = Box(a); b = Box(b) }\nval e = assertThrows { a == b }\nprintln(e::class.name)\nprintln(e.message.startsWith("stack overflow: equals called from native code nested"))\n`,
+    out: ['StackOverflowException', 'true'],
+  }),
+
   // ---- parameters: a 16-bit count in every function ----
   max_parameters: () => ({
     src: `fun f(\n${lines(range(MAX_PARAMS).map((i) => `p${i}`))}\n) = p${MAX_PARAMS - 1} - p1\nprintln(f(\n${lines(range(MAX_PARAMS).map(String))}\n))\n`,
