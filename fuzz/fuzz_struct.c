@@ -33,7 +33,7 @@ static unsigned take(Gen *g) { return g->pos < g->len ? g->in[g->pos++] : 0; }
 static unsigned pick(Gen *g, unsigned n) { return n ? take(g) % n : 0; }
 /* a size: usually small, sometimes around or past one of the limits. A
  * program has at most two sizes of 255 or more, of which at most one huge,
- * and that only one time in 32 where the input asks for it: such a
+ * and that only one time in 32 where a longer input asks for it: such a
  * program takes about a second under the sanitizers, a hundred times what a
  * small one takes */
 static unsigned size_of(Gen *g) {
@@ -45,8 +45,9 @@ static unsigned size_of(Gen *g) {
     if (g->large == 2) return c % 64;
     g->large++;
     if (n > 1001) {
-        /* asked for by a byte of the input, never by its end (read as 0s) */
-        bool asked = g->pos < g->len && take(g) < 8;
+        /* asked for by a byte of an input of 64 bytes or more (a program of
+         * some size already), never by its end (read as 0s) */
+        bool asked = g->len >= 64 && g->pos < g->len && take(g) < 8;
         if (g->huge || !asked) return c % 64;
         g->huge = true;
     }
