@@ -8,7 +8,7 @@
 #
 # Sources are found with wildcards, so a new .c file is built without
 # editing this file. Files only one platform can build are named here:
-# src/cli/main_native.c and src/host/posix*.c are native-only,
+# src/cli/main_native.c, src/host/posix*.c and src/host/poll_*.c are native-only,
 # src/cli/wasm_*.c and src/host/js*.c are wasm-only, src/cli/*_wasi.c and
 # src/host/wasi*.c belong to the WASI command build.
 
@@ -54,8 +54,13 @@ CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
 CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
+# The event core (handles, timers, pending ops, the wait loop) under the
+# native and WASI backends; the native backend is posix*.c with one poll
+# step: poll_epoll.c here, poll_posix.c in the poll build (mk/poll.mk).
+HOST_CORE := $(wildcard src/host/host_*.c)
+POSIX_HOST := $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/posix*.c)
 
-NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
+NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(POSIX_HOST) src/host/poll_epoll.c
 WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)
 
 NATIVE_OBJ := $(NATIVE_SRC:%.c=$(B)/native/obj/%.o)
