@@ -90,8 +90,8 @@ all: build
 help:
 	@echo "make run      build, then run examples/hello.lyng natively and examples/net_demo.lyng on Node"
 	@echo "make test     build, then run every test suite (one total line at the end)"
-	@echo "make build    every build: native, asan, wasm, wasi, the playground, fuzz targets"
-	@echo "make native | asan | wasm   one build only (native: liblyng.a and lyng; wasm: lyng.wasm and lyng-cli.wasm)"
+	@echo "make build    every build: native, asan, poll, asan-poll, wasm, wasi, the playground, fuzz targets"
+	@echo "make native | asan | poll | wasm   one build only (native: liblyng.a and lyng; wasm: lyng.wasm and lyng-cli.wasm)"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
 	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
 	@echo "make conformance   every >>> block under docs/, file by file, on the native build"
