@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/host.h"
 #include "lyng/vm.h"
 
 static void drop_output(void *ud, int stream, const char *data, size_t len) {
@@ -30,7 +29,7 @@ lyng_vm *fuzz_vm_new(void) {
 void fuzz_run_to_end(lyng_vm *vm) {
     for (int round = 0; round < FUZZ_HOST_ROUNDS; round++) {
         if (lyng_run(vm) != LYNG_WAITING) return;
-        host_wait(lyng_host(vm), 0);
+        lyng_host_wait(vm, 0);
     }
 }
 
@@ -64,7 +63,7 @@ int fuzz_prepared_run(lyng_vm *vm, const char *call) {
     for (int round = 0; round < FUZZ_HOST_ROUNDS && st == LYNG_WAITING; round++) {
         int all = lyng_run_tasks(vm);
         st = lyng_task_status(vm, task, 1);
-        if (st == LYNG_WAITING && all == LYNG_WAITING) host_wait(lyng_host(vm), 0);
+        if (st == LYNG_WAITING && all == LYNG_WAITING) lyng_host_wait(vm, 0);
     }
     if (st == LYNG_WAITING) lyng_task_stop(vm, task, "the fuzz input is abandoned");
     if (st != LYNG_DONE) prepared_uses = FUZZ_VM_REUSE; /* after exit() or an error, start clean */
