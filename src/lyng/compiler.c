@@ -2065,7 +2065,11 @@ static void catch_clauses(C *c, TryCtx *t, JumpList *ends) {
                 JumpList hits = {0};
                 do {
                     emit_op_arg(c, OP_GET_LOCAL, (uint32_t)exc_slot);
-                    if (!is_name(c->cur.type)) { ERROR_CUR("expected an exception class"); return; }
+                    if (!is_name(c->cur.type)) {
+                        ERROR_CUR("expected an exception class");
+                        free(hits.at);
+                        return;
+                    }
                     advance(c);
                     Token cls = c->prev;
                     while (accept(c, T_DOT)) { expect(c, T_IDENT, "a name"); cls = c->prev; }
