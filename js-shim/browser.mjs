@@ -13,13 +13,14 @@
 // Scripts run in slices so a long loop never freezes the page; close()
 // stops a running script at once.
 import { ConsoleStdout, File, OpenFile, WASI } from '@bjorn3/browser_wasi_shim';
+import { HostError } from '../build/js/constants.mjs';
 import { createLyngOn, denyAll, LyngError, permitAll } from './index.mjs';
 import { createTimerImports } from './timers.mjs';
 
 export { denyAll, LyngError, permitAll };
 
 const WHERE = new TextEncoder().encode('in the browser');
-const EUNSUPPORTED = -9; // host.h
+const { EUNSUPPORTED } = HostError;
 // Loop iterations and calls between two turns of the page's event loop:
 // about 10 ms of work, so input and Stop are handled promptly.
 const SLICE_STEPS = 100_000;

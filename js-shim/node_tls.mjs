@@ -3,6 +3,7 @@
 // accepted sockets, and the error codes the C core names (host.h). The
 // streams themselves are node_net.mjs's: a TLS socket is read, written and
 // closed like a TCP one. node:tls loads on the first TLS call.
+import { HostError as E } from '../build/js/constants.mjs';
 
 // A built-in module, loaded synchronously on its first use. Node 20.16 and
 // later have process.getBuiltinModule; createRequire would load node:module
@@ -13,18 +14,15 @@ let tlsModule;
 const readFileSync = (file) => builtin('node:fs').readFileSync(file);
 const tls = () => (tlsModule ??= builtin('node:tls'));
 
-// host.h: HOST_ETLS .. HOST_ECERT_FILES
-export const TLS_E = { ETLS: -16, EXPIRED: -17, ISSUER: -18, NAME: -19, REJECTED: -20, FILES: -21 };
-
 const CERT_CODES = {
-  CERT_HAS_EXPIRED: TLS_E.EXPIRED,
-  CERT_NOT_YET_VALID: TLS_E.EXPIRED,
-  DEPTH_ZERO_SELF_SIGNED_CERT: TLS_E.ISSUER,
-  SELF_SIGNED_CERT_IN_CHAIN: TLS_E.ISSUER,
-  UNABLE_TO_GET_ISSUER_CERT: TLS_E.ISSUER,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_E.ISSUER,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_E.ISSUER,
-  ERR_TLS_CERT_ALTNAME_INVALID: TLS_E.NAME,
+  CERT_HAS_EXPIRED: E.ECERT_EXPIRED,
+  CERT_NOT_YET_VALID: E.ECERT_EXPIRED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: E.ECERT_ISSUER,
+  SELF_SIGNED_CERT_IN_CHAIN: E.ECERT_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: E.ECERT_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: E.ECERT_ISSUER,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: E.ECERT_ISSUER,
+  ERR_TLS_CERT_ALTNAME_INVALID: E.ECERT_NAME,
 };
 
 // The host.h code of a TLS error, or undefined for one that is not about
@@ -32,8 +30,8 @@ const CERT_CODES = {
 export function tlsStatusOf(err) {
   const code = err?.code ?? '';
   if (code in CERT_CODES) return CERT_CODES[code];
-  if (/^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|HOSTNAME_MISMATCH)/.test(code)) return TLS_E.REJECTED;
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || err?.library === 'SSL routines') return TLS_E.ETLS;
+  if (/^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|HOSTNAME_MISMATCH)/.test(code)) return E.ECERT_REJECTED;
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || err?.library === 'SSL routines') return E.ETLS;
   return undefined;
 }
 
@@ -71,7 +69,7 @@ export function serverContext(certFile, keyFile) {
   try {
     return tls().createSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
   } catch (err) {
-    err.lyngStatus = TLS_E.FILES;
+    err.lyngStatus = E.ECERT_FILES;
     throw err;
   }
 }

@@ -93,12 +93,12 @@ $(B)/stress/stress_client: tests/stress/stress_client.c | $(SETUP_STAMP)
 SOAK_CYCLES ?= 100000
 SOAK_WARMUP ?= 20000
 
-stress: setup $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
+stress: setup $(B)/native/lyng wasm $(B)/stress/stress_client
 	@bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client $(STRESS_CONNECTIONS) $(STRESS_CYCLES)
 	@echo "== soak, native"; bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
 	@echo "== soak, Node"; bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
 
-test-stress: $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
+test-stress: $(B)/native/lyng wasm $(B)/stress/stress_client
 	$(call suite,stress (reduced),tests/stress/run.sh,bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client 1000 1000)
 	$(call suite,soak native (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client 2000 5000)
 	$(call suite,soak Node (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client 15000 5000)

@@ -15,13 +15,11 @@
 
 typedef struct repl repl;
 
-/* What repl_step says about the VM. */
-enum {
-    REPL_IDLE,  /* nothing can run until a line or a host event arrives */
-    REPL_WAIT,  /* coroutines wait on the host: call repl_step after its events */
-    REPL_AGAIN, /* the slice ran out: call repl_step again soon */
-    REPL_QUIT   /* :quit, or the script called exit(): see repl_exit_code */
-};
+/* What repl_step says about the VM: REPL_IDLE, REPL_WAIT, REPL_AGAIN,
+ * REPL_QUIT (lyng_constants.h says what each means). */
+#define REPL_STEP_ENUM(name, value) REPL_##name = value,
+enum { LYNG_REPL_STEP_MAP(REPL_STEP_ENUM) };
+#undef REPL_STEP_ENUM
 
 /* Prints the banner. */
 repl *repl_new(cli *c);
