@@ -64,8 +64,9 @@ export function createBrowserHost(env) {
   return { imports, dispose: () => timers.clearAll() };
 }
 
-// WASI preview 1 for the command-line parts of the module: no files, and
-// stdout/stderr of C stdio go to the same sinks as the script's output.
+// WASI preview 1, which the C library of the module uses for the clock and
+// for files (module folders): a page has no files, and stdout/stderr of C
+// stdio go to the same sinks as the script's output.
 function browserWasi(out, err) {
   const decoders = [new TextDecoder(), new TextDecoder()];
   const sink = (i, fn) => new ConsoleStdout((bytes) => fn(decoders[i].decode(bytes, { stream: true })));

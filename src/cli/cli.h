@@ -43,9 +43,4 @@ bool cli_wants_repl(cli *c);
  * module and policy. The REPL uses it; the caller frees it. */
 lyng_vm *cli_new_vm(cli *c, const lyng_config *cfg);
 
-/* The network policy given with --allow-net / --deny-net: a comma-separated
- * list, "*" for everything, NULL when the option was not given. */
-const char *cli_allow_net(cli *c);
-const char *cli_deny_net(cli *c);
-
 #endif

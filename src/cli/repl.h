@@ -1,6 +1,7 @@
 /* repl.h - the interactive read-eval-print loop of `lyng`, one for every
  * platform: the native binary drives it with libedit and epoll
- * (main_native.c), bin/lyng with Node's readline (through wasm_exports.c).
+ * (main_native.c), bin/lyng with Node's readline (through wasm_exports.c,
+ * in lyng-cli.wasm).
  * The driver reads lines and hands them over; the REPL decides when input
  * is complete (when the compiler does not stop at the end of the input),
  * runs each input as a task of one VM, and prints results and errors.
@@ -38,9 +39,6 @@ bool repl_busy(repl *r);
 /* Ctrl-C: stops the running statement (and the coroutines it launched),
  * or drops a partly typed input. */
 void repl_interrupt(repl *r);
-/* Something was printed since the last call (the driver redraws its
- * prompt when a background coroutine printed). */
-bool repl_printed(repl *r);
 int repl_exit_code(repl *r);
 /* Called before anything is printed while no statement runs (a background
  * coroutine prints over the prompt: the driver clears the prompt first). */

@@ -3,7 +3,8 @@
  * A host creates a VM, defines globals, registers native modules, starts a
  * script and drives it: lyng_run() runs every coroutine that can make progress
  * and reports whether the script still waits on the host (timers, sockets).
- * The native CLI, the wasm exports and embedders all use only this file. */
+ * The command line (src/cli), the wasm exports and embedders all use only
+ * this file (and src/net/net.h for the network module). */
 #ifndef LYNG_H
 #define LYNG_H
 
@@ -31,7 +32,7 @@ typedef void (*lyng_write_fn)(void *ud, int stream, const char *data, size_t len
 typedef struct lyng_config {
     lyng_write_fn write;
     void *userdata;
-    size_t memory_limit; /* bytes of VM heap; 0 = default (1 GiB) */
+    size_t memory_limit; /* bytes of VM heap; 0 = default (1 GiB, 512 MiB on wasm) */
     /* Loop iterations and calls the VM may run in all before it stops as if
      * the script had called exit(LYNG_STEP_LIMIT_EXIT); 0 = no limit. For
      * hosts that run untrusted code, such as fuzzers. */
