@@ -7,10 +7,12 @@
 #   make help    the other targets
 #
 # Sources are found with wildcards, so a new .c file is built without
-# editing this file. Files only one platform can build are named here:
-# src/cli/main_native.c and src/host/posix*.c are native-only,
-# src/cli/wasm_*.c and src/host/js*.c are wasm-only, src/cli/*_wasi.c and
-# src/host/wasi*.c belong to the WASI command build.
+# editing this file. The library is src/lyng, src/net and one host backend
+# of src/host; the command line (src/cli) is built on top of it. Files only
+# one platform can build are named here: src/cli/main_native.c,
+# src/cli/*_native.c, src/host/posix*.c and src/host/poll_*.c are
+# native-only, src/cli/wasm_*.c and src/host/js*.c are wasm-only,
+# src/cli/*_wasi.c and src/host/wasi*.c belong to the WASI command build.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -29,7 +31,9 @@ CSTD := -std=c11
 INCLUDES := -Isrc -Isrc/include -I$(B)/gen
 DEPFLAGS = -MMD -MP
 
-NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE $(INCLUDES)
+# Hidden by default: only what lyng.h and net.h mark LYNG_API leaves
+# liblyng.a (see its rule).
+NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE -fvisibility=hidden $(INCLUDES)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS)
 # The wasm module is built for size (-Oz, then binaryen's wasm-opt -Oz): it
@@ -54,13 +58,27 @@ CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
 CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
+# The event core (handles, timers, pending ops, the wait loop) under the
+# native backend, which is posix*.c with one poll
+# step: poll_epoll.c here, poll_posix.c in the poll build (mk/poll.mk).
+HOST_CORE := $(wildcard src/host/host_*.c)
+POSIX_HOST := $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/posix*.c)
 
-NATIVE_SRC := $(CORE_SRC) $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/posix*.c)
-WASM_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/js*.c)
+NATIVE_LIB_SRC := $(CORE_SRC) $(POSIX_HOST) src/host/poll_epoll.c
+NATIVE_CLI_SRC := $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC))
+NATIVE_SRC := $(NATIVE_LIB_SRC) $(NATIVE_CLI_SRC)
+WASM_LIB_SRC := $(CORE_SRC) $(HOST_SHARED) $(wildcard src/host/js*.c)
+WASM_CLI_SRC := $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC))
 
-NATIVE_OBJ := $(NATIVE_SRC:%.c=$(B)/native/obj/%.o)
+NATIVE_LIB_OBJ := $(NATIVE_LIB_SRC:%.c=$(B)/native/obj/%.o)
+NATIVE_CLI_OBJ := $(NATIVE_CLI_SRC:%.c=$(B)/native/obj/%.o)
+NATIVE_OBJ := $(NATIVE_LIB_OBJ) $(NATIVE_CLI_OBJ)
 ASAN_OBJ := $(NATIVE_SRC:%.c=$(B)/asan/obj/%.o)
-WASM_OBJ := $(WASM_SRC:%.c=$(B)/wasm/obj/%.o)
+WASM_LIB_OBJ := $(WASM_LIB_SRC:%.c=$(B)/wasm/obj/%.o)
+WASM_CLI_OBJ := $(WASM_CLI_SRC:%.c=$(B)/wasm/obj/%.o)
+WASM_OBJ := $(WASM_LIB_OBJ) $(WASM_CLI_OBJ)
+# The JavaScript module of src/include/lyng_constants.h (tools/gen_constants.c)
+JS_CONSTANTS := $(B)/js/constants.mjs
 
 PRELUDE_H := $(B)/gen/prelude.h
 SETUP_STAMP := $(B)/.setup-apt-done
@@ -72,8 +90,8 @@ all: build
 help:
 	@echo "make run      build, then run examples/hello.lyng natively and examples/net_demo.lyng on Node"
 	@echo "make test     build, then run every test suite (one total line at the end)"
-	@echo "make build    build/native/lyng, build/asan/lyng and build/wasm/lyng.wasm"
-	@echo "make native | asan | wasm   one build only"
+	@echo "make build    every build: native, asan, poll, asan-poll, wasm, wasi, the playground, fuzz targets"
+	@echo "make native | asan | poll | wasm   one build only (native: liblyng.a and lyng; wasm: lyng.wasm and lyng-cli.wasm)"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
 	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
 	@echo "make conformance   every >>> block under docs/, file by file, on the native build"
@@ -117,9 +135,17 @@ TEST_EXTRA :=
 
 # ---- build ----
 build: native asan wasm $(BUILD_EXTRA)
-native: $(B)/native/lyng
+native: $(B)/native/liblyng.a $(B)/native/lyng
 asan: $(B)/asan/lyng
-wasm: $(B)/wasm/lyng.wasm
+wasm: $(B)/wasm/lyng.wasm $(B)/wasm/lyng-cli.wasm $(JS_CONSTANTS)
+
+$(B)/tools/gen_constants: tools/gen_constants.c src/include/lyng_constants.h | $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(CSTD) -O1 $(WARN) -Isrc/include -o $@ $<
+
+$(JS_CONSTANTS): $(B)/tools/gen_constants
+	@mkdir -p $(@D)
+	$(B)/tools/gen_constants $@
 
 $(B)/tools/embed: tools/embed.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
@@ -133,14 +159,30 @@ $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	cat $@.prelude $@.time > $@
 	@rm -f $@.prelude $@.time
 
+# The C library: one relocatable object of the library's sources in which
+# every symbol not marked LYNG_API (so every one not named lyng_*) is made
+# local, archived. An embedder links it with $(NATIVE_LIBS).
+$(B)/native/liblyng.a: $(NATIVE_LIB_OBJ)
+	ld -r -o $(@:.a=.o) $^
+	objcopy --localize-hidden $(@:.a=.o)
+	rm -f $@ && ar rcs $@ $(@:.a=.o)
+	@rm -f $(@:.a=.o)
+
 # libedit gives the native REPL line editing and history (main_native.c).
-$(B)/native/lyng: $(NATIVE_OBJ)
+$(B)/native/lyng: $(NATIVE_CLI_OBJ) $(B)/native/liblyng.a
 	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS) -ledit
 
 $(B)/asan/lyng: $(ASAN_OBJ)
 	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS) -ledit
 
-$(B)/wasm/lyng.wasm: $(WASM_OBJ)
+# lyng.wasm is the library (createLyng, the playground); lyng-cli.wasm adds
+# the command line, its REPL and doc tests (bin/lyng).
+$(B)/wasm/lyng.wasm: $(WASM_LIB_OBJ)
+	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm
+	wasm-opt $(WASM_OPT_FLAGS) $@.linked -o $@
+	@rm -f $@.linked
+
+$(B)/wasm/lyng-cli.wasm: $(WASM_LIB_OBJ) $(WASM_CLI_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm
 	wasm-opt $(WASM_OPT_FLAGS) $@.linked -o $@
 	@rm -f $@.linked
@@ -149,6 +191,14 @@ $(B)/wasm/lyng.wasm: $(WASM_OBJ)
 # -MMD dependency files track who includes it. Compiling needs the toolchain,
 # so on a fresh machine `make build` installs it first.
 $(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ): | $(PRELUDE_H) $(SETUP_STAMP)
+
+# The native objects are made again when their flags change (the library
+# relies on -fvisibility=hidden reaching every object).
+$(B)/native/cflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(NATIVE_CC) $(NATIVE_CFLAGS)' | cmp -s - $@ || echo '$(NATIVE_CC) $(NATIVE_CFLAGS)' > $@
+$(NATIVE_OBJ): $(B)/native/cflags
+.PHONY: FORCE
 
 $(B)/native/obj/%.o: %.c
 	@mkdir -p $(@D)

@@ -1,7 +1,6 @@
 /* fuzz_common.c - the VM setup the fuzz targets share (see fuzz_common.h). */
 #include "fuzz_common.h"
 
-#include "host/host.h"
 
 static void drop_output(void *ud, int stream, const char *data, size_t len) {
     (void)ud, (void)stream, (void)data, (void)len;
@@ -19,6 +18,6 @@ lyng_vm *fuzz_vm_new(void) {
 void fuzz_run_to_end(lyng_vm *vm) {
     for (int round = 0; round < FUZZ_HOST_ROUNDS; round++) {
         if (lyng_run(vm) != LYNG_WAITING) return;
-        host_wait(lyng_host(vm), 0);
+        lyng_host_wait(vm, 0);
     }
 }

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "host/host.h"
 #include "lyng/lib.h"
 
 static const char script[] =
@@ -79,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     free(hex);
     if (lyng_eval(vm, "fuzz_utf8.lyng", script, sizeof script - 1) == LYNG_COMPILE_ERROR) abort();
     int st;
-    while ((st = lyng_run(vm)) == LYNG_WAITING) host_wait(lyng_host(vm), 0);
+    while ((st = lyng_run(vm)) == LYNG_WAITING) lyng_host_wait(vm, 0);
     if (st != LYNG_DONE) {
         fprintf(stderr, "%s\n", lyng_result_text(vm));
         abort();

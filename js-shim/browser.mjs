@@ -13,13 +13,14 @@
 // Scripts run in slices so a long loop never freezes the page; close()
 // stops a running script at once.
 import { ConsoleStdout, File, OpenFile, WASI } from '@bjorn3/browser_wasi_shim';
+import { HostError } from '../build/js/constants.mjs';
 import { createLyngOn, denyAll, LyngError, permitAll } from './index.mjs';
 import { createTimerImports } from './timers.mjs';
 
 export { denyAll, LyngError, permitAll };
 
 const WHERE = new TextEncoder().encode('in the browser');
-const EUNSUPPORTED = -9; // host.h
+const { EUNSUPPORTED } = HostError;
 // Loop iterations and calls between two turns of the page's event loop:
 // about 10 ms of work, so input and Stop are handled promptly.
 const SLICE_STEPS = 100_000;
@@ -63,8 +64,9 @@ export function createBrowserHost(env) {
   return { imports, dispose: () => timers.clearAll() };
 }
 
-// WASI preview 1 for the command-line parts of the module: no files, and
-// stdout/stderr of C stdio go to the same sinks as the script's output.
+// WASI preview 1, which the C library of the module uses for the clock and
+// for files (module folders): a page has no files, and stdout/stderr of C
+// stdio go to the same sinks as the script's output.
 function browserWasi(out, err) {
   const decoders = [new TextDecoder(), new TextDecoder()];
   const sink = (i, fn) => new ConsoleStdout((bytes) => fn(decoders[i].decode(bytes, { stream: true })));

@@ -1,6 +1,8 @@
-// lyng.mjs - loads lyng.wasm and drives it. The Module is compiled once per
-// process; every VM (or command line) gets its own Instance, with its own
-// WASI and host state, so nothing but the Module is shared.
+// lyng.mjs - loads lyng.wasm (the library) or lyng-cli.wasm (the library
+// and the command line, for bin/lyng) and drives it. Each Module is
+// compiled once per process; every VM (or command line) gets its own
+// Instance, with its own WASI and host state, so nothing but the Module is
+// shared.
 //
 // The completion loop: host imports never call back into wasm. They queue
 // completions here; the queue is drained from a microtask, once the event
@@ -11,21 +13,14 @@
 // MICRO_DRAINS batches, and whenever a sliced script yields, the next batch
 // waits for a later turn, so timers and I/O are never starved.
 
+import { CliStep, HostError, ReplStep, Status } from '../build/js/constants.mjs';
 import { decodeValue, encodeValue } from './values.mjs';
 
-const LYNG_DONE = 0;
-const LYNG_WAITING = 1;
-const LYNG_ERROR = 2;
-const LYNG_COMPILE_ERROR = 3;
-const LYNG_EXIT = 4;
-const LYNG_YIELDED = 5;
-// cli_step's answers besides an exit code (src/cli/cli.h).
-const CLI_YIELDED = -2;
-// repl_step's answers (src/cli/repl.h).
-const REPL_AGAIN = 2;
-export const Repl = { IDLE: 0, WAIT: 1, AGAIN: REPL_AGAIN, QUIT: 3 };
-export const Status = { DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR,
-  COMPILE_ERROR: LYNG_COMPILE_ERROR, EXIT: LYNG_EXIT };
+export { ReplStep, Status };
+const {
+  DONE: LYNG_DONE, WAITING: LYNG_WAITING, ERROR: LYNG_ERROR, COMPILE_ERROR: LYNG_COMPILE_ERROR,
+  EXIT: LYNG_EXIT, YIELDED: LYNG_YIELDED, INCOMPLETE: LYNG_INCOMPLETE,
+} = Status;
 
 // A later turn of the event loop. Browsers have no setImmediate, and their
 // nested setTimeout(0) waits 4 ms, which would idle a sliced script most of
@@ -67,7 +62,7 @@ export class LyngError extends Error {
   }
 }
 
-let modulePromise = null;
+const modulePromises = new Map(); // 'lyng' | 'lyng-cli' -> Promise<WebAssembly.Module>
 
 // The first use of the global Response makes Node load its fetch
 // implementation (undici), which costs tens of milliseconds at every start;
@@ -78,16 +73,18 @@ function isResponse(source) {
   return typeof Response !== 'undefined' && source instanceof Response;
 }
 
-// The compiled module, cached. `source` (bytes, a Response or a URL) is only
-// used by the first call; by default the file next to this package is read.
-export function loadModule(source) {
+// The compiled module `name`, cached. `source` (bytes, a Response or a URL)
+// is only used by the first call; by default build/wasm/NAME.wasm of this
+// package is read.
+export function loadModule(source, name = 'lyng') {
+  let modulePromise = modulePromises.get(name);
   if (!modulePromise) {
     modulePromise = (async () => {
       if (source instanceof WebAssembly.Module) return source;
       if (isResponse(source)) return WebAssembly.compileStreaming(source);
       let bytes = source;
       if (!bytes || bytes instanceof URL || typeof bytes === 'string') {
-        const url = bytes ?? new URL('../build/wasm/lyng.wasm', import.meta.url);
+        const url = bytes ?? new URL(`../build/wasm/${name}.wasm`, import.meta.url);
         if (typeof process !== 'undefined' && process.versions?.node) {
           // sync: node:fs is loaded anyway (WASI output), node:fs/promises
           // would cost a few ms more to load than the read takes
@@ -104,7 +101,8 @@ export function loadModule(source) {
       }
       return WebAssembly.compile(bytes);
     })();
-    modulePromise.catch(() => { modulePromise = null; }); // allow a retry
+    modulePromises.set(name, modulePromise);
+    modulePromise.catch(() => modulePromises.delete(name)); // allow a retry
   }
   return modulePromise;
 }
@@ -181,12 +179,13 @@ async function nodeWasi({ args, env, preopens }) {
 //   args, env, preopens                 for WASI (the command line reads files)
 //   wasi                                a ready { imports, initialize } instead of node:wasi
 //   module                              the wasm bytes/Module/URL for loadModule
+//   cli                                 true: lyng-cli.wasm, with the command line (cliNew)
 export class LyngInstance {
   static async create(options = {}) {
     // V8 compiles the module on other threads while Node loads the JS
     // modules of the host: the three are awaited together.
     const [module, wasi, makeHost] = await Promise.all([
-      loadModule(options.module),
+      loadModule(options.module, options.cli ? 'lyng-cli' : 'lyng'),
       options.wasi ?? nodeWasi({
         args: options.args ?? ['lyng'],
         env: options.env ?? {},
@@ -265,7 +264,7 @@ export class LyngInstance {
     Promise.resolve()
       .then(() => (fn ? fn(question) : false))
       .then((ok) => ok === true, () => false)
-      .then((ok) => this.#complete(vm, op, ok ? 0 : -1, 0));
+      .then((ok) => this.#complete(vm, op, ok ? 0 : HostError.EACCES, 0));
   }
 
   // A Lyng call of a JS function: the arguments are decoded, the result
@@ -455,7 +454,7 @@ export class LyngInstance {
       this.free(out);
     }
     if (status !== LYNG_WAITING) {
-      return Promise.resolve(this.#outcome(vm, 0, status === 6 ? LYNG_COMPILE_ERROR : status));
+      return Promise.resolve(this.#outcome(vm, 0, status === LYNG_INCOMPLETE ? LYNG_COMPILE_ERROR : status));
     }
     if (limits.steps) this.exports.lyng_wasm_task_set_step_limit(vm, task, limits.steps);
     return new Promise((resolve) => {
@@ -528,7 +527,7 @@ export class LyngInstance {
   // step() runs after every batch of host events until stopRepl(); it
   // returns what lyng_wasm_repl_step said.
   driveRepl(step) {
-    this.#drive = { run: () => { if (step() === REPL_AGAIN) this.#schedule(true); }, fail: (err) => { throw err; } };
+    this.#drive = { run: () => { if (step() === ReplStep.AGAIN) this.#schedule(true); }, fail: (err) => { throw err; } };
   }
 
   stopRepl() { this.#drive = null; }
@@ -596,7 +595,7 @@ export class LyngInstance {
     return this.#loop(() => {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
-      if (code === CLI_YIELDED) { // the slice ran out: go on after one turn
+      if (code === CliStep.YIELDED) { // the slice ran out: go on after one turn
         this.#schedule(true);
         return undefined;
       }

@@ -3,15 +3,15 @@
 // socket imports of node_net.mjs. Imports only record work and return;
 // results go through env.complete(vm, op, status, value), which queues them
 // so that wasm is never re-entered from inside an import.
+import { HostCap } from '../build/js/constants.mjs';
 import { createNetImports } from './node_net.mjs';
 import { reusePortSupport } from './node_tls.mjs';
 import { createTimerImports } from './timers.mjs';
 
-// host.h: HOST_CAP_TCP | HOST_CAP_TCP_SERVER | HOST_CAP_UDP | HOST_CAP_RESOLVE
-// | HOST_CAP_TLS, and HOST_CAP_REUSE_PORT where this Node has it
-const CAP_REUSE_PORT = 32;
+// Everything, but reusePort only where this Node has it.
 const reusePort = reusePortSupport();
-const ALL_CAPS = 1 | 2 | 4 | 8 | 16 | (reusePort.ok ? CAP_REUSE_PORT : 0);
+const ALL_CAPS = HostCap.TCP | HostCap.TCP_SERVER | HostCap.UDP | HostCap.RESOLVE | HostCap.TLS
+  | (reusePort.ok ? HostCap.REUSE_PORT : 0);
 const encoder = new TextEncoder();
 
 // env: { memory() -> WebAssembly.Memory, complete(vm, op, status, value),
@@ -26,7 +26,7 @@ export function createNodeHost(env) {
     caps: () => ALL_CAPS,
     where: () => 0, // the default, "on this platform"
     missing(vm, cap, ptr, len) {
-      if (cap !== CAP_REUSE_PORT || reusePort.ok) return 0;
+      if (cap !== HostCap.REUSE_PORT || reusePort.ok) return 0;
       const { written } = encoder.encodeInto(reusePort.why, new Uint8Array(env.memory().buffer, ptr, len));
       return written;
     },

@@ -5,6 +5,7 @@
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
 import { createRequire } from 'node:module';
+import { HostError as E } from '../build/js/constants.mjs';
 import { acceptTls, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
@@ -19,13 +20,6 @@ const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
 const SAME_SENDER = -1; // udp_sender: as reported last (src/host/js_net.c)
-
-// Error codes shared with src/host/host.h
-const E = {
-  ECANCELED: -1, ECONNREFUSED: -2, ECONNRESET: -3, ETIMEDOUT: -4, EADDRINUSE: -5,
-  ENOTFOUND: -6, ECLOSED: -7, EINVAL: -8, EUNSUPPORTED: -9, EPIPE: -10, EACCES: -11,
-  EADDRNOTAVAIL: -12, ENETUNREACH: -13, EMFILE: -14, EIO: -15,
-};
 
 function statusOf(err) {
   if (!err) return 0;
@@ -191,7 +185,7 @@ export function createNetImports(env) {
         sock = connectTls(clientOptions(tlsContexts, raw, tlsArgs.serverName, tlsArgs.caFile, tlsArgs.verify));
       } catch (err) { // an unreadable CA file
         raw.destroy();
-        err.lyngStatus ??= -21; // HOST_ECERT_FILES
+        err.lyngStatus ??= E.ECERT_FILES;
         queueMicrotask(() => done(vm, op, statusOf(err)));
         return;
       }

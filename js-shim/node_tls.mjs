@@ -5,23 +5,21 @@
 // closed like a TCP one. node:tls loads on the first TLS call.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { HostError as E } from '../build/js/constants.mjs';
 
 const require = createRequire(import.meta.url);
 let tlsModule;
 const tls = () => (tlsModule ??= require('node:tls'));
 
-// host.h: HOST_ETLS .. HOST_ECERT_FILES
-export const TLS_E = { ETLS: -16, EXPIRED: -17, ISSUER: -18, NAME: -19, REJECTED: -20, FILES: -21 };
-
 const CERT_CODES = {
-  CERT_HAS_EXPIRED: TLS_E.EXPIRED,
-  CERT_NOT_YET_VALID: TLS_E.EXPIRED,
-  DEPTH_ZERO_SELF_SIGNED_CERT: TLS_E.ISSUER,
-  SELF_SIGNED_CERT_IN_CHAIN: TLS_E.ISSUER,
-  UNABLE_TO_GET_ISSUER_CERT: TLS_E.ISSUER,
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: TLS_E.ISSUER,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: TLS_E.ISSUER,
-  ERR_TLS_CERT_ALTNAME_INVALID: TLS_E.NAME,
+  CERT_HAS_EXPIRED: E.ECERT_EXPIRED,
+  CERT_NOT_YET_VALID: E.ECERT_EXPIRED,
+  DEPTH_ZERO_SELF_SIGNED_CERT: E.ECERT_ISSUER,
+  SELF_SIGNED_CERT_IN_CHAIN: E.ECERT_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT: E.ECERT_ISSUER,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: E.ECERT_ISSUER,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: E.ECERT_ISSUER,
+  ERR_TLS_CERT_ALTNAME_INVALID: E.ECERT_NAME,
 };
 
 // The host.h code of a TLS error, or undefined for one that is not about
@@ -29,8 +27,8 @@ const CERT_CODES = {
 export function tlsStatusOf(err) {
   const code = err?.code ?? '';
   if (code in CERT_CODES) return CERT_CODES[code];
-  if (/^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|HOSTNAME_MISMATCH)/.test(code)) return TLS_E.REJECTED;
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || err?.library === 'SSL routines') return TLS_E.ETLS;
+  if (/^(CERT_|UNABLE_TO_|INVALID_CA|PATH_LENGTH|HOSTNAME_MISMATCH)/.test(code)) return E.ECERT_REJECTED;
+  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || err?.library === 'SSL routines') return E.ETLS;
   return undefined;
 }
 
@@ -68,7 +66,7 @@ export function serverContext(certFile, keyFile) {
   try {
     return tls().createSecureContext({ cert: readFileSync(certFile), key: readFileSync(keyFile) });
   } catch (err) {
-    err.lyngStatus = TLS_E.FILES;
+    err.lyngStatus = E.ECERT_FILES;
     throw err;
   }
 }

@@ -1,8 +1,8 @@
 // timers.mjs - the timer half of the `lyng_host` imports (timer, cancel,
 // now), shared by the Node and browser hosts: a timer completes its op
 // through env.complete once its deadline has passed.
+import { HostError } from '../build/js/constants.mjs';
 
-const ECANCELED = -1;
 // setTimeout takes at most 2^31-1 ms; longer delays are re-armed in steps.
 const MAX_TIMEOUT = 0x7fffffff;
 
@@ -34,7 +34,7 @@ export function createTimerImports(env) {
       if (entry) {
         clearTimeout(entry.timeout);
         timers.delete(key);
-        env.complete(vm, op, ECANCELED, 0);
+        env.complete(vm, op, HostError.ECANCELED, 0);
       }
       // a socket op is cancelled by closing its handle (host.h)
     },

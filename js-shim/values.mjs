@@ -11,7 +11,8 @@
 // 2^53 is refused: it has lost its exact value); a plain object becomes a
 // Map with String keys.
 
-const T = { NULL: 0, VOID: 1, FALSE: 2, TRUE: 3, INT: 4, REAL: 5, STRING: 6, LIST: 7, MAP: 8, BUFFER: 9, SET: 10, OBJECT: 11, OTHER: 12 };
+import { ValueTag as T } from '../build/js/constants.mjs';
+
 const INT_MIN = -(2n ** 63n);
 const INT_MAX = 2n ** 63n - 1n;
 

@@ -17,7 +17,7 @@ playground-build: $(PLAYGROUND_DIR)/index.html
 
 # The bundler comes from node_modules, hence setup first (it only checks
 # when nothing is missing).
-$(PLAYGROUND_DIR)/index.html: $(PLAYGROUND_SRC) $(B)/wasm/lyng.wasm package-lock.json | setup
+$(PLAYGROUND_DIR)/index.html: $(PLAYGROUND_SRC) $(B)/wasm/lyng.wasm $(JS_CONSTANTS) package-lock.json | setup
 	node playground/build.mjs $(PLAYGROUND_DIR)
 
 playground: playground-build

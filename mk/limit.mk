@@ -3,7 +3,7 @@
 # build and on Node.
 .PHONY: test-limit
 
-test-limit: $(B)/asan/lyng $(B)/wasm/lyng.wasm
+test-limit: $(B)/asan/lyng wasm
 	$(call suite,limits,tests/limit/run.mjs,$(ASAN_ENV) node tests/limit/run.mjs --cmd $(B)/asan/lyng --cmd bin/lyng)
 
 TEST_EXTRA += test-limit

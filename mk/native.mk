@@ -20,7 +20,7 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(filter-out fuzz/fuzz_common.c,$(wil
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIB_SRC := $(CORE_SRC) $(HOST_SHARED) $(wildcard src/host/posix*.c) src/cli/doctest.c fuzz/fuzz_common.c
+FUZZ_LIB_SRC := $(CORE_SRC) $(POSIX_HOST) src/host/poll_epoll.c src/cli/doctest.c fuzz/fuzz_common.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 # Options for every run: a hung input is a finding after 10 s; inputs stay
 # small, as scripts are.
@@ -93,12 +93,12 @@ $(B)/stress/stress_client: tests/stress/stress_client.c | $(SETUP_STAMP)
 SOAK_CYCLES ?= 100000
 SOAK_WARMUP ?= 20000
 
-stress: setup $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
+stress: setup $(B)/native/lyng wasm $(B)/stress/stress_client
 	@bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client $(STRESS_CONNECTIONS) $(STRESS_CYCLES)
 	@echo "== soak, native"; bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
 	@echo "== soak, Node"; bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client $(SOAK_WARMUP) $(SOAK_CYCLES)
 
-test-stress: $(B)/native/lyng $(B)/wasm/lyng.wasm $(B)/stress/stress_client
+test-stress: $(B)/native/lyng wasm $(B)/stress/stress_client
 	$(call suite,stress (reduced),tests/stress/run.sh,bash tests/stress/run.sh $(B)/native/lyng $(B)/stress/stress_client 1000 1000)
 	$(call suite,soak native (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh $(B)/native/lyng $(B)/stress/stress_client 2000 5000)
 	$(call suite,soak Node (reduced),tests/stress/soak.sh,bash tests/stress/soak.sh bin/lyng $(B)/stress/stress_client 15000 5000)

@@ -10,7 +10,7 @@ import { lyng } from './helpers.mjs';
 // Runs argv on one instance; counts the event loop turns (setImmediate)
 // taken while it ran. Exit codes carry the verdicts: nothing is printed.
 async function runSliced(argv, slice) {
-  const inst = await LyngInstance.create({ args: argv, env: {}, preopens: { '/': '/' } });
+  const inst = await LyngInstance.create({ cli: true, args: argv, env: {}, preopens: { '/': '/' } });
   inst.chdir(process.cwd());
   const { cli, release } = inst.cliNew(argv, { slice });
   let turns = 0;

@@ -5,11 +5,11 @@
  * an endless range loop is stopped by the limit; and with a slice of 3
  * steps (the browser playground's setting) a range loop yields again and
  * again and still ends with the right value. Prints "N passed, N failed". */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "host/host.h"
 #include "lyng.h"
 
 static int passed, failed;
@@ -36,7 +36,7 @@ static int run(const char *src, uint64_t limit, uint32_t slice, int *exit_code, 
         st = lyng_run(vm);
         if (st == LYNG_YIELDED) { (*yields)++; continue; }
         if (st != LYNG_WAITING) break;
-        host_wait(lyng_host(vm), 10);
+        lyng_host_wait(vm, 10);
     }
     *exit_code = lyng_exit_code(vm);
     snprintf(result, cap, "%s", st == LYNG_DONE ? lyng_result_text(vm) : "");

@@ -591,9 +591,6 @@ void cli_set_slice(cli *c, uint32_t steps) { c->slice = steps; }
 
 lyng_vm *cli_vm(cli *c) { return c->vm; }
 bool cli_wants_repl(cli *c) { return c->repl_ok && c->mode == MODE_STDIN && !c->vm; }
-const char *cli_allow_net(cli *c) { return c->allow_net; }
-const char *cli_deny_net(cli *c) { return c->deny_net; }
-
 void cli_free(cli *c) {
     if (!c) return;
     drop_vm(c);

@@ -2,8 +2,8 @@
  * binary (main_native.c) and the wasm command (driven from JavaScript).
  *
  * cli_step() runs until the script must wait for the host and then returns
- * CLI_WAITING; the caller waits for host events (native: host_wait on
- * lyng_host(cli_vm(c)); wasm: the JS event loop) and calls it again. With a
+ * CLI_WAITING; the caller waits for host events (native and WASI:
+ * lyng_host_wait on cli_vm(c); wasm: the JS event loop) and calls it again. With a
  * slice set (cli_set_slice) it may also return CLI_YIELDED: the script can
  * go on, the caller calls again soon. Any other return value (>= 0) is the
  * process exit code. */
@@ -17,8 +17,10 @@
 
 typedef struct cli cli;
 
-#define CLI_WAITING (-1)
-#define CLI_YIELDED (-2)
+/* CLI_WAITING, CLI_YIELDED (lyng_constants.h) */
+#define CLI_STEP_ENUM(name, value) CLI_##name = value,
+enum { LYNG_CLI_STEP_MAP(CLI_STEP_ENUM) };
+#undef CLI_STEP_ENUM
 
 /* Parses the command line. Usage errors, --help and --version are reported
  * here; the first cli_step then returns their exit code. */
@@ -40,10 +42,5 @@ bool cli_wants_repl(cli *c);
 /* A fresh VM configured like the script's: -D globals, ARGV, the network
  * module and policy. The REPL uses it; the caller frees it. */
 lyng_vm *cli_new_vm(cli *c, const lyng_config *cfg);
-
-/* The network policy given with --allow-net / --deny-net: a comma-separated
- * list, "*" for everything, NULL when the option was not given. */
-const char *cli_allow_net(cli *c);
-const char *cli_deny_net(cli *c);
 
 #endif

@@ -12,7 +12,6 @@
 
 #include <editline/readline.h>
 
-#include "../host/host.h"
 #include "cli.h"
 #include "repl.h"
 #include "workers.h"
@@ -22,7 +21,7 @@
  * pipe from it. Flushing an empty buffer costs no system call. */
 static void wait_for_host(lyng_vm *vm) {
     fflush(stdout);
-    host_wait(lyng_host(vm), -1);
+    lyng_host_wait(vm, -1);
 }
 
 /* ---- the interactive REPL: libedit for line editing and history ---- */
@@ -109,7 +108,7 @@ static int run_repl(cli *c) {
     sigaction(SIGINT, &sa, NULL);
     rl_catch_signals = 0;
     repl_set_print_hook(session, clear_prompt);
-    host *h = lyng_host(repl_vm(session));
+    lyng_vm *vm = repl_vm(session);
     int st = REPL_IDLE;
     while (!quit && st != REPL_QUIT) {
         if (got_sigint) {
@@ -125,13 +124,13 @@ static int run_repl(cli *c) {
             fputs(busy ? "\n" : "^C\n", stdout);
         }
         if (repl_busy(session)) {
-            if (st == REPL_WAIT) host_wait(h, -1);
+            if (st == REPL_WAIT) lyng_host_wait(vm, -1);
             st = repl_step(session);
             continue;
         }
         show_prompt();
-        bool readable = false;
-        host_wait_fd(h, STDIN_FILENO, st == REPL_AGAIN ? 0 : -1, &readable);
+        int readable = 0;
+        lyng_host_wait_fd(vm, STDIN_FILENO, st == REPL_AGAIN ? 0 : -1, &readable);
         if (readable) {
             typed = true;
             rl_callback_read_char();

@@ -10,14 +10,13 @@
 #include "../../wasi/abi/cli_exit.h"
 #include "../../wasi/abi/clocks_monotonic.h"
 #include "../../wasi/abi/io_poll.h"
-#include "../host/host.h"
 #include "cli.h"
 
 /* Output is flushed before every wait, as natively: a server that prints
  * "listening" and then waits must be seen by whoever reads its pipe. */
 static void wait_for_host(lyng_vm *vm) {
     fflush(stdout);
-    host_wait(lyng_host(vm), -1);
+    lyng_host_wait(vm, -1);
 }
 
 int main(int argc, char **argv) {

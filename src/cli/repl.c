@@ -18,7 +18,6 @@ struct repl {
     size_t len;
     uint32_t task; /* the running statement; 0 between statements */
     int exit_code;
-    bool printed;
     void (*print_hook)(void);
 };
 
@@ -35,7 +34,6 @@ static void write_out(void *ud, int stream, const char *data, size_t len) {
     if (!r->task && r->print_hook) r->print_hook();
     FILE *f = stream == 2 ? stderr : stdout;
     fwrite(data, 1, len, f);
-    r->printed = true;
 }
 
 repl *repl_new(cli *c) {
@@ -66,12 +64,6 @@ bool repl_busy(repl *r) { return r->task != 0; }
 int repl_exit_code(repl *r) { return r->exit_code; }
 
 void repl_set_print_hook(repl *r, void (*hook)(void)) { r->print_hook = hook; }
-
-bool repl_printed(repl *r) {
-    bool p = r->printed;
-    r->printed = false;
-    return p;
-}
 
 static bool is_command(const char *line, const char *cmd) {
     while (*line == ' ' || *line == '\t') line++;

@@ -1,6 +1,7 @@
 /* repl.h - the interactive read-eval-print loop of `lyng`, one for every
  * platform: the native binary drives it with libedit and epoll
- * (main_native.c), bin/lyng with Node's readline (through wasm_exports.c).
+ * (main_native.c), bin/lyng with Node's readline (through wasm_exports.c,
+ * in lyng-cli.wasm).
  * The driver reads lines and hands them over; the REPL decides when input
  * is complete (when the compiler does not stop at the end of the input),
  * runs each input as a task of one VM, and prints results and errors.
@@ -15,13 +16,11 @@
 
 typedef struct repl repl;
 
-/* What repl_step says about the VM. */
-enum {
-    REPL_IDLE,  /* nothing can run until a line or a host event arrives */
-    REPL_WAIT,  /* coroutines wait on the host: call repl_step after its events */
-    REPL_AGAIN, /* the slice ran out: call repl_step again soon */
-    REPL_QUIT   /* :quit, or the script called exit(): see repl_exit_code */
-};
+/* What repl_step says about the VM: REPL_IDLE, REPL_WAIT, REPL_AGAIN,
+ * REPL_QUIT (lyng_constants.h says what each means). */
+#define REPL_STEP_ENUM(name, value) REPL_##name = value,
+enum { LYNG_REPL_STEP_MAP(REPL_STEP_ENUM) };
+#undef REPL_STEP_ENUM
 
 /* Prints the banner. */
 repl *repl_new(cli *c);
@@ -40,9 +39,6 @@ bool repl_busy(repl *r);
 /* Ctrl-C: stops the running statement (and the coroutines it launched),
  * or drops a partly typed input. */
 void repl_interrupt(repl *r);
-/* Something was printed since the last call (the driver redraws its
- * prompt when a background coroutine printed). */
-bool repl_printed(repl *r);
 int repl_exit_code(repl *r);
 /* Called before anything is printed while no statement runs (a background
  * coroutine prints over the prompt: the driver clears the prompt first). */

@@ -1,6 +1,6 @@
-/* errors.c - names of the host error codes (HOST_E* in host.h). Every
- * backend shares this table, so a refused connection reads the same in a
- * native run, in Node and in a browser. Also the default of host_where. */
+/* errors.c - the text of each host error code (lyng_constants.h), which
+ * every backend shares, and the defaults of the host functions a backend
+ * need not define (host_where, host_missing). */
 #include "host.h"
 
 /* Weak, so that a backend which can name its platform (js.c) overrides it
@@ -18,30 +18,21 @@ __attribute__((weak)) const char *host_missing(host *h, unsigned cap) {
     return NULL;
 }
 
+/* Weak as well: only the native backend watches a descriptor; elsewhere
+ * this is host_wait. */
+__attribute__((weak)) int host_wait_fd(host *h, int fd, int timeout_ms, bool *readable) {
+    (void)fd;
+    *readable = false;
+    return host_wait(h, timeout_ms);
+}
+
 const char *host_error_name(int status) {
     switch (status) {
     case HOST_OK: return "OK";
-    case HOST_ECANCELED: return "ECANCELED";
-    case HOST_ECONNREFUSED: return "ECONNREFUSED";
-    case HOST_ECONNRESET: return "ECONNRESET";
-    case HOST_ETIMEDOUT: return "ETIMEDOUT";
-    case HOST_EADDRINUSE: return "EADDRINUSE";
-    case HOST_ENOTFOUND: return "ENOTFOUND";
-    case HOST_ECLOSED: return "ECLOSED";
-    case HOST_EINVAL: return "EINVAL";
-    case HOST_EUNSUPPORTED: return "EUNSUPPORTED";
-    case HOST_EPIPE: return "EPIPE";
-    case HOST_EACCES: return "EACCES";
-    case HOST_EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case HOST_ENETUNREACH: return "ENETUNREACH";
-    case HOST_EMFILE: return "EMFILE";
-    case HOST_EIO: return "EIO";
-    case HOST_ETLS: return "TLS handshake failed";
-    case HOST_ECERT_EXPIRED: return "certificate expired or not yet valid";
-    case HOST_ECERT_ISSUER: return "certificate from an unknown issuer";
-    case HOST_ECERT_NAME: return "certificate name mismatch";
-    case HOST_ECERT_REJECTED: return "certificate rejected";
-    case HOST_ECERT_FILES: return "cannot load the certificate, key or CA file (missing, unreadable, not PEM, or a key that does not match)";
+#define HOST_ERROR_CASE(name, value, text) \
+    case value: return text;
+        LYNG_HOST_ERROR_MAP(HOST_ERROR_CASE)
+#undef HOST_ERROR_CASE
     default: return "EUNKNOWN";
     }
 }

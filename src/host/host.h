@@ -4,8 +4,10 @@
  * later, exactly once, by calling lyng_complete(vm, op, status, value) from
  * its event loop - never from inside the submitting call. status is 0 on
  * success or a negative errno-style code (HOST_E*). Handles are small
- * integers owned by the host. One backend is linked per build:
- * posix.c (epoll), js.c (wasm imports), wasi.c. */
+ * integers owned by the host. One backend is linked per build: posix*.c
+ * (native, with the poll step of poll_epoll.c or poll_posix.c), js.c (wasm
+ * imports) or wasi*.c; the native backend is built on the event core
+ * of host_core.h. */
 #ifndef LYNG_HOST_H
 #define LYNG_HOST_H
 
@@ -16,42 +18,20 @@
 
 typedef struct host host;
 
-/* Error codes, shared by all backends so messages are identical everywhere. */
-#define HOST_OK 0
-#define HOST_ECANCELED (-1)
-#define HOST_ECONNREFUSED (-2)
-#define HOST_ECONNRESET (-3)
-#define HOST_ETIMEDOUT (-4)
-#define HOST_EADDRINUSE (-5)
-#define HOST_ENOTFOUND (-6)
-#define HOST_ECLOSED (-7)
-#define HOST_EINVAL (-8)
-#define HOST_EUNSUPPORTED (-9)
-#define HOST_EPIPE (-10)
-#define HOST_EACCES (-11)
-#define HOST_EADDRNOTAVAIL (-12)
-#define HOST_ENETUNREACH (-13)
-#define HOST_EMFILE (-14)
-#define HOST_EIO (-15)
-/* TLS: the handshake failed, and the certificate reasons worth naming */
-#define HOST_ETLS (-16)
-#define HOST_ECERT_EXPIRED (-17)
-#define HOST_ECERT_ISSUER (-18)
-#define HOST_ECERT_NAME (-19)
-#define HOST_ECERT_REJECTED (-20)
-#define HOST_ECERT_FILES (-21)
+/* Error codes (HOST_OK, HOST_ECANCELED, ...), listed in lyng_constants.h
+ * with the text host_error_name gives for each. */
+#define HOST_ERROR_ENUM(name, value, text) HOST_##name = value,
+enum { HOST_OK = 0, LYNG_HOST_ERROR_MAP(HOST_ERROR_ENUM) };
+#undef HOST_ERROR_ENUM
 const char *host_error_name(int status);
 
 host *host_new(lyng_vm *vm);
 void host_free(host *h);
 
-/* Capabilities, for Net.isSupported() and friends. */
-#define HOST_CAP_TCP 1
-#define HOST_CAP_TCP_SERVER 2
-#define HOST_CAP_UDP 4
-#define HOST_CAP_RESOLVE 8
-#define HOST_CAP_TLS 16
-#define HOST_CAP_REUSE_PORT 32
+/* Capabilities, for Net.isSupported() and friends (HOST_CAP_TCP, ...). */
+#define HOST_CAP_ENUM(name, value) HOST_CAP_##name = value,
+enum { LYNG_HOST_CAP_MAP(HOST_CAP_ENUM) };
+#undef HOST_CAP_ENUM
 unsigned host_caps(host *h);
 /* Why a capability is missing, as the end of a sentence ("... is not
  * available: it needs Node 22.12 or later, this is Node 20.19.0"); NULL
@@ -126,11 +106,14 @@ void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);
 int host_udp_sender(host *h, uint32_t op, host_addr *out);
 
-/* Native backends only: wait up to timeout_ms (-1 = forever) for events and
- * deliver their completions. Returns the number of completions delivered. */
+/* Waits up to timeout_ms (-1 = forever) for events and delivers their
+ * completions; returns how many it delivered. Embedders reach it through
+ * lyng_host_wait (lyng.h). The JS backend returns 0: JavaScript owns the
+ * event loop there. */
 int host_wait(host *h, int timeout_ms);
 /* host_wait that also returns when `fd` is readable (*readable then set):
- * the REPL waits for a key and for its coroutines at once. */
+ * the REPL waits for a key and for its coroutines at once. Only the native
+ * backend watches fd (host_core.c); errors.c's default is host_wait. */
 int host_wait_fd(host *h, int fd, int timeout_ms, bool *readable);
 
 #endif

@@ -285,7 +285,14 @@ void lyng_free(lyng_vm *vm) {
     free(vm);
 }
 
-struct host *lyng_host(lyng_vm *vm) { return vm->host; }
+int lyng_host_wait(lyng_vm *vm, int timeout_ms) { return host_wait(vm->host, timeout_ms); }
+
+int lyng_host_wait_fd(lyng_vm *vm, int fd, int timeout_ms, int *readable) {
+    bool ready = false;
+    int n = host_wait_fd(vm->host, fd, timeout_ms, &ready);
+    *readable = ready;
+    return n;
+}
 
 void lyng_define_int(lyng_vm *vm, const char *name, int64_t value) {
     uint32_t slot = vm_global_slot(vm, name, strlen(name));

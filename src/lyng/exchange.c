@@ -6,7 +6,10 @@
 
 #include "vm.h"
 
-enum { X_NULL, X_VOID, X_FALSE, X_TRUE, X_INT, X_REAL, X_STRING, X_LIST, X_MAP, X_BUFFER, X_SET, X_OBJECT, X_OTHER };
+/* The tags of lyng_constants.h, as X_NULL, X_VOID, ... */
+#define TAG_ENUM(name, value) X_##name = value,
+enum { LYNG_VALUE_TAG_MAP(TAG_ENUM) };
+#undef TAG_ENUM
 
 /* ---- encoding ---- */
 

@@ -2293,4 +2293,3 @@ NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, V
     return NR_OK;
 }
 
-Class *vm_exception_class(Value exc) { return IS_OBJ(exc) ? exc.as.o->cls : NULL; }
