@@ -1,5 +1,5 @@
-/* host_core.h - the event core of the native backend (posix*.c, over
- * epoll or poll): the host state, the
+/* host_core.h - the event core that the native backend (posix*.c, over
+ * epoll or poll) and the WASI backend (wasi*.c) share: the host state, the
  * handle table of sockets, the ops pending on each socket, the timers,
  * cancellation, the queue of completions, and the wait loop (sleep until
  * the next timer or event, fire due timers, hand completions to the VM).
