@@ -99,20 +99,13 @@ void host_tcp_accept(host *h, uint32_t op, int handle) {
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    wsock *s = (wsock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_READ);
-    if (!s) return;
-    s->b.rbuf = buf;
-    s->b.rmax = max;
-    host_backend_watch(h, handle, &s->b);
+    host_sock *s = host_begin_read(h, op, handle, HOST_SOCK_TCP, buf, max);
+    if (s) host_backend_watch(h, handle, s);
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
-    wsock *s = (wsock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_WRITE);
-    if (!s) return;
-    s->b.wbuf = buf;
-    s->b.wlen = len;
-    s->b.woff = 0;
-    host_backend_watch(h, handle, &s->b);
+    host_sock *s = host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
+    if (s) host_backend_watch(h, handle, s);
 }
 
 static step_result step_connect(host *h, int handle, wsock *s) {

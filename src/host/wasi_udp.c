@@ -43,24 +43,19 @@ void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_ad
 }
 
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
-    wsock *s = (wsock *)host_begin(h, op, handle, HOST_SOCK_UDP, HOST_SLOT_WRITE);
+    wsock *s = (wsock *)host_begin_write(h, op, handle, HOST_SOCK_UDP, buf, len);
     if (!s) return;
     int family;
     if (!wasi_parse_ip(ip, port, &s->dest, &family)) {
         host_finish(h, &s->b, HOST_SLOT_WRITE, HOST_EINVAL, 0);
         return;
     }
-    s->b.wbuf = buf;
-    s->b.wlen = len;
     host_backend_watch(h, handle, &s->b);
 }
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    wsock *s = (wsock *)host_begin(h, op, handle, HOST_SOCK_UDP, HOST_SLOT_READ);
-    if (!s) return;
-    s->b.rbuf = buf;
-    s->b.rmax = max;
-    host_backend_watch(h, handle, &s->b);
+    host_sock *s = host_begin_read(h, op, handle, HOST_SOCK_UDP, buf, max);
+    if (s) host_backend_watch(h, handle, s);
 }
 
 static step_result step_send(host *h, wsock *s) {
