@@ -88,7 +88,7 @@ export function loadModule(source, name = 'lyng') {
         if (typeof process !== 'undefined' && process.versions?.node) {
           // sync: node:fs is loaded anyway (WASI output), node:fs/promises
           // would cost a few ms more to load than the read takes
-          const { readFileSync } = await import('node:fs');
+          const { readFileSync } = await nodeFs();
           try {
             bytes = readFileSync(url);
           } catch (err) {
@@ -106,6 +106,11 @@ export function loadModule(source, name = 'lyng') {
   }
   return modulePromise;
 }
+
+// node:fs, without the namespace object of import(), whose creation
+// reads every export, the lazy ReadStream among them: that loads node:stream
+// and a dozen modules behind it (process.getBuiltinModule: Node 20.16+).
+const nodeFs = async () => process.getBuiltinModule?.('node:fs') ?? import('node:fs');
 
 let wasiClass = null;
 let writeSync = null; // node:fs, loaded with node:wasi
@@ -159,7 +164,7 @@ function stdioWrite(fallback, memory) {
 
 async function nodeWasi({ args, env, preopens }) {
   const WASI = await loadWasi();
-  const { writeSync: write } = await import('node:fs');
+  const { writeSync: write } = await nodeFs();
   writeSync = write;
   const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
   // getImportObject() is newer than the preview1 object itself

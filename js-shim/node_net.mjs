@@ -4,17 +4,15 @@
 // which the caller queues and drains outside of any wasm call. Received bytes
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
-import { createRequire } from 'node:module';
 import { HostError as E } from '../build/js/constants.mjs';
-import { acceptTls, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
+import { acceptTls, builtin, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
 // never open one, and loading them is a tenth of the command line's start.
-const require = createRequire(import.meta.url);
 let netModule, dgramModule, dnsModule;
-const net = () => (netModule ??= require('node:net'));
-const dgram = () => (dgramModule ??= require('node:dgram'));
-const dns = () => (dnsModule ??= require('node:dns'));
+const net = () => (netModule ??= builtin('node:net'));
+const dgram = () => (dgramModule ??= builtin('node:dgram'));
+const dns = () => (dnsModule ??= builtin('node:dns'));
 
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
