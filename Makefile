@@ -10,9 +10,9 @@
 # editing this file. The library is src/lyng, src/net and one host backend
 # of src/host; the command line (src/cli) is built on top of it. Files only
 # one platform can build are named here: src/cli/main_native.c,
-# src/cli/*_native.c and src/host/posix*.c are native-only, src/cli/wasm_*.c
-# and src/host/js*.c are wasm-only, src/cli/*_wasi.c and src/host/wasi*.c
-# belong to the WASI command build.
+# src/cli/*_native.c, src/host/posix*.c and src/host/poll_*.c are
+# native-only, src/cli/wasm_*.c and src/host/js*.c are wasm-only,
+# src/cli/*_wasi.c and src/host/wasi*.c belong to the WASI command build.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -58,8 +58,13 @@ CLI_NATIVE_ONLY := $(wildcard src/cli/main_native.c src/cli/*_native.c)
 CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
+# The event core (handles, timers, pending ops, the wait loop) under the
+# native backend, which is posix*.c with one poll
+# step: poll_epoll.c here, poll_posix.c in the poll build (mk/poll.mk).
+HOST_CORE := $(wildcard src/host/host_*.c)
+POSIX_HOST := $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/posix*.c)
 
-NATIVE_LIB_SRC := $(CORE_SRC) $(HOST_SHARED) $(wildcard src/host/posix*.c)
+NATIVE_LIB_SRC := $(CORE_SRC) $(POSIX_HOST) src/host/poll_epoll.c
 NATIVE_CLI_SRC := $(filter-out $(CLI_WASM_ONLY) $(CLI_WASI_ONLY),$(CLI_SRC))
 NATIVE_SRC := $(NATIVE_LIB_SRC) $(NATIVE_CLI_SRC)
 WASM_LIB_SRC := $(CORE_SRC) $(HOST_SHARED) $(wildcard src/host/js*.c)
@@ -85,8 +90,8 @@ all: build
 help:
 	@echo "make run      build, then run examples/hello.lyng natively and examples/net_demo.lyng on Node"
 	@echo "make test     build, then run every test suite (one total line at the end)"
-	@echo "make build    every build: native, asan, wasm, wasi, the playground, fuzz targets"
-	@echo "make native | asan | wasm   one build only (native: liblyng.a and lyng; wasm: lyng.wasm and lyng-cli.wasm)"
+	@echo "make build    every build: native, asan, poll, asan-poll, wasm, wasi, the playground, fuzz targets"
+	@echo "make native | asan | poll | wasm   one build only (native: liblyng.a and lyng; wasm: lyng.wasm and lyng-cli.wasm)"
 	@echo "make setup    install missing packages (apt-get) and npm dependencies"
 	@echo "make bench    run the benchmarks (bench/run.mjs, mk/bench.mk)"
 	@echo "make conformance   every >>> block under docs/, file by file, on the native build"

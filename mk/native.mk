@@ -20,7 +20,7 @@ FUZZ_TARGETS := $(patsubst fuzz/fuzz_%.c,%,$(filter-out fuzz/fuzz_common.c,$(wil
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIB_SRC := $(CORE_SRC) $(HOST_SHARED) $(wildcard src/host/posix*.c) src/cli/doctest.c fuzz/fuzz_common.c
+FUZZ_LIB_SRC := $(CORE_SRC) $(POSIX_HOST) src/host/poll_epoll.c src/cli/doctest.c fuzz/fuzz_common.c
 FUZZ_LIB_OBJ := $(FUZZ_LIB_SRC:%.c=$(B)/fuzz/obj/%.o)
 # Options for every run: a hung input is a finding after 10 s; inputs stay
 # small, as scripts are.

@@ -1,5 +1,5 @@
 // tls.test.mjs - Net.tlsConnect and Net.tlsListen, natively (the ASan
-// build) and on Node (bin/lyng), against `openssl s_server`, a Node TLS
+// builds on epoll and on poll) and on Node (bin/lyng), against `openssl s_server`, a Node TLS
 // server and a Node TLS client, with certificates made at test time by
 // tools/make_test_certs.sh: verification on and off, an expired
 // certificate, an unknown issuer, a wrong name, and 64 MiB echoed through
@@ -15,7 +15,8 @@ import tls from 'node:tls';
 import { NODE_LYNG, ROOT } from './helpers.mjs';
 
 const ASAN_LYNG = join(ROOT, 'build', 'asan', 'lyng');
-const RUNTIMES = [['native', ASAN_LYNG], ['node', NODE_LYNG]].filter(([, cmd]) => existsSync(cmd));
+const ASAN_POLL_LYNG = join(ROOT, 'build', 'asan-poll', 'lyng');
+const RUNTIMES = [['native', ASAN_LYNG], ['native poll', ASAN_POLL_LYNG], ['node', NODE_LYNG]].filter(([, cmd]) => existsSync(cmd));
 const BIG = 64 * 1024 * 1024;
 
 // Runs a script to its end without blocking this process's event loop

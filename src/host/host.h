@@ -4,8 +4,10 @@
  * later, exactly once, by calling lyng_complete(vm, op, status, value) from
  * its event loop - never from inside the submitting call. status is 0 on
  * success or a negative errno-style code (HOST_E*). Handles are small
- * integers owned by the host. One backend is linked per build:
- * posix.c (epoll), js.c (wasm imports), wasi.c. */
+ * integers owned by the host. One backend is linked per build: posix*.c
+ * (native, with the poll step of poll_epoll.c or poll_posix.c), js.c (wasm
+ * imports) or wasi*.c; the native backend is built on the event core
+ * of host_core.h. */
 #ifndef LYNG_HOST_H
 #define LYNG_HOST_H
 
@@ -110,8 +112,8 @@ int host_udp_sender(host *h, uint32_t op, host_addr *out);
  * event loop there. */
 int host_wait(host *h, int timeout_ms);
 /* host_wait that also returns when `fd` is readable (*readable then set):
- * the REPL waits for a key and for its coroutines at once. Only posix.c
- * watches fd; errors.c's default is host_wait. */
+ * the REPL waits for a key and for its coroutines at once. Only the native
+ * backend watches fd (host_core.c); errors.c's default is host_wait. */
 int host_wait_fd(host *h, int fd, int timeout_ms, bool *readable);
 
 #endif

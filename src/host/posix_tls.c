@@ -3,13 +3,14 @@
  * OpenSSL reads and writes the socket itself, through a BIO of our own:
  * the stock socket BIO writes with write(), which raises SIGPIPE when the
  * peer has gone, and a library must not kill its process for that. Ours
- * uses send(MSG_NOSIGNAL) and recv, and leaves errno for the caller.
+ * sends with posix_send (no SIGPIPE on any Unix) and reads with recv, and
+ * leaves errno for the caller.
  *
  * A peer that closes without TLS's closing alert reads as the end of the
  * stream, as a plain TCP close does (many servers close that way). */
-#define _GNU_SOURCE /* MSG_NOSIGNAL */
-
 #include "posix_tls.h"
+
+#include "posix_compat.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ struct tls_clients {
 
 static int bio_write(BIO *b, const char *data, int len) {
     BIO_clear_retry_flags(b);
-    ssize_t n = send((int)(intptr_t)BIO_get_data(b), data, (size_t)len, MSG_NOSIGNAL);
+    ssize_t n = posix_send((int)(intptr_t)BIO_get_data(b), data, (size_t)len);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
     return (int)n;
 }

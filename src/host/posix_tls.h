@@ -1,4 +1,4 @@
-/* posix_tls.h - TLS for the native host (posix.c), over OpenSSL: contexts
+/* posix_tls.h - TLS for the native host (posix*.c), over OpenSSL: contexts
  * for servers and clients, and one connection per TLS socket driven on the
  * socket's non-blocking descriptor. Every call returns at once; a call that
  * must wait for the socket says which readiness it waits for. */
@@ -37,7 +37,7 @@ int tls_handshake(tls_conn *c);
 long tls_recv(tls_conn *c, uint8_t *buf, uint32_t max);
 /* Bytes written (> 0), TLS_WANT_* or HOST_E*. */
 long tls_send(tls_conn *c, const uint8_t *buf, uint32_t len);
-/* Decrypted or received bytes wait inside the TLS layer, which epoll
+/* Decrypted or received bytes wait inside the TLS layer, which the poller
  * cannot see. */
 bool tls_pending(tls_conn *c);
 /* Sends the closing alert if the socket takes it at once, then frees. */

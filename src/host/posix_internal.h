@@ -1,0 +1,71 @@
+/* posix_internal.h - what the files of the native backend share: its state,
+ * its sockets, and the steps that perform their ops.
+ *
+ * A socket is watched (poller.h) while an op waits on it, for exactly what
+ * that op needs. One exception: a socket whose read finished stays watched
+ * for reading, because a script reading a stream asks again at once, and
+ * dropping and re-adding the watch would cost two epoll_ctl calls per
+ * message. If that socket becomes readable while nobody reads it, the event
+ * drops the watch, so an idle socket with a hung-up peer cannot make the
+ * poll spin. The steps (posix_try_*) run once when an op is submitted (most
+ * reads of a busy socket find data at once) and again whenever the socket
+ * is ready; each returns true when its op finished. */
+#ifndef LYNG_HOST_POSIX_INTERNAL_H
+#define LYNG_HOST_POSIX_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "host_core.h"
+#include "poller.h"
+#include "posix_tls.h"
+
+typedef struct sock {
+    host_sock b;
+    int fd;
+    unsigned events; /* watched for (POLLER_*); 0 = not watched */
+    bool drained;    /* the last read emptied the kernel's buffer (see host_read) */
+    struct sockaddr_storage dest; /* udp send */
+    socklen_t dest_len;
+    /* what each pending op waits for: POLLER_IN for reads and POLLER_OUT
+     * for writes and connects, except that TLS may need the other
+     * direction (a handshake step, a read that must send first) */
+    unsigned rwant, wwant, cwant;
+    tls_conn *tls;          /* a TLS stream (posix_tls.c) */
+    tls_server *tls_server; /* a TLS listener: what its accepted sockets use */
+    bool shaking;           /* the connect op waits for the TLS handshake */
+} sock;
+
+struct host_backend {
+    poller *poller;
+    tls_clients *tls_clients;
+};
+
+/* errno as a HOST_E* code. */
+int posix_error(int e);
+/* A new socket for fd; returns its handle. */
+int posix_sock_add(host *h, int fd, host_sock_kind kind);
+static inline sock *posix_sock(host *h, int handle) { return (sock *)host_sock_get(h, handle); }
+/* Makes the watch match the ops pending on the socket (see the top). */
+void posix_watch(host *h, int handle);
+void posix_set_int_opt(int fd, int level, int name, int value);
+
+/* Addresses (posix_addr.c): text and port to a sockaddr, false when the
+ * text is no numeric address; and back. */
+bool posix_parse_ip(const char *ip, int port, struct sockaddr_storage *ss, socklen_t *len);
+void posix_to_host_addr(const struct sockaddr *sa, host_addr *out);
+/* Parses the address and makes a non-blocking socket for it. On failure
+ * the op is completed with the error and -1 returned. */
+int posix_open(host *h, uint32_t op, const char *ip, int port, int type, struct sockaddr_storage *ss, socklen_t *len);
+
+/* The steps of posix_tcp.c and posix_udp.c. */
+bool posix_try_connect(host *h, int handle);
+bool posix_try_accept(host *h, sock *s);
+bool posix_try_read(host *h, sock *s);
+bool posix_try_write(host *h, sock *s);
+bool posix_try_recvfrom(host *h, sock *s);
+bool posix_try_sendto(host *h, sock *s);
+
+#endif
