@@ -151,13 +151,32 @@ $(B)/tools/embed: tools/embed.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-# prelude.h also carries the built-in Lyng-source modules (lyng.time).
+# prelude.h also carries the built-in Lyng-source modules (lyng.time). The
+# prelude's own source is only for the tool that compiles it to its image
+# (tools/prelude_image.c defines LYNG_PRELUDE_SOURCE); the builds carry the
+# image instead.
 $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	@mkdir -p $(@D)
 	$(B)/tools/embed lyng_prelude_src src/lyng/prelude.lyng $@.prelude
 	$(B)/tools/embed lyng_time_src src/lyng/time.lyng $@.time
-	cat $@.prelude $@.time > $@
+	{ echo '#ifdef LYNG_PRELUDE_SOURCE'; cat $@.prelude; echo '#endif'; cat $@.time; } > $@
 	@rm -f $@.prelude $@.time
+
+# The prelude's bytecode, compiled at build time (src/lyng/prelude_image.c):
+# a tool linked from the native core, with an empty image of its own,
+# compiles the prelude and writes the image every build loads at VM start.
+PRELUDE_IMAGE_H := $(B)/gen/prelude_image_data.h
+PRELUDE_TOOL_OBJ := $(filter-out %/prelude_image.o,$(NATIVE_LIB_OBJ)) $(B)/tools/obj/prelude_image_none.o
+
+$(B)/tools/obj/prelude_image_none.o: src/lyng/prelude_image.c | $(PRELUDE_H) $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -DLYNG_PRELUDE_IMAGE_NONE -c $< -o $@
+
+$(B)/tools/prelude_image: tools/prelude_image.c $(PRELUDE_TOOL_OBJ) $(PRELUDE_H)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(filter %.c %.o,$^) $(NATIVE_LIBS)
+
+$(PRELUDE_IMAGE_H): $(B)/tools/prelude_image
+	$< $@
 
 # The C library: one relocatable object of the library's sources in which
 # every symbol not marked LYNG_API (so every one not named lyng_*) is made
@@ -215,6 +234,9 @@ $(B)/wasm/obj/%.o: %.c
 $(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c src/lyng/mem.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O1 $(WARN) $(INCLUDES) -o $@ $^ -lm
+
+# Every build's prelude_image.o holds the image (the mk/*.mk builds too).
+$(filter %/src/lyng/prelude_image.o,$(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ) $(WASI_OBJ) $(FUZZ_LIB_OBJ)): $(PRELUDE_IMAGE_H)
 
 -include $(NATIVE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(WASM_OBJ:.o=.d)
 
