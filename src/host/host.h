@@ -6,8 +6,8 @@
  * success or a negative errno-style code (HOST_E*). Handles are small
  * integers owned by the host. One backend is linked per build: posix*.c
  * (native, with the poll step of poll_epoll.c or poll_posix.c), js.c (wasm
- * imports) or wasi*.c; the native backend is built on the event core
- * of host_core.h. */
+ * imports) or wasi*.c (with poll_wasi.c); the native and WASI backends
+ * share the event core of host_core.h. */
 #ifndef LYNG_HOST_H
 #define LYNG_HOST_H
 

@@ -205,10 +205,8 @@ void host_tcp_accept(host *h, uint32_t op, int handle) {
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_READ);
+    sock *s = (sock *)host_begin_read(h, op, handle, HOST_SOCK_TCP, buf, max);
     if (!s) return;
-    s->b.rbuf = buf;
-    s->b.rmax = max;
     /* A read that got less than it asked for left the kernel's buffer
      * empty; the next one (in a request/response exchange, asked for right
      * after our reply) would almost always fail with EAGAIN, so it waits
@@ -218,12 +216,8 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_WRITE);
-    if (!s) return;
-    s->b.wbuf = buf;
-    s->b.wlen = len;
-    s->b.woff = 0;
-    if (!posix_try_write(h, s)) posix_watch(h, handle);
+    sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
+    if (s && !posix_try_write(h, s)) posix_watch(h, handle);
 }
 
 static int sock_addr(host *h, int handle, bool remote, host_addr *out) {
