@@ -67,7 +67,6 @@ int host_resolve_take(host *h, uint32_t op, host_addr *out, int max);
 
 /* Completes with value = the new handle. timeout_ms <= 0: no timeout. */
 void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay);
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr);
 
 /* Extensions beyond upstream's API: a listener that shares its port with
  * other processes (SO_REUSEPORT), and TLS. A TLS listener (cert_file and

@@ -64,10 +64,6 @@ void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
     js_tcp_connect(host_vm(h), op, ip, (uint32_t)strlen(ip), port, (double)timeout_ms, nodelay);
 }
 
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
-    host_listen(h, op, ip, port, &(host_listen_opts){.backlog = backlog, .reuse_addr = reuse_addr});
-}
-
 void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o) {
     if (o->cert_file && o->key_file)
         js_tls_listen(host_vm(h), op, ip, (uint32_t)strlen(ip), port, o->backlog, o->reuse_addr, o->reuse_port, o->cert_file,

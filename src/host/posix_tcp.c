@@ -89,10 +89,6 @@ void host_listen(host *h, uint32_t op, const char *ip, int port, const host_list
     host_push_done(h, op, 0, handle);
 }
 
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
-    host_listen(h, op, ip, port, &(host_listen_opts){.backlog = backlog, .reuse_addr = reuse_addr});
-}
-
 bool posix_try_accept(host *h, sock *s) {
     int fd = posix_accept(s->fd);
     /* a client that gave up before we accepted it is not this op's failure */

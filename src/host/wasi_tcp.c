@@ -67,7 +67,7 @@ static int finish(host *h, int32_t s, void (*fn)(int32_t, wasi_ret *)) {
 
 /* SO_REUSEADDR is not in WASI 0.2: wasmtime and Node set it on listening
  * sockets themselves, which is what reuse_addr asks for. */
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+static void tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
     (void)reuse_addr;
     wasi_sockaddr a;
     int32_t s = open_tcp(h, op, ip, port, &a);
@@ -221,7 +221,7 @@ void host_listen(host *h, uint32_t op, const char *ip, int port, const host_list
         host_push_done(h, op, HOST_EUNSUPPORTED, 0);
         return;
     }
-    host_tcp_listen(h, op, ip, port, o->backlog, o->reuse_addr);
+    tcp_listen(h, op, ip, port, o->backlog, o->reuse_addr);
 }
 
 void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
