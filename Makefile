@@ -10,9 +10,10 @@
 # editing this file. The library is src/lyng, src/net and one host backend
 # of src/host; the command line (src/cli) is built on top of it. Files only
 # one platform can build are named here: src/cli/main_native.c,
-# src/cli/*_native.c, src/host/posix*.c and src/host/poll_*.c are
+# src/cli/*_native.c, src/host/posix*.c, poll_epoll.c and poll_posix.c are
 # native-only, src/cli/wasm_*.c and src/host/js*.c are wasm-only,
-# src/cli/*_wasi.c and src/host/wasi*.c belong to the WASI command build.
+# src/cli/*_wasi.c, src/host/wasi*.c and poll_wasi.c belong to the WASI
+# command build.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -59,7 +60,7 @@ CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
 # The event core (handles, timers, pending ops, the wait loop) under the
-# native backend, which is posix*.c with one poll
+# native and WASI backends. The native backend is posix*.c with one poll
 # step: poll_epoll.c here, poll_posix.c in the poll build (mk/poll.mk).
 HOST_CORE := $(wildcard src/host/host_*.c)
 POSIX_HOST := $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/posix*.c)
@@ -151,13 +152,32 @@ $(B)/tools/embed: tools/embed.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O2 $(WARN) -o $@ $<
 
-# prelude.h also carries the built-in Lyng-source modules (lyng.time).
+# prelude.h also carries the built-in Lyng-source modules (lyng.time). The
+# prelude's own source is only for the tool that compiles it to its image
+# (tools/prelude_image.c defines LYNG_PRELUDE_SOURCE); the builds carry the
+# image instead.
 $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 	@mkdir -p $(@D)
 	$(B)/tools/embed lyng_prelude_src src/lyng/prelude.lyng $@.prelude
 	$(B)/tools/embed lyng_time_src src/lyng/time.lyng $@.time
-	cat $@.prelude $@.time > $@
+	{ echo '#ifdef LYNG_PRELUDE_SOURCE'; cat $@.prelude; echo '#endif'; cat $@.time; } > $@
 	@rm -f $@.prelude $@.time
+
+# The prelude's bytecode, compiled at build time (src/lyng/prelude_image.c):
+# a tool linked from the native core, with an empty image of its own,
+# compiles the prelude and writes the image every build loads at VM start.
+PRELUDE_IMAGE_H := $(B)/gen/prelude_image_data.h
+PRELUDE_TOOL_OBJ := $(filter-out %/prelude_image.o,$(NATIVE_LIB_OBJ)) $(B)/tools/obj/prelude_image_none.o
+
+$(B)/tools/obj/prelude_image_none.o: src/lyng/prelude_image.c | $(PRELUDE_H) $(SETUP_STAMP)
+	@mkdir -p $(@D)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -DLYNG_PRELUDE_IMAGE_NONE -c $< -o $@
+
+$(B)/tools/prelude_image: tools/prelude_image.c $(PRELUDE_TOOL_OBJ) $(PRELUDE_H)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(filter %.c %.o,$^) $(NATIVE_LIBS)
+
+$(PRELUDE_IMAGE_H): $(B)/tools/prelude_image
+	$< $@
 
 # The C library: one relocatable object of the library's sources in which
 # every symbol not marked LYNG_API (so every one not named lyng_*) is made
@@ -215,6 +235,9 @@ $(B)/wasm/obj/%.o: %.c
 $(B)/tools/test_format: tools/test_format.c src/lyng/format.c src/lyng/utf8.c src/lyng/mem.c | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(HOST_CC) $(CSTD) -O1 $(WARN) $(INCLUDES) -o $@ $^ -lm
+
+# Every build's prelude_image.o holds the image (the mk/*.mk builds too).
+$(filter %/src/lyng/prelude_image.o,$(NATIVE_OBJ) $(ASAN_OBJ) $(WASM_OBJ) $(WASI_OBJ) $(FUZZ_LIB_OBJ)): $(PRELUDE_IMAGE_H)
 
 -include $(NATIVE_OBJ:.o=.d) $(ASAN_OBJ:.o=.d) $(WASM_OBJ:.o=.d)
 

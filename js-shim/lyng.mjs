@@ -34,6 +34,8 @@ const later = globalThis.setImmediate ?? (() => {
 })();
 
 const MICRO_DRAINS = 64;
+// Completions handed to the core per wasm call (#deliver).
+const BATCH = 256;
 
 // Steps (loop back-edges and calls) a script on Node runs before the event
 // loop gets a turn (bin/lyng, and createLyng for each eval). V8 first runs
@@ -86,7 +88,7 @@ export function loadModule(source, name = 'lyng') {
         if (typeof process !== 'undefined' && process.versions?.node) {
           // sync: node:fs is loaded anyway (WASI output), node:fs/promises
           // would cost a few ms more to load than the read takes
-          const { readFileSync } = await import('node:fs');
+          const { readFileSync } = await nodeFs();
           try {
             bytes = readFileSync(url);
           } catch (err) {
@@ -104,6 +106,11 @@ export function loadModule(source, name = 'lyng') {
   }
   return modulePromise;
 }
+
+// node:fs, without the namespace object of import(), whose creation
+// reads every export, the lazy ReadStream among them: that loads node:stream
+// and a dozen modules behind it (process.getBuiltinModule: Node 20.16+).
+const nodeFs = async () => process.getBuiltinModule?.('node:fs') ?? import('node:fs');
 
 let wasiClass = null;
 let writeSync = null; // node:fs, loaded with node:wasi
@@ -157,7 +164,7 @@ function stdioWrite(fallback, memory) {
 
 async function nodeWasi({ args, env, preopens }) {
   const WASI = await loadWasi();
-  const { writeSync: write } = await import('node:fs');
+  const { writeSync: write } = await nodeFs();
   writeSync = write;
   const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
   // getImportObject() is newer than the preview1 object itself
@@ -211,6 +218,8 @@ export class LyngInstance {
   }
 
   #queue = [];
+  #records = 0; // BATCH completion records in wasm memory (#deliver)
+  #recordView = null;
   #scheduled = false;
   #microDrains = 0; // drains since the event loop last had a turn
   #drive = null;
@@ -288,13 +297,35 @@ export class LyngInstance {
     this.#queue = [];
     const drive = this.#drive;
     try {
-      for (let i = 0; i < q.length; i += 4) this.exports.lyng_wasm_complete(q[i], q[i + 1], q[i + 2], q[i + 3]);
+      this.#deliver(q);
     } catch (err) { // a trap inside the core: fail the run in progress
       if (drive) drive.fail(err);
       else throw err;
       return;
     }
     if (drive) drive.run();
+  }
+
+  // Hands the queued completions to the core through records in wasm
+  // memory, BATCH at a time: one wasm call per batch, not one per event.
+  // The records live as long as the instance; their view is made again only
+  // when the memory grew (which replaces its ArrayBuffer).
+  #deliver(q) {
+    if (!q.length) return;
+    const e = this.exports;
+    if (!this.#records) {
+      this.#records = e.lyng_wasm_alloc(BATCH * 32);
+      if (!this.#records) throw new Error('lyng: out of wasm memory');
+    }
+    for (let start = 0; start < q.length; start += 4 * BATCH) {
+      const end = Math.min(q.length, start + 4 * BATCH);
+      if (!this.#recordView || this.#recordView.buffer !== this.memory.buffer) {
+        this.#recordView = new Float64Array(this.memory.buffer, this.#records, 4 * BATCH);
+      }
+      const view = this.#recordView;
+      for (let i = start; i < end; i++) view[i - start] = q[i];
+      e.lyng_wasm_complete_batch(this.#records, (end - start) / 4);
+    }
   }
 
   // Calls `step` now and after every batch of completions until it returns

@@ -4,21 +4,20 @@
 // which the caller queues and drains outside of any wasm call. Received bytes
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
-import { createRequire } from 'node:module';
 import { HostError as E } from '../build/js/constants.mjs';
-import { acceptTls, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
+import { acceptTls, builtin, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
 // never open one, and loading them is a tenth of the command line's start.
-const require = createRequire(import.meta.url);
 let netModule, dgramModule, dnsModule;
-const net = () => (netModule ??= require('node:net'));
-const dgram = () => (dgramModule ??= require('node:dgram'));
-const dns = () => (dnsModule ??= require('node:dns'));
+const net = () => (netModule ??= builtin('node:net'));
+const dgram = () => (dgramModule ??= builtin('node:dgram'));
+const dns = () => (dnsModule ??= builtin('node:dns'));
 
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
+const SAME_SENDER = -1; // udp_sender: as reported last (src/host/js_net.c)
 
 function statusOf(err) {
   if (!err) return 0;
@@ -48,6 +47,21 @@ export function createNetImports(env) {
   const results = new Map(); // op -> resolve results / udp sender text
   const tlsContexts = new Map(); // CA file -> secure context of TLS clients
   let nextHandle = 1;
+  let lastSender = null; // the rinfo udp_sender reported last
+  // The IP text of the last datagram sent: a socket sending to one peer
+  // decodes its address once, not per datagram.
+  let lastDest = { bytes: new Uint8Array(0), text: '' };
+  const destText = (ptr, len) => {
+    const mem = bytes();
+    const prev = lastDest.bytes;
+    if (prev.length === len) {
+      let same = true;
+      for (let i = 0; i < len; i++) if (prev[i] !== mem[ptr + i]) { same = false; break; }
+      if (same) return lastDest.text;
+    }
+    lastDest = { bytes: mem.slice(ptr, ptr + len), text: str(ptr, len) };
+    return lastDest.text;
+  };
 
   // One view of wasm memory, made again only after the memory grew (which
   // replaces its ArrayBuffer), so a message allocates no view.
@@ -153,7 +167,7 @@ export function createNetImports(env) {
     const { msg, rinfo } = entry.queue.shift();
     const n = Math.min(msg.length, r.max);
     bytes().set(msg.subarray(0, n), r.ptr);
-    results.set(r.op, addrText(rinfo.family, rinfo.address, rinfo.port));
+    results.set(r.op, rinfo);
     done(r.vm, r.op, 0, n);
   }
 
@@ -265,9 +279,10 @@ export function createNetImports(env) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      // Bytes already here are delivered from a microtask, never from inside
-      // this call; otherwise the next 'data', 'end' or 'error' serves it.
-      if (entry.queued > 0 || entry.ended || entry.error) queueMicrotask(() => serveRead(entry));
+      // Bytes already here are copied at once (the completion is only
+      // queued, so wasm is not re-entered); otherwise the next 'data',
+      // 'end' or 'error' serves the read.
+      serveRead(entry);
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);
@@ -288,13 +303,22 @@ export function createNetImports(env) {
         data = Buffer.allocUnsafe(len);
       }
       data.set(bytes().subarray(ptr, ptr + len));
-      entry.sock.write(data, (err) => {
+      // The bytes are copied, so a write Node takes below its high-water
+      // mark is complete for the core at once, as a send() into the
+      // kernel's buffer is natively: one turn of Node's write callback fewer
+      // per message. A later failure of those bytes reaches the next read
+      // or write, as a reset does natively. Past the mark the completion
+      // waits for Node to have written them out: that is the back-pressure.
+      let reported = false;
+      const accepted = entry.sock.write(data, (err) => {
         if (scratch) entry.writing = false;
         // a write refused because the stream was already torn down reports
         // why it was torn down (the reset), as native does
         const status = err ? statusOf(err) : 0;
+        if (reported) { if (status && status !== E.ECLOSED && !entry.error) entry.error = status; return; }
         done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
+      if (accepted && !entry.sock.destroyed) { reported = true; done(vm, op, 0, len); }
     },
     close(vm, handle) {
       const entry = handles.get(handle);
@@ -349,7 +373,7 @@ export function createNetImports(env) {
         done(vm, op, err ? statusOf(err) : 0, len);
       };
       try {
-        entry.sock.send(data, port, str(ipPtr, ipLen), sent);
+        entry.sock.send(data, port, destText(ipPtr, ipLen), sent);
       } catch (err) { // a closed socket or a bad argument throws at once
         queueMicrotask(() => sent(err));
       }
@@ -360,10 +384,17 @@ export function createNetImports(env) {
       entry.reader = { vm, op, ptr, max };
       if (entry.queue.length) queueMicrotask(() => serveUdp(entry));
     },
+    // The sender of a datagram; SAME_SENDER when it is the one reported
+    // last (js_net.c keeps that one parsed), so a peer exchanging
+    // datagrams costs no text per datagram.
     udp_sender(vm, op, ptr, cap) {
-      const text = results.get(op) ?? '';
+      const rinfo = results.get(op);
       results.delete(op);
-      return putText(text, ptr, cap);
+      if (!rinfo) return 0;
+      const last = lastSender;
+      if (last && last.address === rinfo.address && last.port === rinfo.port && last.family === rinfo.family) return SAME_SENDER;
+      lastSender = rinfo;
+      return putText(addrText(rinfo.family, rinfo.address, rinfo.port), ptr, cap);
     },
     // Closes everything a VM left open (called when the VM is freed).
     closeAll() {

@@ -3,13 +3,16 @@
 // accepted sockets, and the error codes the C core names (host.h). The
 // streams themselves are node_net.mjs's: a TLS socket is read, written and
 // closed like a TCP one. node:tls loads on the first TLS call.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { HostError as E } from '../build/js/constants.mjs';
 
-const require = createRequire(import.meta.url);
+// A built-in module, loaded synchronously on its first use. Node 20.16 and
+// later have process.getBuiltinModule; createRequire would load node:module
+// at every start of bin/lyng, which uses neither TLS nor sockets most times.
+export const builtin = process.getBuiltinModule?.bind(process)
+  ?? (await import('node:module')).createRequire(import.meta.url);
 let tlsModule;
-const tls = () => (tlsModule ??= require('node:tls'));
+const readFileSync = (file) => builtin('node:fs').readFileSync(file);
+const tls = () => (tlsModule ??= builtin('node:tls'));
 
 const CERT_CODES = {
   CERT_HAS_EXPIRED: E.ECERT_EXPIRED,

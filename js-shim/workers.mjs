@@ -6,8 +6,6 @@
 // after a pause that doubles from 100 ms up to 5 s while it keeps crashing
 // within 10 s of its start; SIGINT, SIGTERM and SIGHUP go to every copy and
 // stop the restarts; the supervisor ends when every copy has ended.
-import cluster from 'node:cluster';
-
 const BACKOFF_START_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 const STABLE_MS = 10000;
@@ -45,8 +43,11 @@ export function workersOption(argv) {
 }
 
 // Runs the copies of `script` (bin/lyng's path) with argv minus the
-// option; resolves to the exit code.
-export function runWorkers(script, argv, { n, at, width }) {
+// option; resolves to the exit code. node:cluster (which loads
+// child_process, net and dgram) is imported here, not at the top: every
+// start of bin/lyng imports this file for workersOption.
+export async function runWorkers(script, argv, { n, at, width }) {
+  const { default: cluster } = await import('node:cluster');
   const rest = argv.filter((_, i) => i < at || i >= at + width);
   const workers = Array.from({ length: n }, () => ({ proc: null, started: 0, backoff: 0, timer: null, done: false }));
   let stopSignal = null;

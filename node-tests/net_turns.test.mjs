@@ -33,3 +33,28 @@ test('a script whose writes all complete at once still lets the event loop turn'
   lyng.close();
   await peer.close();
 });
+
+// An op's id carries its slot's generation in the high bits; past 2,048
+// uses of one slot the id has its top bit set and reaches JS as a negative
+// i32. Completions still find their op when they go back in a batch.
+test('ops keep completing once their ids pass 2^31', LIMIT, async () => {
+  const peer = await listen((sock) => sock.on('data', (d) => sock.write(d)));
+  const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
+  const result = await lyng.eval(`
+    import lyng.buffer
+    import lyng.io.net
+    val s = Net.tcpConnect("127.0.0.1", PORT)
+    val msg = Buffer(4)
+    var got = 0
+    for (i in 0..<3000) {
+      s.write(msg)
+      var n = 0
+      while (n < 4) { n += s.read(4 - n).size }
+      got += n
+    }
+    s.close()
+    got`);
+  assert.equal(result, '12000');
+  lyng.close();
+  await peer.close();
+});

@@ -149,3 +149,17 @@ EXPORT("lyng_wasm_set_net_ask") void lyng_wasm_set_net_ask(lyng_vm *vm, int enab
 EXPORT("lyng_wasm_complete") void lyng_wasm_complete(lyng_vm *vm, uint32_t op, int32_t status, double value) {
     lyng_complete(vm, op, status, (int64_t)value);
 }
+
+/* A batch of completions in one call (js-shim/lyng.mjs drains its queue
+ * with it): n records of four doubles, {vm, op, status, value}, which JS
+ * wrote in place. A burst of socket events costs one crossing, not one per
+ * event. JS does not touch the records while the call runs. The vm and op
+ * reached JS as signed i32 (an op id has its top bit set once its slot's
+ * generation is high), so they are taken back through int64. */
+EXPORT("lyng_wasm_complete_batch") void lyng_wasm_complete_batch(const double *records, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) {
+        const double *r = records + 4 * (size_t)i;
+        lyng_vm *vm = (lyng_vm *)(uintptr_t)(uint32_t)(int64_t)r[0];
+        lyng_complete(vm, (uint32_t)(int64_t)r[1], (int32_t)r[2], (int64_t)r[3]);
+    }
+}

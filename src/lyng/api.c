@@ -7,6 +7,7 @@
 #include "../host/host.h"
 #include "compiler.h"
 #include "prelude.h"
+#include "prelude_image.h"
 #include "vm.h"
 
 /* ---- globals ---- */
@@ -196,7 +197,7 @@ static void report_prelude_error(VM *vm, const char *what) {
 }
 
 
-lyng_vm *lyng_new(const lyng_config *cfg) {
+VM *vm_new_before_prelude(const lyng_config *cfg) {
     VM *vm = calloc(1, sizeof(VM));
     if (!vm) return NULL;
     if (cfg) vm->cfg = *cfg;
@@ -243,9 +244,15 @@ lyng_vm *lyng_new(const lyng_config *cfg) {
     Module *time = vm_module_add(vm, "lyng.time");
     time->text = lyng_time_src;
     vm->host = host_new(vm);
-    char *err = NULL;
-    Proto *p = compile_script(vm, "prelude.lyng", lyng_prelude_src, strlen(lyng_prelude_src), &err);
-    if (!p) report_prelude_error(vm, err);
+    return vm;
+}
+
+lyng_vm *lyng_new(const lyng_config *cfg) {
+    VM *vm = vm_new_before_prelude(cfg);
+    if (!vm) return NULL;
+    /* compiled at build time (the source is not built in) */
+    Proto *p = prelude_image_load(vm, "prelude.lyng");
+    if (!p) report_prelude_error(vm, "its built-in image does not fit this build");
     Closure *cl = vm_alloc(vm, OT_CLOSURE, vm->c.callable, sizeof(Closure));
     cl->proto = p;
     cl->self = V_VOID;
