@@ -10,9 +10,10 @@
 # editing this file. The library is src/lyng, src/net and one host backend
 # of src/host; the command line (src/cli) is built on top of it. Files only
 # one platform can build are named here: src/cli/main_native.c,
-# src/cli/*_native.c, src/host/posix*.c and src/host/poll_*.c are
+# src/cli/*_native.c, src/host/posix*.c, poll_epoll.c and poll_posix.c are
 # native-only, src/cli/wasm_*.c and src/host/js*.c are wasm-only,
-# src/cli/*_wasi.c and src/host/wasi*.c belong to the WASI command build.
+# src/cli/*_wasi.c, src/host/wasi*.c and poll_wasi.c belong to the WASI
+# command build.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -59,7 +60,7 @@ CLI_WASM_ONLY := $(wildcard src/cli/wasm_*.c)
 CLI_WASI_ONLY := $(wildcard src/cli/*_wasi.c)
 HOST_SHARED := $(wildcard src/host/errors.c src/host/shared_*.c)
 # The event core (handles, timers, pending ops, the wait loop) under the
-# native backend, which is posix*.c with one poll
+# native and WASI backends. The native backend is posix*.c with one poll
 # step: poll_epoll.c here, poll_posix.c in the poll build (mk/poll.mk).
 HOST_CORE := $(wildcard src/host/host_*.c)
 POSIX_HOST := $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/posix*.c)

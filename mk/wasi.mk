@@ -1,11 +1,12 @@
 # mk/wasi.mk - the WASI 0.2 command component build/wasi/lyng.wasm and its
 # tests. clang builds a wasm32-wasi core module (command model, main in
-# src/cli/main_wasi.c, host in src/host/wasi*.c) that imports wasi:sockets,
+# src/cli/main_wasi.c, host in src/host/wasi*.c on the event core host_*.c,
+# polled by poll_wasi.c) that imports wasi:sockets,
 # wasi:io and wasi:clocks directly; wasi/build.mjs embeds the WIT world
 # wasi/wit/world.wit, adapts preview 1 with jco's command adapter and
 # transpiles the component for Node (build/wasi/js/, run by wasi/run).
 
-WASI_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASM_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(wildcard src/host/wasi*.c)
+WASI_SRC := $(CORE_SRC) $(filter-out $(CLI_NATIVE_ONLY) $(CLI_WASM_ONLY),$(CLI_SRC)) $(HOST_SHARED) $(HOST_CORE) $(wildcard src/host/wasi*.c) src/host/poll_wasi.c
 WASI_OBJ := $(WASI_SRC:%.c=$(B)/wasi/obj/%.o)
 # 2 MiB of stack, as the wasm build (Makefile): see src/lyng/limits.h
 WASI_LDFLAGS := --target=wasm32-wasi -Wl,-z,stack-size=2097152 -Wl,--strip-debug

@@ -6,8 +6,8 @@
  * success or a negative errno-style code (HOST_E*). Handles are small
  * integers owned by the host. One backend is linked per build: posix*.c
  * (native, with the poll step of poll_epoll.c or poll_posix.c), js.c (wasm
- * imports) or wasi*.c; the native backend is built on the event core
- * of host_core.h. */
+ * imports) or wasi*.c (with poll_wasi.c); the native and WASI backends
+ * share the event core of host_core.h. */
 #ifndef LYNG_HOST_H
 #define LYNG_HOST_H
 
@@ -67,7 +67,6 @@ int host_resolve_take(host *h, uint32_t op, host_addr *out, int max);
 
 /* Completes with value = the new handle. timeout_ms <= 0: no timeout. */
 void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay);
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr);
 
 /* Extensions beyond upstream's API: a listener that shares its port with
  * other processes (SO_REUSEPORT), and TLS. A TLS listener (cert_file and

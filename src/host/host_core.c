@@ -69,6 +69,25 @@ host_sock *host_begin(host *h, uint32_t op, int handle, host_sock_kind kind, hos
     return s;
 }
 
+host_sock *host_begin_read(host *h, uint32_t op, int handle, host_sock_kind kind, uint8_t *buf, uint32_t max) {
+    host_sock *s = host_begin(h, op, handle, kind, HOST_SLOT_READ);
+    if (s) {
+        s->rbuf = buf;
+        s->rmax = max;
+    }
+    return s;
+}
+
+host_sock *host_begin_write(host *h, uint32_t op, int handle, host_sock_kind kind, const uint8_t *buf, uint32_t len) {
+    host_sock *s = host_begin(h, op, handle, kind, HOST_SLOT_WRITE);
+    if (s) {
+        s->wbuf = buf;
+        s->wlen = len;
+        s->woff = 0;
+    }
+    return s;
+}
+
 void host_finish(host *h, host_sock *s, host_slot slot, int32_t status, int64_t value) {
     uint32_t op = s->op[slot];
     s->op[slot] = 0;

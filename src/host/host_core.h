@@ -1,5 +1,5 @@
-/* host_core.h - the event core of the native backend (posix*.c, over
- * epoll or poll): the host state, the
+/* host_core.h - the event core that the native backend (posix*.c, over
+ * epoll or poll) and the WASI backend (wasi*.c) share: the host state, the
  * handle table of sockets, the ops pending on each socket, the timers,
  * cancellation, the queue of completions, and the wait loop (sleep until
  * the next timer or event, fire due timers, hand completions to the VM).
@@ -88,6 +88,9 @@ host_sock *host_sock_get(host *h, int handle);
 /* Starts an op in a slot of a socket of the given kind. A bad handle fails
  * it with HOST_ECLOSED, a busy slot with HOST_EINVAL (both queued); NULL then. */
 host_sock *host_begin(host *h, uint32_t op, int handle, host_sock_kind kind, host_slot slot);
+/* host_begin for a read (a receive) into buf, or a write (a send) of buf. */
+host_sock *host_begin_read(host *h, uint32_t op, int handle, host_sock_kind kind, uint8_t *buf, uint32_t max);
+host_sock *host_begin_write(host *h, uint32_t op, int handle, host_sock_kind kind, const uint8_t *buf, uint32_t len);
 /* Starts an op on a socket the backend just made (a connect). */
 void host_start(host *h, host_sock *s, host_slot slot, uint32_t op);
 /* Ends the op in the slot with a completion; a connect's deadline goes too. */

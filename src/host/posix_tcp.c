@@ -89,10 +89,6 @@ void host_listen(host *h, uint32_t op, const char *ip, int port, const host_list
     host_push_done(h, op, 0, handle);
 }
 
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
-    host_listen(h, op, ip, port, &(host_listen_opts){.backlog = backlog, .reuse_addr = reuse_addr});
-}
-
 bool posix_try_accept(host *h, sock *s) {
     int fd = posix_accept(s->fd);
     /* a client that gave up before we accepted it is not this op's failure */
@@ -209,10 +205,8 @@ void host_tcp_accept(host *h, uint32_t op, int handle) {
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_READ);
+    sock *s = (sock *)host_begin_read(h, op, handle, HOST_SOCK_TCP, buf, max);
     if (!s) return;
-    s->b.rbuf = buf;
-    s->b.rmax = max;
     /* A read that got less than it asked for left the kernel's buffer
      * empty; the next one (in a request/response exchange, asked for right
      * after our reply) would almost always fail with EAGAIN, so it waits
@@ -222,12 +216,8 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_TCP, HOST_SLOT_WRITE);
-    if (!s) return;
-    s->b.wbuf = buf;
-    s->b.wlen = len;
-    s->b.woff = 0;
-    if (!posix_try_write(h, s)) posix_watch(h, handle);
+    sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
+    if (s && !posix_try_write(h, s)) posix_watch(h, handle);
 }
 
 static int sock_addr(host *h, int handle, bool remote, host_addr *out) {

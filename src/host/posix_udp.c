@@ -43,21 +43,16 @@ bool posix_try_sendto(host *h, sock *s) {
 }
 
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_UDP, HOST_SLOT_WRITE);
+    sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_UDP, buf, len);
     if (!s) return;
     if (!posix_parse_ip(ip, port, &s->dest, &s->dest_len)) {
         host_finish(h, &s->b, HOST_SLOT_WRITE, HOST_EINVAL, 0);
         return;
     }
-    s->b.wbuf = buf;
-    s->b.wlen = len;
     if (!posix_try_sendto(h, s)) posix_watch(h, handle);
 }
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_UDP, HOST_SLOT_READ);
-    if (!s) return;
-    s->b.rbuf = buf;
-    s->b.rmax = max;
-    if (!posix_try_recvfrom(h, s)) posix_watch(h, handle);
+    sock *s = (sock *)host_begin_read(h, op, handle, HOST_SOCK_UDP, buf, max);
+    if (s && !posix_try_recvfrom(h, s)) posix_watch(h, handle);
 }

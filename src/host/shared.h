@@ -1,4 +1,4 @@
-/* shared.h - pieces every socket backend (posix.c, wasi*.c) needs alike:
+/* shared.h - pieces every socket backend (posix*.c, wasi*.c) needs alike:
  * reading a numeric address, the queue of finished completions, and the
  * results a completion leaves to be taken by op id (the addresses of a
  * resolve, the sender of a datagram). */

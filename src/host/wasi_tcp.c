@@ -15,13 +15,13 @@
 static int32_t open_tcp(host *h, uint32_t op, const char *ip, int port, wasi_sockaddr *a) {
     int family;
     if (!wasi_parse_ip(ip, port, a, &family)) {
-        wasi_push_done(h, op, HOST_EINVAL, 0);
+        host_push_done(h, op, HOST_EINVAL, 0);
         return 0;
     }
     wasi_ret r;
     wasi_tcp_create(family == 6 ? WASI_IPV6 : WASI_IPV4, &r);
     if (wasi_u8(&r, 0)) {
-        wasi_push_done(h, op, wasi_net_error(wasi_u8(&r, 4)), 0);
+        host_push_done(h, op, wasi_net_error(wasi_u8(&r, 4)), 0);
         return 0;
     }
     return (int32_t)wasi_u32(&r, 4);
@@ -37,12 +37,14 @@ void host_tcp_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
     wasi_tcp_start_connect(s, wasi_network(h), WASI_SOCKADDR_ARGS(a), &r);
     if (wasi_u8(&r, 0)) {
         wasi_tcp_drop(s);
-        wasi_push_done(h, op, wasi_net_error(wasi_u8(&r, 1)), 0);
+        host_push_done(h, op, wasi_net_error(wasi_u8(&r, 1)), 0);
         return;
     }
-    int handle = wasi_sock_add(h, WS_TCP, s, 0, 0);
-    wasi_add_waiter(h, op, WK_CONNECT, handle, wasi_tcp_subscribe(s));
-    if (timeout_ms > 0) wasi_connect_deadline(h, op, handle, timeout_ms);
+    int handle = wasi_sock_add(h, HOST_SOCK_TCP, s, 0, 0);
+    wsock *ws = wasi_sock(h, handle);
+    host_start(h, &ws->b, HOST_SLOT_CONNECT, op);
+    host_backend_watch(h, handle, &ws->b);
+    if (timeout_ms > 0) host_connect_deadline(h, op, handle, timeout_ms);
 }
 
 /* Binding and listening finish at once on the hosts we know; a host that
@@ -65,7 +67,7 @@ static int finish(host *h, int32_t s, void (*fn)(int32_t, wasi_ret *)) {
 
 /* SO_REUSEADDR is not in WASI 0.2: wasmtime and Node set it on listening
  * sockets themselves, which is what reuse_addr asks for. */
-void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
+static void tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog, bool reuse_addr) {
     (void)reuse_addr;
     wasi_sockaddr a;
     int32_t s = open_tcp(h, op, ip, port, &a);
@@ -85,134 +87,110 @@ void host_tcp_listen(host *h, uint32_t op, const char *ip, int port, int backlog
     if (err < 0) err = finish(h, s, wasi_tcp_finish_listen);
     if (err >= 0) {
         wasi_tcp_drop(s);
-        wasi_push_done(h, op, wasi_net_error(err), 0);
+        host_push_done(h, op, wasi_net_error(err), 0);
         return;
     }
-    wasi_push_done(h, op, 0, wasi_sock_add(h, WS_LISTEN, s, 0, 0));
+    host_push_done(h, op, 0, wasi_sock_add(h, HOST_SOCK_LISTEN, s, 0, 0));
 }
 
 void host_tcp_accept(host *h, uint32_t op, int handle) {
-    wsock *s = wasi_begin(h, op, handle, WS_LISTEN, WK_ACCEPT);
-    if (s) wasi_add_waiter(h, op, WK_ACCEPT, handle, wasi_tcp_subscribe(s->sock));
+    wsock *s = (wsock *)host_begin(h, op, handle, HOST_SOCK_LISTEN, HOST_SLOT_READ);
+    if (s) host_backend_watch(h, handle, &s->b);
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
-    wsock *s = wasi_begin(h, op, handle, WS_TCP, WK_READ);
-    if (!s) return;
-    waiter *w = wasi_add_waiter(h, op, WK_READ, handle, wasi_input_subscribe(s->in));
-    w->buf = buf;
-    w->len = max;
+    host_sock *s = host_begin_read(h, op, handle, HOST_SOCK_TCP, buf, max);
+    if (s) host_backend_watch(h, handle, s);
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
-    wsock *s = wasi_begin(h, op, handle, WS_TCP, WK_WRITE);
-    if (!s) return;
-    waiter *w = wasi_add_waiter(h, op, WK_WRITE, handle, wasi_output_subscribe(s->out));
-    w->buf = (uint8_t *)buf; /* only read from */
-    w->len = len;
+    host_sock *s = host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
+    if (s) host_backend_watch(h, handle, s);
 }
 
-int32_t wasi_resubscribe_tcp(host *h, const waiter *w) {
-    wsock *s = wasi_sock(h, w->handle);
-    switch (w->kind) {
-    case WK_READ: return wasi_input_subscribe(s->in);
-    case WK_WRITE: return wasi_output_subscribe(s->out);
-    default: return wasi_tcp_subscribe(s->sock);
-    }
-}
-
-static step_result step_connect(host *h, waiter *w) {
-    wsock *s = wasi_sock(h, w->handle);
+static step_result step_connect(host *h, int handle, wsock *s) {
     wasi_ret r;
     wasi_tcp_finish_connect(s->sock, &r);
     if (wasi_u8(&r, 0) && wasi_u8(&r, 4) == WASI_NET_WOULD_BLOCK) return STEP_WAIT;
-    uint32_t op = w->op;
-    int handle = w->handle;
-    wasi_waiter_free(w);
-    for (size_t i = 0; i < h->nwaiters; i++) /* the deadline is no longer needed */
-        if (h->waiters[i].op == op && h->waiters[i].kind == WK_CONNECT_TIMEOUT) wasi_waiter_free(&h->waiters[i]);
     if (wasi_u8(&r, 0)) {
-        wasi_sock_destroy(h, handle, HOST_ECLOSED);
-        wasi_push_done(h, op, wasi_net_error(wasi_u8(&r, 4)), 0);
+        host_finish(h, &s->b, HOST_SLOT_CONNECT, wasi_net_error(wasi_u8(&r, 4)), 0);
+        host_sock_destroy(h, handle, HOST_ECLOSED);
     } else {
         s->in = (int32_t)wasi_u32(&r, 4);
         s->out = (int32_t)wasi_u32(&r, 8);
-        wasi_push_done(h, op, 0, handle);
+        host_finish(h, &s->b, HOST_SLOT_CONNECT, 0, handle);
     }
     return STEP_DONE;
 }
 
-static step_result step_accept(host *h, waiter *w) {
-    wsock *s = wasi_sock(h, w->handle);
+static step_result step_accept(host *h, wsock *s) {
     wasi_ret r;
     wasi_tcp_accept(s->sock, &r);
     if (wasi_u8(&r, 0)) {
         int code = wasi_u8(&r, 4);
         /* a client that gave up before we accepted it is not this op's failure */
         if (code == WASI_NET_WOULD_BLOCK || code == WASI_NET_CONNECTION_ABORTED) return STEP_WAIT;
-        wasi_push_done(h, w->op, wasi_net_error(code), 0);
+        host_finish(h, &s->b, HOST_SLOT_READ, wasi_net_error(code), 0);
         return STEP_DONE;
     }
-    int client = wasi_sock_add(h, WS_TCP, (int32_t)wasi_u32(&r, 4), (int32_t)wasi_u32(&r, 8), (int32_t)wasi_u32(&r, 12));
-    wasi_push_done(h, w->op, 0, client);
+    int client = wasi_sock_add(h, HOST_SOCK_TCP, (int32_t)wasi_u32(&r, 4), (int32_t)wasi_u32(&r, 8), (int32_t)wasi_u32(&r, 12));
+    host_finish(h, &s->b, HOST_SLOT_READ, 0, client);
     return STEP_DONE;
 }
 
 /* Ends an op whose stream reported an error. The error resource carries
  * only a debug string, so a failed stream is a reset connection. */
-static step_result stream_failed(host *h, waiter *w, const wasi_ret *r, int off, int32_t closed_status, int64_t closed_value) {
+static step_result stream_failed(host *h, wsock *s, host_slot slot, const wasi_ret *r, int off, int32_t closed_status) {
     if (wasi_u8(r, off) == WASI_STREAM_ERROR_CLOSED) {
-        wasi_push_done(h, w->op, closed_status, closed_value);
+        host_finish(h, &s->b, slot, closed_status, 0);
     } else {
         wasi_error_drop((int32_t)wasi_u32(r, off + 4));
-        wasi_push_done(h, w->op, HOST_ECONNRESET, 0);
+        host_finish(h, &s->b, slot, HOST_ECONNRESET, 0);
     }
     return STEP_DONE;
 }
 
-static step_result step_read(host *h, waiter *w) {
-    wsock *s = wasi_sock(h, w->handle);
+static step_result step_read(host *h, wsock *s) {
     wasi_ret r;
-    wasi_input_read(s->in, w->len, &r);
-    if (wasi_u8(&r, 0)) return stream_failed(h, w, &r, 4, 0, 0); /* closed: end of stream */
+    wasi_input_read(s->in, s->b.rmax, &r);
+    if (wasi_u8(&r, 0)) return stream_failed(h, s, HOST_SLOT_READ, &r, 4, 0); /* closed: end of stream */
     uint8_t *data = (uint8_t *)(uintptr_t)wasi_u32(&r, 4);
     uint32_t n = wasi_u32(&r, 8);
     if (n == 0) return STEP_WAIT;
-    if (n > w->len) n = w->len;
-    memcpy(w->buf, data, n);
+    if (n > s->b.rmax) n = s->b.rmax;
+    memcpy(s->b.rbuf, data, n);
     free(data);
-    wasi_push_done(h, w->op, 0, n);
+    host_finish(h, &s->b, HOST_SLOT_READ, 0, n);
     return STEP_DONE;
 }
 
-static step_result step_write(host *h, waiter *w) {
-    wsock *s = wasi_sock(h, w->handle);
+static step_result step_write(host *h, wsock *s) {
     wasi_ret r;
-    while (w->off < w->len) {
+    host_sock *b = &s->b;
+    while (b->woff < b->wlen) {
         wasi_output_check_write(s->out, &r);
-        if (wasi_u8(&r, 0)) return stream_failed(h, w, &r, 8, HOST_EPIPE, 0);
+        if (wasi_u8(&r, 0)) return stream_failed(h, s, HOST_SLOT_WRITE, &r, 8, HOST_EPIPE);
         uint64_t room = wasi_u64(&r, 8);
         if (room == 0) return STEP_WAIT;
-        uint32_t n = w->len - w->off;
+        uint32_t n = b->wlen - b->woff;
         if (room < n) n = (uint32_t)room;
-        wasi_output_write(s->out, w->buf + w->off, (int32_t)n, &r);
-        if (wasi_u8(&r, 0)) return stream_failed(h, w, &r, 4, HOST_EPIPE, 0);
-        w->off += n;
+        wasi_output_write(s->out, b->wbuf + b->woff, (int32_t)n, &r);
+        if (wasi_u8(&r, 0)) return stream_failed(h, s, HOST_SLOT_WRITE, &r, 4, HOST_EPIPE);
+        b->woff += n;
     }
     /* No flush here: the hosts we run on send what write() accepted without
      * one, and Node's preview2 shim makes flush wait until the kernel has
      * taken every earlier byte, which stalls the whole component (timers and
      * the peer's reader included) while a peer is not reading. */
-    wasi_push_done(h, w->op, 0, w->len);
+    host_finish(h, b, HOST_SLOT_WRITE, 0, b->wlen);
     return STEP_DONE;
 }
 
-step_result wasi_step_tcp(host *h, waiter *w) {
-    switch (w->kind) {
-    case WK_CONNECT: return step_connect(h, w);
-    case WK_ACCEPT: return step_accept(h, w);
-    case WK_READ: return step_read(h, w);
-    default: return step_write(h, w);
+step_result wasi_step_tcp(host *h, int handle, wsock *s, host_slot slot) {
+    switch (slot) {
+    case HOST_SLOT_CONNECT: return step_connect(h, handle, s);
+    case HOST_SLOT_READ: return s->b.kind == HOST_SOCK_LISTEN ? step_accept(h, s) : step_read(h, s);
+    default: return step_write(h, s);
     }
 }
 
@@ -220,7 +198,7 @@ static int sock_addr(host *h, int handle, bool remote, host_addr *out) {
     wsock *s = wasi_sock(h, handle);
     if (!s) return HOST_ECLOSED;
     wasi_ret r;
-    if (s->kind == WS_UDP) {
+    if (s->b.kind == HOST_SOCK_UDP) {
         if (remote) return HOST_EINVAL;
         wasi_udp_local_address(s->sock, &r);
     } else if (remote) {
@@ -240,14 +218,14 @@ int host_remote_addr(host *h, int handle, host_addr *out) { return sock_addr(h, 
  * net module asks before it calls): a plain listen is all there is. */
 void host_listen(host *h, uint32_t op, const char *ip, int port, const host_listen_opts *o) {
     if (o->reuse_port || o->cert_file) {
-        wasi_push_done(h, op, HOST_EUNSUPPORTED, 0);
+        host_push_done(h, op, HOST_EUNSUPPORTED, 0);
         return;
     }
-    host_tcp_listen(h, op, ip, port, o->backlog, o->reuse_addr);
+    tcp_listen(h, op, ip, port, o->backlog, o->reuse_addr);
 }
 
 void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t timeout_ms, bool nodelay,
                       const host_tls_opts *t) {
     (void)ip, (void)port, (void)timeout_ms, (void)nodelay, (void)t;
-    wasi_push_done(h, op, HOST_EUNSUPPORTED, 0);
+    host_push_done(h, op, HOST_EUNSUPPORTED, 0);
 }

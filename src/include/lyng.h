@@ -133,13 +133,12 @@ LYNG_API uint64_t lyng_task_steps(lyng_vm *vm, uint32_t task);
 LYNG_API void lyng_task_free(lyng_vm *vm, uint32_t task);
 
 /* ---- values as bytes, for hosts in other languages (src/lyng/exchange.c) ----
- * Tag byte, then payload, little-endian: 0 null, 1 void, 2 false, 3 true,
- * 4 Int (8 bytes), 5 Real (8 bytes), 6 String (u32 length, UTF-8),
- * 7 List (u32 count, values), 8 Map (u32 count, key and value each),
- * 9 Buffer (u32 length, bytes), 10 Set (u32 count, values),
- * 11 object (u32 count, String key and value each; an instance sends its
- * toJsonObject(), else its public fields; arrives in Lyng as a Map),
- * 12 other (String: its inspect()). */
+ * A tag byte (LYNG_VALUE_TAG_MAP in lyng_constants.h), then the payload,
+ * little-endian: NULL, VOID, FALSE, TRUE none; INT and REAL 8 bytes;
+ * STRING u32 length, UTF-8; LIST and SET u32 count, values; MAP u32 count,
+ * key and value each; BUFFER u32 length, bytes; OBJECT u32 count, String
+ * key and value each (an instance sends its toJsonObject(), else its
+ * public fields; arrives in Lyng as a Map); OTHER a String, its inspect(). */
 
 /* The finished task's value, encoded; owned by the VM until the next call. */
 LYNG_API const uint8_t *lyng_task_result_bytes(lyng_vm *vm, uint32_t task, size_t *len);

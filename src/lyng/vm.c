@@ -101,7 +101,7 @@ NativeResult vm_throw_value(VM *vm, Value exc) {
  * there is none: the fiber then ends with the exception. */
 static bool unwind(VM *vm, Fiber *f, Value exc);
 
-static void close_upvals(Fiber *f, uint32_t from) {
+static void close_upvals_from(Fiber *f, uint32_t from) {
     while (f->open_upvals && f->open_upvals->slot >= from) {
         Upval *u = f->open_upvals;
         u->closed = f->stack[u->slot];
@@ -109,6 +109,16 @@ static void close_upvals(Fiber *f, uint32_t from) {
         u->fiber = NULL;
         f->open_upvals = u->next_open;
     }
+}
+
+/* The common case, no variable captured at or above `from`, without a
+ * call: every `for` iteration closes its variable, and the wasm build
+ * (-Oz) would not inline the loop above. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((always_inline))
+#endif
+static inline void close_upvals(Fiber *f, uint32_t from) {
+    if (f->open_upvals && f->open_upvals->slot >= from) close_upvals_from(f, from);
 }
 
 /* An exception drops the stack above `from`: `for` loops over flows that
