@@ -4,7 +4,7 @@
 // which the caller queues and drains outside of any wasm call. Received bytes
 // wait in a bounded per-socket queue: past HIGH_WATER the Node stream is
 // paused, so a script that reads slowly never makes memory grow.
-import { HostError as E } from '../build/js/constants.mjs';
+import { HostError as E, JsHost } from '../build/js/constants.mjs';
 import { acceptTls, builtin, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
@@ -17,7 +17,7 @@ const dns = () => (dnsModule ??= builtin('node:dns'));
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
-const SAME_SENDER = -1; // udp_sender: as reported last (src/host/js_net.c)
+const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
 
 function statusOf(err) {
   if (!err) return 0;

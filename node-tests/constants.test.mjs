@@ -26,10 +26,11 @@ function entries(map) {
 
 test('the generated module holds every entry of the header', () => {
   const maps = { Status: 'LYNG_STATUS_MAP', HostError: 'LYNG_HOST_ERROR_MAP', HostCap: 'LYNG_HOST_CAP_MAP',
-    ValueTag: 'LYNG_VALUE_TAG_MAP', CliStep: 'LYNG_CLI_STEP_MAP', ReplStep: 'LYNG_REPL_STEP_MAP' };
+    ValueTag: 'LYNG_VALUE_TAG_MAP', JsHost: 'LYNG_JS_HOST_MAP', CliStep: 'LYNG_CLI_STEP_MAP',
+    ReplStep: 'LYNG_REPL_STEP_MAP' };
   for (const [name, map] of Object.entries(maps)) {
     const fromHeader = entries(map);
-    assert.ok(Object.keys(fromHeader).length > 1, `${map} has entries`);
+    assert.ok(Object.keys(fromHeader).length > 0, `${map} has entries`);
     assert.deepEqual({ ...constants[name] }, fromHeader, `${name} matches ${map}`);
   }
 });
@@ -45,6 +46,7 @@ test('no JavaScript file writes a shared number by hand', () => {
     [/complete\([^)]*,\s*-\d+\s*,/, 'a negative completion status'],
     [/\b(LYNG|HOST|CLI|REPL)_[A-Z_]+\s*=\s*-?\d+/, 'a constant named as in C'],
     [/\bstatus\s*[!=]==?\s*-?[1-9]/, 'a status compared with a number'],
+    [/\bconst\s+[A-Z_]+\s*=\s*-\d+/, 'a negative constant (an answer to C)'],
   ];
   for (const file of files) {
     const text = readFileSync(join(ROOT, file), 'utf8');

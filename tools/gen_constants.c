@@ -45,6 +45,9 @@ int main(int argc, char **argv) {
     open_object("first byte of each value in the byte format (lyng.h)", "ValueTag");
     LYNG_VALUE_TAG_MAP(NAMED)
     close_object();
+    open_object("answers of the JavaScript host's imports (src/host/js_net.c)", "JsHost");
+    LYNG_JS_HOST_MAP(NAMED)
+    close_object();
     open_object("cli_step's answers besides an exit code (src/cli/cli.h)", "CliStep");
     LYNG_CLI_STEP_MAP(NAMED)
     close_object();

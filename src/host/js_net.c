@@ -105,17 +105,19 @@ void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) { js_udp_recv(host_vm(h), op, handle, buf, max); }
 
-/* The sender the JS side reported last, parsed: it answers SAME_SENDER
+/* The sender the JS side reported last, parsed: it answers JS_SAME_SENDER
  * while datagrams keep coming from that peer, so an exchange with one peer
  * crosses no text per datagram. One per instance, as on the JS side. */
-#define SAME_SENDER (-1)
+#define JS_HOST_ENUM(name, value) JS_##name = value,
+enum { LYNG_JS_HOST_MAP(JS_HOST_ENUM) };
+#undef JS_HOST_ENUM
 static host_addr last_sender;
 static bool have_last_sender;
 
 int host_udp_sender(host *h, uint32_t op, host_addr *out) {
     char buf[128];
     int n = js_udp_sender(host_vm(h), op, buf, sizeof buf - 1);
-    if (n == SAME_SENDER && have_last_sender) {
+    if (n == JS_SAME_SENDER && have_last_sender) {
         *out = last_sender;
         return 0;
     }

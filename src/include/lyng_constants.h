@@ -1,8 +1,9 @@
 /* lyng_constants.h - every number the C core shares with its hosts, listed
  * once as X-macros: run statuses, the host's error codes with the text
- * messages show, capability bits, the tags of values as bytes, and the
- * answers of the command line's step functions. C expands the lists into
- * enums and tables (lyng.h, host.h, errors.c, exchange.c, cli.h, repl.h);
+ * messages show, capability bits, the tags of values as bytes, the special
+ * answers of the JavaScript host's imports, and the answers of the command
+ * line's step functions. C expands the lists into enums and tables (lyng.h,
+ * host.h, errors.c, exchange.c, js_net.c, cli.h, repl.h);
  * tools/gen_constants.c expands them into the JavaScript module
  * build/js/constants.mjs that js-shim/, bin/lyng and the playground import,
  * so the two sides cannot disagree. Each X(NAME, VALUE[, TEXT]) entry is
@@ -77,6 +78,11 @@
     X(SET, 10)                                                                                          \
     X(OBJECT, 11)                                                                                       \
     X(OTHER, 12)
+
+/* Answers of the JavaScript host's imports besides a length
+ * (src/host/js_net.c): JS_<NAME>. */
+#define LYNG_JS_HOST_MAP(X)                                                                             \
+    X(SAME_SENDER, -1) /* udp_sender: the datagram came from the sender reported last */
 
 /* The command line (src/cli/, not part of the library): cli_step returns
  * an exit code (>= 0) or CLI_<NAME>; repl_step returns REPL_<NAME>. */
