@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lib.h"
+#include "limits.h"
 
 /* ---- StrBuf: always NUL-terminated once anything was added ---- */
 
@@ -130,8 +131,6 @@ typedef struct Seen {
     int depth;
 } Seen;
 
-#define MAX_PRINT_DEPTH 100
-
 static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen);
 
 static bool is_seen(const Seen *seen, const Obj *o) {
@@ -248,7 +247,7 @@ static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen) {
     Obj *o = v.as.o;
     int depth = seen ? seen->depth + 1 : 0;
     Seen here = {o, seen, depth};
-    bool cut = is_seen(seen, o) || depth > MAX_PRINT_DEPTH;
+    bool cut = is_seen(seen, o) || depth >= LYNG_MAX_VALUE_DEPTH;
     switch (o->type) {
     case OT_STRING: {
         String *s = (String *)o;

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib.h"
+#include "limits.h"
 
-#define MAX_DEPTH 200 /* nesting of arrays/objects, as for printing and comparing */
 
 /* ---- writing ---- */
 
@@ -93,8 +93,8 @@ static bool write_instance(VM *vm, StrBuf *sb, Instance *in, int depth) {
 }
 
 static bool write_value(VM *vm, StrBuf *sb, Value v, int depth) {
-    if (depth > MAX_DEPTH) {
-        vm_throw(vm, vm->c.illegal_argument, "toJsonString: nested deeper than %d levels", MAX_DEPTH);
+    if (depth > LYNG_MAX_VALUE_DEPTH) {
+        vm_throw(vm, vm->c.illegal_argument, "toJsonString: nested deeper than %d levels", LYNG_MAX_VALUE_DEPTH);
         return false;
     }
     switch (v.type) {
@@ -276,7 +276,7 @@ static bool read_number(Rd *r, Value *out) {
 static bool read_value(Rd *r, Value *out, int depth) {
     skip_ws(r);
     if (r->s >= r->end) return fail(r, "expected a value");
-    if (depth > MAX_DEPTH) return fail(r, "nested too deep");
+    if (depth > LYNG_MAX_VALUE_DEPTH) return fail(r, "nested too deep");
     char c = *r->s;
     if (c == '"') return read_string(r, out);
     if (c == '[') {

@@ -21,6 +21,12 @@
 /* Brackets ( [ { nested inside each other in one script. */
 #define LYNG_MAX_NESTING 1000
 
+/* Containers nested inside each other in one value (lists of lists, maps
+ * of instances...), for what walks a value recursively in C: `==`,
+ * ordering, printing, toJsonString/Json.parse and Lynon. A deeper value
+ * raises an exception there (printing shows `...`); building it is fine. */
+#define LYNG_MAX_VALUE_DEPTH 1000
+
 /* Recursion of the parser (expressions and statements under way): a level
  * of brackets costs at most three. It also bounds what nests without
  * brackets (`a = b = c`, `- - x`), which on wasm runs into V8's own limit on

@@ -33,8 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib.h"
+#include "limits.h"
 
-#define MAX_DEPTH 200   /* nesting of values, as for printing and comparing */
 #define PACK_MIN 32     /* shorter text is stored as it is */
 #define LZ_WINDOW 65535 /* how far back a copy may reach */
 
@@ -368,8 +368,8 @@ static bool enc_object(Enc *e, Instance *in, int depth) {
 
 static bool enc_value(Enc *e, Value v, int depth) {
     VM *vm = e->vm;
-    if (depth > MAX_DEPTH) {
-        vm_throw(vm, vm->c.illegal_argument, "Lynon.encode: nested deeper than %d levels", MAX_DEPTH);
+    if (depth > LYNG_MAX_VALUE_DEPTH) {
+        vm_throw(vm, vm->c.illegal_argument, "Lynon.encode: nested deeper than %d levels", LYNG_MAX_VALUE_DEPTH);
         return false;
     }
     switch (v.type) {
@@ -649,7 +649,7 @@ static bool dec_object(Dec *d, Value *out, int depth) {
 
 static bool dec_value(Dec *d, Value *out, int depth) {
     VM *vm = d->in.vm;
-    if (depth > MAX_DEPTH) return corrupt(&d->in, "values nested too deep");
+    if (depth > LYNG_MAX_VALUE_DEPTH) return corrupt(&d->in, "values nested too deep");
     uint64_t tag = get_bits(&d->in, 4);
     if (d->in.bad) return false;
     switch (tag) {

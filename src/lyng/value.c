@@ -4,10 +4,7 @@
 #include <string.h>
 
 #include "lib.h"
-
-/* Nested collections deeper than this compare as different: it bounds the C
- * stack and ends comparisons of two distinct cyclic structures. */
-#define MAX_DEPTH 200
+#include "limits.h"
 
 /* A value may hold one list in many places (`a = [a, a]` sixty times, or a
  * Lynon back-reference), so walking it as a tree can take 2^60 steps.
@@ -35,6 +32,18 @@ static bool known_same(const SameCache *k, const Obj *x, const Obj *y) {
 static void note_same(SameCache *k, const Obj *x, const Obj *y) {
     size_t i = same_slot(x, y);
     if (k) k->x[i] = x, k->y[i] = y;
+}
+
+/* A container nested LYNG_MAX_VALUE_DEPTH deep in a comparison: raises
+ * StackOverflowException the way a failing user equals() does (the caller
+ * sees class_hook_failed), and gives the comparison up. */
+static bool too_deep(const Obj *o) {
+    VM *vm = o->cls ? o->cls->vm : NULL;
+    if (vm && !vm->cls_names.hook_failed) {
+        vm_throw(vm, vm->c.stack_overflow, "values nested deeper than %d levels", LYNG_MAX_VALUE_DEPTH);
+        vm->cls_names.hook_failed = true;
+    }
+    return false;
 }
 
 bool v_truthy(Value v) {
@@ -86,7 +95,8 @@ static bool equal_depth(Value a, Value b, int depth, SameCache *k) {
     if (!IS_OBJ(a)) return v_identical(a, b);
     Obj *x = a.as.o, *y = b.as.o;
     if (x == y) return true;
-    if (x->type != y->type || depth > MAX_DEPTH) return false;
+    if (x->type != y->type) return false;
+    if (depth >= LYNG_MAX_VALUE_DEPTH && x->type != OT_STRING && x->type != OT_BUFFER) return too_deep(x);
     switch (x->type) {
     case OT_STRING: {
         String *s = (String *)x, *t = (String *)y;
@@ -172,7 +182,7 @@ static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
     default: break;
     }
     Obj *o = v.as.o;
-    if (depth > MAX_DEPTH) return 17;
+    if (depth >= LYNG_MAX_VALUE_DEPTH) return 17; /* consistent with ==, which gives up there */
     if (++*work > HASH_WORK) return 0; /* the result is dropped (v_hash) */
     switch (o->type) {
     case OT_STRING: return ((String *)o)->hash;
@@ -271,7 +281,9 @@ static bool compare_depth(Value a, Value b, int *result, int depth, SameCache *k
     default: return false;
     }
     Obj *x = a.as.o, *y = b.as.o;
-    if (x->type != y->type || depth > MAX_DEPTH) return false;
+    if (x->type != y->type) return false;
+    /* past the limit the values are not comparable (callers say so) */
+    if (depth >= LYNG_MAX_VALUE_DEPTH && x->type != OT_STRING) return false;
     switch (x->type) {
     case OT_STRING: {
         /* bytewise UTF-8 order is code point order */

@@ -29,6 +29,7 @@ function limit(name) {
 const MAX_PARAMS = limit('LYNG_MAX_PARAMS');
 const MAX_UPVALUES = limit('LYNG_MAX_UPVALUES');
 const MAX_NESTING = limit('LYNG_MAX_NESTING');
+const MAX_VALUE_DEPTH = limit('LYNG_MAX_VALUE_DEPTH');
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 // k items a line, so that no line is huge and errors have a line to point at
@@ -162,6 +163,19 @@ const cases = {
   too_deep_user_equals: () => ({
     src: `class Box(val inner: Box?) {\n  override fun equals(other) = other is Box && inner == other.inner\n}\nvar a: Box? = null\nvar b: Box? = null\nfor (i in 0..<100000) { a = Box(a); b = Box(b) }\nval e = assertThrows { a == b }\nprintln(e::class.name)\nprintln(e.message.startsWith("stack overflow: equals called from native code nested"))\n`,
     out: ['StackOverflowException', 'true'],
+  }),
+
+  // ---- values nested inside each other, walked recursively in C ----
+  max_value_depth: () => ({
+    // lists N deep around a 1: equal, printed whole, through JSON and Lynon and back
+    src: `import lyng.serialization\nfun nest(n) { var x = [1]; for (i in 2..n) x = [x]; x }\nval a = nest(${MAX_VALUE_DEPTH})\nval b = nest(${MAX_VALUE_DEPTH})\nprintln(a == b)\nprintln(a.hashCode() == b.hashCode())\nprintln(a.toString() == "[".repeat(${MAX_VALUE_DEPTH}) + "1" + "]".repeat(${MAX_VALUE_DEPTH}))\nprintln(Json.parse(a.toJsonString()) == b)\nprintln(Lynon.decode(Lynon.encode(a)) == b)\n`,
+    out: ['true', 'true', 'true', 'true', 'true'],
+  }),
+  too_deep_value: () => ({
+    src: `import lyng.serialization\nfun nest(n) { var x = [1]; for (i in 2..n) x = [x]; x }\nval a = nest(${MAX_VALUE_DEPTH + 1})\nval b = nest(${MAX_VALUE_DEPTH + 1})\nval e = assertThrows { a == b }\nprintln(e::class.name + ": " + e.message)\nprintln(assertThrows { a.toJsonString() }.message)\nprintln(assertThrows { Lynon.encode(a) }.message)\nprintln(assertThrows { Json.parse("[".repeat(${MAX_VALUE_DEPTH + 1}) + "1" + "]".repeat(${MAX_VALUE_DEPTH + 1})) }::class.name)\nprintln(a.toString().contains("[...]"))\nprintln(a == a)\n`,
+    out: [`StackOverflowException: values nested deeper than ${MAX_VALUE_DEPTH} levels`,
+      `toJsonString: nested deeper than ${MAX_VALUE_DEPTH} levels`, `Lynon.encode: nested deeper than ${MAX_VALUE_DEPTH} levels`,
+      'IllegalArgumentException', 'true', 'true'],
   }),
 
   // ---- parameters: a 16-bit count in every function ----
