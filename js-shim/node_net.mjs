@@ -17,6 +17,7 @@ const dns = () => (dnsModule ??= builtin('node:dns'));
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
+const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
 
 function statusOf(err) {
@@ -134,13 +135,29 @@ export function createNetImports(env) {
     }
   }
 
+  // A TLS peer answers our closing alert, and a TLS 1.3 server may send
+  // session tickets late: destroying the socket with bytes unread, or
+  // getting bytes after, makes the kernel reset the connection and drop
+  // what it has not sent. So a TLS socket ends (alert, then FIN), reads and
+  // drops what still comes, and goes once the peer has closed too, or after
+  // TLS_LINGER_MS.
+  function endTls(sock) {
+    sock.removeAllListeners('data');
+    sock.on('data', () => {});
+    sock.on('error', () => {});
+    sock.resume();
+    sock.end();
+    setTimeout(() => sock.destroy(), TLS_LINGER_MS).unref();
+  }
+
   function closeEntry(h, entry) {
     if (entry.closed) return;
     entry.closed = true;
     handles.delete(h);
     if (entry.kind === 'tcp') {
       if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
-      entry.sock.destroy();
+      if (entry.sock.encrypted && !entry.sock.destroyed) endTls(entry.sock);
+      else entry.sock.destroy();
     } else if (entry.kind === 'server') {
       for (const a of entry.acceptors.splice(0)) done(a.vm, a.op, E.ECLOSED);
       for (const s of entry.pending.splice(0)) s.destroy();

@@ -172,7 +172,8 @@ for (const [where, cmd] of RUNTIMES) {
         const r = await run(cmd, ['--allow-net=localhost,127.0.0.1', '-D', `PORT=${server.address().port}`, '-D', `N=${BIG}`, 'echo_client.lyng'], { cwd: dir });
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stdout, `echoed ${BIG}\n`);
-        await doneP;
+        // the bytes still on their way get a while; a loss fails, never hangs
+        await Promise.race([doneP, new Promise((r) => setTimeout(r, 10_000).unref())]);
         assert.equal(received, BIG);
         assert.equal(got.digest('hex'), want);
       } finally {
@@ -206,6 +207,44 @@ for (const [where, cmd] of RUNTIMES) {
       const code = await new Promise((r) => child.on('close', r));
       assert.equal(code, 0);
       assert.equal(out, `port ${port}\nserved ${payload.length}\n`);
+    });
+
+    test('close keeps what was sent, though the peer talks after it', async () => {
+      // The server reads nothing for 400 ms and meanwhile sends a byte every
+      // 10 ms that the script never reads. Closing a descriptor with unread
+      // bytes (or getting bytes after closing it) makes the kernel reset the
+      // connection and drop what it has not sent: the close must wait for
+      // the peer instead.
+      const SIZE = 2 * 1024 * 1024;
+      let received = 0;
+      let resolveDone;
+      const doneP = new Promise((r) => { resolveDone = r; });
+      const server = tls.createServer({ cert: readFileSync(join(dir, 'server.pem')), key: readFileSync(join(dir, 'server.key')) }, (sock) => {
+        sock.pause();
+        const ticker = setInterval(() => { if (sock.writable) sock.write('z'); }, 10);
+        setTimeout(() => sock.resume(), 400);
+        const finish = (how) => { clearInterval(ticker); resolveDone(how); };
+        sock.on('data', (d) => { received += d.length; });
+        sock.on('end', () => finish('end'));
+        sock.on('error', (e) => finish(e.code));
+      });
+      await new Promise((r) => server.listen(0, '127.0.0.1', r));
+      const script = `import lyng.io.net
+val s = Net.tlsConnect("localhost", ${server.address().port}, caFile: "ca.pem")
+val line = "x".repeat(1023) + "\\n"
+for (i in 1..${SIZE / 1024}) s.writeUtf8(line)
+s.flush()
+s.close()
+println("sent")`;
+      try {
+        const r = await run(cmd, ['--allow-net=localhost,127.0.0.1', '-e', script], { cwd: dir });
+        assert.equal(r.stdout, 'sent\n', r.stderr);
+        const how = await Promise.race([doneP, new Promise((r) => setTimeout(() => r('no end within 10 s'), 10_000).unref())]);
+        assert.equal(how, 'end');
+        assert.equal(received, SIZE);
+      } finally {
+        server.close();
+      }
     });
 
     test('timeoutMillis covers the handshake', async () => {

@@ -29,6 +29,7 @@ host_backend *host_backend_new(host *h) {
 }
 
 void host_backend_free(host *h) {
+    posix_linger_finish(h->backend);
     tls_clients_free(h->backend->tls_clients);
     poller_free(h->backend->poller);
     free(h->backend);
@@ -108,9 +109,10 @@ void host_backend_watch(host *h, int handle, host_sock *s) {
 void host_backend_close(host *h, int handle, host_sock *hs) {
     sock *s = (sock *)hs;
     set_watch(h, s, handle, 0);
-    tls_conn_free(s->tls);
+    bool alerted = tls_conn_free(s->tls);
     tls_server_free(s->tls_server);
-    close(s->fd);
+    if (alerted) posix_linger_add(h->backend, s->fd);
+    else close(s->fd);
     free(s);
 }
 
@@ -122,8 +124,17 @@ bool host_backend_cancel(host *h, uint32_t op) {
     return false;
 }
 
+/* Lingering descriptors are not watched: the loop looks at them each time
+ * it polls, and polls at least every LINGER_TICK_MS while there are any. */
+enum { LINGER_TICK_MS = 50 };
+
 void host_backend_poll(host *h, int timeout_ms, int fd, bool *readable) {
-    poller_wait(h->backend->poller, h, timeout_ms, fd, readable);
+    host_backend *b = h->backend;
+    if (b->nlinger) {
+        posix_linger_service(b);
+        if (b->nlinger && (timeout_ms < 0 || timeout_ms > LINGER_TICK_MS)) timeout_ms = LINGER_TICK_MS;
+    }
+    poller_wait(b->poller, h, timeout_ms, fd, readable);
 }
 
 /* The syscalls themselves report errors and hang-ups, so readiness is all

@@ -38,10 +38,28 @@ typedef struct sock {
     bool shaking;           /* the connect op waits for the TLS handshake */
 } sock;
 
+/* A closed TLS connection's descriptor waiting for its peer (posix_linger.c). */
+typedef struct posix_linger_fd {
+    int fd;
+    int64_t until; /* host_backend_now_us() after which it is closed anyway */
+} posix_linger_fd;
+
+/* How long a closed TLS connection may wait for its peer's close. */
+#define POSIX_LINGER_MS 2000
+
 struct host_backend {
     poller *poller;
     tls_clients *tls_clients;
+    posix_linger_fd *linger;
+    int nlinger, linger_cap;
 };
+
+/* Shuts fd's sending half and keeps reading it until the peer closes. */
+void posix_linger_add(host_backend *b, int fd);
+/* Closes the lingering descriptors whose peer closed or whose time is up. */
+void posix_linger_service(host_backend *b);
+/* Waits for all of them (within their time) and closes them. */
+void posix_linger_finish(host_backend *b);
 
 /* errno as a HOST_E* code. */
 int posix_error(int e);
