@@ -107,11 +107,21 @@ List *iter_to_list(VM *vm, Value v) {
         }
         List *l = list_new(vm, 0);
         list_push(vm, vm->roots, v_obj(l));
+        list_push(vm, vm->roots, it);
         bool ok;
         while ((ok = vm_call_sync(vm, has_next, it, 0, NULL, &more) == NR_OK) && v_truthy(more) &&
-               (ok = vm_call_sync(vm, next, it, 0, NULL, &x) == NR_OK))
+               (ok = vm_call_sync(vm, next, it, 0, NULL, &x) == NR_OK)) {
             list_push(vm, l, x);
-        vm->roots->count--;
+            /* an iterator that never ends fills memory here, where no
+             * safe point of the run loop would notice */
+            if (vm->oom && !vm->gc_paused) gc_collect(vm);
+            if (vm->oom) {
+                vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                ok = false;
+                break;
+            }
+        }
+        vm->roots->count -= 2;
         return ok ? l : NULL;
     }
     default: break;

@@ -246,7 +246,11 @@ static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List
     }
     if (p->implicit_it) {
         if (names) { vm_throw(vm, vm->c.illegal_argument, "a lambda with 'it' takes no named arguments"); return false; }
-        if (argc == 0) { args[0] = V_VOID; f->sp = base + 2; }
+        if (argc == 0) {
+            ensure_stack(vm, f, 1);
+            f->stack[base + 1] = V_VOID;
+            f->sp = base + 2;
+        }
         else if (argc > 1) {
             List *l = list_new(vm, (uint32_t)argc);
             for (int i = 0; i < argc; i++) list_push(vm, l, args[i]);
@@ -259,6 +263,12 @@ static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List
         if (argc > np) {
             vm_throw(vm, vm->c.illegal_argument, "too many arguments for %s: expected %d, got %d", p->name->data, np, argc);
             return false;
+        }
+        if (argc < np) {
+            /* defaults left out: room for every parameter (the caller's
+             * frame only made room for the arguments it pushed) */
+            ensure_stack(vm, f, base + 1 + (uint32_t)np - f->sp);
+            args = &f->stack[base + 1];
         }
         for (int i = argc; i < np; i++) args[i] = V_UNSET;
         f->sp = base + 1 + (uint32_t)np;
