@@ -22,9 +22,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-/* At most this many reads of 4 KiB drain a closing connection (drain()). */
-#define TLS_DRAIN_READS 256
-
 struct tls_conn {
     SSL *ssl;
     int fd;
@@ -269,22 +266,10 @@ long tls_send(tls_conn *c, const uint8_t *buf, uint32_t len) {
 
 bool tls_pending(tls_conn *c) { return SSL_has_pending(c->ssl) != 0; }
 
-/* Bytes that arrived but were never read make the kernel answer close()
- * with a reset, dropping whatever it has not sent yet. A TLS 1.3 server's
- * session tickets often come after its data, where no script reads them,
- * so a connection closing reads and drops what is there first (a bounded
- * amount: a peer still sending data nobody reads gets the reset). */
-static void drain(tls_conn *c) {
-    uint8_t sink[4096];
-    for (int i = 0; i < TLS_DRAIN_READS && SSL_read(c->ssl, sink, sizeof sink) > 0; i++) {}
-    ERR_clear_error();
-}
-
 bool tls_conn_free(tls_conn *c) {
     if (!c) return false;
     bool alerted = false;
     if (!c->failed && SSL_is_init_finished(c->ssl)) {
-        drain(c);
         SSL_shutdown(c->ssl);
         alerted = true;
     }

@@ -40,8 +40,7 @@ long tls_send(tls_conn *c, const uint8_t *buf, uint32_t len);
 /* Decrypted or received bytes wait inside the TLS layer, which the poller
  * cannot see. */
 bool tls_pending(tls_conn *c);
-/* Reads and drops what has arrived, sends the closing alert if the socket
- * takes it at once, then frees. True when the connection was sound, so
+/* Sends the closing alert if the socket takes it at once, then frees. True when the connection was sound, so
  * its descriptor should linger until the peer closes (posix_linger.c). */
 bool tls_conn_free(tls_conn *c);
 
