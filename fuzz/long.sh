@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fuzz/long.sh - the long fuzzing run (make fuzz-long): every target for
-# SECONDS at the lowest priority, FUZZ_JOBS targets at a time (default 3:
+# SECONDS at the lowest priority (FUZZ_NICE=0 for a quiet machine), FUZZ_JOBS targets at a time (default 3:
 # more only share the same cores), over its committed seeds plus the
 # gathered ones (fuzz/seeds.sh), with the token dictionary for the targets
 # that read Lyng source. Prints per target the executions, executions a
@@ -13,6 +13,7 @@ set -u
 bin=$1 seconds=$2
 shift 2
 jobs=${FUZZ_JOBS:-3}
+prio=${FUZZ_NICE:-19}
 bash fuzz/seeds.sh "$bin/seeds" >/dev/null
 failed=0
 pids=()
@@ -31,7 +32,7 @@ for t in "$@"; do
     run|compile) seeds=("$bin/seeds/lyng") ;;
     doctest) seeds=("$bin/seeds/markdown") ;;
   esac
-  nice -n 19 "$bin/fuzz_$t" -timeout=120 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+  nice -n "$prio" "$bin/fuzz_$t" -timeout=120 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
     "${extra[@]}" -max_total_time="$seconds" -artifact_prefix="$bin/found-$t-" \
     "$work" "fuzz/corpus/$t" "${seeds[@]}" >"$bin/long-$t.log" 2>&1 &
   pids+=($!)
