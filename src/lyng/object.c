@@ -123,6 +123,7 @@ static inline bool key_same(Value a, Value b) {
 
 /* Strings, most keys, carry their hash. */
 static inline uint32_t key_hash(Value key) {
+    if (IS_INT(key)) return v_mix64((uint64_t)key.as.i);
     return IS_OT(key, OT_STRING) ? ((String *)key.as.o)->hash : v_hash(key);
 }
 

@@ -152,14 +152,6 @@ bool v_equal(Value a, Value b) {
 
 /* ---- hashing ---- */
 
-static uint32_t mix64(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    x ^= x >> 33;
-    return (uint32_t)x;
-}
 
 static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
     switch (v.type) {
@@ -167,17 +159,17 @@ static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
     case VT_NULL: return 0x85ebca6bu;
     case VT_UNSET: return 0xc2b2ae35u;
     case VT_BOOL: return v.as.b ? 1231u : 1237u;
-    case VT_INT: return mix64((uint64_t)v.as.i);
-    case VT_CHAR: return mix64(((uint64_t)v.as.c) ^ 0x63686172ULL);
+    case VT_INT: return v_mix64((uint64_t)v.as.i);
+    case VT_CHAR: return v_mix64(((uint64_t)v.as.c) ^ 0x63686172ULL);
     case VT_REAL: {
         double r = v.as.r;
         /* a Real equal to an Int must hash like that Int */
         if (r >= -9223372036854775808.0 && r < 9223372036854775808.0 && r == (double)(int64_t)r)
-            return mix64((uint64_t)(int64_t)r);
+            return v_mix64((uint64_t)(int64_t)r);
         if (isnan(r)) return 0x7ff80000u;
         uint64_t bits;
         memcpy(&bits, &r, sizeof bits);
-        return mix64(bits);
+        return v_mix64(bits);
     }
     default: break;
     }
@@ -205,7 +197,7 @@ static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
     case OT_INSTANCE: {
         uint32_t user;
         if (class_user_hash(o->cls, v, &user)) return user;
-        return hash_depth(v_obj(((Instance *)o)->fields), depth, work) ^ mix64((uint64_t)(uintptr_t)o->cls);
+        return hash_depth(v_obj(((Instance *)o)->fields), depth, work) ^ v_mix64((uint64_t)(uintptr_t)o->cls);
     }
     case OT_RANGE: {
         Range *r = (Range *)o;
@@ -223,7 +215,7 @@ static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
         Bound *b = (Bound *)o;
         return hash_depth(b->self, depth + 1, work) * 31 + hash_depth(b->fn, depth + 1, work);
     }
-    default: return mix64((uint64_t)(uintptr_t)o);
+    default: return v_mix64((uint64_t)(uintptr_t)o);
     }
 }
 
@@ -232,7 +224,7 @@ static uint32_t hash_depth(Value v, int depth, uint32_t *work) {
 static uint32_t fallback_hash(Value v) {
     Obj *o = v.as.o;
     uint32_t n = o->type == OT_LIST ? ((List *)o)->count : o->type == OT_MAP ? ((Map *)o)->live : 0;
-    return mix64(((uint64_t)o->type << 32) | n) ^ (o->type == OT_INSTANCE ? mix64((uint64_t)(uintptr_t)o->cls) : 0);
+    return v_mix64(((uint64_t)o->type << 32) | n) ^ (o->type == OT_INSTANCE ? v_mix64((uint64_t)(uintptr_t)o->cls) : 0);
 }
 
 uint32_t v_hash(Value v) {

@@ -293,6 +293,15 @@ bool v_truthy(Value v);
 bool v_equal(Value a, Value b);                 /* `==` */
 bool v_identical(Value a, Value b);             /* `===` */
 uint32_t v_hash(Value v);                       /* consistent with v_equal */
+/* The hash of an Int (v_hash's, inlined for map keys). */
+static inline uint32_t v_mix64(uint64_t x) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return (uint32_t)x;
+}
 /* `<=>`: returns false when the values are not comparable. */
 bool v_compare(Value a, Value b, int *result);
 Class *v_class(VM *vm, Value v);

@@ -372,11 +372,11 @@ typedef enum { CR_FRAME, CR_VALUE, CR_ERROR, CR_SUSPEND } CallResult;
 
 static CallResult call_native(VM *vm, Fiber *f, Native *n, Value self, uint32_t base, int argc, List *names) {
     Value *args = &f->stack[base + 1];
-    if (!adapt_native_args(vm, n, args, &argc, names)) return CR_ERROR;
+    if (names && !adapt_native_args(vm, n, args, &argc, names)) return CR_ERROR;
     Value out = V_VOID;
     NativeResult r = n->fn(vm, self, argc, args, &out);
     /* a user equals/hashCode/compareTo that raised inside the native */
-    if (class_hook_failed(vm) && r == NR_OK) r = NR_ERR;
+    if (vm->cls_names.hook_failed && class_hook_failed(vm) && r == NR_OK) r = NR_ERR;
     f->sp = base;
     if (r == NR_OK) {
         push(f, out);
@@ -1304,7 +1304,13 @@ static bool import_module(VM *vm, String *name, Value *body) {
 
 /* an operand: ARG bytes, little-endian (compiler.h) */
 static inline uint32_t rd_arg(const uint8_t *ip) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t v; /* one unaligned load where the compiler would not merge the bytes */
+    memcpy(&v, ip, sizeof v);
+    return v;
+#else
     return (uint32_t)ip[0] | (uint32_t)ip[1] << 8 | (uint32_t)ip[2] << 16 | (uint32_t)ip[3] << 24;
+#endif
 }
 
 /* Runs `f` until it finishes, suspends or fails. */
@@ -1559,6 +1565,24 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(GET_INDEX) {
+            /* a List by an Int in range, a Map by an Int or String key: no
+             * user hook can run, nothing can raise */
+            if (IS_OBJ(sp[-2])) {
+                Obj *o = sp[-2].as.o;
+                const Value *idx = &sp[-1];
+                if (o->type == OT_LIST && IS_INT(*idx) && (uint64_t)idx->as.i < ((List *)o)->count) {
+                    sp--;
+                    VMOVE(sp[-1], ((List *)o)->items[idx->as.i]);
+                    NEXT;
+                }
+                if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {
+                    Value out;
+                    if (!map_get((Map *)o, *idx, &out)) out = V_NULL;
+                    sp--;
+                    VMOVE(sp[-1], out);
+                    NEXT;
+                }
+            }
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
@@ -1566,6 +1590,22 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(SET_INDEX) {
+            if (IS_OBJ(sp[-3])) {
+                Obj *o = sp[-3].as.o;
+                const Value *idx = &sp[-2];
+                if (o->type == OT_LIST && IS_INT(*idx) && (uint64_t)idx->as.i < ((List *)o)->count) {
+                    VMOVE(((List *)o)->items[idx->as.i], sp[-1]);
+                    sp -= 2;
+                    VMOVE(sp[-1], sp[1]);
+                    NEXT;
+                }
+                if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {
+                    map_put(vm, (Map *)o, *idx, sp[-1]);
+                    sp -= 2;
+                    VMOVE(sp[-1], sp[1]);
+                    NEXT;
+                }
+            }
             SAVE_IP();
             Value v = POP(), idx = POP(), obj = POP();
             if (!set_index(vm, obj, idx, v)) goto handle_error;
@@ -1656,6 +1696,12 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(NE) {
             Value b = POP();
             bool eq, ok;
+            if (!IS_OBJ(TOP) && ((IS_INT(TOP) && IS_INT(b)) || (TOP.type != b.type && !(IS_NUM(TOP) && IS_NUM(b))))) {
+                /* `n == 0`, `x == null` with no object on the left: no hook runs */
+                eq = TOP.type == b.type && TOP.as.i == b.as.i;
+                TOP = v_bool(op == OP_EQ ? eq : !eq);
+                NEXT;
+            }
             if (IS_OT(TOP, OT_INSTANCE) && !v_identical(TOP, b)) {
                 SAVE_IP();
                 if (!class_equals_hook(vm, TOP, b, &eq, &ok)) eq = v_equal(TOP, b);
@@ -1878,12 +1924,26 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     }
                 }
             }
+            if (op == OP_INVOKE) {
+                /* a built-in method of anything but an instance, a class or
+                 * null (no fields, statics or hidden members to look at) */
+                uint32_t base = f->sp - (uint32_t)argc - 1;
+                Value recv = f->stack[base], m;
+                String *name = (String *)consts[rd_arg(ip - 2 * ARG)].as.o;
+                if (!IS_NULL(recv) && !IS_OT(recv, OT_INSTANCE) && !IS_OT(recv, OT_CLASS) &&
+                    vm_find_method(vm, v_class(vm, recv), name, &m) && IS_OT(m, OT_NATIVE) &&
+                    ((Native *)m.as.o)->data != CALL_WITH_MARK) {
+                    r = call_native(vm, f, (Native *)m.as.o, recv, base, argc, NULL);
+                    goto call_done;
+                }
+            }
             if (op == OP_INVOKE || op == OP_INVOKE_NAMED) {
                 r = invoke(vm, f, (String *)consts[rd_arg(ip - (op == OP_INVOKE ? 2 : 3) * ARG)].as.o, argc, names);
             } else {
                 uint32_t base = f->sp - (uint32_t)argc - 1;
                 r = call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names);
             }
+        call_done:
             if (r == CR_ERROR) goto handle_error;
             if (r == CR_SUSPEND) goto suspended;
             if (vm->exiting) goto suspended;
