@@ -202,7 +202,7 @@ static size_t obj_size(Obj *o) {
     case OT_BOUND: return sizeof(Bound);
     case OT_CLASS: return sizeof(Class);
     case OT_INSTANCE: return sizeof(Instance);
-    case OT_BUFFER: return sizeof(Buffer);
+    case OT_BUFFER: return sizeof(Buffer) + ((o->flags & OF_INLINE_DATA) ? ((Buffer *)o)->cap : 0);
     case OT_FIBER: return sizeof(Fiber);
     case OT_DEFERRED: return sizeof(Deferred);
     case OT_MUTEX: return sizeof(Mutex);
@@ -233,7 +233,9 @@ static void free_obj(VM *vm, Obj *o) {
         }
         break;
     }
-    case OT_BUFFER: VM_FREE(vm, ((Buffer *)o)->data, ((Buffer *)o)->cap); break;
+    case OT_BUFFER:
+        if (!(o->flags & OF_INLINE_DATA)) VM_FREE(vm, ((Buffer *)o)->data, ((Buffer *)o)->cap);
+        break;
     case OT_FIBER: {
         Fiber *f = (Fiber *)o;
         VM_FREE(vm, f->stack, sizeof(Value) * f->stack_cap);

@@ -43,7 +43,7 @@ static NativeResult buffer_ctor(VM *vm, Value self, int argc, Value *argv, Value
     bool mut = is_mutable_class(vm, self);
     if (argc == 1 && IS_OT(argv[0], OT_STRING)) {
         String *s = (String *)argv[0].as.o;
-        *out = v_obj(buffer_new(vm, (const uint8_t *)s->data, s->len, mut));
+        *out = v_obj(mut ? buffer_new(vm, (const uint8_t *)s->data, s->len, true) : buffer_new_fixed(vm, (const uint8_t *)s->data, s->len));
         return NR_OK;
     }
     if (argc == 1 && IS_OT(argv[0], OT_BUFFER)) {

@@ -416,7 +416,7 @@ static NativeResult s_reversed(VM *vm, Value self, int argc, Value *argv, Value 
 
 static NativeResult s_encode_utf8(VM *vm, Value self, int argc, Value *argv, Value *out) {
     UNUSED(argc), UNUSED(argv);
-    *out = v_obj(buffer_new(vm, (const uint8_t *)SELF_STR->data, SELF_STR->len, false));
+    *out = v_obj(buffer_new_fixed(vm, (const uint8_t *)SELF_STR->data, SELF_STR->len));
     return NR_OK;
 }
 

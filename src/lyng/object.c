@@ -265,6 +265,16 @@ Buffer *buffer_new(VM *vm, const uint8_t *data, size_t len, bool mutable_) {
     return b;
 }
 
+Buffer *buffer_new_fixed(VM *vm, const uint8_t *data, size_t len) {
+    if (!len) return buffer_new(vm, NULL, 0, false);
+    Buffer *b = vm_alloc(vm, OT_BUFFER, vm->c.buffer, sizeof(Buffer) + len);
+    b->h.flags = OF_INLINE_DATA;
+    b->len = b->cap = (uint32_t)len;
+    b->data = (uint8_t *)(b + 1);
+    memcpy(b->data, data, len);
+    return b;
+}
+
 Native *native_new(VM *vm, const char *name, NativeFn fn) {
     Native *n = vm_alloc(vm, OT_NATIVE, vm->c.callable, sizeof(Native));
     n->fn = fn;

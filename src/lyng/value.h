@@ -94,6 +94,7 @@ struct Obj {
 #define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
 #define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
 #define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
+#define OF_INLINE_DATA 2 /* OT_BUFFER from buffer_new_fixed: the bytes follow the header */
 
 typedef struct String {
     Obj h;
@@ -276,6 +277,9 @@ void map_put_str(VM *vm, Map *m, const char *key, Value value);
 Range *range_new(VM *vm, Value start, Value end, bool inclusive);
 Entry *entry_new(VM *vm, Value key, Value value);
 Buffer *buffer_new(VM *vm, const uint8_t *data, size_t len, bool mutable_);
+/* An immutable Buffer whose bytes live in the same block as its header (one
+ * allocation instead of two): its data is never reallocated. */
+Buffer *buffer_new_fixed(VM *vm, const uint8_t *data, size_t len);
 Native *native_new(VM *vm, const char *name, NativeFn fn);
 Bound *bound_new(VM *vm, Value self, Value fn);
 Class *class_new(VM *vm, const char *name, Class *super);

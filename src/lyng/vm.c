@@ -737,7 +737,8 @@ static bool get_index(VM *vm, Value obj, Value idx, Value *out) {
         }
         if (IS_OT(idx, OT_RANGE)) {
             if (!range_bounds(vm, (Range *)idx.as.o, bf->len, &a, &b)) return false;
-            *out = v_obj(buffer_new(vm, bf->data + a, b - a, (bf->h.flags & OF_MUTABLE) != 0));
+            *out = v_obj((bf->h.flags & OF_MUTABLE) ? buffer_new(vm, bf->data + a, b - a, true)
+                                                    : buffer_new_fixed(vm, bf->data + a, b - a));
             return true;
         }
         break;
@@ -1772,6 +1773,25 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         CASE(RANGE) {
             bool incl = *ip++;
+            if (*ip == OP_GET_INDEX && IS_OBJ(sp[-3]) &&
+                (sp[-3].as.o->type == OT_BUFFER || sp[-3].as.o->type == OT_STRING || sp[-3].as.o->type == OT_LIST)) {
+                /* `data[a..<b]` of a built-in sequence: the range only
+                 * bounds the slice, so it need not be allocated */
+                Range r;
+                memset(&r, 0, sizeof r);
+                r.h.type = OT_RANGE;
+                r.h.cls = vm->c.range;
+                r.start = sp[-2];
+                r.end = sp[-1];
+                r.inclusive = incl;
+                ip++;
+                SAVE_IP();
+                Value out;
+                if (!get_index(vm, sp[-3], v_obj(&r), &out)) goto handle_error;
+                sp -= 2;
+                VMOVE(sp[-1], out);
+                NEXT;
+            }
             Value b = POP(), a = POP();
             PUSH(v_obj(range_new(vm, a, b, incl)));
             NEXT;

@@ -144,7 +144,7 @@ static NativeResult check_open(VM *vm, NetSock *s, const char *what) {
 static Value take_bytes(VM *vm, NetSock *s, uint32_t max) {
     uint32_t n = s->rend - s->rstart;
     if (n > max) n = max;
-    Buffer *b = buffer_new(vm, s->rbuf + s->rstart, n, false);
+    Buffer *b = buffer_new_fixed(vm, s->rbuf + s->rstart, n);
     s->rstart += n;
     if (s->rstart == s->rend) s->rstart = s->rend = 0;
     return v_obj(b);
