@@ -226,13 +226,34 @@ static void put_instance(VM *vm, StrBuf *sb, Instance *in, const Seen *seen) {
     sb_addc(sb, ')');
 }
 
+/* An Int in decimal into buf (at least 21 bytes, not NUL-terminated);
+ * returns the length. By hand: printf costs more than the rest of a
+ * `"n=" + n` concatenation. */
+static size_t int_decimal(int64_t i, char *buf) {
+    char tmp[20];
+    uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (i < 0) buf[len++] = '-';
+    while (n) buf[len++] = tmp[--n];
+    return len;
+}
+
 static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen) {
     switch (v.type) {
     case VT_VOID: sb_adds(sb, "void"); return;
     case VT_NULL: sb_adds(sb, "null"); return;
     case VT_UNSET: sb_adds(sb, "unset"); return;
     case VT_BOOL: sb_adds(sb, v.as.b ? "true" : "false"); return;
-    case VT_INT: sb_printf(sb, "%" PRId64, v.as.i); return;
+    case VT_INT: {
+        char b[24];
+        sb_add(sb, b, int_decimal(v.as.i, b));
+        return;
+    }
     case VT_REAL: fmt_real(sb, v.as.r); return;
     case VT_CHAR:
         if (inspect) {
@@ -351,6 +372,10 @@ void v_inspect(VM *vm, StrBuf *sb, Value v) { put(vm, sb, v, true, NULL); }
 
 String *v_to_String(VM *vm, Value v) {
     if (IS_OT(v, OT_STRING)) return (String *)v.as.o;
+    if (IS_INT(v)) {
+        char b[24];
+        return str_new(vm, b, int_decimal(v.as.i, b));
+    }
     StrBuf sb;
     sb_init(&sb);
     v_to_string(vm, &sb, v);

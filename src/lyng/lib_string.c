@@ -194,6 +194,22 @@ static NativeResult s_trim_end(VM *vm, Value self, int argc, Value *argv, Value 
 
 static NativeResult map_case(VM *vm, Value self, Value *out, bool upper) {
     String *s = SELF_STR;
+    if (s->ascii) {
+        /* ASCII maps byte for byte; a string already in that case is itself */
+        char lo = upper ? 'a' : 'A';
+        size_t i = 0;
+        while (i < s->len && !(s->data[i] >= lo && s->data[i] <= lo + 25)) i++;
+        if (i == s->len) {
+            *out = self;
+            return NR_OK;
+        }
+        String *r = str_new(vm, s->data, s->len);
+        for (; i < r->len; i++)
+            if (r->data[i] >= lo && r->data[i] <= lo + 25) r->data[i] = (char)(r->data[i] ^ 0x20);
+        r->hash = hash_bytes(r->data, r->len);
+        *out = v_obj(r);
+        return NR_OK;
+    }
     StrBuf sb;
     sb_init(&sb);
     size_t i = 0;
@@ -485,18 +501,23 @@ static bool trimmed_copy(String *s, char *buf, size_t cap) {
     return true;
 }
 
+/* Decimal digits with an optional sign, blanks around them allowed; false
+ * for anything else and for a value outside the range of Int. */
 static bool parse_int(String *s, int64_t *out) {
-    char buf[40];
-    if (!trimmed_copy(s, buf, sizeof buf)) return false;
-    const char *p = buf;
-    if (*p == '+' || *p == '-') p++;
-    if (!cp_is_digit((unsigned char)*p)) return false;
-    for (const char *q = p; *q; q++)
-        if (!cp_is_digit((unsigned char)*q)) return false;
-    errno = 0;
-    long long v = strtoll(buf, NULL, 10);
-    if (errno == ERANGE) return false;
-    *out = v;
+    size_t a = 0, b = s->len;
+    while (a < b && cp_is_space((unsigned char)s->data[a])) a++;
+    while (b > a && cp_is_space((unsigned char)s->data[b - 1])) b--;
+    bool neg = a < b && s->data[a] == '-';
+    if (a < b && (s->data[a] == '+' || s->data[a] == '-')) a++;
+    if (a == b) return false;
+    uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
+    for (size_t i = a; i < b; i++) {
+        unsigned d = (unsigned)(unsigned char)s->data[i] - '0';
+        if (d > 9) return false;
+        if (v > (limit - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return true;
 }
 

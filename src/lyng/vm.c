@@ -577,7 +577,8 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     Value m;
     bool field;
     if (hides_members(obj) && !class_access_hook(vm, obj, name)) return false;
-    if (!find_member(vm, obj, name, &m, &field) && IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->is_dynamic &&
+    bool found = find_member(vm, obj, name, &m, &field);
+    if (!found && IS_OT(obj, OT_INSTANCE) && obj.as.o->cls->is_dynamic &&
         class_op_method(vm, obj, CLS_OP_GET_AT, &m)) {
         /* a dynamic object: obj.getAt(name) */
         Value arg = v_obj(name);
@@ -588,7 +589,7 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
         push(f, arg);
         *cr = call_closure(vm, f, (Closure *)m.as.o, obj, base, 1, NULL);
         return *cr != CR_ERROR;
-    } else if (!find_member(vm, obj, name, &m, &field)) {
+    } else if (!found) {
         vm_throw(vm, vm->c.symbol_not_defined, "%s has no property '%s'", v_type_name(vm, obj), name->data);
         return false;
     }
@@ -1550,6 +1551,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     NEXT;
                 }
             }
+            if (!IS_NULL(obj) && !IS_OT(obj, OT_INSTANCE) && !IS_OT(obj, OT_CLASS)) {
+                /* a built-in property (`size`): its native, straight from the method cache */
+                Value m;
+                if (vm_find_method(vm, v_class(vm, obj), n, &m) && IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->property) {
+                    SAVE_IP();
+                    out = V_VOID;
+                    if (((Native *)m.as.o)->fn(vm, obj, 0, NULL, &out) != NR_OK) goto handle_error;
+                    PUSH(out);
+                    NEXT;
+                }
+            }
             SAVE_IP(); /* a getter's frame goes where obj was */
             if (!get_prop(vm, f, obj, n, &out, &cr)) goto handle_error;
             if (cr == CR_FRAME) { LOAD_FRAME(); NEXT; }
@@ -1700,6 +1712,12 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_OBJ(TOP) && ((IS_INT(TOP) && IS_INT(b)) || (TOP.type != b.type && !(IS_NUM(TOP) && IS_NUM(b))))) {
                 /* `n == 0`, `x == null` with no object on the left: no hook runs */
                 eq = TOP.type == b.type && TOP.as.i == b.as.i;
+                TOP = v_bool(op == OP_EQ ? eq : !eq);
+                NEXT;
+            }
+            if (IS_OT(TOP, OT_STRING) && IS_OT(b, OT_STRING)) {
+                const String *x = (const String *)TOP.as.o, *y = (const String *)b.as.o;
+                eq = x == y || (x->len == y->len && x->hash == y->hash && memcmp(x->data, y->data, x->len) == 0);
                 TOP = v_bool(op == OP_EQ ? eq : !eq);
                 NEXT;
             }
