@@ -94,7 +94,7 @@ struct Obj {
 #define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
 #define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
 #define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
-#define OF_INLINE_DATA 2 /* OT_BUFFER from buffer_new_fixed: the bytes follow the header */
+#define OF_INLINE_DATA 16 /* OT_BUFFER from buffer_new_fixed: the bytes follow the header (bits 1..3 are a BitBuffer's padding, lynon.c) */
 
 typedef struct String {
     Obj h;
