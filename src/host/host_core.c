@@ -141,6 +141,7 @@ void host_connect_deadline(host *h, uint32_t op, int handle, int64_t ms) {
 }
 
 static void fire_timers(host *h) {
+    if (!h->timers.n) return; /* no clock read for a loop without timers */
     int64_t now = host_backend_now_us();
     host_timer_entry t;
     while (host_timers_pop_due(&h->timers, now, &t)) {

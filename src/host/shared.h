@@ -24,9 +24,13 @@ typedef struct host_done {
     int64_t value;
 } host_done;
 
+/* Two arrays take turns: one collects while the other's batch is being
+ * delivered, so a busy loop allocates nothing per wait. */
 typedef struct done_queue {
     host_done *items;
     size_t n, cap;
+    host_done *spare; /* the other array, empty, kept for the next batch */
+    size_t spare_cap;
 } done_queue;
 
 void done_queue_push(done_queue *q, uint32_t op, int32_t status, int64_t value);
