@@ -127,15 +127,16 @@ static inline uint32_t key_hash(Value key) {
     return IS_OT(key, OT_STRING) ? ((String *)key.as.o)->hash : v_hash(key);
 }
 
-static int32_t map_find(Map *m, Value key, uint32_t h) {
+static inline int32_t map_find(Map *m, Value key, uint32_t h) {
     if (!m->index_cap) return -1;
     uint32_t mask = m->index_cap - 1;
     for (uint32_t j = h & mask;; j = (j + 1) & mask) {
         int32_t s = m->index[j];
         if (s == -1) return -1;
-        if (s >= 0 && m->slots[s].hash == h && m->slots[s].live &&
-            (key_same(m->slots[s].key, key) || v_equal(m->slots[s].key, key)))
-            return s;
+        if (s < 0) continue;
+        const MapSlot *sl = &m->slots[s];
+        if (sl->hash != h || !sl->live) continue;
+        if (key_same(sl->key, key) || v_equal(sl->key, key)) return s;
         /* a user equals() may have changed this map: give up rather than
          * probe a stale index */
         if (m->index_cap - 1 != mask) return -1;

@@ -162,6 +162,16 @@ static bool find_method_uncached(Class *cls, String *name, Value *out);
 
 static inline uint32_t member_cache_index(Class *cls, String *name);
 
+/* vm_find_method with its cache hit inlined, for the run loop. */
+static inline bool find_method_cached(VM *vm, Class *cls, String *name, Value *out) {
+    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
+    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
+        *out = e->method;
+        return true;
+    }
+    return vm_find_method(vm, cls, name, out);
+}
+
 bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
     struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
     if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
@@ -1554,7 +1564,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_NULL(obj) && !IS_OT(obj, OT_INSTANCE) && !IS_OT(obj, OT_CLASS)) {
                 /* a built-in property (`size`): its native, straight from the method cache */
                 Value m;
-                if (vm_find_method(vm, v_class(vm, obj), n, &m) && IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->property) {
+                if (find_method_cached(vm, IS_OBJ(obj) && obj.as.o->cls ? obj.as.o->cls : v_class(vm, obj), n, &m) &&
+                    IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->property) {
                     SAVE_IP();
                     out = V_VOID;
                     if (((Native *)m.as.o)->fn(vm, obj, 0, NULL, &out) != NR_OK) goto handle_error;
@@ -1964,14 +1975,27 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             if (op == OP_INVOKE) {
                 /* a built-in method of anything but an instance, a class or
-                 * null (no fields, statics or hidden members to look at) */
+                 * null (no fields, statics or hidden members to look at):
+                 * call_native's work, done here */
                 uint32_t base = f->sp - (uint32_t)argc - 1;
                 Value recv = f->stack[base], m;
                 String *name = (String *)consts[rd_arg(ip - 2 * ARG)].as.o;
                 if (!IS_NULL(recv) && !IS_OT(recv, OT_INSTANCE) && !IS_OT(recv, OT_CLASS) &&
-                    vm_find_method(vm, v_class(vm, recv), name, &m) && IS_OT(m, OT_NATIVE) &&
-                    ((Native *)m.as.o)->data != CALL_WITH_MARK) {
-                    r = call_native(vm, f, (Native *)m.as.o, recv, base, argc, NULL);
+                    find_method_cached(vm, IS_OBJ(recv) && recv.as.o->cls ? recv.as.o->cls : v_class(vm, recv), name, &m) &&
+                    IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->data != CALL_WITH_MARK) {
+                    Value out = V_VOID;
+                    NativeResult nr = ((Native *)m.as.o)->fn(vm, recv, argc, &f->stack[base + 1], &out);
+                    if (vm->cls_names.hook_failed && class_hook_failed(vm) && nr == NR_OK) nr = NR_ERR;
+                    f->sp = base;
+                    if (nr == NR_OK) {
+                        /* the native may have run script code: the stack may have moved */
+                        LOAD_FRAME();
+                        PUSH(out);
+                        if (!vm->exiting) NEXT;
+                        SAVE_IP();
+                        goto suspended;
+                    }
+                    r = nr == NR_ERR ? CR_ERROR : CR_SUSPEND;
                     goto call_done;
                 }
             }
