@@ -1895,12 +1895,15 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     /* assignable, as upstream; the next element replaces it anyway */
     add_local(c, var.start, var.len, var_slot, false);
     branch_body(c);
-    store_loop_value(c, &lp);
+    /* with no `continue` to land between them, the store of the body's
+     * value and the back-edge are one instruction */
+    bool fused = lp.continues.n == 0 && lp.result_slot == var_slot - 3;
+    if (!fused) store_loop_value(c, &lp);
     /* close the loop variable (each iteration has its own) */
     c->fn->nlocals--;
     c->fn->scope--;
     jl_patch(c, &lp.continues);
-    emit_op_arg(c, OP_FOR_LOOP, (uint32_t)var_slot);
+    emit_op_arg(c, fused ? OP_FOR_LOOP_VAL : OP_FOR_LOOP, (uint32_t)var_slot);
     c->fn->sp = var_slot;
     patch_jump(c, init);
     emit_op(c, OP_FOR_NEXT);
@@ -2493,13 +2496,14 @@ static void type_operand(C *c) {
 }
 
 /* Emits a binary operator whose right operand starts at rhs_at. When that
- * operand is a single Int constant, ADD, SUB and the ordering comparisons
- * take it as an operand instead (ADD_K, LT_K...). */
+ * operand is a single Int constant, ADD, SUB, MUL, MOD and the ordering
+ * comparisons take it as an operand instead (ADD_K, LT_K...). */
 static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
     Proto *p = proto_of(c);
     if (p->code_len == rhs_at + 1 + ARG && p->code[rhs_at] == OP_CONST) {
         uint32_t k = read_arg(p->code + rhs_at + 1);
-        OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
+        OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_MUL ? OP_MUL_K : op == OP_MOD ? OP_MOD_K
+                   : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
                    : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
         if (kop != op && IS_INT(p->consts[k])) {
             p->code_len = rhs_at;

@@ -51,6 +51,8 @@ OP(GE, 0, -1)
 OP(CMP, 0, -1)
 OP(ADD_K, ARG, 0)            /* Int const: a -> a + const (the compiler's form of `a + 1`) */
 OP(SUB_K, ARG, 0)
+OP(MUL_K, ARG, 0)
+OP(MOD_K, ARG, 0)            /* a zero or -1 divisor takes the general MOD */
 OP(LT_K, ARG, 0)             /* Int const: a -> a < const */
 OP(LE_K, ARG, 0)
 OP(GT_K, ARG, 0)
@@ -92,6 +94,7 @@ OP(RETURN, 0, -1)
 OP(FOR_INIT, ARG, 1)         /* iterable -> state end, then jumps forward to the loop's FOR_NEXT */
 OP(FOR_LOOP, ARG, 0)         /* var slot: end of an iteration (a back-edge), then as FOR_NEXT, which follows */
 OP(FOR_NEXT, ARG, 0)         /* pushes the next element and jumps back to the body, or goes on at the end */
+OP(FOR_LOOP_VAL, ARG, -1)    /* var slot: stores the body's value in the loop's value slot (var slot - 3), then as FOR_LOOP */
 OP(SET_LOCAL_POP, ARG, -1)   /* slot: stores the value on top and pops it */
 OP(ITER_CLOSE, ARG, 0)       /* slot: a loop left early; a flow's producer is cancelled */
 OP(TRY, ARG, 0)              /* handler offset */

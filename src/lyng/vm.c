@@ -1682,6 +1682,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         INT_K_OP(ADD_K, OP_ADD, op_arith, TOP.as.i = (int64_t)((uint64_t)x + (uint64_t)y))
         INT_K_OP(SUB_K, OP_SUB, op_arith, TOP.as.i = (int64_t)((uint64_t)x - (uint64_t)y))
+        INT_K_OP(MUL_K, OP_MUL, op_arith, TOP.as.i = (int64_t)((uint64_t)x * (uint64_t)y))
+        CASE(MOD_K) {
+            const Value *k = &consts[rd_arg(ip)];
+            ip += ARG;
+            if (IS_INT(TOP) && (k->as.i > 0 || k->as.i < -1)) {
+                TOP.as.i %= k->as.i;
+                NEXT;
+            }
+            VMOVE(*sp, *k);
+            sp++;
+            op = OP_MOD;
+            goto op_arith;
+        }
         INT_K_OP(LT_K, OP_LT, op_compare, TOP = v_bool(x < y))
         INT_K_OP(LE_K, OP_LE, op_compare, TOP = v_bool(x <= y))
         INT_K_OP(GT_K, OP_GT, op_compare, TOP = v_bool(x > y))
@@ -2150,7 +2163,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += off;
             NEXT;
         }
-        CASE(FOR_LOOP) {
+        CASE(FOR_LOOP_VAL)
+            VMOVE(slots[rd_arg(ip) - 3], sp[-1]);
+            goto for_loop;
+        CASE(FOR_LOOP)
+        for_loop: {
             /* the back-edge: drop this iteration's variable (closures keep
              * their own copy), then go on as the FOR_NEXT that follows */
             uint32_t s = fr->base + rd_arg(ip);
