@@ -29,6 +29,8 @@ $(WASI_OBJ): | $(PRELUDE_H) $(SETUP_STAMP)
 $(B)/wasi/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(WASM_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(WASM_SPEED_SRC:%.c=$(B)/wasi/obj/%.o): WASM_CFLAGS += $(WASM_SPEED_CFLAGS)
+$(WASI_OBJ): $(B)/wasm/cflags
 
 -include $(WASI_OBJ:.o=.d)
 
