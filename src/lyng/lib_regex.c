@@ -29,6 +29,9 @@ static void regex_mark(VM *vm, Handle *h) {
     if (box) gc_mark_obj(vm, (Obj *)box->pattern);
 }
 
+/* Bytes of a pattern an error message repeats. */
+#define REGEX_SHOWN_BYTES 80
+
 /* Compiles a pattern into a Regex object; V_UNSET after raising
  * IllegalArgumentException. */
 static Value regex_value(VM *vm, String *pat) {
@@ -38,6 +41,13 @@ static Value regex_value(VM *vm, String *pat) {
         StrBuf sb;
         sb_init(&sb);
         v_inspect(vm, &sb, v_obj(pat));
+        /* a generated pattern may be huge: its head says which one it was */
+        if (sb.len > REGEX_SHOWN_BYTES) {
+            size_t cut = REGEX_SHOWN_BYTES;
+            while (cut > 0 && ((unsigned char)sb.data[cut] & 0xC0) == 0x80) cut--;
+            sb.len = cut;
+            sb_adds(&sb, "...\"");
+        }
         vm_throw(vm, vm->c.illegal_argument, "invalid regex %s: %s", sb.data, err);
         sb_free(&sb);
         return V_UNSET;
@@ -77,6 +87,14 @@ static bool search(VM *vm, Regex *re, String *s, size_t from, bool whole, long *
     return true;
 }
 
+/* Room for one search's capture positions, two per group; NULL after
+ * raising OutOfMemoryException. The caller frees it. */
+static long *caps_new(VM *vm, Regex *re) {
+    long *caps = malloc(sizeof(long) * 2 * (size_t)regex_groups(re));
+    if (!caps) vm_throw(vm, vm->c.out_of_memory, "out of memory matching a regex");
+    return caps;
+}
+
 /* RegexMatch: value, range (character indexes, end inclusive) and groups
  * (group 0 is the whole match; null for a group that did not take part). */
 static Value match_value(VM *vm, Regex *re, String *s, const long *caps) {
@@ -106,17 +124,19 @@ static size_t next_start(String *s, long start, long end) {
 typedef bool (*MatchFn)(VM *vm, Regex *re, String *s, const long *caps, void *ctx);
 
 static bool each_match(VM *vm, Regex *re, String *s, MatchFn each, void *ctx) {
-    long caps[2 * 100];
+    long *caps = caps_new(vm, re);
+    if (!caps) return false;
     size_t from = 0;
+    bool ok = true;
     while (from <= s->len) {
         bool found;
-        if (!search(vm, re, s, from, false, caps, &found)) return false;
-        if (!found) break;
-        if (!each(vm, re, s, caps, ctx)) return false;
+        if (!(ok = search(vm, re, s, from, false, caps, &found)) || !found) break;
+        if (!(ok = each(vm, re, s, caps, ctx))) break;
         if (caps[1] >= (long)s->len && caps[0] == caps[1]) break;
         from = next_start(s, caps[0], caps[1]);
     }
-    return true;
+    free(caps);
+    return ok;
 }
 
 /* ---- Regex methods ---- */
@@ -138,11 +158,12 @@ static NativeResult re_pattern(VM *vm, Value self, int argc, Value *argv, Value 
 
 static NativeResult re_matches(VM *vm, Value self, int argc, Value *argv, Value *out) {
     String *s;
-    long caps[2 * 100];
+    if (arg_count(vm, argc, 1, 1, "matches") != NR_OK || !text_of(vm, argv, argc, 0, "matches", &s)) return NR_ERR;
+    long *caps = caps_new(vm, SELF_RE);
     bool found;
-    if (arg_count(vm, argc, 1, 1, "matches") != NR_OK || !text_of(vm, argv, argc, 0, "matches", &s) ||
-        !search(vm, SELF_RE, s, 0, true, caps, &found))
-        return NR_ERR;
+    bool ok = caps && search(vm, SELF_RE, s, 0, true, caps, &found);
+    free(caps);
+    if (!ok) return NR_ERR;
     *out = v_bool(found);
     return NR_OK;
 }
@@ -154,11 +175,12 @@ static NativeResult re_find(VM *vm, Value self, int argc, Value *argv, Value *ou
     if (argc == 2 && !arg_int(vm, argv, argc, 1, "find", &start)) return NR_ERR;
     if (start < 0 || start > (int64_t)s->nchars)
         return vm_throw(vm, vm->c.index_out_of_bounds, "find: start %lld is out of bounds for length %u", (long long)start, s->nchars);
-    long caps[2 * 100];
+    long *caps = caps_new(vm, SELF_RE);
     bool found;
-    if (!search(vm, SELF_RE, s, utf8_offset(s, (uint32_t)start), false, caps, &found)) return NR_ERR;
-    *out = found ? match_value(vm, SELF_RE, s, caps) : V_NULL;
-    return NR_OK;
+    bool ok = caps && search(vm, SELF_RE, s, utf8_offset(s, (uint32_t)start), false, caps, &found);
+    if (ok) *out = found ? match_value(vm, SELF_RE, s, caps) : V_NULL;
+    free(caps);
+    return ok ? NR_OK : NR_ERR;
 }
 
 static bool collect(VM *vm, Regex *re, String *s, const long *caps, void *ctx) {

@@ -13,13 +13,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "limits.h"
 #include "value.h" /* utf8_next */
 
-#define MAX_INST 10000
-#define MAX_GROUPS 100
-#define MAX_DEPTH 200
-#define MAX_REPEAT 1000
-#define MAX_THREAD_CELLS (1L << 18) /* instructions * capture slots */
+#define MAX_INST LYNG_MAX_REGEX_PROGRAM
+#define MAX_GROUPS LYNG_MAX_REGEX_GROUPS
+#define MAX_DEPTH LYNG_MAX_REGEX_NESTING
+#define MAX_REPEAT LYNG_MAX_REGEX_REPEAT
+#define MAX_THREAD_CELLS LYNG_MAX_REGEX_THREAD_CELLS
 
 enum { I_CHAR, I_ANY, I_CLASS, I_SPLIT, I_JMP, I_SAVE, I_MATCH, I_BOL, I_EOL, I_WORDB, I_NWORDB };
 
@@ -60,6 +61,9 @@ static int char_pos(Parser *ps, size_t byte) {
     return n;
 }
 
+/* A failure of the whole pattern rather than at one position. */
+#define WHOLE_PATTERN ((size_t)-1)
+
 static void fail(Parser *ps, size_t at, const char *fmt, ...) {
     if (ps->failed) return;
     ps->failed = true;
@@ -68,13 +72,16 @@ static void fail(Parser *ps, size_t at, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    snprintf(ps->err, ps->errlen, "%s at position %d", msg, char_pos(ps, at));
+    if (at == WHOLE_PATTERN)
+        snprintf(ps->err, ps->errlen, "%s", msg);
+    else
+        snprintf(ps->err, ps->errlen, "%s at position %d", msg, char_pos(ps, at));
 }
 
 static bool ensure(Parser *ps, int more) {
     Regex *re = ps->re;
     if (re->n + more > MAX_INST) {
-        fail(ps, ps->i, "pattern is too large");
+        fail(ps, ps->i, "pattern needs more than %d instructions", MAX_INST);
         return false;
     }
     if (re->n + more <= re->cap) return true;
@@ -306,7 +313,7 @@ static void parse_alt(Parser *ps);
 static void parse_group(Parser *ps) {
     size_t open = ps->i - 1;
     if (++ps->depth > MAX_DEPTH) {
-        fail(ps, open, "groups are nested too deeply");
+        fail(ps, open, "groups nested more than %d levels deep", MAX_DEPTH);
         return;
     }
     int group = -1;
@@ -318,8 +325,8 @@ static void parse_group(Parser *ps) {
             return;
         }
     } else {
-        if (ps->re->ngroups >= MAX_GROUPS) {
-            fail(ps, open, "too many groups");
+        if (ps->re->ngroups > MAX_GROUPS) { /* group 0 is the whole match */
+            fail(ps, open, "more than %d capturing groups", MAX_GROUPS);
             return;
         }
         group = ps->re->ngroups++;
@@ -438,7 +445,7 @@ static void make_count(Parser *ps, size_t at, int a, int min, int max, bool lazy
     int len = re->n - a;
     long total = (long)len * (min + (max < 0 ? 1 : max - min)) + (max < 0 ? 2 : max - min);
     if (total > MAX_INST) {
-        fail(ps, at, "pattern is too large");
+        fail(ps, at, "pattern needs more than %d instructions", MAX_INST);
         return;
     }
     Inst *body = malloc((size_t)(len ? len : 1) * sizeof *body);
@@ -529,7 +536,7 @@ Regex *regex_compile(const char *pat, size_t len, char *err, size_t errlen) {
     if (!ps.failed && !at_end(&ps)) fail(&ps, ps.i, "unmatched ')'");
     emit(&ps, I_SAVE, 0, 0, 1);
     emit(&ps, I_MATCH, 0, 0, 0);
-    if (!ps.failed && (long)re->n * 2 * re->ngroups > MAX_THREAD_CELLS) fail(&ps, 0, "pattern is too large");
+    if (!ps.failed && (long)re->n * 2 * re->ngroups > MAX_THREAD_CELLS) fail(&ps, WHOLE_PATTERN, "pattern too large: %d instructions times %d capture slots is more than %ld", re->n, 2 * re->ngroups, (long)MAX_THREAD_CELLS);
     if (ps.failed) {
         regex_free(re);
         return NULL;

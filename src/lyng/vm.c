@@ -337,41 +337,51 @@ static bool adapt_args(VM *vm, Fiber *f, Proto *p, uint32_t base, int argc, List
     return true;
 }
 
-/* Natives with a parameter list accept named arguments: reorder them. */
-static bool adapt_native_args(VM *vm, Native *n, Value *args, int *argc, List *names) {
+/* Index of `name` in a native's comma-separated parameter list, or -1. */
+static int native_param_index(const char *params, const String *name) {
+    int i = 0;
+    for (const char *s = params; *s; i++) {
+        const char *e = strchr(s, ',');
+        if (!e) e = s + strlen(s);
+        if ((size_t)(e - s) == name->len && memcmp(s, name->data, name->len) == 0) return i;
+        s = *e ? e + 1 : e;
+    }
+    return -1;
+}
+
+/* Natives with a parameter list accept named arguments: reorder them into
+ * the fiber's stack from `base`, as many as the parameter list is long. */
+static bool adapt_native_args(VM *vm, Fiber *f, Native *n, uint32_t base, int *argc, List *names) {
     if (!names || trailing_only(names)) return true;
     if (!n->params) {
         vm_throw(vm, vm->c.illegal_argument, "%s does not take named arguments", n->name);
         return false;
     }
-    const char *pnames[16];
-    size_t plen[16];
-    int np = 0;
-    for (const char *s = n->params; *s && np < 16;) {
-        const char *e = strchr(s, ',');
-        if (!e) e = s + strlen(s);
-        pnames[np] = s;
-        plen[np] = (size_t)(e - s);
-        np++;
-        s = *e ? e + 1 : e;
-    }
+    int np = 1;
+    for (const char *s = n->params; *s; s++) np += *s == ',';
     int nnamed = (int)names->count, npos = *argc - nnamed;
-    Value tmp[16];
+    /* built aside, in a List the next collection frees */
+    Value *tmp = list_new(vm, (uint32_t)(np > npos ? np : npos))->items;
+    Value *args = &f->stack[base + 1];
+    for (int i = 0; i < np; i++) tmp[i] = V_UNSET;
+    for (int i = 0; i < npos; i++) tmp[i] = args[i];
     int used = npos;
-    for (int i = 0; i < 16; i++) tmp[i] = V_UNSET;
-    for (int i = 0; i < npos && i < 16; i++) tmp[i] = args[i];
     for (int k = 0; k < nnamed; k++) {
         String *nm = (String *)names->items[k].as.o;
-        int idx = -1;
-        for (int i = 0; i < np; i++)
-            if (plen[i] == nm->len && memcmp(pnames[i], nm->data, nm->len) == 0) idx = i;
+        int idx = native_param_index(n->params, nm);
         if (idx < 0) {
             vm_throw(vm, vm->c.illegal_argument, "%s has no parameter named '%s'", n->name, nm->data);
+            return false;
+        }
+        if (!IS_UNSET(tmp[idx])) {
+            vm_throw(vm, vm->c.illegal_argument, "argument '%s' of %s is given twice", nm->data, n->name);
             return false;
         }
         tmp[idx] = args[npos + k];
         if (idx + 1 > used) used = idx + 1;
     }
+    ensure_stack(vm, f, (uint32_t)used + 1);
+    args = &f->stack[base + 1];
     /* gaps become null: natives treat null as "use the default" */
     for (int i = 0; i < used; i++) args[i] = IS_UNSET(tmp[i]) ? V_NULL : tmp[i];
     *argc = used;
@@ -381,8 +391,8 @@ static bool adapt_native_args(VM *vm, Native *n, Value *args, int *argc, List *n
 typedef enum { CR_FRAME, CR_VALUE, CR_ERROR, CR_SUSPEND } CallResult;
 
 static CallResult call_native(VM *vm, Fiber *f, Native *n, Value self, uint32_t base, int argc, List *names) {
+    if (names && !adapt_native_args(vm, f, n, base, &argc, names)) return CR_ERROR;
     Value *args = &f->stack[base + 1];
-    if (names && !adapt_native_args(vm, n, args, &argc, names)) return CR_ERROR;
     Value out = V_VOID;
     NativeResult r = n->fn(vm, self, argc, args, &out);
     /* a user equals/hashCode/compareTo that raised inside the native */

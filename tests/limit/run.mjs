@@ -30,6 +30,10 @@ const MAX_PARAMS = limit('LYNG_MAX_PARAMS');
 const MAX_UPVALUES = limit('LYNG_MAX_UPVALUES');
 const MAX_NESTING = limit('LYNG_MAX_NESTING');
 const MAX_VALUE_DEPTH = limit('LYNG_MAX_VALUE_DEPTH');
+const MAX_REGEX_REPEAT = limit('LYNG_MAX_REGEX_REPEAT');
+const MAX_REGEX_GROUPS = limit('LYNG_MAX_REGEX_GROUPS');
+const MAX_REGEX_NESTING = limit('LYNG_MAX_REGEX_NESTING');
+const MAX_REGEX_PROGRAM = limit('LYNG_MAX_REGEX_PROGRAM');
 
 const range = (n) => Array.from({ length: n }, (_, i) => i);
 // k items a line, so that no line is huge and errors have a line to point at
@@ -268,6 +272,51 @@ const cases = {
   too_deep_interpolation: () => ({
     src: `val y = 2\nval x = ${'"${'.repeat(MAX_NESTING + 1)}1${'}"'.repeat(MAX_NESTING + 1)}\n`,
     err: nestError, line: 2, col: null,
+  }),
+  // ---- regular expressions: the cost of one search (src/lyng/limits.h) ----
+  max_regex_repeat: () => ({
+    src: `val r = Regex("a{${MAX_REGEX_REPEAT}}")\nprintln(r.matches("a" * ${MAX_REGEX_REPEAT}))\nprintln(r.matches("a" * ${MAX_REGEX_REPEAT - 1}))\n`,
+    out: ['true', 'false'],
+  }),
+  too_big_regex_repeat: () => ({
+    src: `try { Regex("a{1,${MAX_REGEX_REPEAT + 1}}") } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "a{1,${MAX_REGEX_REPEAT + 1}}": repetition count above ${MAX_REGEX_REPEAT} at position 1`],
+  }),
+  max_regex_groups: () => ({
+    // empty groups: two instructions each, so the thread lists fit too
+    src: `val m = Regex("()" * ${MAX_REGEX_GROUPS} + "x").find("ax")\nprintln(m.groups.size)\n`,
+    out: [String(MAX_REGEX_GROUPS + 1)],
+  }),
+  too_many_regex_groups: () => ({
+    src: `try { Regex("()" * ${MAX_REGEX_GROUPS + 1}) } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "${'()'.repeat(39)}(...": more than ${MAX_REGEX_GROUPS} capturing groups at position ${2 * MAX_REGEX_GROUPS}`],
+  }),
+  too_big_regex_threads: () => ({
+    // a group around each letter: three instructions a group, past the
+    // thread lists' room (instructions x capture slots)
+    src: `try { Regex("(a)" * ${MAX_REGEX_GROUPS}) } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "${'(a)'.repeat(26)}(...": pattern too large: ${3 * MAX_REGEX_GROUPS + 3} instructions times ${2 * MAX_REGEX_GROUPS + 2} capture slots is more than ${limit('LYNG_MAX_REGEX_THREAD_CELLS')}`],
+  }),
+  max_regex_nesting: () => ({
+    src: `val p = "(?:" * ${MAX_REGEX_NESTING} + "ab" + ")" * ${MAX_REGEX_NESTING}\nprintln(Regex(p).matches("ab"))\n`,
+    out: ['true'],
+  }),
+  too_deep_regex: () => ({
+    src: `val p = "(?:" * ${MAX_REGEX_NESTING + 1} + "ab" + ")" * ${MAX_REGEX_NESTING + 1}\ntry { Regex(p) } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "${'(?:'.repeat(26)}(...": groups nested more than ${MAX_REGEX_NESTING} levels deep at position ${3 * MAX_REGEX_NESTING}`],
+  }),
+  max_regex_program: () => ({
+    // one instruction a letter, three around the pattern (two saves, match)
+    src: `val r = Regex("a" * ${MAX_REGEX_PROGRAM - 3})\nprintln(r.matches("a" * ${MAX_REGEX_PROGRAM - 3}))\n`,
+    out: ['true'],
+  }),
+  too_big_regex_program: () => ({
+    src: `try { Regex("a" * ${MAX_REGEX_PROGRAM - 2}) } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "${'a'.repeat(79)}...": pattern needs more than ${MAX_REGEX_PROGRAM} instructions at position ${MAX_REGEX_PROGRAM - 2}`],
+  }),
+  too_big_regex_expansion: () => ({
+    src: `try { Regex("(?:[ab]{${MAX_REGEX_REPEAT}}){${MAX_REGEX_REPEAT}}") } catch (e: IllegalArgumentException) { println(e.message) }\n`,
+    out: [`invalid regex "(?:[ab]{${MAX_REGEX_REPEAT}}){${MAX_REGEX_REPEAT}}": pattern needs more than ${MAX_REGEX_PROGRAM} instructions at position ${String(MAX_REGEX_REPEAT).length + 10}`],
   }),
   // without brackets the parser's own recursion is bounded: an error, no crash
   long_prefix_chain: () => ({
