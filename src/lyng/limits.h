@@ -43,16 +43,6 @@
 #define LYNG_PARSER_STACK (1792u * 1024)
 #else
 #define LYNG_PARSER_STACK (6u * 1024 * 1024)
-/* Regular expressions (regex.c). The matcher is a Pike VM: its time per
- * input character grows with the program's size, and each search holds two
- * thread lists of (instructions x capture slots) positions, so these bound
- * what one search costs rather than any encoding. */
-#define LYNG_MAX_REGEX_REPEAT 1000     /* m and n of a{m,n} (as RE2) */
-#define LYNG_MAX_REGEX_GROUPS 1000     /* capturing groups in one pattern */
-#define LYNG_MAX_REGEX_NESTING 1000    /* groups inside groups */
-#define LYNG_MAX_REGEX_PROGRAM 100000  /* instructions, after a{m,n} is expanded */
-#define LYNG_MAX_REGEX_THREAD_CELLS 4194304 /* instructions x capture slots: 32 MiB a list */
-
 #endif
 
 /* Native code calling Lyng calling native code... (an equals() that
@@ -67,16 +57,6 @@
 #else
 #define LYNG_SYNC_STACK (5u * 1024 * 1024)
 #define LYNG_MAX_SYNC_DEPTH INT_MAX /* natively the stack alone bounds it */
-/* Regular expressions (regex.c). The matcher is a Pike VM: its time per
- * input character grows with the program's size, and each search holds two
- * thread lists of (instructions x capture slots) positions, so these bound
- * what one search costs rather than any encoding. */
-#define LYNG_MAX_REGEX_REPEAT 1000     /* m and n of a{m,n} (as RE2) */
-#define LYNG_MAX_REGEX_GROUPS 1000     /* capturing groups in one pattern */
-#define LYNG_MAX_REGEX_NESTING 1000    /* groups inside groups */
-#define LYNG_MAX_REGEX_PROGRAM 100000  /* instructions, after a{m,n} is expanded */
-#define LYNG_MAX_REGEX_THREAD_CELLS 4194304 /* instructions x capture slots: 32 MiB a list */
-
 #endif
 
 /* Regular expressions (regex.c). The matcher is a Pike VM: its time per
