@@ -226,10 +226,8 @@ static void put_instance(VM *vm, StrBuf *sb, Instance *in, const Seen *seen) {
     sb_addc(sb, ')');
 }
 
-/* An Int in decimal into buf (at least 21 bytes, not NUL-terminated);
- * returns the length. By hand: printf costs more than the rest of a
- * `"n=" + n` concatenation. */
-static size_t int_decimal(int64_t i, char *buf) {
+/* By hand: printf costs more than the rest of a `"n=" + n` concatenation. */
+size_t fmt_int_decimal(int64_t i, char *buf) {
     char tmp[20];
     uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
     size_t n = 0;
@@ -251,7 +249,7 @@ static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen) {
     case VT_BOOL: sb_adds(sb, v.as.b ? "true" : "false"); return;
     case VT_INT: {
         char b[24];
-        sb_add(sb, b, int_decimal(v.as.i, b));
+        sb_add(sb, b, fmt_int_decimal(v.as.i, b));
         return;
     }
     case VT_REAL: fmt_real(sb, v.as.r); return;
@@ -374,7 +372,7 @@ String *v_to_String(VM *vm, Value v) {
     if (IS_OT(v, OT_STRING)) return (String *)v.as.o;
     if (IS_INT(v)) {
         char b[24];
-        return str_new(vm, b, int_decimal(v.as.i, b));
+        return str_new(vm, b, fmt_int_decimal(v.as.i, b));
     }
     StrBuf sb;
     sb_init(&sb);

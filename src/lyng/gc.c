@@ -28,6 +28,12 @@
  * more often costs less than that. */
 #define GC_MIN_HEAP (256u * 1024u)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define GC_PREFETCH(p) __builtin_prefetch((p), 1)
+#else
+#define GC_PREFETCH(p) ((void)(p))
+#endif
+
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     vm->bytes += size;
     vm->bytes -= old;
@@ -47,6 +53,10 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
         void **blk = vm->small_free[SMALL_CLASS(size)];
         if (!p && blk) {
             vm->small_free[SMALL_CLASS(size)] = *blk;
+            /* the next block of this size is likely cold (the sweep
+             * freed it a while ago): fetch it now, so the next
+             * allocation does not wait for it */
+            GC_PREFETCH(*blk);
             return blk;
         }
         if (p && old && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
@@ -290,6 +300,7 @@ void gc_collect(VM *vm) {
     Obj **link = &vm->objects;
     while (*link) {
         Obj *o = *link;
+        GC_PREFETCH(o->next); /* its miss overlaps the work on o */
         if (o->marked) {
             o->marked = 0;
             link = &o->next;

@@ -67,17 +67,23 @@ String *str_intern(VM *vm, const char *s, size_t len) {
     return str;
 }
 
-String *str_concat(VM *vm, String *a, String *b) {
-    size_t len = (size_t)a->len + b->len;
+static String *concat_bytes(VM *vm, String *a, const char *b, uint32_t blen, uint32_t bchars, bool bascii) {
+    size_t len = (size_t)a->len + blen;
     String *s = vm_alloc(vm, OT_STRING, vm->c.string, sizeof(String) + len + 1);
     memcpy(s->data, a->data, a->len);
-    memcpy(s->data + a->len, b->data, b->len);
+    memcpy(s->data + a->len, b, blen);
     s->data[len] = 0;
     s->len = (uint32_t)len;
-    s->nchars = a->nchars + b->nchars;
-    s->ascii = a->ascii && b->ascii;
+    s->nchars = a->nchars + bchars;
+    s->ascii = a->ascii && bascii;
     s->hash = hash_bytes(s->data, len);
     return s;
+}
+
+String *str_concat(VM *vm, String *a, String *b) { return concat_bytes(vm, a, b->data, b->len, b->nchars, b->ascii); }
+
+String *str_concat_ascii(VM *vm, String *a, const char *b, size_t n) {
+    return concat_bytes(vm, a, b, (uint32_t)n, (uint32_t)n, true);
 }
 
 List *list_new(VM *vm, uint32_t cap) {

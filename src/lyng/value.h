@@ -259,6 +259,7 @@ String *str_new(VM *vm, const char *s, size_t len); /* copies; validates nothing
 String *str_cstr(VM *vm, const char *s);
 String *str_intern(VM *vm, const char *s, size_t len); /* for names and keys */
 String *str_concat(VM *vm, String *a, String *b);
+String *str_concat_ascii(VM *vm, String *a, const char *b, size_t n); /* b: n ASCII bytes */
 uint32_t hash_bytes(const char *s, size_t len);
 
 List *list_new(VM *vm, uint32_t cap);
@@ -328,6 +329,9 @@ void v_inspect(VM *vm, StrBuf *sb, Value v);
 /* Kotlin/JVM Double.toString(): shortest digits that read back. */
 void fmt_real(StrBuf *sb, double d);
 String *v_to_String(VM *vm, Value v);
+/* An Int in decimal into buf (at least 21 bytes, not NUL-terminated);
+ * returns the length. */
+size_t fmt_int_decimal(int64_t i, char *buf);
 
 /* UTF-8 helpers (utf8.c) */
 bool utf8_valid(const char *s, size_t len, size_t *nchars);

@@ -863,6 +863,14 @@ static bool arith(VM *vm, OpCode op, Value a, Value b, Value *out) {
         }
     }
     if (op == OP_ADD) {
+        if (IS_OT(a, OT_STRING) && IS_INT(b)) {
+            /* `"size " + n`: the digits go straight into the result */
+            char digits[24];
+            size_t n = fmt_int_decimal(b.as.i, digits);
+            if (!vm_reserve(vm, (uint64_t)((String *)a.as.o)->len + n)) return false;
+            *out = v_obj(str_concat_ascii(vm, (String *)a.as.o, digits, n));
+            return true;
+        }
         if (IS_OT(a, OT_STRING)) {
             String *sb = IS_OT(b, OT_STRING) ? (String *)b.as.o : v_to_String(vm, b);
             if (!vm_reserve(vm, (uint64_t)((String *)a.as.o)->len + sb->len)) return false;
