@@ -45,6 +45,13 @@ const BATCH = 256;
 // whole script unoptimized (2-3x slower). 2^20 steps take a few
 // milliseconds, so a yield costs well under 1%.
 export const NODE_SLICE_STEPS = 1 << 20;
+// A command line starts with shorter slices: V8 compiles the interpreter
+// loop while the script starts (tens of milliseconds), and the call of the
+// loop then running keeps its baseline code to the end of its slice, which
+// at 2^20 steps of baseline code is itself tens of milliseconds. 64 slices
+// of 2^16 steps cover the compile; then the slice asked for applies.
+const WARMUP_SLICE_STEPS = 1 << 16;
+const WARMUP_SLICES = 64;
 
 // lyng_task_status asks about a task and the coroutines it launched.
 const WITH_COROUTINES = 1;
@@ -228,6 +235,7 @@ export class LyngInstance {
   #askers = new Map(); // vm -> policy function (setNetAsk)
   #callers = new Map(); // vm -> (fn, args) => value | Promise (setCallHandler)
   #tasks = new Map(); // task -> { vm, done(outcome) } (startTask)
+  #warmups = new Map(); // cli -> { slice, left }: short slices still to run (cliNew)
   onReplPrint = null; // the REPL is about to print over its prompt
   #decoders = [null, new TextDecoder(), new TextDecoder()];
 
@@ -585,9 +593,15 @@ export class LyngInstance {
     strings.forEach((p, i) => view.setUint32(table + 4 * i, p, true));
     view.setUint32(table + 4 * strings.length, 0, true);
     const cli = this.exports.lyng_wasm_cli_new(strings.length, table);
-    if (slice) this.exports.lyng_wasm_cli_set_slice(cli, slice);
+    if (slice > WARMUP_SLICE_STEPS) {
+      this.exports.lyng_wasm_cli_set_slice(cli, WARMUP_SLICE_STEPS);
+      this.#warmups.set(cli, { slice, left: WARMUP_SLICES });
+    } else if (slice) {
+      this.exports.lyng_wasm_cli_set_slice(cli, slice);
+    }
     const release = () => {
       if (this.#closed) return;
+      this.#warmups.delete(cli);
       this.exports.lyng_wasm_cli_free(cli);
       strings.forEach((p) => this.free(p));
       this.free(table);
@@ -601,6 +615,11 @@ export class LyngInstance {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
       if (code === CliStep.YIELDED) { // the slice ran out: go on after one turn
+        const warmup = this.#warmups.get(cli);
+        if (warmup && --warmup.left === 0) {
+          this.#warmups.delete(cli);
+          this.exports.lyng_wasm_cli_set_slice(cli, warmup.slice);
+        }
         this.#schedule(true);
         return undefined;
       }

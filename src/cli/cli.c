@@ -587,7 +587,10 @@ int cli_step(cli *c) {
     }
 }
 
-void cli_set_slice(cli *c, uint32_t steps) { c->slice = steps; }
+void cli_set_slice(cli *c, uint32_t steps) {
+    c->slice = steps;
+    if (c->vm) lyng_set_slice(c->vm, steps);
+}
 
 lyng_vm *cli_vm(cli *c) { return c->vm; }
 bool cli_wants_repl(cli *c) { return c->repl_ok && c->mode == MODE_STDIN && !c->vm; }

@@ -26,8 +26,9 @@ enum { LYNG_CLI_STEP_MAP(CLI_STEP_ENUM) };
  * here; the first cli_step then returns their exit code. */
 cli *cli_new(int argc, char **argv);
 int cli_step(cli *c);
-/* Every VM made afterwards returns to the caller of cli_step after `steps`
- * loop back-edges and calls (lyng_set_slice); 0, the default, never. On
+/* The VM running and every VM made afterwards return to the caller of
+ * cli_step after `steps` loop back-edges and calls (lyng_set_slice); 0, the
+ * default, never. On
  * wasm this lets V8 swap the interpreter loop for its optimized code, which
  * it can only do between two calls of the loop. */
 void cli_set_slice(cli *c, uint32_t steps);
