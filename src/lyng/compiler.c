@@ -2523,9 +2523,9 @@ static void infix(C *c, bool can_assign) {
     switch (op.type) {
     case T_PLUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_ADD, rhs_at); break;
     case T_MINUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_SUB, rhs_at); break;
-    case T_STAR: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MUL); break;
+    case T_STAR: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MUL, rhs_at); break;
     case T_SLASH: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_DIV); break;
-    case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_MOD); break;
+    case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MOD, rhs_at); break;
     case T_SHL: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHL); break;
     case T_SHR: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHR); break;
     case T_AMP: parse_prec(c, P_BAND + 1); emit_op(c, OP_BAND); break;

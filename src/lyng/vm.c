@@ -1343,6 +1343,13 @@ static inline uint32_t rd_arg(const uint8_t *ip) {
 #endif
 }
 
+static inline Value vload_words(const Value *p) {
+    Value v;
+    v.type = p->type;
+    v.as.i = p->as.i;
+    return v;
+}
+
 /* Runs `f` until it finishes, suspends or fails. */
 void vm_run_fiber(VM *vm, Fiber *f);
 
@@ -1409,6 +1416,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         d_->type = s_->type;                                          \
         d_->as.i = s_->as.i;                                          \
     } while (0)
+/* A Value read as its two words, for passing on: a copy of the struct
+ * would be one 16-byte load of what an instruction just wrote in two
+ * halves (VMOVE's stall). */
+#define VLOAD(src) vload_words(&(src))
 #define PUSH(v)                                                       \
     do {                                                              \
         Value v_ = (v);                                               \
@@ -1459,11 +1470,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(FALSE) PUSH(V_FALSE); NEXT;
         CASE(UNSET) PUSH(V_UNSET); NEXT;
         CASE(POP) sp--; NEXT;
-        CASE(DUP) { Value t = TOP; PUSH(t); NEXT; }
+        CASE(DUP) VMOVE(*sp, sp[-1]); sp++; NEXT;
         CASE(SWAP) {
-            Value t = sp[-1];
-            sp[-1] = sp[-2];
-            sp[-2] = t;
+            Value t = VLOAD(sp[-1]);
+            VMOVE(sp[-1], sp[-2]);
+            VMOVE(sp[-2], t);
             NEXT;
         }
         CASE(GET_LOCAL) {
@@ -1482,20 +1493,21 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(GET_UPVAL) {
             Upval *u = fr->closure->upvals[rd_arg(ip)];
             ip += ARG;
-            Value v = u->open ? u->fiber->stack[u->slot] : u->closed;
-            if (IS_UNSET(v)) {
+            const Value *v = u->open ? &u->fiber->stack[u->slot] : &u->closed;
+            if (IS_UNSET(*v)) {
                 SAVE_IP();
                 vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
                 goto handle_error;
             }
-            PUSH(v);
+            VMOVE(*sp, *v);
+            sp++;
             NEXT;
         }
         CASE(SET_UPVAL) {
             Upval *u = fr->closure->upvals[rd_arg(ip)];
             ip += ARG;
-            if (u->open) u->fiber->stack[u->slot] = TOP;
-            else u->closed = TOP;
+            if (u->open) VMOVE(u->fiber->stack[u->slot], TOP);
+            else VMOVE(u->closed, TOP);
             NEXT;
         }
         CASE(GET_RECV_OR_GLOBAL) {
@@ -1619,7 +1631,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 }
                 if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {
                     Value out;
-                    if (!map_get((Map *)o, *idx, &out)) out = V_NULL;
+                    if (!map_get((Map *)o, VLOAD(*idx), &out)) out = V_NULL;
                     sp--;
                     VMOVE(sp[-1], out);
                     NEXT;
@@ -1642,7 +1654,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     NEXT;
                 }
                 if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {
-                    map_put(vm, (Map *)o, *idx, sp[-1]);
+                    map_put(vm, (Map *)o, VLOAD(*idx), VLOAD(sp[-1]));
                     sp -= 2;
                     VMOVE(sp[-1], sp[1]);
                     NEXT;
@@ -1841,8 +1853,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 memset(&r, 0, sizeof r);
                 r.h.type = OT_RANGE;
                 r.h.cls = vm->c.range;
-                r.start = sp[-2];
-                r.end = sp[-1];
+                VMOVE(r.start, sp[-2]);
+                VMOVE(r.end, sp[-1]);
                 r.inclusive = incl;
                 ip++;
                 SAVE_IP();
@@ -1889,7 +1901,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint32_t n = rd_arg(ip);
             ip += ARG;
             List *l = list_new(vm, n);
-            for (Value *v = sp - n; v < sp; v++) l->items[l->count++] = *v;
+            for (Value *v = sp - n; v < sp; v++) VMOVE(l->items[l->count++], *v);
             sp -= n;
             PUSH(v_obj(l));
             NEXT;
@@ -2135,7 +2147,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             uint32_t s = fr->base + rd_arg(ip);
             ip += ARG;
             close_upvals(f, s);
-            f->stack[s] = TOP;
+            VMOVE(f->stack[s], TOP);
             sp = f->stack + s + 1;
             NEXT;
         }
@@ -2315,7 +2327,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(ARITH_INPLACE) {
             /* a b -> a, after a.minusAssign(b) (and the like), skipping the store; else a - b */
             OpCode aop = (OpCode)ip[0];
-            Value b = POP(), out;
+            sp--;
+            Value b = VLOAD(*sp), out;
             bool ok;
             SAVE_IP();
             if (IS_OT(TOP, OT_INSTANCE) && class_assign_hook(vm, aop, TOP, b, &ok)) {
@@ -2324,7 +2337,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 NEXT;
             }
             if (!arith(vm, aop, TOP, b, &out)) goto handle_error;
-            TOP = out;
+            VMOVE(TOP, out);
             ip += 1 + ARG;
             NEXT;
         }
