@@ -60,6 +60,15 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
             return blk;
         }
         if (p && old && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
+        if (p && old && old <= SMALL_MAX && blk) {
+            /* from one small size to another: blocks of both lists, no malloc */
+            vm->small_free[SMALL_CLASS(size)] = *blk;
+            memcpy(blk, p, old < size ? old : size);
+            void **was = p;
+            *was = vm->small_free[SMALL_CLASS(old)];
+            vm->small_free[SMALL_CLASS(old)] = was;
+            return blk;
+        }
         size = SMALL_CLASS(size) * SMALL_GRAIN;
     }
     void *np = lyng_mem_realloc(p, size);

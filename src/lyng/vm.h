@@ -12,7 +12,7 @@ struct host;
 #define METHOD_CACHE_SIZE 512
 /* gc.c keeps freed blocks up to SMALL_MAX bytes for reuse, by multiples of SMALL_GRAIN */
 #define SMALL_GRAIN 16
-#define SMALL_MAX 128
+#define SMALL_MAX 256
 
 typedef struct Frame {
     Closure *closure;
