@@ -21,9 +21,16 @@ static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
     str->hash = hash;
     if (len) memcpy(str->data, s, len);
     str->data[len] = 0;
-    uint32_t n = 0;
+    /* most text is ASCII: eight bytes at a time until a byte >= 0x80 */
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, sizeof w);
+        if (w & 0x8080808080808080ull) break;
+    }
+    uint32_t n = (uint32_t)i;
     bool ascii = true;
-    for (size_t i = 0; i < len; i++) {
+    for (; i < len; i++) {
         uint8_t b = (uint8_t)s[i];
         if (b >= 0x80) ascii = false;
         if ((b & 0xC0) != 0x80) n++;
