@@ -132,7 +132,7 @@ async function loadWasi() {
     return emit.call(this, warning, ...rest);
   };
   try {
-    wasiClass = (await import('node:wasi')).WASI;
+    wasiClass = (process.getBuiltinModule?.('node:wasi') ?? await import('node:wasi')).WASI;
   } finally {
     process.emitWarning = emit;
   }
