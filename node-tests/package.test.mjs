@@ -19,7 +19,7 @@ test('the packed package installs offline and both entries import', () => {
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT))[0];
     const files = packed.files.map((f) => f.path);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'build/wasm/lyng.wasm', 'build/wasm/lyng-cli.wasm',
-      'build/js/constants.mjs', 'js-shim/index.mjs',
+      'build/js/constants.mjs', 'build/js/lyng-cli.mjs', 'js-shim/index.mjs',
       'js-shim/browser.mjs', 'js-shim/index.d.ts', 'bin/lyng']) assert.ok(files.includes(f), `${f} is packed`);
     // every file the README links to is in the package
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -43,6 +43,11 @@ test('the packed package installs offline and both entries import', () => {
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), { v: [2, 4, 6], browser: 'function', name: 'lyng', license: 'Apache-2.0' });
+    // the command line runs from its bundle: without the module it was
+    // bundled from, it still starts
+    rmSync(join(app, 'node_modules', 'lyng', 'js-shim', 'cli.mjs'));
+    const cli = execFileSync(join(app, 'node_modules', '.bin', 'lyng'), ['-e', 'println(6 * 7)'], { cwd: app, encoding: 'utf8' });
+    assert.equal(cli, '42\n');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
