@@ -9,7 +9,8 @@
 //   BENCH_QUICK=1 node bench/run.mjs   tiny sizes: checks that every row
 //                                      produces numbers, not how fast
 // Environment: BENCH_OUT (output directory, default build/bench),
-// BENCH_ONLY (a regular expression: run only the groups whose name matches).
+// BENCH_ONLY (a regular expression: run only the groups whose name matches),
+// NODE24 and CHROMIUM (the other platforms, bench/platforms.mjs).
 import { mkdirSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
@@ -20,6 +21,7 @@ import { startListening, startRedisServer, redisBenchmark, wrk } from './clients
 import { makeRow, printTable } from './report.mjs';
 import { ratioChart } from './chart.mjs';
 import { registerTlsGroups } from './tls.mjs';
+import { registerPlatformGroups } from './platforms.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -327,6 +329,7 @@ group('wasm size', async () => {
 });
 
 registerTlsGroups({ group, rows, quick: QUICK, out: OUT, runs: NET_RUNS, native: lyngNative, node: lyngNode, withServers });
+registerPlatformGroups({ group, rows, size: SIZE, interp: INTERP, native: NATIVE, wasm: WASM });
 
 // ---- run ----
 mkdirSync(OUT, { recursive: true });
