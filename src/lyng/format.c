@@ -162,11 +162,6 @@ static void put_quoted(StrBuf *sb, const char *s, size_t len, char quote) {
     sb_addc(sb, quote);
 }
 
-static void put_id(StrBuf *sb, const char *name, const Obj *o) {
-    /* decimal, so doc tests can mask it as `@...` */
-    sb_printf(sb, "%s@%" PRIuPTR, name, ((uintptr_t)o) >> 3);
-}
-
 /* Runs a toString() a script class defines (or a native one a module class
  * registers). False when there is none or it failed. */
 static bool custom_to_string(VM *vm, StrBuf *sb, Value v) {
@@ -239,6 +234,16 @@ size_t fmt_int_decimal(int64_t i, char *buf) {
     if (i < 0) buf[len++] = '-';
     while (n) buf[len++] = tmp[--n];
     return len;
+}
+
+/* An object as name@number, the number in decimal so doc tests can mask it
+ * as `@...`. Without printf: lyng_run formats the result of every run, and
+ * on wasm printf's code would otherwise be compiled at every start. */
+static void put_id(StrBuf *sb, const char *name, const Obj *o) {
+    char digits[21];
+    sb_adds(sb, name);
+    sb_addc(sb, '@');
+    sb_add(sb, digits, fmt_int_decimal((int64_t)(((uintptr_t)o) >> 3), digits));
 }
 
 static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen) {
