@@ -30,6 +30,7 @@ $(B)/wasi/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CLANG) $(WASM_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(WASM_SPEED_SRC:%.c=$(B)/wasi/obj/%.o): WASM_CFLAGS += $(WASM_SPEED_CFLAGS)
+$(B)/wasi/obj/src/lyng/vm.o: WASM_CFLAGS += $(WASM_VM_CFLAGS)
 $(WASI_OBJ): $(B)/wasm/cflags
 
 -include $(WASI_OBJ:.o=.d)
