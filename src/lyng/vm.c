@@ -1769,6 +1769,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 TOP = v_bool(op == OP_EQ ? eq : !eq);
                 NEXT;
             }
+            if (!IS_OBJ(b) && IS_OBJ(TOP) && TOP.as.o->type != OT_INSTANCE) {
+                /* `line == null`: an object of a built-in type equals no immediate */
+                TOP = v_bool(op != OP_EQ);
+                NEXT;
+            }
             if (IS_OT(TOP, OT_STRING) && IS_OT(b, OT_STRING)) {
                 const String *x = (const String *)TOP.as.o, *y = (const String *)b.as.o;
                 eq = x == y || (x->len == y->len && x->hash == y->hash && memcmp(x->data, y->data, x->len) == 0);
