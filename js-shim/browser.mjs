@@ -52,6 +52,7 @@ export function createBrowserHost(env) {
     missing: () => 0,
     tcp_accept: refuse,
     read: refuse,
+    read_take: () => 0,
     write: refuse,
     close() {},
     addr: () => EUNSUPPORTED,

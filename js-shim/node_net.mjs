@@ -108,24 +108,32 @@ export function createNetImports(env) {
     return entry;
   }
 
+  // Moves up to max queued bytes to wasm memory at ptr; returns how many.
+  function takeBytes(entry, ptr, max) {
+    const mem = bytes();
+    let n = 0;
+    while (n < max && entry.queue.length) {
+      const chunk = entry.queue[0];
+      const take = Math.min(chunk.length, max - n);
+      mem.set(take === chunk.length ? chunk : chunk.subarray(0, take), ptr + n);
+      n += take;
+      if (take === chunk.length) entry.queue.shift();
+      else entry.queue[0] = chunk.subarray(take);
+    }
+    entry.queued -= n;
+    if (entry.paused && entry.queued < HIGH_WATER / 2) { entry.paused = false; entry.sock.resume(); }
+    return n;
+  }
+
+  // A read with ptr 0 has no buffer (host_read_deferred in src/host/host.h):
+  // it completes with the count of bytes ready, which the core takes with
+  // read_take from its completion handler.
   function serveRead(entry) {
     const r = entry.reader;
     if (!r) return;
     if (entry.queued > 0) {
       entry.reader = null;
-      const mem = bytes();
-      let n = 0;
-      while (n < r.max && entry.queue.length) {
-        const chunk = entry.queue[0];
-        const take = Math.min(chunk.length, r.max - n);
-        mem.set(chunk.subarray(0, take), r.ptr + n);
-        n += take;
-        if (take === chunk.length) entry.queue.shift();
-        else entry.queue[0] = chunk.subarray(take);
-      }
-      entry.queued -= n;
-      if (entry.paused && entry.queued < HIGH_WATER / 2) { entry.paused = false; entry.sock.resume(); }
-      done(r.vm, r.op, 0, n);
+      done(r.vm, r.op, 0, r.ptr === 0 ? Math.min(entry.queued, r.max) : takeBytes(entry, r.ptr, r.max));
     } else if (entry.error) {
       entry.reader = null;
       done(r.vm, r.op, entry.error);
@@ -300,6 +308,10 @@ export function createNetImports(env) {
       // queued, so wasm is not re-entered); otherwise the next 'data',
       // 'end' or 'error' serves the read.
       serveRead(entry);
+    },
+    read_take(vm, handle, ptr, len) {
+      const entry = handles.get(handle);
+      return entry && entry.kind === 'tcp' ? takeBytes(entry, ptr, len) : 0;
     },
     write(vm, op, handle, ptr, len) {
       const entry = handles.get(handle);

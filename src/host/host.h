@@ -91,6 +91,15 @@ void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
 void host_tcp_accept(host *h, uint32_t op, int handle);
 /* value = bytes read (>= 1), or 0 at end of stream */
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+/* A backend that queues received bytes itself (JS) may take reads with no
+ * buffer (buf NULL): the op then completes with value = bytes ready (1 to
+ * max) or 0 at end of stream, and the core's completion handler copies them
+ * out at once with host_read_take, which returns how many it copied. A
+ * server with thousands of idle connections then holds no receive buffer
+ * per pending read. Backends that read straight into the core's buffer
+ * (native, WASI) answer false and never see a NULL buf. */
+bool host_read_deferred(host *h);
+uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len);
 /* completes when every byte was handed to the OS (value = len) */
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
 void host_close(host *h, int handle);

@@ -21,6 +21,7 @@ IMPORT("tls_connect") void js_tls_connect(void *vm, uint32_t op, const char *ip,
                                           const char *name, uint32_t name_len, const char *ca, uint32_t ca_len, int verify);
 IMPORT("tcp_accept") void js_tcp_accept(void *vm, uint32_t op, int handle);
 IMPORT("read") void js_read(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
+IMPORT("read_take") uint32_t js_read_take(void *vm, int handle, uint8_t *buf, uint32_t len);
 IMPORT("write") void js_write(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
 IMPORT("close") void js_close(void *vm, int handle);
 IMPORT("addr") int js_addr(void *vm, int handle, int remote, char *out, uint32_t cap);
@@ -81,6 +82,16 @@ void host_tls_connect(host *h, uint32_t op, const char *ip, int port, int64_t ti
 
 void host_tcp_accept(host *h, uint32_t op, int handle) { js_tcp_accept(host_vm(h), op, handle); }
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) { js_read(host_vm(h), op, handle, buf, max); }
+/* Node hands over received bytes as Buffers, which JS queues per socket
+ * anyway: a read waits without a buffer and copies once the bytes are
+ * there. */
+bool host_read_deferred(host *h) {
+    (void)h;
+    return true;
+}
+uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
+    return js_read_take(host_vm(h), handle, buf, len);
+}
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
 void host_close(host *h, int handle) { js_close(host_vm(h), handle); }
 

@@ -6,7 +6,9 @@
  * completes it. A socket keeps one receive buffer for its whole life, so
  * reads allocate only the Buffer they return. The buffer starts small, as a
  * server may hold thousands of idle connections each with a read pending,
- * and grows while reads keep filling it (bulk transfers). */
+ * and grows while reads keep filling it (bulk transfers). Where the host
+ * queues received bytes itself (Node, host_read_deferred), read() holds no
+ * buffer while it waits: the bytes go straight into the Buffer returned. */
 #include "net.h"
 
 #include <stdio.h>
@@ -183,6 +185,19 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
         vm_resume(vm, op->fiber, V_NULL);
         return;
     }
+    if (host_read_deferred(vm->host)) { /* the bytes wait in the host: copied into the Buffer returned */
+        uint32_t n = (uint32_t)value < s->want ? (uint32_t)value : s->want;
+        Buffer *b = buffer_new(vm, NULL, 0, false);
+        b->data = vm_realloc(vm, NULL, 0, n);
+        b->cap = n;
+        b->len = host_read_take(vm->host, s->handle, b->data, n);
+        if (b->len == 0) {
+            net_resume_fail(vm, op->fiber, "read", NULL, -1, HOST_ECLOSED);
+            return;
+        }
+        vm_resume(vm, op->fiber, v_obj(b));
+        return;
+    }
     if (IS_OT(op->keep[1], OT_BUFFER)) { /* read straight into the Buffer returned */
         Buffer *b = (Buffer *)op->keep[1].as.o;
         b->len = (uint32_t)value;
@@ -227,10 +242,17 @@ static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *o
         return NR_OK;
     }
     if (s->reading) return vm_throw(vm, vm->c.illegal_state, "read: another read is already pending on this socket");
+    s->want = max;
+    if (host_read_deferred(vm->host)) { /* no buffer while waiting: see read_done */
+        s->reading = true;
+        uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
+        vm_op_keep(vm, op, self, V_VOID);
+        host_read(vm->host, op, s->handle, NULL, max);
+        return NR_SUSPEND;
+    }
     uint32_t cap = s->rcap ? s->rcap : RBUF_START;
     if (s->filled && cap < RBUF_MAX) cap = cap * 4 < RBUF_MAX ? cap * 4 : RBUF_MAX;
     if (!ensure_rbuf(s, cap)) return vm_throw(vm, vm->c.out_of_memory, "read: no memory for the receive buffer");
-    s->want = max;
     s->reading = true;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
     Buffer *direct = direct_read_buffer(vm, s, max);
@@ -294,7 +316,8 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
         s->reading = true;
         uint32_t op = vm_op_begin(vm, f, s, readline_done);
         vm_op_keep(vm, op, self, V_VOID);
-        host_read(vm->host, op, s->handle, s->rbuf + s->rend, s->rcap - s->rend);
+        bool deferred = host_read_deferred(vm->host);
+        host_read(vm->host, op, s->handle, deferred ? NULL : s->rbuf + s->rend, s->rcap - s->rend);
         return STEP_WAIT;
     }
 }
@@ -311,6 +334,7 @@ static void readline_done(VM *vm, PendingOp *op, int status, int64_t value) {
         return;
     }
     if (value == 0) s->eof = true;
+    else if (host_read_deferred(vm->host)) s->rend += host_read_take(vm->host, s->handle, s->rbuf + s->rend, s->rcap - s->rend);
     else s->rend += (uint32_t)value;
     Value out;
     Step st = readline_step(vm, op->fiber, op->keep[0], s, &out);
