@@ -54,6 +54,7 @@ export function createBrowserHost(env) {
     read: refuse,
     read_take: () => 0,
     write: refuse,
+    write_now: () => 0,
     close() {},
     addr: () => EUNSUPPORTED,
     udp_bind: refuse,

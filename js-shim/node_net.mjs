@@ -17,6 +17,7 @@ const dns = () => (dnsModule ??= builtin('node:dns'));
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
+const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
 
@@ -72,6 +73,24 @@ export function createNetImports(env) {
     if (!view || view.buffer !== buf) view = new Uint8Array(buf);
     return view;
   };
+  // Copies len bytes at ptr out of wasm memory. A few bytes go one by one:
+  // a subarray view for them would cost more than the copy.
+  const copyFromWasm = (dst, ptr, len) => {
+    const mem = bytes();
+    if (len <= SMALL_COPY) for (let i = 0; i < len; i++) dst[i] = mem[ptr + i];
+    else dst.set(mem.subarray(ptr, ptr + len));
+  };
+  // The first len bytes of a socket's scratch Buffer; a view of the same
+  // length as the last one is that one again, so messages of one size (a
+  // request/response exchange) allocate no view.
+  const scratchView = (entry, len, least) => {
+    if (!entry.scratch || entry.scratch.length < len) {
+      entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, least));
+      entry.scratchView = null;
+    }
+    if (entry.scratchView?.length !== len) entry.scratchView = entry.scratch.subarray(0, len);
+    return entry.scratchView;
+  };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
   // written straight into wasm memory: no intermediate bytes per datagram
   const putText = (text, ptr, cap) => encoder.encodeInto(text, bytes().subarray(ptr, ptr + cap)).written;
@@ -82,6 +101,19 @@ export function createNetImports(env) {
     const h = nextHandle++;
     handles.set(h, entry);
     return h;
+  }
+
+  // The callbacks of writes taken by write_now, made once per socket: a
+  // failure is kept for the next read or write of the script.
+  function afterWrite(entry) {
+    return (err) => {
+      const status = err ? statusOf(err) : 0;
+      if (status && status !== E.ECLOSED && !entry.error) entry.error = status;
+    };
+  }
+  function afterScratchWrite(entry) {
+    const after = afterWrite(entry);
+    return (err) => { entry.writing = false; after(err); };
   }
 
   // ---- TCP streams ----
@@ -98,7 +130,7 @@ export function createNetImports(env) {
   function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry]); }
 
   function watchSocket(vm, sock) {
-    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, reader: null, paused: false, closed: false, writing: false, scratch: null };
+    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, reader: null, paused: false, closed: false, writing: false, scratch: null, scratchView: null, written: null, scratchWritten: null };
     sock[kEntry] = entry;
     sock.removeListener('error', noteError);
     sock.on('data', onData);
@@ -325,13 +357,12 @@ export function createNetImports(env) {
       const scratch = !entry.writing && len <= SCRATCH_MAX;
       let data;
       if (scratch) {
-        if (!entry.scratch || entry.scratch.length < len) entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, 4096));
-        data = entry.scratch.subarray(0, len);
+        data = scratchView(entry, len, 4096);
         entry.writing = true;
       } else {
         data = Buffer.allocUnsafe(len);
       }
-      data.set(bytes().subarray(ptr, ptr + len));
+      copyFromWasm(data, ptr, len);
       // The bytes are copied, so a write Node takes below its high-water
       // mark is complete for the core at once, as a send() into the
       // kernel's buffer is natively: one turn of Node's write callback fewer
@@ -348,6 +379,22 @@ export function createNetImports(env) {
         done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
       if (accepted && !entry.sock.destroyed) { reported = true; done(vm, op, 0, len); }
+    },
+    // A write taken at once, with no op (host_write_now): when the socket
+    // is healthy and the bytes keep Node's buffer below its high-water
+    // mark, which is when write() would complete at once anyway. 0 leaves
+    // the write to the op path, which knows about errors and back-pressure.
+    write_now(vm, handle, ptr, len) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'tcp' || entry.error) return 0;
+      const sock = entry.sock;
+      if (sock.destroyed || sock.writableLength + len >= sock.writableHighWaterMark) return 0;
+      const scratch = !entry.writing;
+      const data = scratch ? scratchView(entry, len, 4096) : Buffer.allocUnsafe(len);
+      copyFromWasm(data, ptr, len);
+      if (scratch) entry.writing = true;
+      sock.write(data, scratch ? (entry.scratchWritten ??= afterScratchWrite(entry)) : (entry.written ??= afterWrite(entry)));
+      return 1;
     },
     close(vm, handle) {
       const entry = handles.get(handle);
@@ -371,7 +418,7 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null };
+      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
         if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
@@ -390,13 +437,12 @@ export function createNetImports(env) {
       const scratch = !entry.sending && len <= SCRATCH_MAX;
       let data;
       if (scratch) {
-        if (!entry.scratch || entry.scratch.length < len) entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, 2048));
-        data = entry.scratch.subarray(0, len);
+        data = scratchView(entry, len, 2048);
         entry.sending = true;
       } else {
         data = Buffer.allocUnsafe(len);
       }
-      data.set(bytes().subarray(ptr, ptr + len));
+      copyFromWasm(data, ptr, len);
       const sent = (err) => {
         if (scratch) entry.sending = false;
         done(vm, op, err ? statusOf(err) : 0, len);
@@ -411,7 +457,7 @@ export function createNetImports(env) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       entry.reader = { vm, op, ptr, max };
-      if (entry.queue.length) queueMicrotask(() => serveUdp(entry));
+      serveUdp(entry); // a datagram already here is copied at once, as for TCP reads
     },
     // The sender of a datagram; SAME_SENDER when it is the one reported
     // last (js_net.c keeps that one parsed), so a peer exchanging

@@ -102,6 +102,12 @@ bool host_read_deferred(host *h);
 uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len);
 /* completes when every byte was handed to the OS (value = len) */
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
+/* Takes all len bytes at once, with no op, or none (false): then the
+ * caller uses host_write. A backend that copies writes and can take them
+ * without waiting (JS, below Node's high-water mark) saves the core a
+ * completion per message. A failure of bytes taken this way reaches the
+ * next read or write, as a reset does. Native and WASI answer false. */
+bool host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len);
 void host_close(host *h, int handle);
 /* 0 on success, else HOST_E* */
 int host_local_addr(host *h, int handle, host_addr *out);

@@ -23,6 +23,7 @@ IMPORT("tcp_accept") void js_tcp_accept(void *vm, uint32_t op, int handle);
 IMPORT("read") void js_read(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
 IMPORT("read_take") uint32_t js_read_take(void *vm, int handle, uint8_t *buf, uint32_t len);
 IMPORT("write") void js_write(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
+IMPORT("write_now") int js_write_now(void *vm, int handle, const uint8_t *buf, uint32_t len);
 IMPORT("close") void js_close(void *vm, int handle);
 IMPORT("addr") int js_addr(void *vm, int handle, int remote, char *out, uint32_t cap);
 IMPORT("udp_bind") void js_udp_bind(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int reuse);
@@ -93,6 +94,9 @@ uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
     return js_read_take(host_vm(h), handle, buf, len);
 }
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
+bool host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
+    return js_write_now(host_vm(h), handle, buf, len) != 0;
+}
 void host_close(host *h, int handle) { js_close(host_vm(h), handle); }
 
 static int addr_of(host *h, int handle, int remote, host_addr *out) {

@@ -34,9 +34,15 @@ static void start_host_write(VM *vm, NetSock *s, Value keep, const uint8_t *byte
     host_write(vm->host, s->wop, s->handle, bytes, len);
 }
 
-/* Hands the buffered bytes to the host; the buffer in flight and the spare
- * one swap, so a busy socket allocates nothing per write. */
+/* Hands the buffered bytes to the host: at once where it takes them
+ * without an op (host_write_now), else through a host write, for which the
+ * buffer in flight and the spare one swap, so a busy socket allocates
+ * nothing per write. */
 static void submit(VM *vm, NetSock *s) {
+    if (host_write_now(vm->host, s->handle, s->wbuf, s->wlen)) {
+        s->wlen = 0;
+        return;
+    }
     uint8_t *b = s->wbuf;
     uint32_t cap = s->wcap, len = s->wlen;
     s->wbuf = s->wspare;
@@ -110,11 +116,12 @@ static void flush_done(VM *vm, PendingOp *op, int status, int64_t value) {
         if (status != HOST_ECLOSED && !s->werr) s->werr = status;
         if (s->open || s->closing) host_close(vm->host, s->handle);
         s->open = s->closing = false;
-    } else if (s->wlen) {
-        submit(vm, s); /* written meanwhile: goes out at once */
-    } else if (s->closing) {
-        s->closing = false;
-        host_close(vm->host, s->handle);
+    } else {
+        if (s->wlen) submit(vm, s); /* written meanwhile: goes out at once */
+        if (!s->wop && s->closing) {
+            s->closing = false;
+            host_close(vm->host, s->handle);
+        }
     }
     wake(vm, s);
 }
