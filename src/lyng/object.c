@@ -285,7 +285,7 @@ Buffer *buffer_new_fixed(VM *vm, const uint8_t *data, size_t len) {
     b->h.flags = OF_INLINE_DATA;
     b->len = b->cap = (uint32_t)len;
     b->data = (uint8_t *)(b + 1);
-    memcpy(b->data, data, len);
+    if (data) memcpy(b->data, data, len);
     return b;
 }
 

@@ -279,7 +279,8 @@ Range *range_new(VM *vm, Value start, Value end, bool inclusive);
 Entry *entry_new(VM *vm, Value key, Value value);
 Buffer *buffer_new(VM *vm, const uint8_t *data, size_t len, bool mutable_);
 /* An immutable Buffer whose bytes live in the same block as its header (one
- * allocation instead of two): its data is never reallocated. */
+ * allocation instead of two): its data is never reallocated. data NULL:
+ * the caller writes the len bytes (or lowers len) before anyone sees it. */
 Buffer *buffer_new_fixed(VM *vm, const uint8_t *data, size_t len);
 Native *native_new(VM *vm, const char *name, NativeFn fn);
 Bound *bound_new(VM *vm, Value self, Value fn);

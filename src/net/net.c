@@ -187,9 +187,7 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
     }
     if (host_read_deferred(vm->host)) { /* the bytes wait in the host: copied into the Buffer returned */
         uint32_t n = (uint32_t)value < s->want ? (uint32_t)value : s->want;
-        Buffer *b = buffer_new(vm, NULL, 0, false);
-        b->data = vm_realloc(vm, NULL, 0, n);
-        b->cap = n;
+        Buffer *b = buffer_new_fixed(vm, NULL, n);
         b->len = host_read_take(vm->host, s->handle, b->data, n);
         if (b->len == 0) {
             net_resume_fail(vm, op->fiber, "read", NULL, -1, HOST_ECLOSED);
