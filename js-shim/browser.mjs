@@ -59,6 +59,7 @@ export function createBrowserHost(env) {
     addr: () => EUNSUPPORTED,
     udp_bind: refuse,
     udp_send: refuse,
+    udp_send_now: () => 0,
     udp_recv: refuse,
     udp_sender: () => 0,
   };

@@ -18,6 +18,7 @@ const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
 const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
+const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
 
@@ -114,6 +115,14 @@ export function createNetImports(env) {
   function afterScratchWrite(entry) {
     const after = afterWrite(entry);
     return (err) => { entry.writing = false; after(err); };
+  }
+
+  // The callback of the datagrams udp_send_now sent, made once per socket.
+  function afterSend(entry) {
+    return (err) => {
+      entry.inFlight--;
+      if (err && !entry.sendError) entry.sendError = statusOf(err);
+    };
   }
 
   // ---- TCP streams ----
@@ -223,7 +232,7 @@ export function createNetImports(env) {
     entry.reader = null;
     const { msg, rinfo } = entry.queue.shift();
     const n = Math.min(msg.length, r.max);
-    bytes().set(msg.subarray(0, n), r.ptr);
+    bytes().set(n === msg.length ? msg : msg.subarray(0, n), r.ptr);
     results.set(r.op, rinfo);
     done(r.vm, r.op, 0, n);
   }
@@ -418,7 +427,7 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null };
+      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, sendError: 0, afterSend: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
         if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
@@ -430,9 +439,27 @@ export function createNetImports(env) {
       });
       sock.bind(port, host, () => { bound = true; done(vm, op, 0, addHandle(entry)); });
     },
+    // A datagram sent with no op (host_udp_send_now): while the socket has
+    // fewer than SEND_NOW_MAX such sends in flight and none has failed.
+    // The bytes are copied; a failure reaches the next send. 0 leaves the
+    // datagram to udp_send.
+    udp_send_now(vm, handle, ptr, len, ipPtr, ipLen, port) {
+      const entry = handles.get(handle);
+      if (!entry || entry.kind !== 'udp' || entry.closed || entry.sendError || entry.inFlight >= SEND_NOW_MAX) return 0;
+      const data = Buffer.allocUnsafe(len);
+      copyFromWasm(data, ptr, len);
+      try {
+        entry.sock.send(data, port, destText(ipPtr, ipLen), entry.afterSend ??= afterSend(entry));
+      } catch { // a closed socket or a bad argument: udp_send says which
+        return 0;
+      }
+      entry.inFlight++;
+      return 1;
+    },
     udp_send(vm, op, handle, ptr, len, ipPtr, ipLen, port) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
+      if (entry.sendError) { const status = entry.sendError; entry.sendError = 0; done(vm, op, status); return; }
       // one scratch Buffer per socket while no other send is in flight, as for TCP writes
       const scratch = !entry.sending && len <= SCRATCH_MAX;
       let data;

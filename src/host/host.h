@@ -115,6 +115,10 @@ int host_remote_addr(host *h, int handle, host_addr *out);
 
 void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr);
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port);
+/* Sends at once with no op, or not at all (false: use host_udp_send), as
+ * host_write_now does for streams; a failure reaches the next send. Native
+ * and WASI answer false. */
+bool host_udp_send_now(host *h, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port);
 /* value = datagram length (truncated to max); the sender is taken with
  * host_udp_sender right after the completion */
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);

@@ -28,6 +28,7 @@ IMPORT("close") void js_close(void *vm, int handle);
 IMPORT("addr") int js_addr(void *vm, int handle, int remote, char *out, uint32_t cap);
 IMPORT("udp_bind") void js_udp_bind(void *vm, uint32_t op, const char *ip, uint32_t len, int port, int reuse);
 IMPORT("udp_send") void js_udp_send(void *vm, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, uint32_t iplen, int port);
+IMPORT("udp_send_now") int js_udp_send_now(void *vm, int handle, const uint8_t *buf, uint32_t len, const char *ip, uint32_t iplen, int port);
 IMPORT("udp_recv") void js_udp_recv(void *vm, uint32_t op, int handle, uint8_t *buf, uint32_t max);
 IMPORT("udp_sender") int js_udp_sender(void *vm, uint32_t op, char *out, uint32_t cap);
 
@@ -116,6 +117,10 @@ void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_ad
 
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
     js_udp_send(host_vm(h), op, handle, buf, len, ip, (uint32_t)strlen(ip), port);
+}
+
+bool host_udp_send_now(host *h, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
+    return js_udp_send_now(host_vm(h), handle, buf, len, ip, (uint32_t)strlen(ip), port) != 0;
 }
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) { js_udp_recv(host_vm(h), op, handle, buf, max); }

@@ -204,6 +204,14 @@ static void finish_fail(VM *vm, Fiber *f, NetCtx *ctx, int status) {
 }
 
 static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep, Value keep2) {
+    if (ctx->kind == K_SEND) {
+        Buffer *b = (Buffer *)keep.as.o;
+        if (host_udp_send_now(vm->host, ctx->sock->handle, b->data, b->len, a->ip, ctx->port)) {
+            ctx_free(ctx); /* sent: the fiber goes on with no host round trip */
+            vm_resume(vm, f, V_VOID);
+            return;
+        }
+    }
     uint32_t op = vm_op_begin(vm, f, ctx, act_done);
     vm_op_keep(vm, op, keep, keep2);
     switch (ctx->kind) {
