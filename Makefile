@@ -189,7 +189,8 @@ PRELUDE_TOOL_OBJ := $(filter-out %/prelude_image.o,$(NATIVE_LIB_OBJ)) $(B)/tools
 
 $(B)/tools/obj/prelude_image_none.o: src/lyng/prelude_image.c | $(PRELUDE_H) $(SETUP_STAMP)
 	@mkdir -p $(@D)
-	$(NATIVE_CC) $(NATIVE_CFLAGS) -DLYNG_PRELUDE_IMAGE_NONE -c $< -o $@
+	$(NATIVE_CC) $(NATIVE_CFLAGS) $(DEPFLAGS) -DLYNG_PRELUDE_IMAGE_NONE -c $< -o $@
+-include $(B)/tools/obj/prelude_image_none.d
 
 $(B)/tools/prelude_image: tools/prelude_image.c $(PRELUDE_TOOL_OBJ) $(PRELUDE_H)
 	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(filter %.c %.o,$^) $(NATIVE_LIBS)

@@ -207,6 +207,7 @@ VM *vm_new_before_prelude(const lyng_config *cfg) {
     vm->mem_limit = vm->cfg.memory_limit ? vm->cfg.memory_limit : (size_t)1 << 30;
 #endif
     vm->next_gc = 1 << 20;
+    vm->next_large_gc = 1 << 20;
     lyng_mem_reserve();
     vm->steps_left = UINT64_MAX; /* the prelude is not the script's to pay for: the limit starts below */
     vm->cap_until = UINT64_MAX;

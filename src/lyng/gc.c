@@ -5,6 +5,7 @@
  * root list; natives and the compiler may therefore hold raw pointers to
  * fresh objects without registering them. Marking uses an explicit gray
  * stack, so deep structures cannot overflow the C stack. */
+#include <malloc.h> /* malloc_usable_size */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +20,62 @@
  * cheaper than malloc and free. */
 #define SMALL_CLASS(n) (((n) + SMALL_GRAIN - 1) / SMALL_GRAIN)
 
-/* The next collection comes once the heap is twice what survived, but not
- * before it holds GC_MIN_HEAP. The floor is small so that a script with
+/* The next collection comes once the small part of the heap is twice what
+ * survived of it, but not before it holds GC_MIN_HEAP. The floor is small so that a script with
  * little live data (a server answering requests) reuses its garbage while
  * the blocks are still in the CPU's cache: with a 1 MiB floor, popping a
  * free-list block missed the cache so often that it was 18% of the Redis
  * example's time under redis-benchmark -P 16. Marking a small live heap
  * more often costs less than that. */
 #define GC_MIN_HEAP (256u * 1024u)
+
+/* Large blocks (buffers read from a socket, long strings, the arrays of big
+ * lists and maps) are paced apart: counted with the rest, a script that
+ * keeps little alive but reads 64 KiB at a time collected every four reads,
+ * marking all it keeps for the sake of a few dead buffers. They too may grow
+ * to twice what the last collection kept of them (Go's GOGC=100, Lua's
+ * pause of 200), but not before they hold GC_MIN_LARGE; the memory limit
+ * still counts every byte. */
+#define GC_MIN_LARGE ((size_t)1 << 20)
+
+/* The large blocks freed since the last collection, up to this many bytes,
+ * are kept for the large allocations that follow: given back to malloc at
+ * once, a sweep's worth of them went back to the system (glibc trims the top
+ * of its heap) and each later read faulted its pages in again. What stays
+ * unused for a whole cycle is given back at the next collection. */
+#define LARGE_CACHE_BYTES GC_MIN_LARGE
+
+static void large_release(VM *vm, void *p) {
+    if (vm->nlarge_free < LARGE_CACHE_SLOTS) {
+        size_t cap = malloc_usable_size(p);
+        if (vm->large_free_bytes + cap <= LARGE_CACHE_BYTES) {
+            vm->large_free[vm->nlarge_free].blk = p;
+            vm->large_free[vm->nlarge_free++].cap = cap;
+            vm->large_free_bytes += cap;
+            return;
+        }
+    }
+    free(p);
+}
+
+/* A kept block of at least `size` bytes that wastes at most an eighth, the
+ * most recently freed first (the likeliest to be in the cache). */
+static void *large_reuse(VM *vm, size_t size) {
+    for (uint32_t i = vm->nlarge_free; i-- > 0;) {
+        size_t cap = vm->large_free[i].cap;
+        if (cap < size || cap - size > size / 8) continue;
+        void *blk = vm->large_free[i].blk;
+        vm->large_free[i] = vm->large_free[--vm->nlarge_free];
+        vm->large_free_bytes -= cap;
+        return blk;
+    }
+    return NULL;
+}
+
+static void large_flush(VM *vm) {
+    while (vm->nlarge_free) free(vm->large_free[--vm->nlarge_free].blk);
+    vm->large_free_bytes = 0;
+}
 
 #if defined(__GNUC__) || defined(__clang__)
 #define GC_PREFETCH(p) __builtin_prefetch((p), 1)
@@ -37,17 +86,25 @@
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     vm->bytes += size;
     vm->bytes -= old;
+    if (old >= LARGE_MIN) vm->large_bytes -= old;
     if (size == 0) {
         if (old && old <= SMALL_MAX) {
             void **blk = p;
             *blk = vm->small_free[SMALL_CLASS(old)];
             vm->small_free[SMALL_CLASS(old)] = blk;
+        } else if (old >= LARGE_MIN) {
+            large_release(vm, p);
         } else {
             free(p);
         }
         return NULL;
     }
-    if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
+    if (size >= LARGE_MIN) {
+        vm->large_bytes += size;
+        if (size > old && vm->large_bytes > vm->next_large_gc) vm->gc_requested = true;
+    } else if (size > old && vm->bytes - vm->large_bytes > vm->next_gc) {
+        vm->gc_requested = true;
+    }
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
     if (size <= SMALL_MAX) {
         void **blk = vm->small_free[SMALL_CLASS(size)];
@@ -70,9 +127,13 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
             return blk;
         }
         size = SMALL_CLASS(size) * SMALL_GRAIN;
+    } else if (!p && size >= LARGE_MIN) {
+        void *blk = large_reuse(vm, size);
+        if (blk) return blk;
     }
     void *np = lyng_mem_realloc(p, size);
     if (lyng_mem_refused()) {
+        large_flush(vm);
         /* the system refused memory below the limit: make what is in use
          * the limit, so the next safe point throws */
         vm->mem_limit = vm->bytes > size ? vm->bytes - size : 0;
@@ -304,6 +365,7 @@ static void mark_roots(VM *vm) {
 }
 
 void gc_collect(VM *vm) {
+    large_flush(vm); /* what a whole cycle did not reuse */
     mark_roots(vm);
     while (vm->ngray > 0) blacken(vm, vm->gray[--vm->ngray]);
     Obj **link = &vm->objects;
@@ -318,7 +380,9 @@ void gc_collect(VM *vm) {
             free_obj(vm, o);
         }
     }
-    vm->next_gc = vm->bytes * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : vm->bytes * 2;
+    size_t small = vm->bytes - vm->large_bytes;
+    vm->next_gc = small * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : small * 2;
+    vm->next_large_gc = vm->large_bytes * 2 < GC_MIN_LARGE ? GC_MIN_LARGE : vm->large_bytes * 2;
     vm->bytes_live = vm->bytes;
     vm->gc_requested = false;
     vm->oom = vm->bytes > vm->mem_limit;
@@ -339,6 +403,7 @@ void gc_free_all(VM *vm) {
         o = next;
     }
     vm->objects = NULL;
+    large_flush(vm);
     for (size_t i = 0; i < sizeof vm->small_free / sizeof vm->small_free[0]; i++) {
         while (vm->small_free[i]) {
             void **blk = vm->small_free[i];

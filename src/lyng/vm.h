@@ -13,6 +13,10 @@ struct host;
 /* gc.c keeps freed blocks up to SMALL_MAX bytes for reuse, by multiples of SMALL_GRAIN */
 #define SMALL_GRAIN 16
 #define SMALL_MAX 256
+/* gc.c paces blocks of LARGE_MIN bytes or more apart from the rest and keeps
+ * up to LARGE_CACHE_SLOTS of those freed by a collection for reuse */
+#define LARGE_MIN 4096
+#define LARGE_CACHE_SLOTS 32
 
 typedef struct Frame {
     Closure *closure;
@@ -136,6 +140,13 @@ struct VM {
     size_t ngray, gray_cap;
     size_t bytes, next_gc, mem_limit;
     size_t bytes_live; /* what the last collection kept */
+    size_t large_bytes, next_large_gc; /* gc.c: the part of `bytes` in large blocks, and its pace */
+    struct LargeFree {
+        void *blk;
+        size_t cap; /* what malloc made of it */
+    } large_free[LARGE_CACHE_SLOTS]; /* gc.c: large blocks the last sweep freed */
+    uint32_t nlarge_free;
+    size_t large_free_bytes;
     bool gc_requested, oom;
     String **itab; /* intern table: open addressing, power-of-two size */
     uint32_t icap, icount;
