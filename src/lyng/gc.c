@@ -72,6 +72,16 @@ static void *large_reuse(VM *vm, size_t size) {
     return NULL;
 }
 
+/* next_gc is the small part's trigger plus the large bytes, so that the
+ * common path compares `bytes` alone: it moves with every large block. */
+static void large_account(VM *vm, size_t old, size_t size) {
+    size_t was = old >= LARGE_MIN ? old : 0, now = size >= LARGE_MIN ? size : 0;
+    vm->large_bytes = vm->large_bytes - was + now;
+    vm->next_gc = vm->next_gc - was + now;
+    if (now > was && vm->large_bytes > vm->next_large_gc) vm->gc_requested = true;
+    if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true; /* a block that became large or small */
+}
+
 static void large_flush(VM *vm) {
     while (vm->nlarge_free) free(vm->large_free[--vm->nlarge_free].blk);
     vm->large_free_bytes = 0;
@@ -86,7 +96,9 @@ static void large_flush(VM *vm) {
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     vm->bytes += size;
     vm->bytes -= old;
-    if (old >= LARGE_MIN) vm->large_bytes -= old;
+    /* LARGE_MIN is a power of two: one test for either side being large */
+    if ((old | size) >= LARGE_MIN) large_account(vm, old, size);
+    else if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
     if (size == 0) {
         if (old && old <= SMALL_MAX) {
             void **blk = p;
@@ -98,12 +110,6 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
             free(p);
         }
         return NULL;
-    }
-    if (size >= LARGE_MIN) {
-        vm->large_bytes += size;
-        if (size > old && vm->large_bytes > vm->next_large_gc) vm->gc_requested = true;
-    } else if (size > old && vm->bytes - vm->large_bytes > vm->next_gc) {
-        vm->gc_requested = true;
     }
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
     if (size <= SMALL_MAX) {
@@ -381,7 +387,7 @@ void gc_collect(VM *vm) {
         }
     }
     size_t small = vm->bytes - vm->large_bytes;
-    vm->next_gc = small * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : small * 2;
+    vm->next_gc = (small * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : small * 2) + vm->large_bytes;
     vm->next_large_gc = vm->large_bytes * 2 < GC_MIN_LARGE ? GC_MIN_LARGE : vm->large_bytes * 2;
     vm->bytes_live = vm->bytes;
     vm->gc_requested = false;
