@@ -20,8 +20,8 @@
  * cheaper than malloc and free. */
 #define SMALL_CLASS(n) (((n) + SMALL_GRAIN - 1) / SMALL_GRAIN)
 
-/* The next collection comes once the small part of the heap is twice what
- * survived of it, but not before it holds GC_MIN_HEAP. The floor is small so that a script with
+/* The next collection comes once the heap is twice what survived, but not
+ * before it holds GC_MIN_HEAP. The floor is small so that a script with
  * little live data (a server answering requests) reuses its garbage while
  * the blocks are still in the CPU's cache: with a 1 MiB floor, popping a
  * free-list block missed the cache so often that it was 18% of the Redis
@@ -32,10 +32,11 @@
 /* Large blocks (buffers read from a socket, long strings, the arrays of big
  * lists and maps) are paced apart: counted with the rest, a script that
  * keeps little alive but reads 64 KiB at a time collected every four reads,
- * marking all it keeps for the sake of a few dead buffers. They too may grow
- * to twice what the last collection kept of them (Go's GOGC=100, Lua's
- * pause of 200), but not before they hold GC_MIN_LARGE; the memory limit
- * still counts every byte. */
+ * marking all it keeps for the sake of a few dead buffers. Their garbage
+ * does not bring the small blocks' collection forward, and has its own
+ * allowance: as much as the whole heap the last collection kept (Go's
+ * GOGC=100, Lua's pause of 200), but at least GC_MIN_LARGE. The memory
+ * limit still counts every byte. */
 #define GC_MIN_LARGE ((size_t)1 << 20)
 
 /* The large blocks freed since the last collection, up to this many bytes,
@@ -72,8 +73,8 @@ static void *large_reuse(VM *vm, size_t size) {
     return NULL;
 }
 
-/* next_gc is the small part's trigger plus the large bytes, so that the
- * common path compares `bytes` alone: it moves with every large block. */
+/* next_gc moves with every large block, so that the common path compares
+ * `bytes` alone and large garbage does not count against the small blocks. */
 static void large_account(VM *vm, size_t old, size_t size) {
     size_t was = old >= LARGE_MIN ? old : 0, now = size >= LARGE_MIN ? size : 0;
     vm->large_bytes = vm->large_bytes - was + now;
@@ -386,9 +387,8 @@ void gc_collect(VM *vm) {
             free_obj(vm, o);
         }
     }
-    size_t small = vm->bytes - vm->large_bytes;
-    vm->next_gc = (small * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : small * 2) + vm->large_bytes;
-    vm->next_large_gc = vm->large_bytes * 2 < GC_MIN_LARGE ? GC_MIN_LARGE : vm->large_bytes * 2;
+    vm->next_gc = vm->bytes * 2 < GC_MIN_HEAP ? GC_MIN_HEAP : vm->bytes * 2;
+    vm->next_large_gc = vm->large_bytes + (vm->bytes < GC_MIN_LARGE ? GC_MIN_LARGE : vm->bytes);
     vm->bytes_live = vm->bytes;
     vm->gc_requested = false;
     vm->oom = vm->bytes > vm->mem_limit;

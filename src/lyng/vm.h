@@ -138,7 +138,7 @@ struct VM {
     Obj *objects;
     Obj **gray;
     size_t ngray, gray_cap;
-    size_t bytes, next_gc, mem_limit; /* next_gc: the small part's trigger plus large_bytes */
+    size_t bytes, next_gc, mem_limit; /* gc.c: next_gc moves with large_bytes */
     size_t bytes_live; /* what the last collection kept */
     size_t large_bytes, next_large_gc; /* gc.c: the part of `bytes` in large blocks, and its pace */
     struct LargeFree {
