@@ -29,6 +29,15 @@
  * more often costs less than that. */
 #define GC_MIN_HEAP (256u * 1024u)
 
+#if defined(__GNUC__) || defined(__clang__)
+#define GC_PREFETCH(p) __builtin_prefetch((p), 1)
+/* what large blocks need, kept out of vm_realloc's common path */
+#define GC_OUT_OF_LINE __attribute__((noinline))
+#else
+#define GC_PREFETCH(p) ((void)(p))
+#define GC_OUT_OF_LINE
+#endif
+
 /* Large blocks (buffers read from a socket, long strings, the arrays of big
  * lists and maps) are paced apart: counted with the rest, a script that
  * keeps little alive but reads 64 KiB at a time collected every four reads,
@@ -88,30 +97,63 @@ static void large_flush(VM *vm) {
     vm->large_free_bytes = 0;
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define GC_PREFETCH(p) __builtin_prefetch((p), 1)
-#else
-#define GC_PREFETCH(p) ((void)(p))
-#endif
+
+/* lyng_mem_realloc; when the system refuses memory below the limit, what is
+ * in use becomes the limit, so the next safe point throws */
+static void *sys_realloc(VM *vm, void *p, size_t size) {
+    void *np = lyng_mem_realloc(p, size);
+    if (lyng_mem_refused()) {
+        large_flush(vm);
+        vm->mem_limit = vm->bytes > size ? vm->bytes - size : 0;
+        vm->oom = vm->gc_requested = true;
+    }
+    return np;
+}
+
+/* vm_realloc of a block that is or becomes large: kept out of line, so the
+ * common path stays as short as it was before large blocks had a pace */
+GC_OUT_OF_LINE static void *large_realloc(VM *vm, void *p, size_t old, size_t size) {
+    large_account(vm, old, size);
+    if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+    if (size < LARGE_MIN) /* shrinking: a small block must have its size class's room */
+        return sys_realloc(vm, p, size <= SMALL_MAX ? SMALL_CLASS(size) * SMALL_GRAIN : size);
+    if (!p) {
+        void *blk = large_reuse(vm, size);
+        if (blk) return blk;
+    }
+    return sys_realloc(vm, p, size);
+}
+
+GC_OUT_OF_LINE static void large_free(VM *vm, void *p, size_t old) {
+    large_account(vm, old, 0);
+    large_release(vm, p);
+}
+
+/* vm_realloc to size 0; the sweep calls it directly, so that freeing stays
+ * inline there whatever the compiler makes of vm_realloc */
+static inline void free_block(VM *vm, void *p, size_t old) {
+    vm->bytes -= old;
+    if (old && old <= SMALL_MAX) {
+        void **blk = p;
+        *blk = vm->small_free[SMALL_CLASS(old)];
+        vm->small_free[SMALL_CLASS(old)] = blk;
+    } else if (old >= LARGE_MIN) {
+        large_free(vm, p, old);
+    } else {
+        free(p);
+    }
+}
 
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
+    if (size == 0) {
+        free_block(vm, p, old);
+        return NULL;
+    }
     vm->bytes += size;
     vm->bytes -= old;
     /* LARGE_MIN is a power of two: one test for either side being large */
-    if ((old | size) >= LARGE_MIN) large_account(vm, old, size);
-    else if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
-    if (size == 0) {
-        if (old && old <= SMALL_MAX) {
-            void **blk = p;
-            *blk = vm->small_free[SMALL_CLASS(old)];
-            vm->small_free[SMALL_CLASS(old)] = blk;
-        } else if (old >= LARGE_MIN) {
-            large_release(vm, p);
-        } else {
-            free(p);
-        }
-        return NULL;
-    }
+    if ((old | size) >= LARGE_MIN) return large_realloc(vm, p, old, size);
+    if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
     if (size <= SMALL_MAX) {
         void **blk = vm->small_free[SMALL_CLASS(size)];
@@ -134,19 +176,8 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
             return blk;
         }
         size = SMALL_CLASS(size) * SMALL_GRAIN;
-    } else if (!p && size >= LARGE_MIN) {
-        void *blk = large_reuse(vm, size);
-        if (blk) return blk;
     }
-    void *np = lyng_mem_realloc(p, size);
-    if (lyng_mem_refused()) {
-        large_flush(vm);
-        /* the system refused memory below the limit: make what is in use
-         * the limit, so the next safe point throws */
-        vm->mem_limit = vm->bytes > size ? vm->bytes - size : 0;
-        vm->oom = vm->gc_requested = true;
-    }
-    return np;
+    return sys_realloc(vm, p, size);
 }
 
 bool vm_reserve(VM *vm, uint64_t bytes) {
@@ -301,33 +332,33 @@ static size_t obj_size(Obj *o) {
 
 static void free_obj(VM *vm, Obj *o) {
     switch ((ObjType)o->type) {
-    case OT_LIST: VM_FREE(vm, ((List *)o)->items, sizeof(Value) * ((List *)o)->cap); break;
+    case OT_LIST: free_block(vm, ((List *)o)->items, sizeof(Value) * ((List *)o)->cap); break;
     case OT_MAP: {
         Map *m = (Map *)o;
-        VM_FREE(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
-        VM_FREE(vm, m->index, sizeof(int32_t) * m->index_cap);
+        free_block(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
+        free_block(vm, m->index, sizeof(int32_t) * m->index_cap);
         break;
     }
     case OT_PROTO: {
         Proto *p = (Proto *)o;
-        VM_FREE(vm, p->code, p->code_cap);
-        VM_FREE(vm, p->lines, sizeof(LineInfo) * p->code_cap);
-        VM_FREE(vm, p->consts, sizeof(Value) * p->const_cap);
-        if (p->param_names) VM_FREE(vm, p->param_names, sizeof(String *) * (p->nparams ? p->nparams : 1));
+        free_block(vm, p->code, p->code_cap);
+        free_block(vm, p->lines, sizeof(LineInfo) * p->code_cap);
+        free_block(vm, p->consts, sizeof(Value) * p->const_cap);
+        if (p->param_names) free_block(vm, p->param_names, sizeof(String *) * (p->nparams ? p->nparams : 1));
         if (p->nupvals) {
-            VM_FREE(vm, p->upval_is_local, p->nupvals);
-            VM_FREE(vm, p->upval_index, sizeof(uint32_t) * p->nupvals);
+            free_block(vm, p->upval_is_local, p->nupvals);
+            free_block(vm, p->upval_index, sizeof(uint32_t) * p->nupvals);
         }
         break;
     }
     case OT_BUFFER:
-        if (!(o->flags & OF_INLINE_DATA)) VM_FREE(vm, ((Buffer *)o)->data, ((Buffer *)o)->cap);
+        if (!(o->flags & OF_INLINE_DATA)) free_block(vm, ((Buffer *)o)->data, ((Buffer *)o)->cap);
         break;
     case OT_FIBER: {
         Fiber *f = (Fiber *)o;
-        VM_FREE(vm, f->stack, sizeof(Value) * f->stack_cap);
-        VM_FREE(vm, f->frames, sizeof(Frame) * f->frame_cap);
-        VM_FREE(vm, f->handlers, sizeof(Handler) * f->handler_cap);
+        free_block(vm, f->stack, sizeof(Value) * f->stack_cap);
+        free_block(vm, f->frames, sizeof(Frame) * f->frame_cap);
+        free_block(vm, f->handlers, sizeof(Handler) * f->handler_cap);
         break;
     }
     case OT_HANDLE: {
@@ -337,7 +368,7 @@ static void free_obj(VM *vm, Obj *o) {
     }
     default: break;
     }
-    VM_FREE(vm, o, obj_size(o));
+    free_block(vm, o, obj_size(o));
 }
 
 static void mark_roots(VM *vm) {
