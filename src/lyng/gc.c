@@ -58,7 +58,8 @@
 static void large_release(VM *vm, void *p) {
     if (vm->nlarge_free < LARGE_CACHE_SLOTS) {
         size_t cap = malloc_usable_size(p);
-        if (vm->large_free_bytes + cap <= LARGE_CACHE_BYTES) {
+        /* memory the limit does not count: at most a 16th of it */
+        if (vm->large_free_bytes + cap <= LARGE_CACHE_BYTES && vm->large_free_bytes + cap <= vm->mem_limit / 16) {
             vm->large_free[vm->nlarge_free].blk = p;
             vm->large_free[vm->nlarge_free++].cap = cap;
             vm->large_free_bytes += cap;
