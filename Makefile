@@ -187,12 +187,16 @@ $(PRELUDE_H): src/lyng/prelude.lyng src/lyng/time.lyng $(B)/tools/embed
 PRELUDE_IMAGE_H := $(B)/gen/prelude_image_data.h
 PRELUDE_TOOL_OBJ := $(filter-out %/prelude_image.o,$(NATIVE_LIB_OBJ)) $(B)/tools/obj/prelude_image_none.o
 
-$(B)/tools/obj/prelude_image_none.o: src/lyng/prelude_image.c | $(PRELUDE_H) $(SETUP_STAMP)
+# The headers are named as well as tracked (DEPFLAGS): an object built
+# before its .d existed must still follow a change of the VM's layout.
+PRELUDE_TOOL_HEADERS := $(wildcard src/lyng/*.h src/include/*.h)
+
+$(B)/tools/obj/prelude_image_none.o: src/lyng/prelude_image.c $(PRELUDE_TOOL_HEADERS) | $(PRELUDE_H) $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(NATIVE_CC) $(NATIVE_CFLAGS) $(DEPFLAGS) -DLYNG_PRELUDE_IMAGE_NONE -c $< -o $@
 -include $(B)/tools/obj/prelude_image_none.d
 
-$(B)/tools/prelude_image: tools/prelude_image.c $(PRELUDE_TOOL_OBJ) $(PRELUDE_H)
+$(B)/tools/prelude_image: tools/prelude_image.c $(PRELUDE_TOOL_OBJ) $(PRELUDE_TOOL_HEADERS) $(PRELUDE_H)
 	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $(filter %.c %.o,$^) $(NATIVE_LIBS)
 
 $(PRELUDE_IMAGE_H): $(B)/tools/prelude_image
