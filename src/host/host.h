@@ -102,12 +102,15 @@ bool host_read_deferred(host *h);
 uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len);
 /* completes when every byte was handed to the OS (value = len) */
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
-/* Takes all len bytes at once, with no op, or none (false): then the
- * caller uses host_write. A backend that copies writes and can take them
- * without waiting (JS, below Node's high-water mark) saves the core a
- * completion per message. A failure of bytes taken this way reaches the
- * next read or write, as a reset does. Native and WASI answer false. */
-bool host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len);
+/* Takes bytes at once, with no op, when no write is pending: returns how
+ * many of the first len it took (0 to len); the caller hands the rest to
+ * host_write. A backend that can take them without waiting saves the core
+ * a completion per message: JS copies all of them below Node's high-water
+ * mark (a failure of bytes taken this way reaches the next read or write,
+ * as a reset does); native sends what the kernel takes at once (a send
+ * that fails takes nothing and the host_write that follows reports the
+ * failure); TLS and WASI take none. */
+uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len);
 void host_close(host *h, int handle);
 /* 0 on success, else HOST_E* */
 int host_local_addr(host *h, int handle, host_addr *out);
@@ -116,8 +119,9 @@ int host_remote_addr(host *h, int handle, host_addr *out);
 void host_udp_bind(host *h, uint32_t op, const char *ip, int port, bool reuse_addr);
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port);
 /* Sends at once with no op, or not at all (false: use host_udp_send), as
- * host_write_now does for streams; a failure reaches the next send. Native
- * and WASI answer false. */
+ * host_write_now does for streams. On JS a failure reaches the next send;
+ * natively a send that fails is not sent and the host_udp_send that
+ * follows reports the failure. WASI answers false. */
 bool host_udp_send_now(host *h, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port);
 /* value = datagram length (truncated to max); the sender is taken with
  * host_udp_sender right after the completion */

@@ -236,14 +236,3 @@ uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
     (void)h, (void)handle, (void)buf, (void)len;
     return 0;
 }
-
-/* A write here goes through an op, which tries the send at once. */
-bool host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
-    (void)h, (void)handle, (void)buf, (void)len;
-    return false;
-}
-
-bool host_udp_send_now(host *h, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
-    (void)h, (void)handle, (void)buf, (void)len, (void)ip, (void)port;
-    return false;
-}

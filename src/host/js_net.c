@@ -95,8 +95,9 @@ uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
     return js_read_take(host_vm(h), handle, buf, len);
 }
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
-bool host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
-    return js_write_now(host_vm(h), handle, buf, len) != 0;
+/* Node copies all of them or none. */
+uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
+    return js_write_now(host_vm(h), handle, buf, len) ? len : 0;
 }
 void host_close(host *h, int handle) { js_close(host_vm(h), handle); }
 

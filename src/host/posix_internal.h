@@ -36,6 +36,9 @@ typedef struct sock {
     tls_conn *tls;          /* a TLS stream (posix_tls.c) */
     tls_server *tls_server; /* a TLS listener: what its accepted sockets use */
     bool shaking;           /* the connect op waits for the TLS handshake */
+    /* the failure of a send tried with no op (host_write_now,
+     * host_udp_send_now), which the write op that follows reports */
+    int now_err;
 } sock;
 
 /* A closed TLS connection's descriptor waiting for its peer (posix_linger.c). */
@@ -85,5 +88,8 @@ bool posix_try_read(host *h, sock *s);
 bool posix_try_write(host *h, sock *s);
 bool posix_try_recvfrom(host *h, sock *s);
 bool posix_try_sendto(host *h, sock *s);
+/* Ends a write op just begun with the failure of a send tried with no op;
+ * false when there was none. */
+bool posix_now_failed(host *h, sock *s);
 
 #endif

@@ -218,7 +218,41 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
     sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
-    if (s && !posix_try_write(h, s)) posix_watch(h, handle);
+    if (s && !posix_now_failed(h, s) && !posix_try_write(h, s)) posix_watch(h, handle);
+}
+
+bool posix_now_failed(host *h, sock *s) {
+    if (!s->now_err) return false;
+    int e = s->now_err;
+    s->now_err = 0;
+    host_finish(h, &s->b, HOST_SLOT_WRITE, e, 0);
+    return true;
+}
+
+/* With no write pending, the kernel takes what it can at once, and what it
+ * took needs no op: a request/response exchange then costs one completion
+ * per message instead of two. What it did not take goes through the
+ * host_write that follows, which waits for the socket as before, so order
+ * and back-pressure are those of the op. A failure is kept for that
+ * host_write, as the send it would have tried would have failed the same
+ * way (a reset is reported once; the next send says EPIPE). TLS keeps to
+ * the op: a send that must wait has to be retried with the same bytes. */
+uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
+    sock *s = posix_sock(h, handle);
+    if (!s || s->b.kind != HOST_SOCK_TCP || s->tls || s->now_err || s->b.op[HOST_SLOT_WRITE] || s->b.op[HOST_SLOT_CONNECT])
+        return 0;
+    uint32_t off = 0;
+    while (off < len) {
+        ssize_t n = posix_send(s->fd, buf + off, len - off);
+        if (n >= 0) {
+            off += (uint32_t)n;
+            continue;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN && errno != EWOULDBLOCK) s->now_err = posix_error(errno);
+        break;
+    }
+    return off;
 }
 
 static int sock_addr(host *h, int handle, bool remote, host_addr *out) {

@@ -44,7 +44,7 @@ bool posix_try_sendto(host *h, sock *s) {
 
 void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
     sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_UDP, buf, len);
-    if (!s) return;
+    if (!s || posix_now_failed(h, s)) return;
     if (!posix_parse_ip(ip, port, &s->dest, &s->dest_len)) {
         host_finish(h, &s->b, HOST_SLOT_WRITE, HOST_EINVAL, 0);
         return;
@@ -55,4 +55,21 @@ void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
     sock *s = (sock *)host_begin_read(h, op, handle, HOST_SOCK_UDP, buf, max);
     if (s && !posix_try_recvfrom(h, s)) posix_watch(h, handle);
+}
+
+/* With no send pending, a datagram the kernel takes at once needs no op. A
+ * send that must wait goes through the host_udp_send that follows; one
+ * that failed leaves its failure for it to report. */
+bool host_udp_send_now(host *h, int handle, const uint8_t *buf, uint32_t len, const char *ip, int port) {
+    sock *s = posix_sock(h, handle);
+    if (!s || s->b.kind != HOST_SOCK_UDP || s->now_err || s->b.op[HOST_SLOT_WRITE]) return false;
+    struct sockaddr_storage dest;
+    socklen_t dest_len;
+    if (!posix_parse_ip(ip, port, &dest, &dest_len)) return false; /* host_udp_send reports it */
+    ssize_t n;
+    do n = sendto(s->fd, buf, len, 0, (struct sockaddr *)&dest, dest_len);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0) return true;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) s->now_err = posix_error(errno);
+    return false;
 }

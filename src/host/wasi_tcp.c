@@ -108,6 +108,12 @@ void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t l
     if (s) host_backend_watch(h, handle, s);
 }
 
+/* A write here goes through an op, which the next poll performs. */
+uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
+    (void)h, (void)handle, (void)buf, (void)len;
+    return 0;
+}
+
 static step_result step_connect(host *h, int handle, wsock *s) {
     wasi_ret r;
     wasi_tcp_finish_connect(s->sock, &r);

@@ -34,12 +34,13 @@ static void start_host_write(VM *vm, NetSock *s, Value keep, const uint8_t *byte
     host_write(vm->host, s->wop, s->handle, bytes, len);
 }
 
-/* Hands the buffered bytes to the host: at once where it takes them
- * without an op (host_write_now), else through a host write, for which the
+/* Hands the buffered bytes to the host: what it takes at once needs no op
+ * (host_write_now); the rest goes through a host write, for which the
  * buffer in flight and the spare one swap, so a busy socket allocates
  * nothing per write. */
 static void submit(VM *vm, NetSock *s) {
-    if (host_write_now(vm->host, s->handle, s->wbuf, s->wlen)) {
+    uint32_t took = host_write_now(vm->host, s->handle, s->wbuf, s->wlen);
+    if (took == s->wlen) {
         s->wlen = 0;
         return;
     }
@@ -50,7 +51,7 @@ static void submit(VM *vm, NetSock *s) {
     s->wlen = 0;
     s->wspare = b;
     s->wspare_cap = cap;
-    start_host_write(vm, s, V_VOID, b, len);
+    start_host_write(vm, s, V_VOID, b + took, len - took);
 }
 
 /* vm->io_flush: sends what every socket written to since the last call
