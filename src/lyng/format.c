@@ -163,8 +163,11 @@ static void put_quoted(StrBuf *sb, const char *s, size_t len, char quote) {
 }
 
 /* Runs a toString() a script class defines (or a native one a module class
- * registers). False when there is none or it failed. */
-static bool custom_to_string(VM *vm, StrBuf *sb, Value v) {
+ * registers). False when there is none or it failed. `seen` is the chain
+ * that ends with v itself: a toString() answering a value that is not a
+ * String (itself, or one more object each time) prints that value within
+ * the same chain, so it ends as any cycle or deep nesting does. */
+static bool custom_to_string(VM *vm, StrBuf *sb, Value v, const Seen *seen) {
     Class *cls = v.as.o->cls;
     if (!cls || !vm->c.any) return false;
     String *name = str_intern(vm, "toString", 8);
@@ -184,13 +187,13 @@ static bool custom_to_string(VM *vm, StrBuf *sb, Value v) {
         return false;
     }
     if (IS_OT(out, OT_STRING)) sb_add(sb, ((String *)out.as.o)->data, ((String *)out.as.o)->len);
-    else put(vm, sb, out, false, NULL);
+    else put(vm, sb, out, false, seen);
     return true;
 }
 
 static void put_instance(VM *vm, StrBuf *sb, Instance *in, const Seen *seen) {
     Value v = v_obj(in);
-    if (custom_to_string(vm, sb, v)) return;
+    if (custom_to_string(vm, sb, v, seen)) return;
     Class *cls = in->h.cls;
     const char *cname = cls && cls->name ? cls->name->data : "Object";
     if (cls && cls->is_exception) {
@@ -362,7 +365,7 @@ static void put(VM *vm, StrBuf *sb, Value v, bool inspect, const Seen *seen) {
     case OT_BOUND:
     case OT_PROTO: put_id(sb, "Callable", o); return;
     case OT_HANDLE:
-        if (custom_to_string(vm, sb, v)) return;
+        if (custom_to_string(vm, sb, v, &here)) return;
         break;
     default: break;
     }
