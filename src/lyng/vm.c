@@ -162,6 +162,12 @@ static bool find_method_uncached(Class *cls, String *name, Value *out);
 
 static inline uint32_t member_cache_index(Class *cls, String *name);
 
+/* v_class with an object's own class read inline, for the run loop's
+ * built-in member fast paths. */
+static inline Class *receiver_class(VM *vm, Value v) {
+    return IS_OBJ(v) && v.as.o->cls ? v.as.o->cls : v_class(vm, v);
+}
+
 /* vm_find_method with its cache hit inlined, for the run loop. */
 static inline bool find_method_cached(VM *vm, Class *cls, String *name, Value *out) {
     struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
@@ -1594,7 +1600,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_NULL(obj) && !IS_OT(obj, OT_INSTANCE) && !IS_OT(obj, OT_CLASS)) {
                 /* a built-in property (`size`): its native, straight from the method cache */
                 Value m;
-                if (find_method_cached(vm, IS_OBJ(obj) && obj.as.o->cls ? obj.as.o->cls : v_class(vm, obj), n, &m) &&
+                if (find_method_cached(vm, receiver_class(vm, obj), n, &m) &&
                     IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->property) {
                     SAVE_IP();
                     out = V_VOID;
@@ -2029,7 +2035,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 Value recv = f->stack[base], m;
                 String *name = (String *)consts[rd_arg(ip - 2 * ARG)].as.o;
                 if (!IS_NULL(recv) && !IS_OT(recv, OT_INSTANCE) && !IS_OT(recv, OT_CLASS) &&
-                    find_method_cached(vm, IS_OBJ(recv) && recv.as.o->cls ? recv.as.o->cls : v_class(vm, recv), name, &m) &&
+                    find_method_cached(vm, receiver_class(vm, recv), name, &m) &&
                     IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->data != CALL_WITH_MARK) {
                     Value out = V_VOID;
                     NativeResult nr = ((Native *)m.as.o)->fn(vm, recv, argc, &f->stack[base + 1], &out);
