@@ -55,8 +55,7 @@ bool class_body_fn(VM *vm, Class *cls, Value *body) {
 
 bool class_is_abstract(VM *vm, Class *cls) {
     (void)vm;
-    Value v;
-    return map_get(cls->statics, v_obj(s_abstract), &v);
+    return cls->is_abstract;
 }
 
 static void own_fn(VM *vm, Class *cls, Value fn);
@@ -67,6 +66,7 @@ static NativeResult p_class_new(VM *vm, Value self, int argc, Value *argv, Value
     if (argc != 2 || !IS_OT(argv[0], OT_STRING)) return vm_throw(vm, vm->c.illegal_argument, "__classNew(name, abstract)");
     Class *cls = class_new(vm, ((String *)argv[0].as.o)->data, vm->c.any);
     if (v_truthy(argv[1])) map_put(vm, cls->statics, v_obj(s_abstract), V_TRUE);
+    cls->is_abstract = v_truthy(argv[1]); /* asked at every instantiation */
     *out = v_obj(cls);
     return NR_OK;
 }

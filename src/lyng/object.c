@@ -140,8 +140,26 @@ static inline uint32_t key_hash(Value key) {
     return IS_OT(key, OT_STRING) ? ((String *)key.as.o)->hash : v_hash(key);
 }
 
-static inline int32_t map_find(Map *m, Value key, uint32_t h) {
-    if (!m->index_cap) return -1;
+/* The Int a key in a direct map's index stands for, or -1: an Int key, or a
+ * Real equal to one (1.0 == 1); no other key equals an Int. */
+static inline int64_t direct_key(const Map *m, Value key) {
+    if (IS_INT(key)) return (uint64_t)key.as.i < m->index_cap ? key.as.i : -1;
+    if (IS_REAL(key) && key.as.r >= 0 && key.as.r < (double)m->index_cap && key.as.r == (double)(int64_t)key.as.r)
+        return (int64_t)key.as.r;
+    return -1;
+}
+
+/* a small map: its few slots are scanned */
+static int32_t map_scan(Map *m, Value key, uint32_t h) {
+    for (uint32_t i = 0; i < m->nslots; i++) {
+        const MapSlot *sl = &m->slots[i];
+        if (sl->hash != h || !sl->live) continue;
+        if (key_same(sl->key, key) || v_equal(sl->key, key)) return (int32_t)i;
+    }
+    return -1;
+}
+
+static int32_t map_probe(Map *m, Value key, uint32_t h) {
     uint32_t mask = m->index_cap - 1;
     for (uint32_t j = h & mask;; j = (j + 1) & mask) {
         int32_t s = m->index[j];
@@ -152,12 +170,58 @@ static inline int32_t map_find(Map *m, Value key, uint32_t h) {
         if (key_same(sl->key, key) || v_equal(sl->key, key)) return s;
         /* a user equals() may have changed this map: give up rather than
          * probe a stale index */
-        if (m->index_cap - 1 != mask) return -1;
+        if (m->index_cap - 1 != mask || (m->h.flags & OF_DIRECT)) return -1;
+    }
+}
+
+static inline int32_t map_find(Map *m, Value key, uint32_t h) {
+    if (m->h.flags & OF_DIRECT) {
+        int64_t k = direct_key(m, key);
+        return k < 0 ? -1 : m->index[k];
+    }
+    return m->index_cap ? map_probe(m, key, h) : map_scan(m, key, h);
+}
+
+/* Builds the index of m's (compacted) slots. Up to MAP_LINEAR slots there is
+ * none: a scan of so few is as fast as hashing, and a small map (an
+ * instance's fields) is one block less. A map whose keys are all Ints from 0
+ * to a few times its size (counts by number, a sparse array) is indexed by
+ * the key itself: a lookup is one load, with no hash and no probing. Others
+ * get an open-addressing table at load <= 1/2. */
+static void map_index(VM *vm, Map *m) {
+    uint32_t icap = 0;
+    bool direct = false;
+    if (m->slot_cap > MAP_LINEAR) {
+        uint64_t top = 0; /* one past the largest key */
+        direct = true;
+        for (uint32_t i = 0; i < m->nslots && direct; i++) {
+            Value k = m->slots[i].key;
+            direct = IS_INT(k) && (uint64_t)k.as.i < (uint64_t)m->slot_cap * 4;
+            if (direct && (uint64_t)k.as.i >= top) top = (uint64_t)k.as.i + 1;
+        }
+        icap = 8;
+        while (icap < m->slot_cap * 2 || (direct && icap < top)) icap *= 2;
+    }
+    if (icap != m->index_cap) {
+        m->index = vm_realloc(vm, m->index, sizeof(int32_t) * m->index_cap, sizeof(int32_t) * icap);
+        m->index_cap = icap;
+    }
+    m->h.flags = (uint8_t)(direct ? m->h.flags | OF_DIRECT : m->h.flags & ~OF_DIRECT);
+    if (!icap) return;
+    memset(m->index, 0xFF, sizeof(int32_t) * icap);
+    for (uint32_t i = 0; i < m->nslots; i++) {
+        if (direct) {
+            m->index[m->slots[i].key.as.i] = (int32_t)i;
+            continue;
+        }
+        uint32_t j = m->slots[i].hash & (icap - 1);
+        while (m->index[j] != -1) j = (j + 1) & (icap - 1);
+        m->index[j] = (int32_t)i;
     }
 }
 
 static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
-    /* compact dead slots, then rebuild the index at load <= 1/2 */
+    /* compact dead slots, grow, then index again */
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->nslots; i++)
         if (m->slots[i].live) m->slots[n++] = m->slots[i];
@@ -168,32 +232,28 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
         m->slots = vm_realloc(vm, m->slots, sizeof(MapSlot) * m->slot_cap, sizeof(MapSlot) * ncap);
         m->slot_cap = ncap;
     }
-    uint32_t icap = 8;
-    while (icap < m->slot_cap * 2) icap *= 2;
-    if (icap != m->index_cap) {
-        m->index = vm_realloc(vm, m->index, sizeof(int32_t) * m->index_cap, sizeof(int32_t) * icap);
-        m->index_cap = icap;
-    }
-    memset(m->index, 0xFF, sizeof(int32_t) * icap);
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t j = m->slots[i].hash & (icap - 1);
-        while (m->index[j] != -1) j = (j + 1) & (icap - 1);
-        m->index[j] = (int32_t)i;
-    }
+    map_index(vm, m);
 }
 
 int32_t map_slot(Map *m, Value key) { return map_find(m, key, key_hash(key)); }
 
 bool map_get(Map *m, Value key, Value *out) {
-    int32_t s = map_find(m, key, key_hash(key));
+    int32_t s;
+    if ((m->h.flags & OF_DIRECT) && IS_INT(key)) /* no hash needed */
+        s = (uint64_t)key.as.i < m->index_cap ? m->index[key.as.i] : -1;
+    else s = map_find(m, key, key_hash(key));
     if (s < 0) return false;
     if (out) *out = m->slots[s].value;
     return true;
 }
 
 void map_put(VM *vm, Map *m, Value key, Value value) {
-    uint32_t h = key_hash(key);
     if (m->h.flags & OF_MEMBERS) vm->member_epoch++;
+    if ((m->h.flags & OF_DIRECT) && IS_INT(key) && (uint64_t)key.as.i < m->index_cap && m->index[key.as.i] >= 0) {
+        m->slots[m->index[key.as.i]].value = value;
+        return;
+    }
+    uint32_t h = key_hash(key);
     int32_t s = map_find(m, key, h);
     if (s >= 0) {
         m->slots[s].value = value;
@@ -210,6 +270,12 @@ void map_put(VM *vm, Map *m, Value key, Value value) {
     m->slots[i].hash = h;
     m->slots[i].live = true;
     m->live++;
+    if (!m->index_cap) return;
+    if (m->h.flags & OF_DIRECT) {
+        if (IS_INT(key) && (uint64_t)key.as.i < m->index_cap) m->index[key.as.i] = (int32_t)i;
+        else map_index(vm, m); /* a wider index, or a hashed one */
+        return;
+    }
     uint32_t mask = m->index_cap - 1;
     uint32_t j = h & mask;
     while (m->index[j] >= 0) j = (j + 1) & mask;
@@ -217,20 +283,22 @@ void map_put(VM *vm, Map *m, Value key, Value value) {
 }
 
 bool map_remove(Map *m, Value key) {
-    uint32_t h = key_hash(key);
-    if (!m->index_cap) return false;
-    uint32_t mask = m->index_cap - 1;
-    for (uint32_t j = h & mask;; j = (j + 1) & mask) {
-        int32_t s = m->index[j];
-        if (s == -1) return false;
-        if (s >= 0 && m->slots[s].live && m->slots[s].hash == h && v_equal(m->slots[s].key, key)) {
-            m->slots[s].live = false;
-            m->index[j] = -2; /* tombstone keeps probe chains intact */
-            m->live--;
-            return true;
-        }
-        if (m->index_cap - 1 != mask) return false; /* changed by a user equals() */
+    int32_t s = map_find(m, key, key_hash(key));
+    if (s < 0 || (uint32_t)s >= m->nslots || !m->slots[s].live) return false; /* or changed by a user equals() */
+    m->slots[s].live = false;
+    m->live--;
+    if (m->h.flags & OF_DIRECT) {
+        m->index[m->slots[s].key.as.i] = -1;
+    } else if (m->index_cap) {
+        /* a tombstone keeps probe chains intact */
+        uint32_t mask = m->index_cap - 1;
+        for (uint32_t j = m->slots[s].hash & mask; m->index[j] != -1; j = (j + 1) & mask)
+            if (m->index[j] == s) {
+                m->index[j] = -2;
+                break;
+            }
     }
+    return true;
 }
 
 bool map_get_str(Map *m, const char *key, Value *out) {
@@ -316,6 +384,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->statics = NULL;
     c->ctor = NULL;
     c->is_exception = super && super->is_exception;
+    c->is_abstract = false;
     c->has_setters = super && super->has_setters;
     c->has_hidden = super && super->has_hidden;
     c->is_dynamic = super && super->is_dynamic;

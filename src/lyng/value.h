@@ -94,6 +94,7 @@ struct Obj {
 #define OF_MUTABLE 1   /* OT_BUFFER that may be written (MutableBuffer) */
 #define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
 #define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
+#define OF_DIRECT 4    /* OT_MAP whose keys are all small Ints: index[key] is the slot (object.c) */
 #define OF_INLINE_DATA 16 /* OT_BUFFER from buffer_new_fixed: the bytes follow the header (bits 1..3 are a BitBuffer's padding, lynon.c) */
 
 typedef struct String {
@@ -118,8 +119,10 @@ typedef struct MapSlot {
 } MapSlot;
 
 /* Insertion-ordered hash map: `slots` in insertion order, `index` is an open
- * addressing table of slot numbers (-1 empty). Deleted slots are compacted on
- * rehash. */
+ * addressing table of slot numbers (-1 empty), or indexed by the key itself
+ * (OF_DIRECT), or absent up to MAP_LINEAR slots (scanned). Deleted slots are
+ * compacted on rehash. */
+#define MAP_LINEAR 8
 typedef struct Map {
     Obj h;
     MapSlot *slots;
@@ -224,6 +227,7 @@ struct Class {
     Map *statics; /* String -> value: `Cls.member` */
     NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
     bool is_exception;
+    bool is_abstract; /* a script class declared abstract: not instantiated */
     bool has_setters; /* a script class with property setters or `private set` */
     bool has_hidden;  /* a script class with private or protected members */
     bool is_dynamic;  /* members it lacks are read with getAt(name), written with putAt(name, v) */
