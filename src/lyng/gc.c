@@ -274,7 +274,7 @@ static void blacken(VM *vm, Obj *o) {
         break;
     }
     case OT_INSTANCE:
-        gc_mark_obj(vm, (Obj *)((Instance *)o)->fields);
+        mark_map(vm, ((Instance *)o)->fields); /* within the instance */
         if (((Instance *)o)->inited_more) gc_mark_obj(vm, (Obj *)((Instance *)o)->inited_more);
         break;
     case OT_BUFFER: break;
@@ -320,7 +320,7 @@ static size_t obj_size(Obj *o) {
     case OT_NATIVE: return sizeof(Native);
     case OT_BOUND: return sizeof(Bound);
     case OT_CLASS: return sizeof(Class);
-    case OT_INSTANCE: return sizeof(Instance);
+    case OT_INSTANCE: return sizeof(Instance) + sizeof(MapSlot) * ((Instance *)o)->inline_slots;
     case OT_BUFFER: return sizeof(Buffer) + ((o->flags & OF_INLINE_DATA) ? ((Buffer *)o)->cap : 0);
     case OT_FIBER: return sizeof(Fiber);
     case OT_DEFERRED: return sizeof(Deferred);
@@ -331,15 +331,16 @@ static size_t obj_size(Obj *o) {
     return 0;
 }
 
+static void free_map(VM *vm, Map *m) {
+    if (!(m->h.flags & OF_INLINE_SLOTS)) free_block(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
+    free_block(vm, m->index, sizeof(int32_t) * m->index_cap);
+}
+
 static void free_obj(VM *vm, Obj *o) {
     switch ((ObjType)o->type) {
     case OT_LIST: free_block(vm, ((List *)o)->items, sizeof(Value) * ((List *)o)->cap); break;
-    case OT_MAP: {
-        Map *m = (Map *)o;
-        free_block(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
-        free_block(vm, m->index, sizeof(int32_t) * m->index_cap);
-        break;
-    }
+    case OT_MAP: free_map(vm, (Map *)o); break;
+    case OT_INSTANCE: free_map(vm, ((Instance *)o)->fields); break;
     case OT_PROTO: {
         Proto *p = (Proto *)o;
         free_block(vm, p->code, p->code_cap);

@@ -229,7 +229,20 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
     if (want_slots > m->slot_cap) {
         uint32_t ncap = m->slot_cap ? m->slot_cap : 4;
         while (ncap < want_slots) ncap *= 2;
-        m->slots = vm_realloc(vm, m->slots, sizeof(MapSlot) * m->slot_cap, sizeof(MapSlot) * ncap);
+        if (m->h.flags & OF_FIELDS) {
+            /* the class's next instances get room for this many at once */
+            Class *cls = ((Instance *)((char *)m - offsetof(Instance, fmap)))->h.cls;
+            uint32_t need = m->live + 1 < MAP_LINEAR ? m->live + 1 : MAP_LINEAR;
+            if (cls && cls->field_hint < need) cls->field_hint = (uint8_t)need;
+        }
+        if (m->h.flags & OF_INLINE_SLOTS) {
+            MapSlot *ns = vm_realloc(vm, NULL, 0, sizeof(MapSlot) * ncap);
+            memcpy(ns, m->slots, sizeof(MapSlot) * m->nslots);
+            m->slots = ns;
+            m->h.flags &= (uint8_t)~OF_INLINE_SLOTS;
+        } else {
+            m->slots = vm_realloc(vm, m->slots, sizeof(MapSlot) * m->slot_cap, sizeof(MapSlot) * ncap);
+        }
         m->slot_cap = ncap;
     }
     map_index(vm, m);
@@ -385,6 +398,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->ctor = NULL;
     c->is_exception = super && super->is_exception;
     c->is_abstract = false;
+    c->field_hint = 0;
     c->has_setters = super && super->has_setters;
     c->has_hidden = super && super->has_hidden;
     c->is_dynamic = super && super->is_dynamic;
@@ -397,11 +411,23 @@ Class *class_new(VM *vm, const char *name, Class *super) {
 }
 
 Instance *instance_new(VM *vm, Class *cls) {
-    Instance *in = vm_alloc(vm, OT_INSTANCE, cls, sizeof(Instance));
-    in->fields = NULL;
+    uint32_t n = cls ? cls->field_hint : 0;
+    Instance *in = vm_alloc(vm, OT_INSTANCE, cls, sizeof(Instance) + sizeof(MapSlot) * n);
     in->inited = 0;
     in->inited_more = NULL;
-    in->fields = map_new(vm);
+    in->inline_slots = n;
+    Map *m = &in->fmap;
+    m->h.next = NULL;
+    m->h.cls = vm->c.map;
+    m->h.type = OT_MAP;
+    m->h.marked = 0;
+    m->h.flags = (uint8_t)(OF_FIELDS | (n ? OF_INLINE_SLOTS : 0));
+    m->slots = n ? (MapSlot *)(in + 1) : NULL;
+    m->nslots = m->live = 0;
+    m->slot_cap = n;
+    m->index = NULL;
+    m->index_cap = 0;
+    in->fields = m;
     return in;
 }
 

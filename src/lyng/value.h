@@ -95,6 +95,8 @@ struct Obj {
 #define OF_INTERNED 1  /* OT_STRING in the intern table: lives as long as the VM, unique for its text */
 #define OF_MEMBERS 2   /* OT_MAP holding a class's methods: writes invalidate the VM's method cache */
 #define OF_DIRECT 4    /* OT_MAP whose keys are all small Ints: index[key] is the slot (object.c) */
+#define OF_FIELDS 8    /* OT_MAP inside an Instance (its fmap): marked and freed with it, not on the heap list */
+#define OF_INLINE_SLOTS 32 /* OT_MAP (OF_FIELDS) whose slots are the ones that follow its Instance */
 #define OF_INLINE_DATA 16 /* OT_BUFFER from buffer_new_fixed: the bytes follow the header (bits 1..3 are a BitBuffer's padding, lynon.c) */
 
 typedef struct String {
@@ -228,16 +230,22 @@ struct Class {
     NativeFn ctor; /* calling the class: `List(...)`, `Buffer(...)`; NULL = not constructible */
     bool is_exception;
     bool is_abstract; /* a script class declared abstract: not instantiated */
+    uint8_t field_hint; /* the fields its instances came to have (up to MAP_LINEAR): room made for them at once */
     bool has_setters; /* a script class with property setters or `private set` */
     bool has_hidden;  /* a script class with private or protected members */
     bool is_dynamic;  /* members it lacks are read with getAt(name), written with putAt(name, v) */
 };
 
+/* An object of a script (or exception...) class. Its fields are a map
+ * within the instance, and its first slots follow it in the same block, so
+ * a small object is one allocation. */
 typedef struct Instance {
     Obj h;
-    Map *fields;     /* String -> Value */
+    Map *fields;     /* String -> Value: &fmap */
     uint64_t inited; /* bit i: the class's mro[i] is initialised (multiple inheritance) */
     Map *inited_more; /* NULL, or the ancestors past the 64th initialised, as keys */
+    uint32_t inline_slots; /* MapSlots after the instance (fmap's until it outgrows them) */
+    Map fmap;
 } Instance;
 
 /* Steps through cls's linearisation, cls first: with i = 0,
