@@ -3,7 +3,7 @@
 // library into build/wasm/lyng-cli.wasm and driven step by step from Node's
 // event loop. With no arguments on a terminal it starts the REPL of
 // src/cli/repl.c. `make build` bundles this module and the ones it imports
-// into build/js/lyng-cli.mjs, which bin/lyng loads when it is up to date.
+// into build/js/lyng-cli.cjs, which bin/lyng loads when it is up to date.
 import { LyngInstance, NODE_SLICE_STEPS, ReplStep } from './lyng.mjs';
 import { runWorkers, workersOption } from './workers.mjs';
 
@@ -150,7 +150,7 @@ async function main(bin) {
   if (workers) {
     return runWorkers(bin, argv.slice(1), workers);
   }
-  const inst = await LyngInstance.create({ cli: true, args: argv, env: process.env, preopens });
+  const inst = await LyngInstance.create({ cli: true, preopens });
   inst.chdir(process.cwd());
   const { cli } = inst.cliNew(argv, { slice: NODE_SLICE_STEPS });
   let code;

@@ -124,77 +124,29 @@ export function loadModule(source, name = 'lyng') {
 // and a dozen modules behind it (process.getBuiltinModule: Node 20.16+).
 const nodeFs = async () => process.getBuiltinModule?.('node:fs') ?? import('node:fs');
 
-let wasiClass = null;
-let writeSync = null; // node:fs, loaded with node:wasi
-
-// Node prints an ExperimentalWarning when node:wasi loads; it says nothing
-// useful to a Lyng user, so only that one warning is dropped.
-async function loadWasi() {
-  if (wasiClass) return wasiClass;
-  const emit = process.emitWarning;
-  process.emitWarning = function (warning, ...rest) {
-    if (/WASI/.test(String(warning?.message ?? warning))) return;
-    return emit.call(this, warning, ...rest);
-  };
-  try {
-    wasiClass = (process.getBuiltinModule?.('node:wasi') ?? await import('node:wasi')).WASI;
-  } finally {
-    process.emitWarning = emit;
-  }
-  return wasiClass;
-}
-
-// Writes of the command line to stdout and stderr, done here rather than
-// by node:wasi: Node 20's fd_write crashes the process (SIGSEGV) once
-// linear memory has grown past a few tens of MiB, e.g. a script that
-// built a list of a million items and then printed.
-function stdioWrite(fallback, memory) {
-  return (fd, iovs, count, nwritten) => {
-    if (fd !== 1 && fd !== 2) return fallback(fd, iovs, count, nwritten);
-    const buffer = memory().buffer;
-    const view = new DataView(buffer);
-    let total = 0;
-    for (let i = 0; i < count; i++) {
-      const ptr = view.getUint32(iovs + 8 * i, true);
-      const len = view.getUint32(iovs + 8 * i + 4, true);
-      let off = 0;
-      while (off < len) {
-        try {
-          off += writeSync(fd, new Uint8Array(buffer, ptr + off, len - off));
-        } catch (err) {
-          if (err.code === 'EAGAIN') continue; // a full non-blocking pipe: wait for the reader
-          if (err.code === 'EPIPE') return 64; // WASI EPIPE
-          return 29; // WASI EIO
-        }
-      }
-      total += len;
-    }
-    view.setUint32(nwritten, total, true);
-    return 0;
-  };
-}
-
-async function nodeWasi({ args, env, preopens }) {
-  const WASI = await loadWasi();
-  const { writeSync: write } = await nodeFs();
-  writeSync = write;
-  const wasi = new WASI({ version: 'preview1', args, env, preopens, returnOnExit: true });
-  // getImportObject() is newer than the preview1 object itself
-  const imports = wasi.getImportObject?.() ?? { wasi_snapshot_preview1: wasi.wasiImport };
-  let memory = null;
-  const preview1 = { ...imports.wasi_snapshot_preview1 };
-  preview1.fd_write = stdioWrite(preview1.fd_write, () => memory);
-  return {
-    imports: { ...imports, wasi_snapshot_preview1: preview1 },
-    initialize: (instance) => { memory = instance.exports.memory; wasi.initialize(instance); },
-  };
+// The WASI imports on Node (node_wasi.mjs): the command line reads scripts
+// and modules through the preopened directories; stdout and stderr are
+// written synchronously, as the native binary writes them. The modules
+// import neither arguments nor the environment (the command line gets its
+// arguments through lyng_wasm_cli_new).
+async function nodeWasi({ preopens }) {
+  const [fs, path, { createNodeWasi }] = await Promise.all([
+    nodeFs(),
+    process.getBuiltinModule?.('node:path') ?? import('node:path'),
+    import('./node_wasi.mjs'),
+  ]);
+  // node:tty (for isatty) is loaded on the first question where Node has
+  // process.getBuiltinModule; before, now
+  const tty = process.getBuiltinModule ? null : await import('node:tty');
+  const isatty = (fd) => (tty ?? process.getBuiltinModule('node:tty')).isatty(fd);
+  return createNodeWasi({ fs, path, preopens, isatty });
 }
 
 // One wasm instance with its host. Options:
 //   host(env) -> { imports, dispose }   the lyng_host imports (default: node.mjs)
 //   output(stream, bytes)               where embedded VMs print (stream 1 or 2)
-//   args, env, preopens                 for WASI (the command line reads files)
-//   wasi                                a ready { imports, initialize } instead of node:wasi
+//   preopens                            { guest: host } directories for WASI (the command line reads files)
+//   wasi                                a ready { imports, initialize } instead of node_wasi.mjs
 //   module                              the wasm bytes/Module/URL for loadModule
 //   cli                                 true: lyng-cli.wasm, with the command line (cliNew)
 export class LyngInstance {
@@ -203,12 +155,8 @@ export class LyngInstance {
     // modules of the host: the three are awaited together.
     const [module, wasi, makeHost] = await Promise.all([
       loadModule(options.module, options.cli ? 'lyng-cli' : 'lyng'),
-      options.wasi ?? nodeWasi({
-        args: options.args ?? ['lyng'],
-        env: options.env ?? {},
-        preopens: options.preopens ?? {},
-      }),
-      options.host ?? import('./node.mjs').then((m) => m.createNodeHost),
+      options.wasi ?? nodeWasi({ preopens: options.preopens ?? {} }),
+      options.host ?? import('./node.mjs').then(async (m) => { await m.builtinsReady; return m.createNodeHost; }),
     ]);
     const self = new LyngInstance(options);
     self.host = makeHost({

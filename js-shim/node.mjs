@@ -5,8 +5,11 @@
 // so that wasm is never re-entered from inside an import.
 import { HostCap } from '../build/js/constants.mjs';
 import { createNetImports } from './node_net.mjs';
-import { reusePortSupport } from './node_tls.mjs';
+import { builtinsReady, reusePortSupport } from './node_tls.mjs';
 import { createTimerImports } from './timers.mjs';
+
+// Settled (or null) once the socket imports can load Node's built-in modules.
+export { builtinsReady };
 
 // Everything, but reusePort only where this Node has it.
 const reusePort = reusePortSupport();

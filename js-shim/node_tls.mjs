@@ -6,10 +6,15 @@
 import { HostError as E } from '../build/js/constants.mjs';
 
 // A built-in module, loaded synchronously on its first use. Node 20.16 and
-// later have process.getBuiltinModule; createRequire would load node:module
-// at every start of bin/lyng, which uses neither TLS nor sockets most times.
-export const builtin = process.getBuiltinModule?.bind(process)
-  ?? (await import('node:module')).createRequire(import.meta.url);
+// later have process.getBuiltinModule. Before, node:module's createRequire
+// does it, loaded when this module is (builtinsReady, which LyngInstance
+// awaits before the first socket can open); loading node:module at every
+// start of bin/lyng costs a millisecond, and a top-level await would keep
+// this module out of the CommonJS bundle of the command line.
+let requireBuiltin = null;
+export const builtinsReady = process.getBuiltinModule ? null
+  : import('node:module').then((m) => { requireBuiltin = m.createRequire(import.meta.url); });
+export const builtin = (name) => (process.getBuiltinModule ? process.getBuiltinModule(name) : requireBuiltin(name));
 let tlsModule;
 const readFileSync = (file) => builtin('node:fs').readFileSync(file);
 const tls = () => (tlsModule ??= builtin('node:tls'));

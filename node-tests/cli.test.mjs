@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { lyng, tempFiles } from './helpers.mjs';
+import { hasNative, lyng, NATIVE_LYNG, tempFiles } from './helpers.mjs';
 
 test('-p prints inspect() of the final value after the output', () => {
   const r = lyng(['-p', '-e', 'println("out"); [1 + 2, "a" + "b"]']);
@@ -57,6 +57,18 @@ test('a missing script file is reported', () => {
   const r = lyng(['no-such-file.lyng']);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no-such-file\.lyng/);
+});
+
+test('files that cannot be read are reported as the native binary reports them', () => {
+  // a directory opens but cannot be read; a missing file does not open
+  const dir = tempFiles({ 'ok.lyng': 'println("ok")' });
+  const cases = [[dir, /^lyng: cannot read '.*': Is a directory\n$/], [join(dir, 'none.lyng'), /^lyng: cannot open '.*none\.lyng': No such file or directory\n$/]];
+  for (const [path, expected] of cases) {
+    const r = lyng([path]);
+    assert.match(r.stderr, expected);
+    assert.equal(r.code, 2);
+    if (hasNative) assert.deepEqual(r, lyng([path], { cmd: NATIVE_LYNG }));
+  }
 });
 
 test('-D defines an Int when the value is one, else a String', () => {

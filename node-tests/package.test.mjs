@@ -19,8 +19,8 @@ test('the packed package installs offline and both entries import', () => {
     const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', dir], ROOT))[0];
     const files = packed.files.map((f) => f.path);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'build/wasm/lyng.wasm', 'build/wasm/lyng-cli.wasm',
-      'build/js/constants.mjs', 'build/js/lyng-cli.mjs', 'js-shim/index.mjs',
-      'js-shim/browser.mjs', 'js-shim/index.d.ts', 'bin/lyng']) assert.ok(files.includes(f), `${f} is packed`);
+      'build/js/constants.mjs', 'build/js/lyng-cli.cjs', 'js-shim/index.mjs',
+      'js-shim/browser.mjs', 'js-shim/index.d.ts', 'bin/lyng', 'bin/package.json']) assert.ok(files.includes(f), `${f} is packed`);
     // every file the README links to is in the package
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     for (const [, link] of readme.matchAll(/\]\(([^)#:]+)(#[^)]*)?\)/g)) {

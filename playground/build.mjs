@@ -4,8 +4,8 @@
 //
 //   node playground/build.mjs [OUT]
 //
-// js-shim/lyng.mjs reaches Node-only modules (node:wasi, node:fs, the Node
-// host) through dynamic imports that a page never takes; they are replaced
+// js-shim/lyng.mjs reaches Node-only modules (node_wasi.mjs, node:fs, the
+// Node host) through dynamic imports that a page never takes; they are replaced
 // by an empty module here so nothing of Node ends up in the bundle.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -18,7 +18,7 @@ const OUT = resolve(process.argv[2] ?? join(ROOT, 'build/playground'));
 const nodeOnly = {
   name: 'node-only',
   setup(build) {
-    build.onResolve({ filter: /^node:|\/node\.mjs$/ }, (args) => ({ path: args.path, namespace: 'node-only' }));
+    build.onResolve({ filter: /^node:|\/node(_wasi)?\.mjs$/ }, (args) => ({ path: args.path, namespace: 'node-only' }));
     build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path} is not available in a browser`)});`,
       loader: 'js',
