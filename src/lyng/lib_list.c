@@ -221,8 +221,12 @@ static NativeResult l_indices(VM *vm, Value self, int argc, Value *argv, Value *
 }
 
 static NativeResult l_add(VM *vm, Value self, int argc, Value *argv, Value *out) {
-    for (int i = 0; i < argc; i++) list_push(vm, SELF_LIST, argv[i]);
     *out = V_VOID;
+    if (argc == 1) { /* the common case: one call, no loop */
+        list_push(vm, SELF_LIST, argv[0]);
+        return NR_OK;
+    }
+    for (int i = 0; i < argc; i++) list_push(vm, SELF_LIST, argv[i]);
     return NR_OK;
 }
 

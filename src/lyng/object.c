@@ -6,6 +6,14 @@
 
 #include "vm.h"
 
+/* The common case of a lookup or a push is a few instructions; the rest is
+ * a function of its own, so that the short path saves no registers. */
+#if defined(__GNUC__) || defined(__clang__)
+#define OBJ_OUT_OF_LINE __attribute__((noinline))
+#else
+#define OBJ_OUT_OF_LINE
+#endif
+
 uint32_t hash_bytes(const char *s, size_t len) {
     uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < len; i++) {
@@ -104,11 +112,17 @@ List *list_new(VM *vm, uint32_t cap) {
     return l;
 }
 
+OBJ_OUT_OF_LINE static void list_grow_push(VM *vm, List *l, Value v) {
+    uint32_t ncap = l->cap ? l->cap * 2 : 4;
+    l->items = vm_realloc(vm, l->items, sizeof(Value) * l->cap, sizeof(Value) * ncap);
+    l->cap = ncap;
+    l->items[l->count++] = v;
+}
+
 void list_push(VM *vm, List *l, Value v) {
     if (l->count == l->cap) {
-        uint32_t ncap = l->cap ? l->cap * 2 : 4;
-        l->items = vm_realloc(vm, l->items, sizeof(Value) * l->cap, sizeof(Value) * ncap);
-        l->cap = ncap;
+        list_grow_push(vm, l, v);
+        return;
     }
     l->items[l->count++] = v;
 }
@@ -250,22 +264,25 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
 
 int32_t map_slot(Map *m, Value key) { return map_find(m, key, key_hash(key)); }
 
-bool map_get(Map *m, Value key, Value *out) {
-    int32_t s;
-    if ((m->h.flags & OF_DIRECT) && IS_INT(key)) /* no hash needed */
-        s = (uint64_t)key.as.i < m->index_cap ? m->index[key.as.i] : -1;
-    else s = map_find(m, key, key_hash(key));
+OBJ_OUT_OF_LINE static bool map_get_any(Map *m, Value key, Value *out) {
+    int32_t s = map_find(m, key, key_hash(key));
     if (s < 0) return false;
     if (out) *out = m->slots[s].value;
     return true;
 }
 
-void map_put(VM *vm, Map *m, Value key, Value value) {
-    if (m->h.flags & OF_MEMBERS) vm->member_epoch++;
-    if ((m->h.flags & OF_DIRECT) && IS_INT(key) && (uint64_t)key.as.i < m->index_cap && m->index[key.as.i] >= 0) {
-        m->slots[m->index[key.as.i]].value = value;
-        return;
+bool map_get(Map *m, Value key, Value *out) {
+    if ((m->h.flags & OF_DIRECT) && IS_INT(key) && (uint64_t)key.as.i < m->index_cap) {
+        int32_t s = m->index[key.as.i]; /* no hash, no probe */
+        if (s < 0) return false;
+        if (out) *out = m->slots[s].value;
+        return true;
     }
+    return map_get_any(m, key, out);
+}
+
+OBJ_OUT_OF_LINE static void map_put_any(VM *vm, Map *m, Value key, Value value) {
+    if (m->h.flags & OF_MEMBERS) vm->member_epoch++;
     uint32_t h = key_hash(key);
     int32_t s = map_find(m, key, h);
     if (s >= 0) {
@@ -293,6 +310,17 @@ void map_put(VM *vm, Map *m, Value key, Value value) {
     uint32_t j = h & mask;
     while (m->index[j] >= 0) j = (j + 1) & mask;
     m->index[j] = (int32_t)i;
+}
+
+void map_put(VM *vm, Map *m, Value key, Value value) {
+    if ((m->h.flags & (OF_DIRECT | OF_MEMBERS)) == OF_DIRECT && IS_INT(key) && (uint64_t)key.as.i < m->index_cap) {
+        int32_t s = m->index[key.as.i];
+        if (s >= 0) {
+            m->slots[s].value = value;
+            return;
+        }
+    }
+    map_put_any(vm, m, key, value);
 }
 
 bool map_remove(Map *m, Value key) {
