@@ -164,10 +164,13 @@ export class LyngInstance {
       complete: (vm, op, status, value) => self.#complete(vm, op, status, value),
       output: (stream, bytes) => self.#output(stream, bytes),
     });
+    // Each import declares exactly the parameters of its wasm type: V8
+    // (Node 20) compiles a wrapper for each signature when instantiating,
+    // and one more for a JS function of another length.
     const lyngHost = {
       ...self.host.imports,
-      net_ask: (...args) => self.#ask(...args),
-      call: (...args) => self.#call(...args),
+      net_ask: (vm, op, kindPtr, hostPtr, port, backlog) => self.#ask(vm, op, kindPtr, hostPtr, port, backlog),
+      call: (vm, op, fn, argsPtr, len) => self.#call(vm, op, fn, argsPtr, len),
       repl_print: () => self.onReplPrint?.(),
     };
     const instance = await WebAssembly.instantiate(module, { ...wasi.imports, lyng_host: lyngHost });

@@ -26,8 +26,8 @@ export function createNodeHost(env) {
   const imports = {
     ...net,
     ...timers.imports,
-    caps: () => ALL_CAPS,
-    where: () => 0, // the default, "on this platform"
+    caps: (_vm) => ALL_CAPS, // parameters as in the wasm type (lyng.mjs says why)
+    where: (_vm, _ptr, _len) => 0, // the default, "on this platform"
     missing(vm, cap, ptr, len) {
       if (cap !== HostCap.REUSE_PORT || reusePort.ok) return 0;
       const { written } = encoder.encodeInto(reusePort.why, new Uint8Array(env.memory().buffer, ptr, len));

@@ -155,7 +155,7 @@ export function createNodeWasi({ fs, path, preopens = {}, isatty }) {
     },
 
     // Node cannot change a descriptor's flags (fcntl); nothing in the C code asks to.
-    fd_fdstat_set_flags() { return ENOSYS; },
+    fd_fdstat_set_flags(_fd, _flags) { return ENOSYS; },
 
     fd_read(fd, iovs, count, out) {
       const f = fds.get(fd);

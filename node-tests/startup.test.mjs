@@ -1,0 +1,84 @@
+// startup.test.mjs - what `bin/lyng -e 1` leaves out at start: Node's ES
+// module loader, node:wasi and node:module, and the socket and terminal
+// modules (loaded when a script first needs them); and the wasm imports
+// declaring exactly the parameters of their wasm types (V8 compiles one
+// more wrapper at instantiation for a function of another length).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { LyngInstance } from '../js-shim/lyng.mjs';
+import { NODE_LYNG, ROOT, tempFiles } from './helpers.mjs';
+
+// The built-in modules a process loaded after `--require`d code ran.
+function modulesLoaded(args) {
+  const dir = tempFiles({
+    'watch.cjs': `const before = new Set(process.moduleLoadList);
+process.on('exit', () => require('node:fs').writeSync(2, JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m)))));`,
+    'empty.cjs': '',
+  });
+  const r = spawnSync(process.execPath, ['--require', join(dir, 'watch.cjs'), ...args(dir)], { encoding: 'utf8', cwd: ROOT });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stderr).map((m) => m.replace(/^NativeModule /, ''));
+}
+
+test('bin/lyng -e 1 loads no module loader, WASI, socket or terminal module Node itself does not', () => {
+  const baseline = new Set(modulesLoaded((dir) => [join(dir, 'empty.cjs')]));
+  const loaded = modulesLoaded(() => [NODE_LYNG, '-e', '1']).filter((m) => !baseline.has(m));
+  for (const m of ['internal/modules/esm/loader', 'internal/fs/promises', 'wasi', 'module', 'net', 'tls', 'dns', 'dgram', 'readline', 'tty', 'os', 'cluster']) {
+    assert.ok(!loaded.includes(m), `${m} is loaded: ${loaded.join(' ')} (is build/js/lyng-cli.cjs older than js-shim? make build)`);
+  }
+});
+
+// The parameter counts of the imported functions of a wasm module.
+function importArities(file) {
+  const b = readFileSync(file);
+  let p = 8;
+  const leb = () => { let r = 0; let s = 0; let x; do { x = b[p++]; r |= (x & 127) << s; s += 7; } while (x & 128); return r >>> 0; };
+  const name = () => { const n = leb(); const s = b.subarray(p, p + n).toString(); p += n; return s; };
+  const types = [];
+  const arities = [];
+  while (p < b.length) {
+    const id = b[p++];
+    const end = leb() + p;
+    if (id === 1) {
+      for (let n = leb(); n > 0; n--) {
+        p++; // 0x60, a function type
+        const params = leb();
+        p += params;
+        const results = leb(); // p += leb() would add to the p from before the read
+        p += results;
+        types.push(params);
+      }
+    } else if (id === 2) {
+      for (let n = leb(); n > 0; n--) {
+        const module = name();
+        const field = name();
+        if (b[p++] === 0) arities.push([module, field, types[leb()]]);
+        else throw new Error('only functions are imported');
+      }
+    }
+    p = end;
+  }
+  return arities;
+}
+
+test('every import of lyng.wasm and lyng-cli.wasm declares the parameters of its wasm type', async () => {
+  for (const [name, cli] of [['lyng', false], ['lyng-cli', true]]) {
+    const file = join(ROOT, 'build', 'wasm', `${name}.wasm`);
+    let imports = null;
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = (module, given) => { imports = given; return instantiate(module, given); };
+    try {
+      const inst = await LyngInstance.create({ cli, module: readFileSync(file) });
+      inst.close();
+    } finally {
+      WebAssembly.instantiate = instantiate;
+    }
+    for (const [module, field, params] of importArities(file)) {
+      assert.equal(imports[module][field].length, params, `${name}.wasm ${module}.${field}`);
+    }
+  }
+});
