@@ -130,7 +130,7 @@ export function createNetImports(env) {
   // through it, so an idle connection costs no closures of its own.
   function onData(chunk) {
     const entry = this[kEntry];
-    entry.queue.push(chunk);
+    (entry.queue ??= []).push(chunk);
     entry.queued += chunk.length;
     if (entry.queued >= HIGH_WATER && !entry.paused) { entry.paused = true; this.pause(); }
     serveRead(entry);
@@ -139,7 +139,9 @@ export function createNetImports(env) {
   function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry]); }
 
   function watchSocket(vm, sock) {
-    const entry = { kind: 'tcp', vm, sock, queue: [], queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, reader: null, paused: false, closed: false, writing: false, scratch: null, scratchView: null, written: null, scratchWritten: null };
+    // The pending read is kept in the entry (readOp 0: none) and the queue
+    // made with the first bytes, so an idle connection holds one object here.
+    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, writing: false, scratch: null, scratchView: null, written: null, scratchWritten: null };
     sock[kEntry] = entry;
     sock.removeListener('error', noteError);
     sock.on('data', onData);
@@ -153,7 +155,7 @@ export function createNetImports(env) {
   function takeBytes(entry, ptr, max) {
     const mem = bytes();
     let n = 0;
-    while (n < max && entry.queue.length) {
+    while (n < max && entry.queued > n) {
       const chunk = entry.queue[0];
       const take = Math.min(chunk.length, max - n);
       mem.set(take === chunk.length ? chunk : chunk.subarray(0, take), ptr + n);
@@ -170,17 +172,17 @@ export function createNetImports(env) {
   // it completes with the count of bytes ready, which the core takes with
   // read_take from its completion handler.
   function serveRead(entry) {
-    const r = entry.reader;
-    if (!r) return;
+    const op = entry.readOp;
+    if (op === 0) return;
     if (entry.queued > 0) {
-      entry.reader = null;
-      done(r.vm, r.op, 0, r.ptr === 0 ? Math.min(entry.queued, r.max) : takeBytes(entry, r.ptr, r.max));
+      entry.readOp = 0;
+      done(entry.vm, op, 0, entry.readPtr === 0 ? Math.min(entry.queued, entry.readMax) : takeBytes(entry, entry.readPtr, entry.readMax));
     } else if (entry.error) {
-      entry.reader = null;
-      done(r.vm, r.op, entry.error);
+      entry.readOp = 0;
+      done(entry.vm, op, entry.error);
     } else if (entry.ended) {
-      entry.reader = null;
-      done(r.vm, r.op, 0, 0);
+      entry.readOp = 0;
+      done(entry.vm, op, 0, 0);
     }
   }
 
@@ -204,7 +206,7 @@ export function createNetImports(env) {
     entry.closed = true;
     handles.delete(h);
     if (entry.kind === 'tcp') {
-      if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
+      if (entry.readOp !== 0) { const op = entry.readOp; entry.readOp = 0; done(entry.vm, op, E.ECLOSED); }
       if (entry.sock.encrypted && !entry.sock.destroyed) endTls(entry.sock);
       else entry.sock.destroy();
     } else if (entry.kind === 'server') {
@@ -226,15 +228,39 @@ export function createNetImports(env) {
     }
   }
 
+  // Datagrams and their senders wait in two queues side by side, so a
+  // datagram costs no object of ours.
   function serveUdp(entry) {
     const r = entry.reader;
     if (!r || !entry.queue.length) return;
     entry.reader = null;
-    const { msg, rinfo } = entry.queue.shift();
+    const msg = entry.queue.shift();
     const n = Math.min(msg.length, r.max);
     bytes().set(n === msg.length ? msg : msg.subarray(0, n), r.ptr);
-    results.set(r.op, rinfo);
+    keepSender(r.op, entry.senders.shift());
     done(r.vm, r.op, 0, n);
+  }
+
+  // The sender of the datagram a receive completed with, until udp_sender
+  // takes it: one slot, as the core asks at once from the completion; the
+  // slot's previous occupant moves to `results` when completions pile up.
+  let senderOp = 0;
+  let senderInfo = null;
+  function keepSender(op, rinfo) {
+    if (senderOp !== 0) results.set(senderOp, senderInfo);
+    senderOp = op;
+    senderInfo = rinfo;
+  }
+  function takeSender(op) {
+    if (op === senderOp) {
+      const rinfo = senderInfo;
+      senderOp = 0;
+      senderInfo = null;
+      return rinfo;
+    }
+    const rinfo = results.get(op);
+    results.delete(op);
+    return rinfo;
   }
 
   // A connection, and with tlsArgs its TLS handshake, within timeoutMs.
@@ -344,7 +370,10 @@ export function createNetImports(env) {
     read(vm, op, handle, ptr, max) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'tcp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
-      entry.reader = { vm, op, ptr, max };
+      entry.vm = vm;
+      entry.readOp = op;
+      entry.readPtr = ptr;
+      entry.readMax = max;
       // Bytes already here are copied at once (the completion is only
       // queued, so wasm is not re-entered); otherwise the next 'data',
       // 'end' or 'error' serves the read.
@@ -427,10 +456,10 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, sendError: 0, afterSend: null };
+      const entry = { kind: 'udp', vm, sock, queue: [], senders: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, sendError: 0, afterSend: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
-        if (entry.queue.length < UDP_QUEUE_MAX) entry.queue.push({ msg, rinfo });
+        if (entry.queue.length < UDP_QUEUE_MAX) { entry.queue.push(msg); entry.senders.push(rinfo); }
         serveUdp(entry);
       });
       sock.on('error', (err) => {
@@ -490,8 +519,7 @@ export function createNetImports(env) {
     // last (js_net.c keeps that one parsed), so a peer exchanging
     // datagrams costs no text per datagram.
     udp_sender(vm, op, ptr, cap) {
-      const rinfo = results.get(op);
-      results.delete(op);
+      const rinfo = takeSender(op);
       if (!rinfo) return 0;
       const last = lastSender;
       if (last && last.address === rinfo.address && last.port === rinfo.port && last.family === rinfo.family) return SAME_SENDER;

@@ -105,13 +105,14 @@ static void sock_finalize(VM *vm, Handle *h) {
     if (s->open || s->closing) host_close(vm->host, s->handle);
     net_write_free(s);
     free(s->rbuf);
+    free(s->udp);
     free(s);
     h->ptr = NULL;
 }
 
 static void sock_mark(VM *vm, Handle *h) {
     NetSock *s = h->ptr;
-    if (s) gc_mark_value(vm, s->from_value);
+    if (s && s->udp) gc_mark_value(vm, s->udp->from_value);
 }
 
 static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
@@ -120,7 +121,11 @@ static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     s->handle = handle;
     s->kind = kind;
     s->open = true;
-    s->from_value = V_VOID;
+    if (kind == NET_UDP) {
+        s->udp = calloc(1, sizeof *s->udp);
+        if (!s->udp) abort();
+        s->udp->from_value = V_VOID;
+    }
     Handle *h = handle_new(vm, cls, s, sock_finalize);
     h->mark = sock_mark;
     s->self = v_obj(h);
@@ -461,14 +466,15 @@ static void recv_done(VM *vm, PendingOp *op, int status, int64_t value) {
     host_udp_sender(vm->host, op->id, &from);
     /* a peer exchanging datagrams with us gets one SocketAddress, not one
      * per datagram (its fields are read-only to scripts) */
-    if (IS_VOID(s->from_value) || memcmp(&from, &s->from, sizeof from) != 0) {
-        s->from = from;
-        s->from_value = net_address(vm, &from, true);
+    NetUdp *u = s->udp;
+    if (IS_VOID(u->from_value) || memcmp(&from, &u->from, sizeof from) != 0) {
+        u->from = from;
+        u->from_value = net_address(vm, &from, true);
     }
     NetModule *m = mod_of(vm);
     Instance *d = instance_new(vm, m->datagram);
     map_put_str(vm, d->fields, "data", v_obj(buffer_new(vm, s->rbuf, (size_t)value, false)));
-    map_put_str(vm, d->fields, "address", s->from_value);
+    map_put_str(vm, d->fields, "address", u->from_value);
     vm_resume(vm, op->fiber, v_obj(d));
 }
 

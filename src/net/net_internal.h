@@ -30,11 +30,19 @@ typedef struct NetSock {
     int werr;        /* a background write failed: raised by the next write/flush */
     bool dirty;      /* in the module's list of sockets to flush */
     bool closing;    /* close() was called with bytes pending: close once they are out */
-    /* UDP: the sender of the last datagram and its SocketAddress, handed out
+    struct NetUdp *udp; /* UDP sockets only: a TCP connection does not carry it */
+} NetSock;
+
+/* What a UDP socket keeps between datagrams. */
+typedef struct NetUdp {
+    /* the sender of the last datagram and its SocketAddress, handed out
      * again while datagrams keep coming from the same peer */
     host_addr from;
     Value from_value;
-} NetSock;
+    /* the last destination of send() found to be an address in canonical
+     * form, so a socket sending to one peer checks its text once */
+    char dest[64];
+} NetUdp;
 
 typedef struct NetModule {
     Class *net, *socket_address, *ip_version, *tcp_socket, *tcp_server, *udp_socket,
