@@ -17,6 +17,7 @@ const dns = () => (dnsModule ??= builtin('node:dns'));
 const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
+const ZERO_COPY_MIN = 16 * 1024; // writes this large may go from wasm memory uncopied (write)
 const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
@@ -66,12 +67,13 @@ export function createNetImports(env) {
     return lastDest.text;
   };
 
-  // One view of wasm memory, made again only after the memory grew (which
-  // replaces its ArrayBuffer), so a message allocates no view.
+  // One view of wasm memory, made again only after the memory grew, so a
+  // message allocates no view. Growing detaches the old ArrayBuffer, whose
+  // views then read as empty: that is checked instead of asking the memory
+  // for its buffer on every copy.
   let view = null;
   const bytes = () => {
-    const buf = env.memory().buffer;
-    if (!view || view.buffer !== buf) view = new Uint8Array(buf);
+    if (view === null || view.length === 0) view = new Uint8Array(env.memory().buffer);
     return view;
   };
   // Copies len bytes at ptr out of wasm memory. A few bytes go one by one:
@@ -114,8 +116,15 @@ export function createNetImports(env) {
   }
   function afterScratchWrite(entry) {
     const after = afterWrite(entry);
-    return (err) => { entry.writing = false; after(err); };
+    return (err) => { entry.writing--; after(err); };
   }
+
+  // A socket's scratch Buffer may be written over once Node holds none of
+  // its bytes: every write that used it has called back, or Node has no
+  // bytes unwritten at all. A write the kernel took at once calls back only
+  // on a later tick, after the next message is often already written: the
+  // second test lets that one reuse the scratch too.
+  const scratchFree = (entry) => entry.writing === 0 || entry.sock.writableLength === 0;
 
   // The callback of the datagrams udp_send_now sent, made once per socket.
   function afterSend(entry) {
@@ -141,7 +150,7 @@ export function createNetImports(env) {
   function watchSocket(vm, sock) {
     // The pending read is kept in the entry (readOp 0: none) and the queue
     // made with the first bytes, so an idle connection holds one object here.
-    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, writing: false, scratch: null, scratchView: null, written: null, scratchWritten: null };
+    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, writing: 0, scratch: null, scratchView: null, written: null, scratchWritten: null };
     sock[kEntry] = entry;
     sock.removeListener('error', noteError);
     sock.on('data', onData);
@@ -389,14 +398,35 @@ export function createNetImports(env) {
       // Node tears a socket down once the peer has closed its side; writing
       // then is writing to a broken pipe, as it would be natively
       if (entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry.error || E.EPIPE)); return; }
+      const sock = entry.sock;
+      // A large write that Node hands to the kernel at once (a plain
+      // socket, connected, nothing of it queued in Node) is not copied:
+      // Node writes straight from wasm memory. The core keeps those bytes
+      // unchanged until the op completes (host.h), and the memory stays where
+      // it is when it grows (V8 reserves a wasm memory's whole range up
+      // front), so only the ArrayBuffer object is replaced, which matters
+      // only to bytes Node would queue, and none are queued here. The op
+      // completes once Node has let go of the bytes: at once when the kernel
+      // took them all, else from the write callback.
+      if (len >= ZERO_COPY_MIN && !sock.encrypted && !sock.connecting && sock.writableLength === 0) {
+        let reported = false;
+        sock.write(Buffer.from(bytes().buffer, ptr, len), (err) => {
+          const status = err ? statusOf(err) : 0;
+          if (reported) { if (status && status !== E.ECLOSED && !entry.error) entry.error = status; return; }
+          done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
+        });
+        if (!sock.destroyed && sock.writableLength === 0) { reported = true; done(vm, op, 0, len); }
+        return;
+      }
       // Copied, as wasm memory may move. A socket reuses one scratch Buffer
-      // while no other write of it is in flight (Node has let go of the
-      // bytes by the callback), so a stream of writes allocates nothing.
-      const scratch = !entry.writing && len <= SCRATCH_MAX;
+      // while Node holds none of its bytes (scratchFree; entry.writing counts
+      // the writes that used it and have not called back), so a stream of
+      // writes allocates nothing.
+      const scratch = len <= SCRATCH_MAX && scratchFree(entry);
       let data;
       if (scratch) {
         data = scratchView(entry, len, 4096);
-        entry.writing = true;
+        entry.writing++;
       } else {
         data = Buffer.allocUnsafe(len);
       }
@@ -408,15 +438,15 @@ export function createNetImports(env) {
       // or write, as a reset does natively. Past the mark the completion
       // waits for Node to have written them out: that is the back-pressure.
       let reported = false;
-      const accepted = entry.sock.write(data, (err) => {
-        if (scratch) entry.writing = false;
+      const accepted = sock.write(data, (err) => {
+        if (scratch) entry.writing--;
         // a write refused because the stream was already torn down reports
         // why it was torn down (the reset), as native does
         const status = err ? statusOf(err) : 0;
         if (reported) { if (status && status !== E.ECLOSED && !entry.error) entry.error = status; return; }
         done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
-      if (accepted && !entry.sock.destroyed) { reported = true; done(vm, op, 0, len); }
+      if (accepted && !sock.destroyed) { reported = true; done(vm, op, 0, len); }
     },
     // A write taken at once, with no op (host_write_now): when the socket
     // is healthy and the bytes keep Node's buffer below its high-water
@@ -427,10 +457,10 @@ export function createNetImports(env) {
       if (!entry || entry.kind !== 'tcp' || entry.error) return 0;
       const sock = entry.sock;
       if (sock.destroyed || sock.writableLength + len >= sock.writableHighWaterMark) return 0;
-      const scratch = !entry.writing;
+      const scratch = scratchFree(entry);
       const data = scratch ? scratchView(entry, len, 4096) : Buffer.allocUnsafe(len);
       copyFromWasm(data, ptr, len);
-      if (scratch) entry.writing = true;
+      if (scratch) entry.writing++;
       sock.write(data, scratch ? (entry.scratchWritten ??= afterScratchWrite(entry)) : (entry.written ??= afterWrite(entry)));
       return 1;
     },
