@@ -16,9 +16,9 @@
  *
  * A bulk write (at least the threshold, of bytes that cannot change: a
  * String or an immutable Buffer) is never copied: with nothing buffered it
- * goes to the host as it is, and behind a write in flight it waits for that
- * one instead of being appended, so a stream of 64 KiB writes costs no
- * memcpy per write. */
+ * goes to the host as it is (what the kernel takes at once needing no op),
+ * and behind a write in flight it waits for that one instead of being
+ * appended, so a stream of 64 KiB writes costs no memcpy per write. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,7 +187,11 @@ static WriteStep write_step(VM *vm, NetSock *s, Fiber *f, Value data) {
         return W_DONE;
     }
     if (s->wlen == 0 && bulk) {
-        start_host_write(vm, s, data, bytes, len); /* a bulk write goes out as it is, uncopied */
+        /* a bulk write goes out as it is, uncopied; what the kernel takes
+         * at once needs no op, so a writer the peer keeps up with neither
+         * waits for a completion nor parks behind one */
+        uint32_t took = host_write_now(vm->host, s->handle, bytes, len);
+        if (took < len) start_host_write(vm, s, data, bytes + took, len - took);
         return W_DONE;
     }
     if (!append(s, bytes, len)) goto oom;
