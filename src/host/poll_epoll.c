@@ -38,6 +38,11 @@ static uint32_t epoll_events(unsigned events) {
     return (events & POLLER_IN ? EPOLLIN : 0) | (events & POLLER_OUT ? EPOLLOUT : 0);
 }
 
+static unsigned poller_events(uint32_t ev) {
+    unsigned broken = ev & (EPOLLERR | EPOLLHUP) ? POLLER_IN | POLLER_OUT : 0;
+    return broken | (ev & (EPOLLIN | EPOLLRDHUP) ? POLLER_IN : 0) | (ev & EPOLLOUT ? POLLER_OUT : 0);
+}
+
 void poller_set(poller *p, int fd, int handle, unsigned events, unsigned was) {
     struct epoll_event ev = {.events = epoll_events(events), .data.u64 = (uint64_t)handle};
     if (!events) epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -54,7 +59,7 @@ void poller_wait(poller *p, host *h, int timeout_ms, int fd, bool *readable) {
     int n = epoll_wait(p->epfd, evs, MAX_EVENTS, timeout_ms);
     for (int i = 0; i < n; i++) {
         if ((int)evs[i].data.u64 == WATCHED_FD_EVENT) *readable = true;
-        else posix_ready(h, (int)evs[i].data.u64);
+        else posix_ready(h, (int)evs[i].data.u64, poller_events(evs[i].events));
     }
     if (added) epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
 }

@@ -20,7 +20,8 @@ struct poller {
     int n, cap;
     int *index_of; /* the place in fds of handle h, at index_of[h]; -1 = none */
     int index_cap;
-    int *ready; /* the handles found ready by one wait */
+    int *ready;          /* the handles found ready by one wait */
+    unsigned *ready_for; /* and what each was ready for (POLLER_*) */
 };
 
 poller *poller_new(void) { return calloc(1, sizeof(poller)); }
@@ -30,11 +31,17 @@ void poller_free(poller *p) {
     free(p->handle_at);
     free(p->index_of);
     free(p->ready);
+    free(p->ready_for);
     free(p);
 }
 
 static short poll_events(unsigned events) {
     return (short)((events & POLLER_IN ? POLLIN : 0) | (events & POLLER_OUT ? POLLOUT : 0));
+}
+
+static unsigned poller_events(short ev) {
+    unsigned broken = ev & (POLLERR | POLLHUP | POLLNVAL) ? POLLER_IN | POLLER_OUT : 0;
+    return broken | (ev & POLLIN ? POLLER_IN : 0) | (ev & POLLOUT ? POLLER_OUT : 0);
 }
 
 /* Room for one more entry, plus the extra descriptor of a wait. */
@@ -44,6 +51,7 @@ static void grow(poller *p) {
     p->fds = host_xrealloc(p->fds, sizeof *p->fds * (size_t)p->cap);
     p->handle_at = host_xrealloc(p->handle_at, sizeof *p->handle_at * (size_t)p->cap);
     p->ready = host_xrealloc(p->ready, sizeof *p->ready * (size_t)p->cap);
+    p->ready_for = host_xrealloc(p->ready_for, sizeof *p->ready_for * (size_t)p->cap);
 }
 
 static void grow_index(poller *p, int handle) {
@@ -88,6 +96,9 @@ void poller_wait(poller *p, host *h, int timeout_ms, int fd, bool *readable) {
     if (fd >= 0 && p->fds[p->n].revents) *readable = true;
     int nready = 0;
     for (int i = 0; i < p->n; i++)
-        if (p->fds[i].revents) p->ready[nready++] = p->handle_at[i];
-    for (int i = 0; i < nready; i++) posix_ready(h, p->ready[i]);
+        if (p->fds[i].revents) {
+            p->ready[nready] = p->handle_at[i];
+            p->ready_for[nready++] = poller_events(p->fds[i].revents);
+        }
+    for (int i = 0; i < nready; i++) posix_ready(h, p->ready[i], p->ready_for[i]);
 }

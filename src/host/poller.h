@@ -25,7 +25,8 @@ void poller_set(poller *p, int fd, int handle, unsigned events, unsigned was);
  * ready socket; a ready `fd` (when >= 0, not a socket) sets *readable. */
 void poller_wait(poller *p, host *h, int timeout_ms, int fd, bool *readable);
 
-/* Defined by posix.c: performs the pending ops of a ready socket. */
-void posix_ready(host *h, int handle);
+/* Defined by posix.c: performs the pending ops of a socket found ready for
+ * `ready` (POLLER_*; an error or hang-up counts as both). */
+void posix_ready(host *h, int handle, unsigned ready);
 
 #endif

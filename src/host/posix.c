@@ -91,14 +91,20 @@ static void set_watch(host *h, sock *s, int handle, unsigned events) {
     s->events = events;
 }
 
-void posix_watch(host *h, int handle) {
-    sock *s = posix_sock(h, handle);
+/* What the ops pending on the socket wait for. */
+static unsigned wanted(const sock *s) {
     unsigned want = 0;
     if (s->b.op[HOST_SLOT_READ]) want |= s->rwant;
     if (s->b.op[HOST_SLOT_WRITE]) want |= s->wwant;
     if (s->b.op[HOST_SLOT_CONNECT]) want |= s->cwant;
-    if (!want && s->events == POLLER_IN) return; /* a read's watch outlives it */
-    set_watch(h, s, handle, want);
+    return want;
+}
+
+/* Adds what the pending ops need and drops nothing: an op's watch outlives
+ * it (see posix_internal.h) until posix_ready finds it unwanted. */
+void posix_watch(host *h, int handle) {
+    sock *s = posix_sock(h, handle);
+    set_watch(h, s, handle, s->events | wanted(s));
 }
 
 void host_backend_watch(host *h, int handle, host_sock *s) {
@@ -138,28 +144,31 @@ void host_backend_poll(host *h, int timeout_ms, int fd, bool *readable) {
 }
 
 /* The syscalls themselves report errors and hang-ups, so readiness is all
- * a step needs to know. */
-void posix_ready(host *h, int handle) {
+ * a step needs to know. A direction found ready that no op waited for is
+ * no longer watched; one an op waited for stays watched for the op that
+ * most likely follows (see posix_internal.h). */
+void posix_ready(host *h, int handle, unsigned ready) {
     sock *s = posix_sock(h, handle);
     if (!s) return;
     const uint32_t *op = s->b.op;
-    if (!op[HOST_SLOT_CONNECT] && !op[HOST_SLOT_READ] && !op[HOST_SLOT_WRITE]) {
-        set_watch(h, s, handle, 0); /* readable, but nobody reads now */
-        return;
-    }
+    unsigned before = wanted(s);
     if (op[HOST_SLOT_CONNECT]) {
         if (!posix_try_connect(h, handle)) return;
         s = posix_sock(h, handle);
         if (!s) return;
     }
-    if (s->b.op[HOST_SLOT_READ]) {
+    /* an op is tried only when the socket is ready for what it waits for:
+     * a bulk transfer's socket is reported writable and readable in turns,
+     * and trying the other op each time fails with EAGAIN */
+    if (s->b.op[HOST_SLOT_READ] && (ready & s->rwant)) {
         if (s->b.kind == HOST_SOCK_LISTEN) posix_try_accept(h, s);
         else if (s->b.kind == HOST_SOCK_UDP) posix_try_recvfrom(h, s);
         else posix_try_read(h, s);
     }
-    if (s->b.op[HOST_SLOT_WRITE]) {
+    if (ready & POLLER_OUT) s->wfull = false;
+    if (s->b.op[HOST_SLOT_WRITE] && (ready & s->wwant)) {
         if (s->b.kind == HOST_SOCK_UDP) posix_try_sendto(h, s);
         else posix_try_write(h, s);
     }
-    posix_watch(h, handle);
+    set_watch(h, s, handle, wanted(s) | (s->events & ~(ready & ~before)));
 }

@@ -1,13 +1,14 @@
 /* posix_internal.h - what the files of the native backend share: its state,
  * its sockets, and the steps that perform their ops.
  *
- * A socket is watched (poller.h) while an op waits on it, for exactly what
- * that op needs. One exception: a socket whose read finished stays watched
- * for reading, because a script reading a stream asks again at once, and
- * dropping and re-adding the watch would cost two epoll_ctl calls per
- * message. If that socket becomes readable while nobody reads it, the event
- * drops the watch, so an idle socket with a hung-up peer cannot make the
- * poll spin. The steps (posix_try_*) run once when an op is submitted (most
+ * A socket is watched (poller.h) for what the ops pending on it need, and
+ * a watch outlives its op: a script reading a stream asks again at once,
+ * and a writer the kernel made wait once (a bulk transfer) is likely to
+ * wait again on its next write, so dropping and re-adding the watch would
+ * cost two epoll_ctl calls per message. A direction is dropped when the
+ * socket is found ready for it while no op waits for it, so an idle socket
+ * (a hung-up peer, a send buffer with room) costs at most one wake-up and
+ * cannot make the poll spin. The steps (posix_try_*) run once when an op is submitted (most
  * reads of a busy socket find data at once) and again whenever the socket
  * is ready; each returns true when its op finished. */
 #ifndef LYNG_HOST_POSIX_INTERNAL_H
@@ -27,6 +28,7 @@ typedef struct sock {
     int fd;
     unsigned events; /* watched for (POLLER_*); 0 = not watched */
     bool drained;    /* the last read emptied the kernel's buffer (see host_read) */
+    bool wfull;      /* the last send found the kernel's buffer full (see posix_try_write) */
     struct sockaddr_storage dest; /* udp send */
     socklen_t dest_len;
     /* what each pending op waits for: POLLER_IN for reads and POLLER_OUT

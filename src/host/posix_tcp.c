@@ -151,15 +151,27 @@ static long send_some(sock *s) {
     }
 }
 
+/* A plain send that took less than it was given found the kernel's buffer
+ * full: trying again at once fails with EAGAIN more often than not (half
+ * the sends of a bulk writer were such failures), so the rest waits for the
+ * socket to become writable, and so does the next send (see host_write). */
 bool posix_try_write(host *h, sock *s) {
     while (s->b.woff < s->b.wlen) {
+        uint32_t left = s->b.wlen - s->b.woff;
         long n = send_some(s);
-        if (n == 0) return false;
+        if (n == 0) {
+            s->wfull = !s->tls;
+            return false;
+        }
         if (n < 0) {
             host_finish(h, &s->b, HOST_SLOT_WRITE, (int)n, 0);
             return true;
         }
         s->b.woff += (uint32_t)n;
+        if (!s->tls && (uint32_t)n < left) {
+            s->wfull = true;
+            return false;
+        }
     }
     host_finish(h, &s->b, HOST_SLOT_WRITE, 0, s->b.wlen);
     return true;
@@ -218,7 +230,7 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
     sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
-    if (s && !posix_now_failed(h, s) && !posix_try_write(h, s)) posix_watch(h, handle);
+    if (s && !posix_now_failed(h, s) && (s->wfull || !posix_try_write(h, s))) posix_watch(h, handle);
 }
 
 bool posix_now_failed(host *h, sock *s) {
@@ -239,17 +251,20 @@ bool posix_now_failed(host *h, sock *s) {
  * the op: a send that must wait has to be retried with the same bytes. */
 uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {
     sock *s = posix_sock(h, handle);
-    if (!s || s->b.kind != HOST_SOCK_TCP || s->tls || s->now_err || s->b.op[HOST_SLOT_WRITE] || s->b.op[HOST_SLOT_CONNECT])
+    if (!s || s->b.kind != HOST_SOCK_TCP || s->tls || s->now_err || s->wfull || s->b.op[HOST_SLOT_WRITE] ||
+        s->b.op[HOST_SLOT_CONNECT])
         return 0;
     uint32_t off = 0;
     while (off < len) {
         ssize_t n = posix_send(s->fd, buf + off, len - off);
         if (n >= 0) {
             off += (uint32_t)n;
-            continue;
+            if (off < len) s->wfull = true; /* see posix_try_write */
+            break;
         }
         if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) s->now_err = posix_error(errno);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) s->wfull = true;
+        else s->now_err = posix_error(errno);
         break;
     }
     return off;
