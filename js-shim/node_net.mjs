@@ -400,7 +400,7 @@ export function createNetImports(env) {
       if (entry.sock.destroyed) { queueMicrotask(() => done(vm, op, entry.error || E.EPIPE)); return; }
       const sock = entry.sock;
       // A large write that Node hands to the kernel at once (a plain
-      // socket, connected, nothing of it queued in Node) is not copied:
+      // socket, connected and writable, nothing queued in Node) is not copied:
       // Node writes straight from wasm memory. The core keeps those bytes
       // unchanged until the op completes (host.h), and the memory stays where
       // it is when it grows (V8 reserves a wasm memory's whole range up
@@ -408,7 +408,7 @@ export function createNetImports(env) {
       // only to bytes Node would queue, and none are queued here. The op
       // completes once Node has let go of the bytes: at once when the kernel
       // took them all, else from the write callback.
-      if (len >= ZERO_COPY_MIN && !sock.encrypted && !sock.connecting && sock.writableLength === 0) {
+      if (len >= ZERO_COPY_MIN && sock.writable && !sock.encrypted && !sock.connecting && sock.writableLength === 0) {
         let reported = false;
         sock.write(Buffer.from(bytes().buffer, ptr, len), (err) => {
           const status = err ? statusOf(err) : 0;
