@@ -5,7 +5,9 @@
 // read) and native functions (V8 compiles a wrapper for each import of a
 // native function when the module is instantiated) cost a few milliseconds
 // at every start of bin/lyng. Files are opened, read, written and closed
-// synchronously, as node:wasi does.
+// synchronously, as node:wasi does. A build whose C code comes to import
+// another WASI function (getenv: environ_get) fails to instantiate with a
+// LinkError naming it: it is then to be added here.
 
 // WASI errno values (wasi_snapshot_preview1)
 const OK = 0;
