@@ -49,8 +49,18 @@ static Class *class_arg(VM *vm, Value v, const char *fn) {
 }
 
 bool class_body_fn(VM *vm, Class *cls, Value *body) {
-    (void)vm;
-    return cls->statics->live && map_get(cls->statics, v_obj(s_body), body);
+    /* asked at every instantiation: first where it was found last time */
+    Map *st = cls->statics;
+    uint32_t s = cls->body_slot;
+    if (s < st->nslots && st->slots[s].live && IS_OBJ(st->slots[s].key) && st->slots[s].key.as.o == (Obj *)s_body) {
+        *body = st->slots[s].value;
+        return true;
+    }
+    int32_t found = st->live ? map_slot(st, v_obj(s_body)) : -1;
+    if (found < 0) return false;
+    cls->body_slot = (uint32_t)found;
+    *body = st->slots[found].value;
+    return true;
 }
 
 bool class_is_abstract(VM *vm, Class *cls) {

@@ -332,8 +332,9 @@ static size_t obj_size(Obj *o) {
 }
 
 static void free_map(VM *vm, Map *m) {
-    if (!(m->h.flags & OF_INLINE_SLOTS)) free_block(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
-    free_block(vm, m->index, sizeof(int32_t) * m->index_cap);
+    /* most instances have neither block of their own */
+    if (m->slots && !(m->h.flags & OF_INLINE_SLOTS)) free_block(vm, m->slots, sizeof(MapSlot) * m->slot_cap);
+    if (m->index) free_block(vm, m->index, sizeof(int32_t) * m->index_cap);
 }
 
 static void free_obj(VM *vm, Obj *o) {

@@ -427,6 +427,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->is_exception = super && super->is_exception;
     c->is_abstract = false;
     c->field_hint = 0;
+    c->body_slot = 0;
     c->has_setters = super && super->has_setters;
     c->has_hidden = super && super->has_hidden;
     c->is_dynamic = super && super->is_dynamic;
