@@ -27,9 +27,10 @@ function screen(name) {
   return tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name);
 }
 
-// Waits until the screen matches; fails with the screen after 15 s.
+// Waits until the screen matches; fails with the screen after 45 s (a
+// loaded machine can take seconds to start Node and compile the wasm).
 async function waitFor(name, re, what) {
-  for (let i = 0; i < 300; i++) {
+  for (const end = Date.now() + 45_000; Date.now() < end;) {
     const s = screen(name);
     if (re.test(s)) return s;
     await sleep(50);
