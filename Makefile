@@ -298,6 +298,10 @@ define suite
 endef
 
 NODE_TEST_TAP := $(B)/node-tests.tap
+# The test files are named, not their folder: Node 21 and later take the
+# arguments of --test as files or glob patterns and no longer search a
+# folder (Node 24 ran `node --test node-tests/` as one failing script).
+NODE_TEST_FILES := $(sort $(wildcard node-tests/*.test.mjs))
 # The net guide's examples talk to a loopback reply server on NET_TEST_TCP_PORT.
 DOCTEST := node node-tests/with_reply_server.mjs
 DOCTEST_ARGS := --allow-net=127.0.0.1 -D NET_TEST_TCP_PORT={port} --doctest docs/*.md
@@ -308,10 +312,10 @@ test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
 	$(call suite,doc tests (native),$(firstword $(wildcard docs/*.md) docs/*.md),$(DOCTEST) $(B)/native/lyng $(DOCTEST_ARGS))
 	$(call suite,doc tests (node),$(firstword $(wildcard docs/*.md) docs/*.md),$(DOCTEST) bin/lyng $(DOCTEST_ARGS))
 	$(call suite,format tests,tools/test_format.c,$(B)/tools/test_format)
-	@if [ -z "$$(ls node-tests/*.test.mjs 2>/dev/null)" ]; then echo "== node tests: skipped (node-tests/ is empty)"; exit 0; fi; \
+	@if [ -z "$(NODE_TEST_FILES)" ]; then echo "== node tests: skipped (node-tests/ is empty)"; exit 0; fi; \
 	echo "== node tests"; rc=0; \
 	node --test --test-reporter=spec --test-reporter-destination=stdout \
-	  --test-reporter=tap --test-reporter-destination=$(NODE_TEST_TAP) node-tests/ || rc=$$?; \
+	  --test-reporter=tap --test-reporter-destination=$(NODE_TEST_TAP) $(NODE_TEST_FILES) || rc=$$?; \
 	p=$$(sed -nE 's/^# pass ([0-9]+)$$/\1/p' $(NODE_TEST_TAP) | tail -n 1); p=$${p:-0}; \
 	f=$$(sed -nE 's/^# fail ([0-9]+)$$/\1/p' $(NODE_TEST_TAP) | tail -n 1); f=$${f:-0}; \
 	if [ "$$rc" != 0 ] && [ "$$f" = 0 ]; then f=1; echo "node tests: exited with status $$rc"; fi; \
