@@ -131,7 +131,16 @@ export function createNetImports(env) {
     return (err) => {
       entry.inFlight--;
       if (err && !entry.sendError) entry.sendError = statusOf(err);
+      closeUdpWhenSent(entry);
     };
+  }
+  // Node drops a datagram whose send has not called back when its socket
+  // closes, and never calls back: a closed socket goes once every send it
+  // took has called back (those with no op and those of udp_send).
+  function closeUdpWhenSent(entry) {
+    if (entry.closed && entry.inFlight === 0 && entry.opSends === 0) {
+      try { entry.sock.close(); } catch { /* already closed */ }
+    }
   }
 
   // ---- TCP streams ----
@@ -224,7 +233,7 @@ export function createNetImports(env) {
       entry.server.close();
     } else if (entry.kind === 'udp') {
       if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
-      try { entry.sock.close(); } catch { /* already closed */ }
+      closeUdpWhenSent(entry);
     }
   }
 
@@ -486,7 +495,7 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], senders: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, sendError: 0, afterSend: null };
+      const entry = { kind: 'udp', vm, sock, queue: [], senders: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, opSends: 0, sendError: 0, afterSend: null };
       let bound = false;
       sock.on('message', (msg, rinfo) => {
         if (entry.queue.length < UDP_QUEUE_MAX) { entry.queue.push(msg); entry.senders.push(rinfo); }
@@ -529,9 +538,12 @@ export function createNetImports(env) {
         data = Buffer.allocUnsafe(len);
       }
       copyFromWasm(data, ptr, len);
+      entry.opSends++;
       const sent = (err) => {
         if (scratch) entry.sending = false;
+        entry.opSends--;
         done(vm, op, err ? statusOf(err) : 0, len);
+        closeUdpWhenSent(entry);
       };
       try {
         entry.sock.send(data, port, destText(ipPtr, ipLen), sent);
