@@ -65,7 +65,12 @@ WASM_SPEED_CFLAGS := -O2
 # loop's shadow-stack frame grows from 2.2 to 3.0 KiB (nesting through
 # vm_call_sync is bounded in bytes, limits.h).
 WASM_VM_CFLAGS := -Xclang -disable-lifetime-markers
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
+# wasm-opt inlines every function that has one caller, whatever its size:
+# that put vm_run_cold (vm.c) back into the run loop, which V8 must then
+# optimize whole again. Above 3000 binaryen size units a one-caller function
+# stays a call; vm_run_cold is the only one that large (one function more,
+# 14 bytes more gzip).
+WASM_OPT_FLAGS := -Oz -ocimfs 3000 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
 # 2 MiB of C stack instead of the linker default of 64 KiB: the compiler and
 # the printer of nested values recurse in C, as they do natively, and
 # brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).

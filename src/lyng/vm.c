@@ -1356,6 +1356,88 @@ static inline Value vload_words(const Value *p) {
     return v;
 }
 
+/* The run loop's state, in locals of vm_run_fiber (and vm_run_cold): the
+ * frame, its next instruction, its slots and constants, and sp, the top of
+ * the stack. */
+#define LOAD_FRAME()                                                  \
+    do {                                                              \
+        fr = &f->frames[f->nframes - 1];                              \
+        ip = fr->ip;                                                  \
+        slots = f->stack + fr->base;                                  \
+        consts = fr->closure->proto->consts;                          \
+        sp = f->stack + f->sp;                                        \
+    } while (0)
+#define SAVE_IP() (fr->ip = ip, f->sp = (uint32_t)(sp - f->stack))
+#define TOP (sp[-1])
+#define POP() (*--sp)
+/* Values move through the stack as two 8-byte words (type, payload): an
+ * instruction that just wrote only a payload (an Int sum), or the two words
+ * separately, would otherwise be read back by the next one with a single
+ * 16-byte load, which the CPU cannot forward from the smaller stores and
+ * stalls on (the profile of a counted loop showed most of its time
+ * there). */
+#define VMOVE(dst, src)                                               \
+    do {                                                              \
+        Value *d_ = &(dst);                                           \
+        const Value *s_ = &(src);                                     \
+        d_->type = s_->type;                                          \
+        d_->as.i = s_->as.i;                                          \
+    } while (0)
+/* A Value read as its two words, for passing on: a copy of the struct
+ * would be one 16-byte load of what an instruction just wrote in two
+ * halves (VMOVE's stall). */
+#define VLOAD(src) vload_words(&(src))
+#define PUSH(v)                                                       \
+    do {                                                              \
+        Value v_ = (v);                                               \
+        VMOVE(*sp, v_);                                               \
+        sp++;                                                         \
+    } while (0)
+
+/* On wasm the rare instructions (vm_cold_ops.h) run in a function of their
+ * own, so that the loop V8 must optimize stays small: V8 runs its baseline
+ * code of a wasm function, at about half speed, until its optimizing
+ * compiler has done the whole function, and the loop with them in it
+ * (22.5 KB) took it 23-41 ms, without them (14.3 KB) 13-24 ms. The loop
+ * saves its state in the frame and fiber before the call (SAVE_IP) and
+ * reloads it after. Natively they stay in the loop: apart, fib ran 1.8%
+ * more instructions. */
+#ifdef __wasm__
+#define VM_COLD_APART 1
+#else
+#define VM_COLD_APART 0
+#endif
+
+#if VM_COLD_APART
+enum { VM_COLD_NEXT, VM_COLD_ERROR, VM_COLD_SUSPEND };
+
+__attribute__((noinline)) static int vm_run_cold(VM *vm, Fiber *f, OpCode op) {
+    Frame *fr;
+    uint8_t *ip;
+    Value *slots;
+    Value *consts;
+    Value *sp;
+    LOAD_FRAME();
+    switch (op) {
+#define COLD_CASE(n) case OP_##n:
+#define COLD_NEXT break
+#define COLD_ERROR return VM_COLD_ERROR
+#define COLD_SUSPEND return VM_COLD_SUSPEND
+#include "vm_cold_ops.h"
+#undef COLD_CASE
+#undef COLD_NEXT
+#undef COLD_ERROR
+#undef COLD_SUSPEND
+    default:
+        SAVE_IP();
+        vm_throw(vm, vm->c.illegal_state, "corrupt bytecode (opcode %d)", (int)op);
+        return VM_COLD_ERROR;
+    }
+    SAVE_IP();
+    return VM_COLD_NEXT;
+}
+#endif
+
 /* Runs `f` until it finishes, suspends or fails. */
 void vm_run_fiber(VM *vm, Fiber *f);
 
@@ -1398,40 +1480,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
      * f->sp (calls, GC, suspending, unwinding), LOAD_FRAME reads it again
      * after anything that moves it or reallocates the stack. */
     Value *sp;
-#define LOAD_FRAME()                                                  \
-    do {                                                              \
-        fr = &f->frames[f->nframes - 1];                              \
-        ip = fr->ip;                                                  \
-        slots = f->stack + fr->base;                                  \
-        consts = fr->closure->proto->consts;                          \
-        sp = f->stack + f->sp;                                        \
-    } while (0)
-#define SAVE_IP() (fr->ip = ip, f->sp = (uint32_t)(sp - f->stack))
-#define TOP (sp[-1])
-#define POP() (*--sp)
-/* Values move through the stack as two 8-byte words (type, payload): an
- * instruction that just wrote only a payload (an Int sum), or the two words
- * separately, would otherwise be read back by the next one with a single
- * 16-byte load, which the CPU cannot forward from the smaller stores and
- * stalls on (the profile of a counted loop showed most of its time
- * there). */
-#define VMOVE(dst, src)                                               \
-    do {                                                              \
-        Value *d_ = &(dst);                                           \
-        const Value *s_ = &(src);                                     \
-        d_->type = s_->type;                                          \
-        d_->as.i = s_->as.i;                                          \
-    } while (0)
-/* A Value read as its two words, for passing on: a copy of the struct
- * would be one 16-byte load of what an instruction just wrote in two
- * halves (VMOVE's stall). */
-#define VLOAD(src) vload_words(&(src))
-#define PUSH(v)                                                       \
-    do {                                                              \
-        Value v_ = (v);                                               \
-        VMOVE(*sp, v_);                                               \
-        sp++;                                                         \
-    } while (0)
 #define THROW()                                                       \
     do {                                                              \
         SAVE_IP();                                                    \
@@ -1567,21 +1615,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             VMOVE(vm->gvals[g], TOP);
             NEXT;
-        }
-        CASE(DEF_GLOBAL) {
-            uint32_t g = rd_arg(ip);
-            uint8_t fl = ip[ARG];
-            ip += ARG + 1;
-            vm->gvals[g] = POP();
-            vm->gflags[g] = GF_DEFINED | (fl ? GF_VAL : 0);
-            NEXT;
-        }
-        CASE(ASSIGN_VAL) {
-            String *n = (String *)consts[rd_arg(ip)].as.o;
-            ip += ARG;
-            SAVE_IP();
-            vm_throw(vm, vm->c.illegal_assignment, "cannot assign to val '%s'", n->data);
-            goto handle_error;
         }
         CASE(GET_PROP) {
             String *n = (String *)consts[rd_arg(ip)].as.o;
@@ -1736,35 +1769,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         INT_K_OP(GT_K, OP_GT, op_compare, TOP = v_bool(x > y))
         INT_K_OP(GE_K, OP_GE, op_compare, TOP = v_bool(x >= y))
 #undef INT_K_OP
-        CASE(NEG) {
-            Value a = TOP;
-            if (IS_INT(a)) TOP = v_int((int64_t)(0 - (uint64_t)a.as.i));
-            else if (IS_REAL(a)) TOP = v_real(-a.as.r);
-            else if (!unary_hook(vm, CLS_OP_NEGATE, &TOP, "unary - is not defined for %s")) { SAVE_IP(); goto handle_error; }
-            NEXT;
-        }
-        CASE(POS)
-            if (!IS_NUM(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "unary + is not defined for %s", v_type_name(vm, TOP)); goto handle_error; }
-            NEXT;
         CASE(NOT)
             if (IS_BOOL(TOP)) TOP = v_bool(!TOP.as.b);
             else if (!unary_hook(vm, CLS_OP_NOT, &TOP, "! needs a Bool, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
-        CASE(BNOT)
-            if (IS_INT(TOP)) TOP = v_int(~TOP.as.i);
-            else if (!unary_hook(vm, CLS_OP_BIT_NOT, &TOP, "~ needs an Int, got %s")) { SAVE_IP(); goto handle_error; }
-            NEXT;
-        CASE(BAND)
-        CASE(BOR)
-        CASE(BXOR)
-        CASE(SHL)
-        CASE(SHR) {
-            SAVE_IP();
-            Value b = POP(), a = POP(), out;
-            if (!bitop(vm, op, a, b, &out)) goto handle_error;
-            PUSH(out);
-            NEXT;
-        }
         CASE(EQ)
         CASE(NE) {
             Value b = POP();
@@ -1797,8 +1805,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             TOP = v_bool(op == OP_EQ ? eq : !eq);
             NEXT;
         }
-        CASE(ID) { Value b = POP(); TOP = v_bool(v_identical(TOP, b)); NEXT; }
-        CASE(NID) { Value b = POP(); TOP = v_bool(!v_identical(TOP, b)); NEXT; }
         CASE(LT)
         CASE(LE)
         CASE(GT)
@@ -1819,95 +1825,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             PUSH(out);
             NEXT;
         }
-        CASE(IN) {
-            SAVE_IP();
-            Value cont = POP(), x = POP();
-            bool r;
-            if (!contains(vm, cont, x, &r)) goto handle_error;
-            PUSH(v_bool(r));
-            NEXT;
-        }
-        CASE(IS) {
-            Value cls = POP(), v = POP();
-            if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'is' needs a class on the right"); goto handle_error; }
-            PUSH(v_bool(vm_is_instance(vm, v, (Class *)cls.as.o)));
-            NEXT;
-        }
-        CASE(AS) {
-            bool safe = *ip++;
-            Value cls = POP(), v = TOP;
-            if (!IS_OT(cls, OT_CLASS)) { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "'as' needs a class on the right"); goto handle_error; }
-            if (!vm_is_instance(vm, v, (Class *)cls.as.o)) {
-                if (safe) TOP = V_NULL;
-                else {
-                    SAVE_IP();
-                    vm_throw(vm, vm->c.class_cast, "cannot cast %s to %s", v_type_name(vm, v), ((Class *)cls.as.o)->name->data);
-                    goto handle_error;
-                }
-            }
-            NEXT;
-        }
-        CASE(MATCH) {
-            SAVE_IP();
-            Value b = POP(), a = POP(), r;
-            if (!regex_match_op(vm, a, b, &r)) goto handle_error;
-            PUSH(r);
-            NEXT;
-        }
-        CASE(RANGE) {
-            bool incl = *ip++;
-            if (*ip == OP_GET_INDEX && IS_OBJ(sp[-3]) &&
-                (sp[-3].as.o->type == OT_BUFFER || sp[-3].as.o->type == OT_STRING || sp[-3].as.o->type == OT_LIST)) {
-                /* `data[a..<b]` of a built-in sequence: the range only
-                 * bounds the slice, so it need not be allocated */
-                Range r;
-                memset(&r, 0, sizeof r);
-                r.h.type = OT_RANGE;
-                r.h.cls = vm->c.range;
-                VMOVE(r.start, sp[-2]);
-                VMOVE(r.end, sp[-1]);
-                r.inclusive = incl;
-                ip++;
-                SAVE_IP();
-                Value out;
-                if (!get_index(vm, sp[-3], v_obj(&r), &out)) goto handle_error;
-                sp -= 2;
-                VMOVE(sp[-1], out);
-                NEXT;
-            }
-            Value b = POP(), a = POP();
-            PUSH(v_obj(range_new(vm, a, b, incl)));
-            NEXT;
-        }
-        CASE(ENTRY) {
-            Value b = POP(), a = POP();
-            PUSH(v_obj(entry_new(vm, a, b)));
-            NEXT;
-        }
-        CASE(NOT_NULL)
-            if (IS_NULL(TOP)) { SAVE_IP(); vm_throw(vm, vm->c.null_reference, "value is null"); goto handle_error; }
-            NEXT;
-        CASE(CLASS_OF) TOP = v_obj(v_class(vm, TOP)); NEXT;
-        CASE(TOSTR)
-            if (!IS_OT(TOP, OT_STRING)) TOP = v_obj(v_to_String(vm, TOP));
-            NEXT;
-        CASE(CONCAT) {
-            uint32_t n = rd_arg(ip);
-            ip += ARG;
-            uint64_t total = 0;
-            for (Value *v = sp - n; v < sp; v++) total += ((String *)v->as.o)->len;
-            if (!vm_reserve(vm, 2 * total)) { SAVE_IP(); goto handle_error; } /* the buffer, then the string */
-            StrBuf sb;
-            sb_init(&sb);
-            for (Value *v = sp - n; v < sp; v++) {
-                String *s = (String *)v->as.o;
-                sb_add(&sb, s->data, s->len);
-            }
-            sp -= n;
-            PUSH(v_obj(str_new(vm, sb.data ? sb.data : "", sb.len)));
-            sb_free(&sb);
-            NEXT;
-        }
         CASE(LIST) {
             uint32_t n = rd_arg(ip);
             ip += ARG;
@@ -1915,30 +1832,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             for (Value *v = sp - n; v < sp; v++) VMOVE(l->items[l->count++], *v);
             sp -= n;
             PUSH(v_obj(l));
-            NEXT;
-        }
-        CASE(LIST_EXTEND) {
-            SAVE_IP();
-            Value src = POP();
-            List *s = iter_to_list(vm, src);
-            if (!s) goto handle_error;
-            List *l = (List *)TOP.as.o;
-            for (uint32_t i = 0; i < s->count; i++) list_push(vm, l, s->items[i]);
-            NEXT;
-        }
-        CASE(LIST_APPEND) {
-            Value v = POP();
-            list_push(vm, (List *)TOP.as.o, v);
-            NEXT;
-        }
-        CASE(MAP) {
-            uint32_t n = rd_arg(ip);
-            ip += ARG;
-            Map *m = map_new(vm);
-            for (Value *v = sp - 2u * n; v < sp; v += 2) map_put(vm, m, v[0], v[1]);
-            sp -= 2u * n;
-            PUSH(v_obj(m));
-            if (class_hook_failed(vm)) { SAVE_IP(); goto handle_error; }
             NEXT;
         }
         CASE(JUMP) ip += ARG + rd_arg(ip); NEXT;
@@ -2066,60 +1959,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             LOAD_FRAME();
             NEXT;
         }
-        CASE(SPREAD_CALL) {
-            /* f(a, ...list, ...map): the arguments come as one List in which
-             * each splat is an Entry keyed by the splat marker */
-            uint32_t k = rd_arg(ip);
-            ip += ARG;
-            List *parts = (List *)POP().as.o;
-            SAVE_IP();
-            uint32_t base = f->sp - 1;
-            int argc = 0;
-            List *names = NULL;
-            for (int pass = 0; pass < 2; pass++) {
-                for (uint32_t i = 0; i < parts->count; i++) {
-                    Value v = parts->items[i];
-                    bool splat = IS_OT(v, OT_ENTRY) && ((Entry *)v.as.o)->key.as.o == (Obj *)vm->cls_names.splat;
-                    if (splat) v = ((Entry *)v.as.o)->value;
-                    bool named = splat && IS_OT(v, OT_MAP) && !(v.as.o->flags & OF_SET);
-                    if (pass == 0 && !named) {
-                        List *items = splat ? iter_to_list(vm, v) : NULL;
-                        if (splat && !items) goto handle_error;
-                        uint32_t n = items ? items->count : 1;
-                        SAVE_IP();
-                        ensure_stack(vm, f, n + 8);
-                        LOAD_FRAME();
-                        for (uint32_t j = 0; j < n; j++) PUSH(items ? items->items[j] : v);
-                        argc += (int)n;
-                    } else if (pass == 1 && named) {
-                        Map *m = (Map *)v.as.o;
-                        if (!names) names = list_new(vm, m->live);
-                        SAVE_IP();
-                        ensure_stack(vm, f, m->live + 8);
-                        LOAD_FRAME();
-                        for (uint32_t j = 0; j < m->nslots; j++) {
-                            if (!m->slots[j].live) continue;
-                            if (!IS_OT(m->slots[j].key, OT_STRING)) {
-                                vm_throw(vm, vm->c.illegal_argument, "a spread map needs String keys, got %s", v_type_name(vm, m->slots[j].key));
-                                goto handle_error;
-                            }
-                            String *key = (String *)m->slots[j].key.as.o;
-                            list_push(vm, names, v_obj(str_intern(vm, key->data, key->len)));
-                            PUSH(m->slots[j].value);
-                            argc++;
-                        }
-                    }
-                }
-            }
-            SAVE_IP();
-            CallResult r = k == ARG_NONE ? call_value(vm, f, f->stack[base], V_VOID, false, base, argc, names)
-                                       : invoke(vm, f, (String *)consts[k].as.o, argc, names);
-            if (r == CR_ERROR) goto handle_error;
-            if (r == CR_SUSPEND) goto suspended;
-            if (vm->exiting) goto suspended;
-            LOAD_FRAME();
-            NEXT;
-        }
         CASE(CLOSURE) {
             Proto *p = (Proto *)consts[rd_arg(ip)].as.o;
             ip += ARG;
@@ -2162,13 +2001,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             sp = f->stack + s + 1;
             NEXT;
         }
-        CASE(UNWIND) {
-            uint32_t s = fr->base + rd_arg(ip);
-            ip += ARG;
-            close_upvals(f, s);
-            sp = f->stack + s;
-            NEXT;
-        }
         CASE(RETURN) {
             Value result;
             VMOVE(result, sp[-1]);
@@ -2183,25 +2015,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             VMOVE(f->stack[f->sp], result);
             f->sp++;
             LOAD_FRAME();
-            NEXT;
-        }
-        CASE(FOR_INIT) {
-            /* an Int range needs no iterator: its next Int and end stay on the stack */
-            Value src = TOP;
-            uint32_t off = rd_arg(ip);
-            ip += ARG;
-            int64_t pos, end;
-            if (IS_OT(src, OT_RANGE) && range_int_bounds((Range *)src.as.o, &pos, &end)) {
-                TOP = v_int(pos);
-                PUSH(v_int(end));
-            } else {
-                SAVE_IP();
-                Value it;
-                if (!iter_init(vm, src, &it)) goto handle_error;
-                TOP = it;
-                PUSH(V_VOID);
-            }
-            ip += off;
             NEXT;
         }
         CASE(FOR_LOOP_VAL)
@@ -2258,48 +2071,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             NEXT;
         }
-        CASE(ITER_CLOSE) {
-            Value v = slots[rd_arg(ip)];
-            ip += ARG;
-            if (IS_OT(v, OT_ITER) && ((Iter *)v.as.o)->kind == ITER_FLOW) {
-                SAVE_IP();
-                FlowStep r = flow_channel_close(vm, (List *)((Iter *)v.as.o)->src.as.o);
-                if (r == FLOW_WAIT) { fr->ip = ip - 1 - ARG; goto suspended; }
-                if (r == FLOW_ERROR) THROW();
-            }
-            NEXT;
-        }
         CASE(SET_LOCAL_POP) sp--; VMOVE(slots[rd_arg(ip)], *sp); ip += ARG; NEXT;
-        CASE(TRY) {
-            if (f->nhandlers == f->handler_cap) {
-                uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
-                f->handlers = vm_realloc(vm, f->handlers, sizeof(Handler) * f->handler_cap, sizeof(Handler) * ncap);
-                f->handler_cap = ncap;
-            }
-            Handler *h = &f->handlers[f->nhandlers++];
-            h->frame = f->nframes - 1;
-            h->catch_ip = ip + ARG + rd_arg(ip);
-            h->sp = (uint32_t)(sp - f->stack);
-            ip += ARG;
-            NEXT;
-        }
-        CASE(END_TRY) f->nhandlers--; NEXT;
-        CASE(THROW) {
-            SAVE_IP();
-            Value e = POP();
-            if (!IS_OT(e, OT_INSTANCE) || !((Class *)e.as.o->cls)->is_exception) {
-                String *msg = v_to_String(vm, e);
-                e = v_obj(vm_make_exception(vm, vm->c.exception, msg));
-            }
-            vm->pending_exc = e;
-            goto handle_error;
-        }
-        CASE(ARG_DEFAULT) {
-            uint32_t s = rd_arg(ip);
-            if (!IS_UNSET(slots[s])) ip += 2 * ARG + rd_arg(ip + ARG);
-            else ip += 2 * ARG;
-            NEXT;
-        }
         CASE(ARG_REQUIRED) {
             uint32_t s = rd_arg(ip);
             ip += ARG;
@@ -2311,16 +2083,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             NEXT;
         }
-        CASE(IMPORT) {
-            String *n = (String *)consts[rd_arg(ip)].as.o;
-            ip += ARG;
-            SAVE_IP();
-            Value body;
-            if (!import_module(vm, n, &body)) goto handle_error;
-            PUSH(body);
-            NEXT;
-        }
-        CASE(FORMAT) ip++; NEXT;
         CASE(ADD_INPLACE) {
             if (IS_INT(TOP) && IS_INT(sp[-2])) { /* stored back by the next instruction */
                 sp[-2].as.i = (int64_t)((uint64_t)sp[-2].as.i + (uint64_t)TOP.as.i);
@@ -2333,38 +2095,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             int r = add_inplace(vm, &sp[-1], b);
             if (r < 0) goto handle_error;
             ip += r ? ARG + rd_arg(ip) : ARG;
-            NEXT;
-        }
-        CASE(ARITH_INPLACE) {
-            /* a b -> a, after a.minusAssign(b) (and the like), skipping the store; else a - b */
-            OpCode aop = (OpCode)ip[0];
-            sp--;
-            Value b = VLOAD(*sp), out;
-            bool ok;
-            SAVE_IP();
-            if (IS_OT(TOP, OT_INSTANCE) && class_assign_hook(vm, aop, TOP, b, &ok)) {
-                if (!ok) goto handle_error;
-                ip += 1 + ARG + rd_arg(ip + 1);
-                NEXT;
-            }
-            if (!arith(vm, aop, TOP, b, &out)) goto handle_error;
-            VMOVE(TOP, out);
-            ip += 1 + ARG;
-            NEXT;
-        }
-        CASE(ADD_SET_LOCAL) {
-            uint32_t s = rd_arg(ip);
-            ip += ARG;
-            Value b = POP();
-            if (IS_INT(b) && IS_INT(TOP)) {
-                TOP.as.i = (int64_t)((uint64_t)TOP.as.i + (uint64_t)b.as.i);
-                VMOVE(slots[s], TOP);
-                NEXT;
-            }
-            SAVE_IP();
-            int r = add_inplace(vm, &sp[-1], b);
-            if (r < 0) goto handle_error;
-            if (r == 0) slots[s] = TOP;
             NEXT;
         }
         CASE(ADD_SET_GLOBAL) {
@@ -2439,10 +2169,31 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             } else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
             NEXT;
         }
+#if VM_COLD_APART
+        DEFAULT
+            SAVE_IP();
+            switch (vm_run_cold(vm, f, op)) {
+            case VM_COLD_NEXT: break;
+            case VM_COLD_SUSPEND: goto suspended;
+            default: goto handle_error;
+            }
+            LOAD_FRAME();
+            NEXT;
+#else
+#define COLD_CASE(n) CASE(n)
+#define COLD_NEXT NEXT
+#define COLD_ERROR goto handle_error
+#define COLD_SUSPEND goto suspended
+#include "vm_cold_ops.h"
+#undef COLD_CASE
+#undef COLD_NEXT
+#undef COLD_ERROR
+#undef COLD_SUSPEND
         DEFAULT
             SAVE_IP();
             vm_throw(vm, vm->c.illegal_state, "corrupt bytecode (opcode %d)", (int)op);
             goto handle_error;
+#endif
         }
         continue;
 
