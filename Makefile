@@ -327,7 +327,7 @@ test: setup build $(if $(wildcard tools/test_format.c),$(B)/tools/test_format)
 	echo "node tests|$$p|$$f" >> $(SUMMARY)
 	@for t in $(TEST_EXTRA); do $(MAKE) --no-print-directory $$t || echo "$$t|0|1" >> $(SUMMARY); done
 	@echo; echo "== summary"; \
-	awk -F'|' '{ printf "  %-22s %5d passed, %d failed\n", $$1, $$2, $$3; p += $$2; f += $$3 } \
+	awk -F'|' '{ printf "  %-24s %5d passed, %d failed\n", $$1, $$2, $$3; p += $$2; f += $$3 } \
 	  END { printf "%d passed, %d failed\n", p, f; exit (f > 0) }' $(SUMMARY)
 
 # ---- run ----
