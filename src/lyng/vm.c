@@ -421,7 +421,8 @@ static CallResult call_closure(VM *vm, Fiber *f, Closure *cl, Value self, uint32
     f->stack[base] = self;
     ensure_stack(vm, f, p->max_stack + 8);
     if (f->nframes == f->frame_cap) {
-        uint32_t ncap = f->frame_cap ? f->frame_cap * 2 : 8;
+        /* one frame first: most coroutines wait in their own function */
+        uint32_t ncap = f->frame_cap ? f->frame_cap * 2 : 1;
         f->frames = vm_realloc(vm, f->frames, sizeof(Frame) * f->frame_cap, sizeof(Frame) * ncap);
         f->frame_cap = ncap;
     }
