@@ -414,38 +414,29 @@ export function createNetImports(env) {
       // unchanged until the op completes (host.h), and the memory stays where
       // it is when it grows (V8 reserves a wasm memory's whole range up
       // front), so only the ArrayBuffer object is replaced, which matters
-      // only to bytes Node would queue, and none are queued here. The op
-      // completes once Node has let go of the bytes: at once when the kernel
-      // took them all, else from the write callback.
-      if (len >= ZERO_COPY_MIN && sock.writable && !sock.encrypted && !sock.connecting && sock.writableLength === 0) {
-        let reported = false;
-        sock.write(Buffer.from(bytes().buffer, ptr, len), (err) => {
-          const status = err ? statusOf(err) : 0;
-          if (reported) { if (status && status !== E.ECLOSED && !entry.error) entry.error = status; return; }
-          done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
-        });
-        if (!sock.destroyed && sock.writableLength === 0) { reported = true; done(vm, op, 0, len); }
-        return;
-      }
-      // Copied, as wasm memory may move. A socket reuses one scratch Buffer
-      // while Node holds none of its bytes (scratchFree; entry.writing counts
-      // the writes that used it and have not called back), so a stream of
-      // writes allocates nothing.
-      const scratch = len <= SCRATCH_MAX && scratchFree(entry);
+      // only to bytes Node would queue, and none are queued here.
+      const uncopied = len >= ZERO_COPY_MIN && sock.writable && !sock.encrypted && !sock.connecting && sock.writableLength === 0;
+      // Otherwise copied, as wasm memory may move. A socket reuses one
+      // scratch Buffer while Node holds none of its bytes (scratchFree;
+      // entry.writing counts the writes that used it and have not called
+      // back), so a stream of writes allocates nothing.
+      const scratch = !uncopied && len <= SCRATCH_MAX && scratchFree(entry);
       let data;
-      if (scratch) {
-        data = scratchView(entry, len, 4096);
-        entry.writing++;
+      if (uncopied) {
+        data = Buffer.from(bytes().buffer, ptr, len);
       } else {
-        data = Buffer.allocUnsafe(len);
+        data = scratch ? scratchView(entry, len, 4096) : Buffer.allocUnsafe(len);
+        if (scratch) entry.writing++;
+        copyFromWasm(data, ptr, len);
       }
-      copyFromWasm(data, ptr, len);
-      // The bytes are copied, so a write Node takes below its high-water
-      // mark is complete for the core at once, as a send() into the
-      // kernel's buffer is natively: one turn of Node's write callback fewer
-      // per message. A later failure of those bytes reaches the next read
-      // or write, as a reset does natively. Past the mark the completion
-      // waits for Node to have written them out: that is the back-pressure.
+      // Copied bytes that Node takes below its high-water mark are complete
+      // for the core at once, as a send() into the kernel's buffer is
+      // natively: one turn of Node's write callback fewer per message.
+      // Uncopied bytes are complete once Node has let go of them: at once
+      // when the kernel took them all. Otherwise the write callback completes
+      // the op; past the mark that is the back-pressure. A later failure of
+      // bytes reported early reaches the next read or write, as a reset
+      // does natively.
       let reported = false;
       const accepted = sock.write(data, (err) => {
         if (scratch) entry.writing--;
@@ -455,7 +446,7 @@ export function createNetImports(env) {
         if (reported) { if (status && status !== E.ECLOSED && !entry.error) entry.error = status; return; }
         done(vm, op, status === E.ECLOSED && entry.error ? entry.error : status, len);
       });
-      if (accepted && !sock.destroyed) { reported = true; done(vm, op, 0, len); }
+      if (!sock.destroyed && (uncopied ? sock.writableLength === 0 : accepted)) { reported = true; done(vm, op, 0, len); }
     },
     // A write taken at once, with no op (host_write_now): when the socket
     // is healthy and the bytes keep Node's buffer below its high-water
