@@ -24,7 +24,8 @@ uint32_t vm_global_slot(VM *vm, const char *name, size_t len) {
         vm->gcap = ncap;
     }
     uint32_t slot = vm->nglobals++;
-    vm->gvals[slot] = V_VOID;
+    /* unset until defined: reading a global checks only its value (GET_GLOBAL) */
+    vm->gvals[slot] = V_UNSET;
     vm->gflags[slot] = 0;
     vm->gnames[slot] = s;
     map_put(vm, vm->global_names, v_obj(s), v_int(slot));

@@ -112,6 +112,12 @@ typedef struct Fn {
     LoopCtx *loop;
     TryCtx *tries;
     bool toplevel;
+    /* the last `for` loop whose back-edge stores the body's value
+     * (OP_FOR_LOOP_VAL at for_val_at), and where the loop's code ends: a
+     * POP right there drops that value, so the back-edge need not store it */
+    uint32_t for_val_at, for_end;
+    /* where end_scope put its last CLOSE_SCOPE (for_expr drops one that ends a loop body) */
+    uint32_t close_at;
     uint32_t *const_index; /* open addressing: 1 + an index into proto->consts, 0 when free */
     uint32_t const_index_cap;
 } Fn;
@@ -282,7 +288,18 @@ static void adjust(C *c, int delta) {
     if (c->fn->sp > (int)proto_of(c)->max_stack) proto_of(c)->max_stack = (uint32_t)c->fn->sp;
 }
 
+/* Takes back the code from `at` on (a peephole rewriting what it just
+ * emitted); forgets the positions recorded in what goes. */
+static void code_truncate(C *c, uint32_t at) {
+    proto_of(c)->code_len = at;
+    if (c->fn->for_end > at) c->fn->for_end = 0;
+    if (c->fn->close_at >= at) c->fn->close_at = 0;
+}
+
 static void emit_op(C *c, OpCode op) {
+    Proto *p = proto_of(c);
+    if (op == OP_POP && c->fn->for_end && p->code_len == c->fn->for_end && p->code[c->fn->for_val_at] == OP_FOR_LOOP_VAL)
+        p->code[c->fn->for_val_at] = OP_FOR_LOOP; /* same operand */
     emit_byte(c, (uint8_t)op);
     adjust(c, op_effect[op]);
 }
@@ -473,6 +490,7 @@ static void end_scope(C *c) {
     }
     fn->scope--;
     if (first >= 0) {
+        fn->close_at = proto_of(c)->code_len;
         emit_op_arg(c, OP_CLOSE_SCOPE, (uint32_t)first);
         fn->sp = first + 1;
     }
@@ -907,7 +925,7 @@ static bool fuse_add_local(C *c, uint32_t load_at, uint32_t rhs_at, OpCode store
     OpCode load = store == OP_ADD_SET_LOCAL ? OP_GET_LOCAL : OP_GET_GLOBAL;
     if (p->code[load_at] != load || read_arg(p->code + load_at + 1) != slot) return false;
     uint32_t src = read_arg(p->code + rhs_at + 1);
-    p->code_len = load_at;
+    code_truncate(c, load_at);
     adjust(c, -2);
     emit_op_arg(c, store == OP_ADD_SET_LOCAL ? OP_ADD_LOCAL_TO_LOCAL : OP_ADD_LOCAL_TO_GLOBAL, slot);
     emit_arg(c, src);
@@ -937,7 +955,23 @@ typedef struct Place {
     const char *name;
     uint32_t len;
     uint32_t name_k;
+    bool idx_known; /* PL_INDEX: the index's code starts at idx_at */
+    uint32_t idx_at;
 } Place;
+
+/* `obj[index]` read: an index that is one local becomes the operand of
+ * GET_INDEX_LOCAL instead of a value pushed for GET_INDEX. */
+static void emit_get_index(C *c, const Place *pl) {
+    Proto *p = proto_of(c);
+    if (pl->idx_known && p->code_len == pl->idx_at + 1 + ARG && p->code[pl->idx_at] == OP_GET_LOCAL) {
+        uint32_t slot = read_arg(p->code + pl->idx_at + 1);
+        code_truncate(c, pl->idx_at);
+        adjust(c, -1);
+        emit_op_arg(c, OP_GET_INDEX_LOCAL, slot);
+        return;
+    }
+    emit_op(c, OP_GET_INDEX);
+}
 
 static void place_store(C *c, Place *pl) {
     switch (pl->kind) {
@@ -1079,7 +1113,7 @@ static void finish_place(C *c, Place *pl, bool can_assign) {
     switch (pl->kind) {
     case PL_NAME: load_name(c, pl->name, pl->len); break;
     case PL_PROP: emit_op_arg(c, OP_GET_PROP, pl->name_k); break;
-    case PL_INDEX: emit_op(c, OP_GET_INDEX); break;
+    case PL_INDEX: emit_get_index(c, pl); break;
     }
 }
 
@@ -1898,11 +1932,20 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     /* with no `continue` to land between them, the store of the body's
      * value and the back-edge are one instruction */
     bool fused = lp.continues.n == 0 && lp.result_slot == var_slot - 3;
+    Proto *p = proto_of(c);
+    if (fused && p->code_len == c->fn->close_at + 1 + ARG && p->code[c->fn->close_at] == OP_CLOSE_SCOPE) {
+        /* the body block's CLOSE_SCOPE: the back-edge takes the value from
+         * the top and closes upvalues from the loop variable up, so it
+         * does that block's work too; a jump to its end lands on the
+         * back-edge instead */
+        code_truncate(c, c->fn->close_at);
+    }
     if (!fused) store_loop_value(c, &lp);
     /* close the loop variable (each iteration has its own) */
     c->fn->nlocals--;
     c->fn->scope--;
     jl_patch(c, &lp.continues);
+    uint32_t back_at = proto_of(c)->code_len;
     emit_op_arg(c, fused ? OP_FOR_LOOP_VAL : OP_FOR_LOOP, (uint32_t)var_slot);
     c->fn->sp = var_slot;
     patch_jump(c, init);
@@ -1915,6 +1958,10 @@ static void for_expr(C *c, const char *label, uint32_t llen) {
     emit_op_arg(c, OP_UNWIND, (uint32_t)var_slot - 2);
     c->fn->sp = var_slot - 2;
     end_loop(c, &lp);
+    if (fused) {
+        c->fn->for_val_at = back_at;
+        c->fn->for_end = proto_of(c)->code_len;
+    }
 }
 
 static void compile_finally(C *c, TryCtx *t) {
@@ -2249,7 +2296,7 @@ static void named_or_call(C *c, Token name, bool can_assign) {
         call_args(c, true, name_const(c, name.start, name.len));
         return;
     }
-    Place pl = {PL_NAME, name.start, name.len, 0};
+    Place pl = {PL_NAME, name.start, name.len, 0, false, 0};
     finish_place(c, &pl, can_assign);
 }
 
@@ -2390,7 +2437,7 @@ static void prefix(C *c, bool can_assign) {
         int d = t.type == T_PLUSPLUS ? 1 : -1;
         if (!accept(c, T_IDENT)) { ERROR_CUR("'%s' needs a variable", d > 0 ? "++" : "--"); return; }
         Token name = c->prev;
-        Place pl = {PL_NAME, name.start, name.len, 0};
+        Place pl = {PL_NAME, name.start, name.len, 0, false, 0};
         /* obj.field / obj[i] after ++ */
         if (check(c, T_DOT) || check(c, T_LBRACKET)) {
             load_name(c, name.start, name.len);
@@ -2506,7 +2553,7 @@ static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
                    : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
                    : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
         if (kop != op && IS_INT(p->consts[k])) {
-            p->code_len = rhs_at;
+            code_truncate(c, rhs_at);
             adjust(c, -1);
             emit_op_arg(c, kop, k);
             return;
@@ -2623,7 +2670,7 @@ static void infix(C *c, bool can_assign) {
         } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
             call_args(c, false, k);
         } else {
-            Place pl = {PL_PROP, m.start, m.len, k};
+            Place pl = {PL_PROP, m.start, m.len, k, false, 0};
             finish_place(c, &pl, can_assign);
         }
         if (op.type == T_SAFE_DOT) patch_jump(c, jn);
@@ -2640,9 +2687,10 @@ static void infix(C *c, bool can_assign) {
     case T_SAFE_LBRACKET: {
         uint32_t jn = 0;
         if (op.type == T_SAFE_LBRACKET) jn = emit_jump(c, OP_JUMP_IF_NULL);
+        uint32_t idx_at = proto_of(c)->code_len;
         expression(c);
         expect(c, T_RBRACKET, "']' after the index");
-        Place pl = {PL_INDEX, NULL, 0, 0};
+        Place pl = {PL_INDEX, NULL, 0, 0, true, idx_at};
         finish_place(c, &pl, can_assign);
         if (op.type == T_SAFE_LBRACKET) patch_jump(c, jn);
         break;

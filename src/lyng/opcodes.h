@@ -25,6 +25,7 @@ OP(ASSIGN_VAL, ARG, 0)       /* raises IllegalAssignmentException for name const
 OP(GET_PROP, ARG, 0)         /* name const: obj -> value */
 OP(SET_PROP, ARG, -1)        /* obj value -> value */
 OP(GET_INDEX, 0, -1)       /* obj idx -> value */
+OP(GET_INDEX_LOCAL, ARG, 0)  /* slot: obj -> obj[the local] (the compiler's form of `obj[name]`) */
 OP(SET_INDEX, 0, -2)       /* obj idx value -> value */
 OP(ADD, 0, -1)
 OP(SUB, 0, -1)

@@ -175,7 +175,7 @@ static uint32_t globals_hash(VM *vm, uint32_t n) {
 
 bool prelude_image_write(VM *vm, Proto *p, uint32_t globals_before, StrBuf *out, const char **why) {
     for (uint32_t i = globals_before; i < vm->nglobals; i++)
-        if (vm->gflags[i] || !IS_VOID(vm->gvals[i])) return *why = "compiling defined a global", false;
+        if (vm->gflags[i] || !IS_UNSET(vm->gvals[i])) return *why = "compiling defined a global", false;
     StrTable t = {0};
     t.splat = (const Obj *)vm->cls_names.splat;
     StrBuf body;

@@ -1585,7 +1585,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         get_global: {
             uint32_t g = rd_arg(ip);
             ip += ARG;
-            if (!(vm->gflags[g] & GF_DEFINED) || IS_UNSET(vm->gvals[g])) {
+            if (IS_UNSET(vm->gvals[g])) { /* also every global not defined (vm_global_slot) */
                 SAVE_IP();
                 global_readable(vm, g);
                 goto handle_error;
@@ -1658,31 +1658,52 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             PUSH(v);
             NEXT;
         }
-        CASE(GET_INDEX) {
-            /* a List by an Int in range, a Map by an Int or String key: no
-             * user hook can run, nothing can raise */
-            if (IS_OBJ(sp[-2])) {
-                Obj *o = sp[-2].as.o;
-                const Value *idx = &sp[-1];
-                if (o->type == OT_LIST && IS_INT(*idx) && (uint64_t)idx->as.i < ((List *)o)->count) {
-                    sp--;
-                    VMOVE(sp[-1], ((List *)o)->items[idx->as.i]);
-                    NEXT;
-                }
-                if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {
-                    Value out;
-                    if (!map_get((Map *)o, VLOAD(*idx), &out)) out = V_NULL;
-                    sp--;
-                    VMOVE(sp[-1], out);
-                    NEXT;
-                }
+        /* A List by an Int in range, a Map by an Int or String key: no
+         * user hook can run, nothing can raise. The object is at `objp`,
+         * where the element goes; the index at `idxp`. */
+#define INDEX_FAST(objp, idxp, DROP)                                                      \
+        if (IS_OBJ(*(objp))) {                                                            \
+            Value *dst = (objp);                                                          \
+            Obj *o = dst->as.o;                                                           \
+            const Value *idx = (idxp);                                                    \
+            if (o->type == OT_LIST && IS_INT(*idx) && (uint64_t)idx->as.i < ((List *)o)->count) { \
+                DROP;                                                                     \
+                VMOVE(*dst, ((List *)o)->items[idx->as.i]);                               \
+                NEXT;                                                                     \
+            }                                                                             \
+            if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) { \
+                Value out;                                                                \
+                if (!map_get((Map *)o, VLOAD(*idx), &out)) out = V_NULL;                  \
+                DROP;                                                                     \
+                VMOVE(*dst, out);                                                         \
+                NEXT;                                                                     \
+            }                                                                             \
+        }
+        CASE(GET_INDEX_LOCAL) {
+            const Value *l = &slots[rd_arg(ip)];
+            ip += ARG;
+#if !VM_COLD_APART /* on wasm: the general instruction's way, for size */
+            INDEX_FAST(&sp[-1], l, (void)0)
+#endif
+            if (IS_UNSET(*l)) {
+                SAVE_IP();
+                local_unset(vm);
+                goto handle_error;
             }
+            VMOVE(*sp, *l);
+            sp++;
+            goto get_index;
+        }
+        CASE(GET_INDEX)
+            INDEX_FAST(&sp[-2], &sp[-1], sp--)
+        get_index: {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
             PUSH(out);
             NEXT;
         }
+#undef INDEX_FAST
         CASE(SET_INDEX) {
             if (IS_OBJ(sp[-3])) {
                 Obj *o = sp[-3].as.o;
