@@ -2544,9 +2544,17 @@ static void type_operand(C *c) {
 
 /* Emits a binary operator whose right operand starts at rhs_at. When that
  * operand is a single Int constant, ADD, SUB, MUL, MOD and the ordering
- * comparisons take it as an operand instead (ADD_K, LT_K...). */
+ * comparisons take it as an operand instead (ADD_K, LT_K...); a comparison
+ * with a literal null is one instruction (EQ_NULL, NE_NULL). */
 static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
     Proto *p = proto_of(c);
+    if ((op == OP_EQ || op == OP_NE) && p->code_len == rhs_at + 1 && p->code[rhs_at] == OP_NULL) {
+        /* `x == null`, `x != null` */
+        code_truncate(c, rhs_at);
+        adjust(c, -1);
+        emit_op(c, op == OP_EQ ? OP_EQ_NULL : OP_NE_NULL);
+        return;
+    }
     if (p->code_len == rhs_at + 1 + ARG && p->code[rhs_at] == OP_CONST) {
         uint32_t k = read_arg(p->code + rhs_at + 1);
         OpCode kop = op == OP_ADD ? OP_ADD_K : op == OP_SUB ? OP_SUB_K : op == OP_MUL ? OP_MUL_K : op == OP_MOD ? OP_MOD_K
@@ -2578,8 +2586,8 @@ static void infix(C *c, bool can_assign) {
     case T_AMP: parse_prec(c, P_BAND + 1); emit_op(c, OP_BAND); break;
     case T_PIPE: parse_prec(c, P_BOR + 1); emit_op(c, OP_BOR); break;
     case T_CARET: parse_prec(c, P_BXOR + 1); emit_op(c, OP_BXOR); break;
-    case T_EQ: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_EQ); break;
-    case T_NE: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NE); break;
+    case T_EQ: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_EQ, rhs_at); break;
+    case T_NE: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_NE, rhs_at); break;
     case T_ID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_ID); break;
     case T_NID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NID); break;
     case T_LT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LT, rhs_at); break;

@@ -43,6 +43,8 @@ OP(SHL, 0, -1)
 OP(SHR, 0, -1)
 OP(EQ, 0, -1)
 OP(NE, 0, -1)
+OP(EQ_NULL, 0, 0)          /* a -> a == null */
+OP(NE_NULL, 0, 0)
 OP(ID, 0, -1)
 OP(NID, 0, -1)
 OP(LT, 0, -1)

@@ -1795,8 +1795,18 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (IS_BOOL(TOP)) TOP = v_bool(!TOP.as.b);
             else if (!unary_hook(vm, CLS_OP_NOT, &TOP, "! needs a Bool, got %s")) { SAVE_IP(); goto handle_error; }
             NEXT;
+        CASE(EQ_NULL)
+        CASE(NE_NULL)
+            if (!IS_OT(TOP, OT_INSTANCE)) { /* anything else is null or not: no equals() to run */
+                TOP = v_bool(IS_NULL(TOP) == (op == OP_EQ_NULL));
+                NEXT;
+            }
+            PUSH(V_NULL);
+            op = op == OP_EQ_NULL ? OP_EQ : OP_NE;
+            goto op_eq;
         CASE(EQ)
-        CASE(NE) {
+        CASE(NE)
+        op_eq: {
             Value b = POP();
             bool eq, ok;
             if (!IS_OBJ(TOP) && ((IS_INT(TOP) && IS_INT(b)) || (TOP.type != b.type && !(IS_NUM(TOP) && IS_NUM(b))))) {
@@ -1859,15 +1869,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(JUMP) ip += ARG + rd_arg(ip); NEXT;
         CASE(LOOP)
             ip = ip + ARG - rd_arg(ip);
-            if (vm->gc_requested && !vm->gc_paused) {
-                SAVE_IP();
-                gc_collect(vm);
-                if (vm->oom) {
-                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                    goto handle_error;
+            if (vm->pending) {
+                if (vm->gc_requested && !vm->gc_paused) {
+                    SAVE_IP();
+                    gc_collect(vm);
+                    if (vm->oom) {
+                        vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                        goto handle_error;
+                    }
                 }
+                if (vm->exiting) { SAVE_IP(); goto suspended; }
             }
-            if (vm->exiting) { SAVE_IP(); goto suspended; }
             STEP_CHECK(ip);
             NEXT;
         CASE(JUMP_IF_FALSE)
@@ -2050,15 +2062,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             ip += ARG + 1; /* to FOR_NEXT's operand */
             close_upvals(f, s);
             sp = f->stack + s;
-            if (vm->gc_requested && !vm->gc_paused) {
-                SAVE_IP();
-                gc_collect(vm);
-                if (vm->oom) {
-                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                    goto handle_error;
+            if (vm->pending) {
+                if (vm->gc_requested && !vm->gc_paused) {
+                    SAVE_IP();
+                    gc_collect(vm);
+                    if (vm->oom) {
+                        vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                        goto handle_error;
+                    }
                 }
+                if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
             }
-            if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
             STEP_CHECK(ip - 1);
             goto for_next;
         }

@@ -147,7 +147,16 @@ struct VM {
     } large_free[LARGE_CACHE_SLOTS]; /* gc.c: large blocks the last sweep freed */
     uint32_t nlarge_free;
     size_t large_free_bytes;
-    bool gc_requested, oom;
+    /* a collection is due; the script is ending (exit(), the step limit):
+     * a loop's back-edge reads the two as one word, `pending` */
+    union {
+        struct {
+            bool gc_requested;
+            bool exiting;
+        };
+        uint16_t pending;
+    };
+    bool oom;
     String **itab; /* intern table: open addressing, power-of-two size */
     uint32_t icap, icount;
     Map *global_names; /* String -> Int slot in gvals */
@@ -181,7 +190,6 @@ struct VM {
     Value import_noop; /* what OP_IMPORT pushes for a module with no body to run */
     struct host *host;
     lyng_config cfg;
-    bool exiting;
     int exit_code;
     uint64_t steps_left; /* cfg.step_limit countdown; UINT64_MAX when unlimited */
     bool main_done;
