@@ -76,9 +76,12 @@ WASM_OPT_FLAGS := -Oz -ocimfs 3000 --enable-bulk-memory --enable-sign-ext --enab
 # brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).
 WASM_LDFLAGS := --target=wasm32-wasi -flto -mexec-model=reactor -Wl,-z,stack-size=2097152 -Wl,--strip-debug
 
-# Native builds link OpenSSL for TLS (src/host/posix_tls.c); the wasm
-# builds never do: on Node TLS is node:tls, elsewhere it is unavailable.
-NATIVE_LIBS := -lssl -lcrypto -lm
+# Native builds use OpenSSL for TLS (src/host/posix_tls.c) without linking
+# it: the host loads libssl (dlopen) when a script first uses TLS, so a
+# start without TLS does not map it (src/host/posix_tls_lib.h). The
+# headers (libssl-dev) are needed to build, libssl to use TLS. The wasm
+# builds never use it: on Node TLS is node:tls, elsewhere it is unavailable.
+NATIVE_LIBS := -lm -ldl
 
 # ---- sources ----
 CORE_SRC := $(wildcard src/lyng/*.c) $(wildcard src/net/*.c)

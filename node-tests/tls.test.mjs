@@ -276,3 +276,34 @@ try { Net.tcpListen(0, "127.0.0.1", reusePort: true) } catch (e: IllegalOperatio
   assert.equal(r.stdout, '[false,false]\ntlsConnect failed: TLS is not available on this platform\n' +
     'tlsListen failed: TLS is not available on this platform\ntcpListen failed: reusePort is not available on this platform\n', r.stderr);
 });
+
+// The release build loads OpenSSL when a script first makes a TLS context
+// (src/host/posix_tls_lib.h): the dynamic loader's log (LD_DEBUG, glibc)
+// names libssl only then, and a handshake through the loaded library works.
+const NATIVE_LYNG = join(ROOT, 'build', 'native', 'lyng');
+describe('native release build: OpenSSL loaded on first use', { skip: !existsSync(NATIVE_LYNG) || process.platform !== 'linux' }, () => {
+  const loaderLog = { ...process.env, LD_DEBUG: 'files' };
+  let good;
+  before(async () => { good = await sServer('server.pem', 'server.key'); });
+  after(() => good?.stop());
+
+  test('a script without TLS does not load libssl', () => {
+    const r = spawnSync(NATIVE_LYNG, ['-e', 'println(1)'], { encoding: 'utf8', env: loaderLog });
+    assert.equal(r.stdout, '1\n', r.stderr);
+    assert.match(r.stderr, /libc\.so/); // the log is there...
+    assert.doesNotMatch(r.stderr, /libssl/); // ...without libssl
+  });
+
+  test('a TLS listener loads it', () => {
+    const script = 'import lyng.io.net\nval s = Net.tlsListen(0, "127.0.0.1", certFile: "server.pem", keyFile: "server.key")\nprintln("listening")\ns.close()';
+    const r = spawnSync(NATIVE_LYNG, ['--allow-net=127.0.0.1', '-e', script], { cwd: dir, encoding: 'utf8', env: loaderLog });
+    assert.equal(r.stdout, 'listening\n', r.stderr);
+    assert.match(r.stderr, /libssl\.so/);
+  });
+
+  test('a verified client handshake and reply', async () => {
+    const r = await hello(NATIVE_LYNG, good.port);
+    assert.equal(r.stdout, 'reply: slt olleh\n', r.stderr);
+    assert.equal(r.code, 0);
+  });
+});

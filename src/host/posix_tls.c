@@ -1,4 +1,5 @@
-/* posix_tls.c - TLS for the native host with OpenSSL (see posix_tls.h).
+/* posix_tls.c - TLS for the native host with OpenSSL (see posix_tls.h),
+ * loaded when the first context is made (posix_tls_lib.h).
  *
  * OpenSSL reads and writes the socket itself, through a BIO of our own:
  * the stock socket BIO writes with write(), which raises SIGPIPE when the
@@ -18,9 +19,9 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+
+#define TLS_LIB_CALLS /* OpenSSL's functions through tls_lib: loaded, not linked */
+#include "posix_tls_lib.h"
 
 struct tls_conn {
     SSL *ssl;
@@ -108,6 +109,7 @@ static void ctx_defaults(SSL_CTX *ctx) {
 }
 
 int tls_server_new(const char *cert_file, const char *key_file, tls_server **out) {
+    if (!tls_lib_load()) return HOST_EUNSUPPORTED;
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) return HOST_EIO;
     ctx_defaults(ctx);
@@ -171,6 +173,7 @@ void tls_clients_free(tls_clients *c) {
 }
 
 int tls_client_conn(tls_clients **cache, int fd, const host_tls_opts *o, tls_conn **out) {
+    if (!tls_lib_load()) return HOST_EUNSUPPORTED;
     SSL_CTX *ctx = client_ctx(cache, o->ca_file);
     if (!ctx) return HOST_ECERT_FILES;
     tls_conn *c = conn_new(ctx, fd, true);
