@@ -41,6 +41,8 @@ const settled = Promise.resolve();
 const MICRO_DRAINS = 64;
 // Completions handed to the core per wasm call (#deliver).
 const BATCH = 256;
+// Queue entries (four per completion) whose array a drain keeps for reuse.
+const SPARE_MAX = 4 * 1024;
 
 // Steps (loop back-edges and calls) a script on Node runs before the event
 // loop gets a turn (bin/lyng, and createLyng for each eval). V8 first runs
@@ -184,7 +186,12 @@ export class LyngInstance {
     return self;
   }
 
+  // Completions wait as {vm, op, status, value} in #queue's first #queued
+  // entries. A drain swaps #queue with #spare, which arrivals during the
+  // drain fill, so the two arrays are reused: none is made per event.
   #queue = [];
+  #queued = 0;
+  #spare = [];
   #records = 0; // BATCH completion records in wasm memory (#deliver)
   #recordView = null;
   #scheduled = false;
@@ -207,7 +214,13 @@ export class LyngInstance {
   // ---- completions ----
   #complete(vm, op, status, value) {
     if (this.#closed) return;
-    this.#queue.push(vm, op, status, Number(value));
+    const q = this.#queue;
+    const n = this.#queued;
+    q[n] = vm;
+    q[n + 1] = op;
+    q[n + 2] = status;
+    q[n + 3] = Number(value);
+    this.#queued = n + 4;
     this.#schedule();
   }
 
@@ -263,10 +276,13 @@ export class LyngInstance {
     this.#scheduled = false;
     if (this.#closed) return;
     const q = this.#queue;
-    this.#queue = [];
+    const n = this.#queued;
+    this.#queue = this.#spare;
+    this.#queued = 0;
+    this.#spare = n <= SPARE_MAX ? q : []; // a burst's long array is not kept
     const drive = this.#drive;
     try {
-      this.#deliver(q);
+      this.#deliver(q, n);
     } catch (err) { // a trap inside the core: fail the run in progress
       if (drive) drive.fail(err);
       else throw err;
@@ -279,15 +295,15 @@ export class LyngInstance {
   // memory, BATCH at a time: one wasm call per batch, not one per event.
   // The records live as long as the instance; their view is made again only
   // when the memory grew (which replaces its ArrayBuffer).
-  #deliver(q) {
-    if (!q.length) return;
+  #deliver(q, count) {
+    if (!count) return;
     const e = this.exports;
     if (!this.#records) {
       this.#records = e.lyng_wasm_alloc(BATCH * 32);
       if (!this.#records) throw new Error('lyng: out of wasm memory');
     }
-    for (let start = 0; start < q.length; start += 4 * BATCH) {
-      const end = Math.min(q.length, start + 4 * BATCH);
+    for (let start = 0; start < count; start += 4 * BATCH) {
+      const end = Math.min(count, start + 4 * BATCH);
       if (!this.#recordView || this.#recordView.buffer !== this.memory.buffer) {
         this.#recordView = new Float64Array(this.memory.buffer, this.#records, 4 * BATCH);
       }
@@ -603,7 +619,7 @@ export class LyngInstance {
   close() {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue = [];
+    this.#queued = 0;
     this.host.dispose();
     if (this.#drive) this.#drive.fail(new Error('lyng: the instance was closed while a script was running'));
   }

@@ -232,7 +232,7 @@ export function createNetImports(env) {
       for (const s of entry.pending.splice(0)) s.destroy();
       entry.server.close();
     } else if (entry.kind === 'udp') {
-      if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, E.ECLOSED); }
+      if (entry.readOp !== 0) { const op = entry.readOp; entry.readOp = 0; done(entry.vm, op, E.ECLOSED); }
       closeUdpWhenSent(entry);
     }
   }
@@ -246,17 +246,41 @@ export function createNetImports(env) {
     }
   }
 
-  // Datagrams and their senders wait in two queues side by side, so a
-  // datagram costs no object of ours.
+  // A datagram for the pending receive (entry.readOp, as for TCP reads)
+  // goes to wasm memory at once; one that finds no receive waits in the
+  // queue, its sender in a second queue beside it, so a datagram costs no
+  // object of ours. The queues are made by the first datagram that waits:
+  // a peer exchanging one datagram at a time never needs them.
+  function onUdpMessage(msg, rinfo) {
+    const entry = this[kEntry];
+    if (entry.readOp !== 0 && entry.queue === null) {
+      takeDatagram(entry, msg, rinfo);
+      return;
+    }
+    if (entry.queue === null) { entry.queue = []; entry.senders = []; }
+    if (entry.queue.length < UDP_QUEUE_MAX) { entry.queue.push(msg); entry.senders.push(rinfo); }
+    serveUdp(entry);
+  }
   function serveUdp(entry) {
-    const r = entry.reader;
-    if (!r || !entry.queue.length) return;
-    entry.reader = null;
+    if (entry.readOp === 0 || entry.queue === null) return;
     const msg = entry.queue.shift();
-    const n = Math.min(msg.length, r.max);
-    bytes().set(n === msg.length ? msg : msg.subarray(0, n), r.ptr);
-    keepSender(r.op, entry.senders.shift());
-    done(r.vm, r.op, 0, n);
+    const rinfo = entry.senders.shift();
+    if (entry.queue.length === 0) { entry.queue = null; entry.senders = null; }
+    takeDatagram(entry, msg, rinfo);
+  }
+  function takeDatagram(entry, msg, rinfo) {
+    const op = entry.readOp;
+    entry.readOp = 0;
+    const n = Math.min(msg.length, entry.readMax);
+    if (n <= SMALL_COPY) {
+      const mem = bytes();
+      const ptr = entry.readPtr;
+      for (let i = 0; i < n; i++) mem[ptr + i] = msg[i];
+    } else {
+      bytes().set(n === msg.length ? msg : msg.subarray(0, n), entry.readPtr);
+    }
+    keepSender(op, rinfo);
+    done(entry.vm, op, 0, n);
   }
 
   // The sender of the datagram a receive completed with, until udp_sender
@@ -486,15 +510,13 @@ export function createNetImports(env) {
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
       const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
-      const entry = { kind: 'udp', vm, sock, queue: [], senders: [], reader: null, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, opSends: 0, sendError: 0, afterSend: null };
+      const entry = { kind: 'udp', vm, sock, queue: null, senders: null, readOp: 0, readPtr: 0, readMax: 0, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, opSends: 0, sendError: 0, afterSend: null };
+      sock[kEntry] = entry;
       let bound = false;
-      sock.on('message', (msg, rinfo) => {
-        if (entry.queue.length < UDP_QUEUE_MAX) { entry.queue.push(msg); entry.senders.push(rinfo); }
-        serveUdp(entry);
-      });
+      sock.on('message', onUdpMessage);
       sock.on('error', (err) => {
         if (!bound) { done(vm, op, statusOf(err)); sock.close(); return; }
-        if (entry.reader) { const r = entry.reader; entry.reader = null; done(r.vm, r.op, statusOf(err)); }
+        if (entry.readOp !== 0) { const r = entry.readOp; entry.readOp = 0; done(entry.vm, r, statusOf(err)); }
       });
       sock.bind(port, host, () => { bound = true; done(vm, op, 0, addHandle(entry)); });
     },
@@ -505,7 +527,10 @@ export function createNetImports(env) {
     udp_send_now(vm, handle, ptr, len, ipPtr, ipLen, port) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp' || entry.closed || entry.sendError || entry.inFlight >= SEND_NOW_MAX) return 0;
-      const data = Buffer.allocUnsafe(len);
+      // The socket's scratch Buffer while no send holds it: every send
+      // before this one has called back, as happens between the datagrams
+      // of an exchange; so that one allocates nothing here.
+      const data = entry.inFlight === 0 && !entry.sending ? scratchView(entry, len, 2048) : Buffer.allocUnsafe(len);
       copyFromWasm(data, ptr, len);
       try {
         entry.sock.send(data, port, destText(ipPtr, ipLen), entry.afterSend ??= afterSend(entry));
@@ -520,7 +545,7 @@ export function createNetImports(env) {
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
       if (entry.sendError) { const status = entry.sendError; entry.sendError = 0; done(vm, op, status); return; }
       // one scratch Buffer per socket while no other send is in flight, as for TCP writes
-      const scratch = !entry.sending && len <= SCRATCH_MAX;
+      const scratch = !entry.sending && entry.inFlight === 0 && len <= SCRATCH_MAX;
       let data;
       if (scratch) {
         data = scratchView(entry, len, 2048);
@@ -545,7 +570,10 @@ export function createNetImports(env) {
     udp_recv(vm, op, handle, ptr, max) {
       const entry = handles.get(handle);
       if (!entry || entry.kind !== 'udp') { queueMicrotask(() => done(vm, op, E.ECLOSED)); return; }
-      entry.reader = { vm, op, ptr, max };
+      entry.vm = vm;
+      entry.readOp = op;
+      entry.readPtr = ptr;
+      entry.readMax = max;
       serveUdp(entry); // a datagram already here is copied at once, as for TCP reads
     },
     // The sender of a datagram; SAME_SENDER when it is the one reported
