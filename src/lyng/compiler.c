@@ -955,16 +955,26 @@ typedef struct Place {
     const char *name;
     uint32_t len;
     uint32_t name_k;
-    bool idx_known; /* PL_INDEX: the index's code starts at idx_at */
-    uint32_t idx_at;
+    bool idx_known; /* PL_INDEX: the object's code starts at obj_at, the index's at idx_at */
+    uint32_t obj_at, idx_at;
 } Place;
 
 /* `obj[index]` read: an index that is one local becomes the operand of
- * GET_INDEX_LOCAL instead of a value pushed for GET_INDEX. */
+ * GET_INDEX_LOCAL instead of a value pushed for GET_INDEX, and with an
+ * object that is one global, GET_GLOBAL_INDEX_LOCAL's. */
 static void emit_get_index(C *c, const Place *pl) {
     Proto *p = proto_of(c);
     if (pl->idx_known && p->code_len == pl->idx_at + 1 + ARG && p->code[pl->idx_at] == OP_GET_LOCAL) {
         uint32_t slot = read_arg(p->code + pl->idx_at + 1);
+        if (pl->idx_at == pl->obj_at + 1 + ARG && p->code[pl->obj_at] == OP_GET_GLOBAL) {
+            /* and an object that is one global: both are operands */
+            uint32_t g = read_arg(p->code + pl->obj_at + 1);
+            code_truncate(c, pl->obj_at);
+            adjust(c, -2);
+            emit_op_arg(c, OP_GET_GLOBAL_INDEX_LOCAL, g);
+            emit_arg(c, slot);
+            return;
+        }
         code_truncate(c, pl->idx_at);
         adjust(c, -1);
         emit_op_arg(c, OP_GET_INDEX_LOCAL, slot);
@@ -2296,7 +2306,7 @@ static void named_or_call(C *c, Token name, bool can_assign) {
         call_args(c, true, name_const(c, name.start, name.len));
         return;
     }
-    Place pl = {PL_NAME, name.start, name.len, 0, false, 0};
+    Place pl = {PL_NAME, name.start, name.len, 0, false, 0, 0};
     finish_place(c, &pl, can_assign);
 }
 
@@ -2437,7 +2447,7 @@ static void prefix(C *c, bool can_assign) {
         int d = t.type == T_PLUSPLUS ? 1 : -1;
         if (!accept(c, T_IDENT)) { ERROR_CUR("'%s' needs a variable", d > 0 ? "++" : "--"); return; }
         Token name = c->prev;
-        Place pl = {PL_NAME, name.start, name.len, 0, false, 0};
+        Place pl = {PL_NAME, name.start, name.len, 0, false, 0, 0};
         /* obj.field / obj[i] after ++ */
         if (check(c, T_DOT) || check(c, T_LBRACKET)) {
             load_name(c, name.start, name.len);
@@ -2570,7 +2580,7 @@ static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
     emit_op(c, op);
 }
 
-static void infix(C *c, bool can_assign) {
+static void infix(C *c, bool can_assign, uint32_t lhs_at) {
     Token op = c->cur;
     Prec p = infix_prec(op.type);
     advance(c);
@@ -2678,7 +2688,7 @@ static void infix(C *c, bool can_assign) {
         } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
             call_args(c, false, k);
         } else {
-            Place pl = {PL_PROP, m.start, m.len, k, false, 0};
+            Place pl = {PL_PROP, m.start, m.len, k, false, 0, 0};
             finish_place(c, &pl, can_assign);
         }
         if (op.type == T_SAFE_DOT) patch_jump(c, jn);
@@ -2698,7 +2708,7 @@ static void infix(C *c, bool can_assign) {
         uint32_t idx_at = proto_of(c)->code_len;
         expression(c);
         expect(c, T_RBRACKET, "']' after the index");
-        Place pl = {PL_INDEX, NULL, 0, 0, true, idx_at};
+        Place pl = {PL_INDEX, NULL, 0, 0, true, lhs_at, idx_at};
         finish_place(c, &pl, can_assign);
         if (op.type == T_SAFE_LBRACKET) patch_jump(c, jn);
         break;
@@ -2726,6 +2736,7 @@ static void parse_prec(C *c, Prec prec) {
         return;
     }
     bool can_assign = prec <= P_ASSIGN;
+    uint32_t lhs_at = proto_of(c)->code_len;
     prefix(c, can_assign);
     for (;;) {
         if (c->err) break;
@@ -2734,7 +2745,7 @@ static void parse_prec(C *c, Prec prec) {
         if (c->cur.nl_before && !continues_line(c->cur.type)) break;
         /* a '(' or '[' on a new line starts a new statement */
         if (p == P_POSTFIX && c->cur.nl_before && c->cur.type != T_DOT && c->cur.type != T_SAFE_DOT) break;
-        infix(c, can_assign);
+        infix(c, can_assign, lhs_at);
     }
     if (can_assign && is_assign_op(c->cur.type) && !c->err) ERROR_CUR("cannot assign to this expression");
     c->depth--;

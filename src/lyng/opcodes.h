@@ -26,6 +26,7 @@ OP(GET_PROP, ARG, 0)         /* name const: obj -> value */
 OP(SET_PROP, ARG, -1)        /* obj value -> value */
 OP(GET_INDEX, 0, -1)       /* obj idx -> value */
 OP(GET_INDEX_LOCAL, ARG, 0)  /* slot: obj -> obj[the local] (the compiler's form of `obj[name]`) */
+OP(GET_GLOBAL_INDEX_LOCAL, 2 * ARG, 1) /* global slot, local slot: -> global[local] */
 OP(SET_INDEX, 0, -2)       /* obj idx value -> value */
 OP(ADD, 0, -1)
 OP(SUB, 0, -1)

@@ -1660,30 +1660,66 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         /* A List by an Int in range, a Map by an Int or String key: no
          * user hook can run, nothing can raise. The object is at `objp`,
-         * where the element goes; the index at `idxp`. */
-#define INDEX_FAST(objp, idxp, DROP)                                                      \
+         * the index at `idxp`; the element goes to `dstp` after DROP. A Map
+         * of small Int keys (OF_DIRECT) is read here natively, without the
+         * call. */
+#if VM_COLD_APART
+#define INDEX_DIRECT_MAP(m, idx, dst, DROP) (void)(m);
+#else
+#define INDEX_DIRECT_MAP(m, idx, dst, DROP)                                               \
+            if ((m->h.flags & (OF_SET | OF_DIRECT)) == OF_DIRECT && IS_INT(*idx) && (uint64_t)idx->as.i < m->index_cap) { \
+                int32_t slot_ = m->index[idx->as.i];                                       \
+                DROP;                                                                     \
+                if (slot_ >= 0) VMOVE(*dst, m->slots[slot_].value);                          \
+                else *dst = V_NULL;                                                       \
+                NEXT;                                                                     \
+            }
+#endif
+#define INDEX_NO_DIRECT_MAP(m, idx, dst, DROP) (void)(m);
+#define INDEX_FAST(objp, idxp, dstp, DROP, DIRECT)                                              \
         if (IS_OBJ(*(objp))) {                                                            \
-            Value *dst = (objp);                                                          \
-            Obj *o = dst->as.o;                                                           \
+            Value *dst = (dstp);                                                          \
+            Obj *o = (objp)->as.o;                                                        \
             const Value *idx = (idxp);                                                    \
             if (o->type == OT_LIST && IS_INT(*idx) && (uint64_t)idx->as.i < ((List *)o)->count) { \
                 DROP;                                                                     \
                 VMOVE(*dst, ((List *)o)->items[idx->as.i]);                               \
                 NEXT;                                                                     \
             }                                                                             \
-            if (o->type == OT_MAP && !(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) { \
-                Value out;                                                                \
-                if (!map_get((Map *)o, VLOAD(*idx), &out)) out = V_NULL;                  \
-                DROP;                                                                     \
-                VMOVE(*dst, out);                                                         \
-                NEXT;                                                                     \
+            if (o->type == OT_MAP) {                                                      \
+                Map *m = (Map *)o;                                                        \
+                DIRECT(m, idx, dst, DROP)                                                 \
+                if (!(o->flags & OF_SET) && (IS_INT(*idx) || IS_OT(*idx, OT_STRING))) {   \
+                    Value out;                                                            \
+                    if (!map_get(m, VLOAD(*idx), &out)) out = V_NULL;                     \
+                    DROP;                                                                 \
+                    VMOVE(*dst, out);                                                     \
+                    NEXT;                                                                 \
+                }                                                                         \
             }                                                                             \
         }
-        CASE(GET_INDEX_LOCAL) {
+        CASE(GET_GLOBAL_INDEX_LOCAL) {
+            /* `name[local]` where name is a global (a script's top-level val) */
+            const Value *g = &vm->gvals[rd_arg(ip)];
+            ip += ARG;
+#if !VM_COLD_APART /* on wasm: the two instructions' way, for size */
+            INDEX_FAST(g, &slots[rd_arg(ip)], sp, (void)0; ip += ARG; sp++, INDEX_DIRECT_MAP)
+#endif
+            if (IS_UNSET(*g)) {
+                SAVE_IP();
+                global_readable(vm, rd_arg(ip - ARG));
+                goto handle_error;
+            }
+            VMOVE(*sp, *g);
+            sp++;
+            goto get_index_local;
+        }
+        CASE(GET_INDEX_LOCAL)
+        get_index_local: {
             const Value *l = &slots[rd_arg(ip)];
             ip += ARG;
 #if !VM_COLD_APART /* on wasm: the general instruction's way, for size */
-            INDEX_FAST(&sp[-1], l, (void)0)
+            INDEX_FAST(&sp[-1], l, &sp[-1], (void)0, INDEX_DIRECT_MAP)
 #endif
             if (IS_UNSET(*l)) {
                 SAVE_IP();
@@ -1695,7 +1731,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             goto get_index;
         }
         CASE(GET_INDEX)
-            INDEX_FAST(&sp[-2], &sp[-1], sp--)
+            INDEX_FAST(&sp[-2], &sp[-1], &sp[-2], sp--, INDEX_NO_DIRECT_MAP)
         get_index: {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
@@ -1704,6 +1740,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
 #undef INDEX_FAST
+#undef INDEX_DIRECT_MAP
+#undef INDEX_NO_DIRECT_MAP
         CASE(SET_INDEX) {
             if (IS_OBJ(sp[-3])) {
                 Obj *o = sp[-3].as.o;
