@@ -407,6 +407,7 @@ static void mark_roots(VM *vm) {
 
 void gc_collect(VM *vm) {
     large_flush(vm); /* what a whole cycle did not reuse */
+    memset(vm->scache, 0, sizeof vm->scache); /* holds strings weakly: the sweep may free them */
     mark_roots(vm);
     while (vm->ngray > 0) blacken(vm, vm->gray[--vm->ngray]);
     Obj **link = &vm->objects;

@@ -150,7 +150,7 @@ static NativeResult b_decode_utf8(VM *vm, Value self, int argc, Value *argv, Val
     size_t n;
     size_t bad = utf8_check((const char *)b->data, b->len, &n);
     if (bad != b->len) return vm_throw(vm, vm->c.illegal_argument, "invalid UTF-8 at byte %zu", bad);
-    *out = v_obj(str_new(vm, b->len ? (const char *)b->data : "", b->len));
+    *out = v_obj(str_new_shared(vm, b->len ? (const char *)b->data : "", b->len));
     return NR_OK;
 }
 

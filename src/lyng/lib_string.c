@@ -68,7 +68,8 @@ static bool cp_is_lower(uint32_t c) { return cp_upper(c) != c; }
 
 /* ---- helpers ---- */
 
-static String *mk(VM *vm, const char *s, size_t len) { return str_new(vm, len ? s : "", len); }
+/* results of the library are never changed in place: short ones are shared */
+static String *mk(VM *vm, const char *s, size_t len) { return str_new_shared(vm, len ? s : "", len); }
 
 static String *from_sb(VM *vm, StrBuf *sb) {
     String *s = mk(vm, sb->data, sb->len);

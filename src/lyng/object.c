@@ -50,6 +50,20 @@ static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
 
 String *str_new(VM *vm, const char *s, size_t len) { return str_alloc(vm, s, len, hash_bytes(s, len)); }
 
+/* A server's requests repeat their short pieces ("$3", "SET", a header's
+ * name): handing out the string made for the same text a moment ago saves
+ * the allocation and, more, the collections it would bring. Strings are
+ * values, so sharing one is not visible but through ===, which promises
+ * nothing for strings built at run time. */
+String *str_new_shared(VM *vm, const char *s, size_t len) {
+    uint32_t h = hash_bytes(s, len);
+    if (len > STR_SHARED_MAX) return str_alloc(vm, s, len, h);
+    String **slot = &vm->scache[h & (STR_CACHE_SLOTS - 1)];
+    String *x = *slot;
+    if (x && x->hash == h && x->len == len && memcmp(x->data, s, len) == 0) return x;
+    return *slot = str_alloc(vm, s, len, h);
+}
+
 String *str_cstr(VM *vm, const char *s) { return str_new(vm, s, strlen(s)); }
 
 String *str_intern(VM *vm, const char *s, size_t len) {

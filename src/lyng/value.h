@@ -269,6 +269,9 @@ typedef struct Handle {
 /* ---- allocation and basic operations (object.c) ---- */
 
 String *str_new(VM *vm, const char *s, size_t len); /* copies; validates nothing */
+/* The same, but a short text may come back as a string made before: for
+ * results no caller changes in place (lines read, substrings, decoded bytes) */
+String *str_new_shared(VM *vm, const char *s, size_t len);
 String *str_cstr(VM *vm, const char *s);
 String *str_intern(VM *vm, const char *s, size_t len); /* for names and keys */
 String *str_concat(VM *vm, String *a, String *b);

@@ -16,6 +16,10 @@ struct host;
 /* gc.c paces blocks of LARGE_MIN bytes or more apart from the rest and keeps
  * up to LARGE_CACHE_SLOTS of those freed by a collection for reuse */
 #define LARGE_MIN 4096
+/* object.c: str_new_shared hands out again a recent string of up to
+ * STR_SHARED_MAX bytes with the same text */
+#define STR_CACHE_SLOTS 256
+#define STR_SHARED_MAX 32
 #define LARGE_CACHE_SLOTS 32
 
 typedef struct Frame {
@@ -221,6 +225,9 @@ struct VM {
      * class, a new base bump it). */
     uint32_t member_epoch;
     void *small_free[SMALL_MAX / SMALL_GRAIN + 1]; /* gc.c: freed small blocks by size class */
+    /* str_new_shared's recent short strings, by hash; emptied by each
+     * collection so that it keeps nothing alive */
+    String *scache[STR_CACHE_SLOTS];
     struct MethodCacheEntry {
         Class *cls;
         String *name;

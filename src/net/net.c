@@ -287,7 +287,7 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
                 vm_throw(vm, vm->c.illegal_operation, "readLine failed: the line is not valid UTF-8");
                 return STEP_ERROR;
             }
-            *out = v_obj(str_new(vm, (const char *)start, len));
+            *out = v_obj(str_new_shared(vm, (const char *)start, len));
             s->rstart += consumed;
             if (s->rstart == s->rend) s->rstart = s->rend = 0;
             return STEP_DONE;
