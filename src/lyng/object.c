@@ -23,6 +23,9 @@ uint32_t hash_bytes(const char *s, size_t len) {
     return h;
 }
 
+#ifdef __wasm__ /* one copy of it for its three callers: wasm's size */
+__attribute__((noinline))
+#endif
 static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
     String *str = vm_alloc(vm, OT_STRING, vm->c.string, sizeof(String) + len + 1);
     str->len = (uint32_t)len;

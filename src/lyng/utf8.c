@@ -39,12 +39,14 @@ size_t utf8_check(const char *s, size_t len, size_t *nchars) {
     size_t i = 0, n = 0;
     uint32_t cp;
     while (i < len) {
-        uint64_t w; /* ASCII runs eight bytes at a time */
+#ifndef __wasm__ /* ASCII runs eight bytes at a time (wasm keeps the smaller loop) */
+        uint64_t w;
         if (i + 8 <= len && (memcpy(&w, u + i, 8), !(w & 0x8080808080808080ull))) {
             i += 8;
             n += 8;
             continue;
         }
+#endif
         if (u[i] < 0x80) {
             i++;
             n++;

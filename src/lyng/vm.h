@@ -225,9 +225,6 @@ struct VM {
      * class, a new base bump it). */
     uint32_t member_epoch;
     void *small_free[SMALL_MAX / SMALL_GRAIN + 1]; /* gc.c: freed small blocks by size class */
-    /* str_new_shared's recent short strings, by hash; emptied by each
-     * collection so that it keeps nothing alive */
-    String *scache[STR_CACHE_SLOTS];
     struct MethodCacheEntry {
         Class *cls;
         String *name;
@@ -252,6 +249,10 @@ struct VM {
     Value host_value;     /* exchange.c: a value from the host on its way to a fiber (rooted) */
     void (*host_call)(void *ud, lyng_vm *vm, uint32_t op, uint32_t fn, const uint8_t *args, size_t len);
     void *host_call_ud;
+    /* str_new_shared's recent short strings, by hash; emptied by each
+     * collection so that it keeps nothing alive (last: the
+     * fields before it keep their short offsets in wasm's code) */
+    String *scache[STR_CACHE_SLOTS];
 };
 
 #define GF_DEFINED 1
