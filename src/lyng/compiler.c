@@ -438,6 +438,7 @@ static void fn_begin(C *c, Fn *fn, const char *name, size_t len) {
 static Proto *fn_end(C *c) {
     Fn *fn = c->fn;
     Proto *p = fn->proto;
+    proto_set_checked_entry(p);
     p->nupvals = (uint16_t)fn->nup;
     if (fn->nup) {
         p->upval_is_local = vm_realloc(c->vm, NULL, 0, (size_t)fn->nup);

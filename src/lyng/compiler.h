@@ -17,6 +17,16 @@ typedef enum {
 #define ARG 4
 #define ARG_NONE 0xFFFFFFFFu
 
+/* Sets p->checked_entry from its finished code: the prologue's leading run
+ * of ARG_REQUIRED checks, one per parameter without a default, is skipped by
+ * a call that passes every parameter (each check is then a dispatch that
+ * cannot fail: a fifth of those of a small function like fib). */
+static inline void proto_set_checked_entry(Proto *p) {
+    uint32_t i = 0;
+    while (i + ARG < p->code_len && p->code[i] == OP_ARG_REQUIRED) i += 1 + ARG;
+    p->checked_entry = i;
+}
+
 /* Compiles a whole script into a function prototype. On error returns NULL
  * and sets *error to a malloc'd report: "file:line:col: message", the source
  * line and a caret under the column. */

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compiler.h"
 #include "prelude_image.h"
 
 #ifndef LYNG_PRELUDE_IMAGE_NONE
@@ -279,6 +280,7 @@ static Proto *get_proto(Reader *r, int depth) {
     memcpy(p->code, code, code_len);
     p->lines = vm_realloc(vm, NULL, 0, sizeof(LineInfo) * code_len);
     p->code_len = p->code_cap = code_len;
+    proto_set_checked_entry(p);
     uint64_t runs = get_u(r), at = 0;
     uint32_t line = 0;
     for (uint64_t i = 0; i < runs && !r->bad; i++) {

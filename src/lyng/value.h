@@ -176,6 +176,10 @@ typedef struct Proto {
     uint8_t *upval_is_local;
     uint32_t *upval_index;
     uint32_t max_stack;
+    /* where a call that passes every parameter, unnamed, starts: past the
+     * prologue's ARG_REQUIRED checks, which such a call cannot fail (set by
+     * proto_set_checked_entry) */
+    uint32_t checked_entry;
 } Proto;
 
 typedef struct Upval {

@@ -428,7 +428,8 @@ static CallResult call_closure(VM *vm, Fiber *f, Closure *cl, Value self, uint32
     }
     Frame *fr = &f->frames[f->nframes++];
     fr->closure = cl;
-    fr->ip = p->code;
+    /* every parameter passed, none by name: adapt_args left no gap */
+    fr->ip = p->code + (argc == p->nparams && !names ? p->checked_entry : 0);
     fr->base = base;
     fr->nhandlers = f->nhandlers;
     return CR_FRAME;
@@ -1984,7 +1985,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         f->stack[base] = cl->self;
                         Frame *nf = &f->frames[f->nframes++];
                         nf->closure = cl;
-                        nf->ip = p->code;
+                        nf->ip = p->code + p->checked_entry;
                         nf->base = base;
                         nf->nhandlers = f->nhandlers;
                         LOAD_FRAME();
