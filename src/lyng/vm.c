@@ -1396,6 +1396,22 @@ static inline Value vload_words(const Value *p) {
         sp++;                                                         \
     } while (0)
 
+/* A comparison's Bool result, `depth` stack entries above which it goes.
+ * When a JUMP_IF_FALSE comes next (`if (n < 2)`, `while (i < n)`), the jump
+ * is taken here instead, without pushing the Bool: one dispatch less, which
+ * on wasm (one shared, range-checked jump) costs more than natively. */
+#define COND_RESULT(r, depth)                                         \
+    do {                                                              \
+        bool r_ = (r);                                                \
+        if (*ip == OP_JUMP_IF_FALSE) {                                \
+            sp -= (depth);                                            \
+            ip += 1 + ARG + (r_ ? 0 : rd_arg(ip + 1));                \
+        } else {                                                      \
+            sp -= (depth) - 1;                                        \
+            TOP = v_bool(r_);                                         \
+        }                                                             \
+    } while (0)
+
 /* On wasm the rare instructions (vm_cold_ops.h) run in a function of their
  * own, so that the loop V8 must optimize stays small: V8 runs its baseline
  * code of a wasm function, at about half speed, until its optimizing
@@ -1656,7 +1672,9 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             SAVE_IP();
             Value v = POP(), obj = POP();
             if (!set_prop(vm, obj, n, v)) goto handle_error;
-            PUSH(v);
+            /* `o.x = v` as a statement: its value is dropped at once */
+            if (*ip == OP_POP) ip++;
+            else PUSH(v);
             NEXT;
         }
         /* A List by an Int in range, a Map by an Int or String key: no
@@ -1825,10 +1843,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             op = OP_MOD;
             goto op_arith;
         }
-        INT_K_OP(LT_K, OP_LT, op_compare, TOP = v_bool(x < y))
-        INT_K_OP(LE_K, OP_LE, op_compare, TOP = v_bool(x <= y))
-        INT_K_OP(GT_K, OP_GT, op_compare, TOP = v_bool(x > y))
-        INT_K_OP(GE_K, OP_GE, op_compare, TOP = v_bool(x >= y))
+        INT_K_OP(LT_K, OP_LT, op_compare, COND_RESULT(x < y, 1))
+        INT_K_OP(LE_K, OP_LE, op_compare, COND_RESULT(x <= y, 1))
+        INT_K_OP(GT_K, OP_GT, op_compare, COND_RESULT(x > y, 1))
+        INT_K_OP(GE_K, OP_GE, op_compare, COND_RESULT(x >= y, 1))
 #undef INT_K_OP
         CASE(NOT)
             if (IS_BOOL(TOP)) TOP = v_bool(!TOP.as.b);
@@ -1837,7 +1855,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(EQ_NULL)
         CASE(NE_NULL)
             if (!IS_OT(TOP, OT_INSTANCE)) { /* anything else is null or not: no equals() to run */
-                TOP = v_bool(IS_NULL(TOP) == (op == OP_EQ_NULL));
+                COND_RESULT(IS_NULL(TOP) == (op == OP_EQ_NULL), 1);
                 NEXT;
             }
             PUSH(V_NULL);
@@ -1851,12 +1869,12 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_OBJ(TOP) && ((IS_INT(TOP) && IS_INT(b)) || (TOP.type != b.type && !(IS_NUM(TOP) && IS_NUM(b))))) {
                 /* `n == 0`, `x == null` with no object on the left: no hook runs */
                 eq = TOP.type == b.type && TOP.as.i == b.as.i;
-                TOP = v_bool(op == OP_EQ ? eq : !eq);
+                COND_RESULT(op == OP_EQ ? eq : !eq, 1);
                 NEXT;
             }
             if (!IS_OBJ(b) && IS_OBJ(TOP) && TOP.as.o->type != OT_INSTANCE) {
                 /* `line == null`: an object of a built-in type equals no immediate */
-                TOP = v_bool(op != OP_EQ);
+                COND_RESULT(op != OP_EQ, 1);
                 NEXT;
             }
             if (IS_OT(TOP, OT_STRING) && IS_OT(b, OT_STRING)) {
@@ -1885,8 +1903,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Value b = sp[-1], a = sp[-2];
             if (IS_INT(a) && IS_INT(b) && op != OP_CMP) {
                 bool r = op == OP_LT ? a.as.i < b.as.i : op == OP_LE ? a.as.i <= b.as.i : op == OP_GT ? a.as.i > b.as.i : a.as.i >= b.as.i;
-                sp--;
-                TOP = v_bool(r);
+                COND_RESULT(r, 2);
                 NEXT;
             }
             SAVE_IP();
