@@ -18,6 +18,11 @@ const HIGH_WATER = 256 * 1024;
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
 const ZERO_COPY_MIN = 16 * 1024; // writes this large may go from wasm memory uncopied (write)
+// A read completing with this many bytes is delivered at once, not with the
+// turn's other events (`prompt` of complete in lyng.mjs): a stream this
+// busy is not one of many small messages, and waiting would let libuv's
+// reads fill its queue up to HIGH_WATER.
+const PROMPT_READ = 16 * 1024;
 const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
@@ -98,7 +103,7 @@ export function createNetImports(env) {
   // written straight into wasm memory: no intermediate bytes per datagram
   const putText = (text, ptr, cap) => encoder.encodeInto(text, bytes().subarray(ptr, ptr + cap)).written;
   const addrText = (family, ip, port) => `${family === 'IPv6' || family === 6 ? 6 : 4} ${ip} ${port}`;
-  const done = (vm, op, status, value = 0) => env.complete(vm, op, status, value);
+  const done = (vm, op, status, value = 0, prompt = false) => env.complete(vm, op, status, value, prompt);
 
   function addHandle(entry) {
     const h = nextHandle++;
@@ -194,7 +199,8 @@ export function createNetImports(env) {
     if (op === 0) return;
     if (entry.queued > 0) {
       entry.readOp = 0;
-      done(entry.vm, op, 0, entry.readPtr === 0 ? Math.min(entry.queued, entry.readMax) : takeBytes(entry, entry.readPtr, entry.readMax));
+      const n = entry.readPtr === 0 ? Math.min(entry.queued, entry.readMax) : takeBytes(entry, entry.readPtr, entry.readMax);
+      done(entry.vm, op, 0, n, n >= PROMPT_READ);
     } else if (entry.error) {
       entry.readOp = 0;
       done(entry.vm, op, entry.error);

@@ -1,11 +1,15 @@
-// net_turns.test.mjs - how completions reach the VM on Node: they are
-// drained from microtasks, so a message costs no extra turn of the event
-// loop, but a script whose I/O always completes at once cannot starve it: a
-// chain of drains gives the loop a turn every so often. (Writes Node takes
-// at once need no completion at all: a loop of them is bounded like any
-// busy loop, by the slice of steps.)
+// net_turns.test.mjs - how completions reach the VM on Node: those made
+// while the VM runs are drained from microtasks, so a message costs no
+// extra turn of the event loop, but a script whose I/O always completes at
+// once cannot starve it: a chain of drains gives the loop a turn every so
+// often. Those of Node's events wait for the check phase, so the events of
+// one turn reach the core as one batch. (Writes Node takes at once need no
+// completion at all: a loop of them is bounded like any busy loop, by the
+// slice of steps.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { LyngInstance } from '../js-shim/lyng.mjs';
 import { LIMIT, listen, vm } from './net_helpers.mjs';
 
 test('a script whose reads all complete at once still lets the event loop turn', LIMIT, async () => {
@@ -55,4 +59,79 @@ test('ops keep completing once their ids pass 2^31', LIMIT, async () => {
   assert.equal(result, '12000');
   lyng.close();
   await peer.close();
+});
+
+// The peer answers all N connections in one go once each has sent its byte,
+// which each reader does just before it waits: the N answers are then ready
+// together in one poll of the event loop, and their reads complete in one
+// batch (one call of lyng_wasm_complete_batch), not one batch each.
+test('reads of many connections that complete in one turn reach the core as one batch', LIMIT, async () => {
+  const N = 8;
+  const socks = [];
+  let asked = 0;
+  const peer = await listen((sock) => {
+    socks.push(sock);
+    sock.on('data', (d) => {
+      asked += d.length;
+      if (asked === N) for (const s of socks) s.write('x');
+    });
+  });
+  const script = `
+    import lyng.io.net
+    val socks = (0..<${N}).map { Net.tcpConnect("127.0.0.1", ${peer.port}) }
+    val readers = socks.map { s -> launch { s.writeUtf8("r"); s.read(1).size } }
+    var got = 0
+    for (r in readers) got += r.await()
+    for (s in socks) s.close()
+    exit(if (got == ${N}) 0 else 3)`;
+  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
+  const inst = await LyngInstance.create({ cli: true, args: argv, env: {}, preopens: {}, output: () => {} });
+  const batches = [];
+  const wasm = inst.exports;
+  inst.exports = { ...wasm, lyng_wasm_complete_batch: (records, n) => { batches.push(n); return wasm.lyng_wasm_complete_batch(records, n); } };
+  const { cli, release } = inst.cliNew(argv);
+  try {
+    assert.equal(await inst.runCli(cli), 0);
+  } finally {
+    release();
+    inst.close();
+    await peer.close();
+  }
+  assert.ok(Math.max(...batches) >= N, `the ${N} reads came in batches of ${batches.join(', ')}`);
+});
+
+// A large read is delivered at once, not with the turn's other events:
+// libuv reads a busy socket up to 32 times in one poll, and bytes left
+// waiting for the check phase would fill the socket's queue past its
+// high-water mark, pausing and resuming the socket every turn. Read in
+// pieces as large as Node's, with a read waiting when the first bytes
+// come, the stream never reaches the mark.
+test('a stream read in large pieces is taken as it comes, never paused', LIMIT, async () => {
+  const TOTAL = 8 << 20;
+  // sent once asked, so that the script is already waiting in a read
+  const peer = await listen((sock) => sock.once('data', () => sock.end(Buffer.alloc(TOTAL, 1))));
+  const pause = net.Socket.prototype.pause;
+  let pauses = 0;
+  net.Socket.prototype.pause = function (...args) { pauses++; return pause.apply(this, args); };
+  try {
+    const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
+    const result = await lyng.eval(`
+      import lyng.io.net
+      val s = Net.tcpConnect("127.0.0.1", PORT)
+      s.writeUtf8("go")
+      var got = 0
+      while (true) {
+        val data = s.read(65536)
+        if (data == null) break
+        got += data.size
+      }
+      s.close()
+      got`);
+    assert.equal(result, String(TOTAL));
+    lyng.close();
+  } finally {
+    net.Socket.prototype.pause = pause;
+    await peer.close();
+  }
+  assert.equal(pauses, 0);
 });
