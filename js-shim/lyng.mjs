@@ -226,10 +226,12 @@ export class LyngInstance {
   // (setImmediate), after every event libuv's poll handed over in this
   // turn: a server's many connections then reach the core as one batch and
   // one run of the VM, not one each (a microtask per event cost 8 % more
-  // CPU with 100 connections). A `prompt` one (a large read: libuv reads a
-  // busy socket up to 32 times per turn, which would fill its queue to the
-  // high-water mark and pause it) is drained from a microtask regardless;
-  // a drain already waiting for the check phase then finds less to do.
+  // CPU with 100 connections). A `prompt` one is drained from a microtask
+  // regardless (node_net.mjs: a large read, as libuv reads a busy socket up
+  // to 32 times per turn, which would fill its queue to the high-water mark
+  // and pause it; or the event of a socket that alone makes them, with
+  // nothing to batch); a drain already waiting for the check phase then
+  // finds less to do.
   // Made by an event, it also restarts the count of drains in a row: the
   // event loop is turning, so the chain's bound has nothing to protect.
   #complete(vm, op, status, value, prompt = false) {
