@@ -1970,9 +1970,62 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             if (!IS_NULL(TOP)) ip += ARG + rd_arg(ip);
             else { sp--; ip += ARG; }
             NEXT;
+#if !VM_COLD_APART
+        CASE(INVOKE) {
+            /* obj.name(args): natively an instruction of its own, so that
+             * the common case, a built-in method, tests nothing of the
+             * other calls (wasm shares the code below, for size) */
+            STEP_CHECK(ip - 1); /* resumes by executing this call */
+            String *name = (String *)consts[rd_arg(ip)].as.o;
+            int argc = (int)rd_arg(ip + ARG);
+            ip += 2 * ARG;
+            SAVE_IP();
+            if (vm->gc_requested && !vm->gc_paused) {
+                gc_collect(vm);
+                if (vm->oom) {
+                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
+                    goto handle_error;
+                }
+            }
+            CallResult r;
+            Value *recvp = f->stack + f->sp - argc - 1, m; /* f->sp: SAVE_IP above */
+            if (!IS_NULL(*recvp) && !IS_OT(*recvp, OT_INSTANCE) && !IS_OT(*recvp, OT_CLASS) &&
+                find_method_cached(vm, receiver_class(vm, *recvp), name, &m) &&
+                IS_OT(m, OT_NATIVE) && ((Native *)m.as.o)->data != CALL_WITH_MARK) {
+                /* call_native's work, done here */
+                Value *stack = f->stack;
+                Frame *frames = f->frames;
+                uint32_t base = (uint32_t)(recvp - stack);
+                Value out = V_VOID;
+                NativeResult nr = ((Native *)m.as.o)->fn(vm, VLOAD(*recvp), argc, recvp + 1, &out);
+                if (vm->cls_names.hook_failed && class_hook_failed(vm) && nr == NR_OK) nr = NR_ERR;
+                f->sp = base;
+                if (nr == NR_OK) {
+                    /* a native that ran script code may have moved the
+                     * stack or the frames: then the frame is read again */
+                    if (f->stack == stack && f->frames == frames) sp = stack + base;
+                    else LOAD_FRAME();
+                    PUSH(out);
+                    if (!vm->exiting) NEXT;
+                    SAVE_IP();
+                    goto suspended;
+                }
+                r = nr == NR_ERR ? CR_ERROR : CR_SUSPEND;
+            } else {
+                r = invoke(vm, f, name, argc, NULL);
+            }
+            if (r == CR_ERROR) goto handle_error;
+            if (r == CR_SUSPEND) goto suspended;
+            if (vm->exiting) goto suspended;
+            LOAD_FRAME();
+            NEXT;
+        }
+#endif
         CASE(CALL)
         CASE(CALL_NAMED)
+#if VM_COLD_APART
         CASE(INVOKE)
+#endif
         CASE(INVOKE_NAMED) {
             STEP_CHECK(ip - 1); /* resumes by executing this call */
             int argc;
