@@ -73,6 +73,7 @@ static NativeResult d_await(VM *vm, Value self, int argc, Value *argv, Value *ou
         *out = d->value;
         return NR_OK;
     }
+    if (!d->waiters) d->waiters = list_new(vm, 0); /* d stays reachable: it is self */
     Fiber *f = vm_park(vm);
     list_push(vm, d->waiters, v_obj(f));
     return NR_SUSPEND;

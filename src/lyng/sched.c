@@ -69,8 +69,7 @@ Deferred *deferred_new(VM *vm) {
     d->failed = false;
     d->value = V_VOID;
     d->fiber = NULL;
-    d->waiters = NULL;
-    d->waiters = list_new(vm, 0);
+    d->waiters = NULL; /* made by the first await: a coroutine that nobody awaits (a server's per-connection handler) holds none */
     return d;
 }
 
@@ -80,6 +79,7 @@ void deferred_complete(VM *vm, Deferred *d, Value v, bool failed) {
     d->failed = failed;
     d->value = v;
     d->fiber = NULL;
+    if (!d->waiters) return;
     for (uint32_t i = 0; i < d->waiters->count; i++) {
         Fiber *w = (Fiber *)d->waiters->items[i].as.o;
         if (failed) vm_resume_throw(vm, w, v);

@@ -259,7 +259,8 @@ COLD_CASE(ITER_CLOSE) {
 }
 COLD_CASE(TRY) {
     if (f->nhandlers == f->handler_cap) {
-        uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 4;
+        /* one handler first: a coroutine waiting inside one try holds no more */
+        uint32_t ncap = f->handler_cap ? f->handler_cap * 2 : 1;
         f->handlers = vm_realloc(vm, f->handlers, sizeof(Handler) * f->handler_cap, sizeof(Handler) * ncap);
         f->handler_cap = ncap;
     }
