@@ -224,12 +224,13 @@ $(B)/native/liblyng.a: $(NATIVE_LIB_OBJ)
 	rm -f $@ && ar rcs $@ $(@:.a=.o)
 	@rm -f $(@:.a=.o)
 
-# libedit gives the native REPL line editing and history (main_native.c).
+# libedit gives the native REPL line editing and history; it is loaded
+# (dlopen) when a REPL starts, not linked (src/cli/editline.h).
 $(B)/native/lyng: $(NATIVE_CLI_OBJ) $(B)/native/liblyng.a
-	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS) -ledit
+	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/asan/lyng: $(ASAN_OBJ)
-	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS) -ledit
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 # lyng.wasm is the library (createLyng, the playground); lyng-cli.wasm adds
 # the command line, its REPL and doc tests (bin/lyng).

@@ -20,10 +20,10 @@ poll: $(B)/poll/lyng
 asan-poll: $(B)/asan-poll/lyng
 
 $(B)/poll/lyng: $(POLL_OBJ)
-	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS) -ledit
+	$(NATIVE_CC) -o $@ $^ $(NATIVE_LIBS)
 
 $(B)/asan-poll/lyng: $(ASAN_POLL_OBJ)
-	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS) -ledit
+	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 $(POLL_OBJ) $(ASAN_POLL_OBJ): | $(PRELUDE_H) $(SETUP_STAMP)
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LyngInstance } from '../js-shim/lyng.mjs';
-import { NODE_LYNG, ROOT, tempFiles } from './helpers.mjs';
+import { hasNative, NATIVE_LYNG, NODE_LYNG, ROOT, tempFiles } from './helpers.mjs';
 
 // The built-in modules a process loaded after `--require`d code ran.
 function modulesLoaded(args) {
@@ -81,4 +81,14 @@ test('every import of lyng.wasm and lyng-cli.wasm declares the parameters of its
       assert.equal(imports[module][field].length, params, `${name}.wasm ${module}.${field}`);
     }
   }
+});
+
+// The native binary loads libedit only for the REPL and OpenSSL only for
+// TLS (src/cli/editline.h, src/host/posix_tls_lib.h): running a script maps
+// neither, as the dynamic loader's log (LD_DEBUG, glibc) shows.
+test('build/native/lyng running a script loads neither libedit nor libssl', { skip: (!hasNative || process.platform !== 'linux') && 'no native build on Linux' }, () => {
+  const r = spawnSync(NATIVE_LYNG, ['-e', 'println(1)'], { encoding: 'utf8', env: { ...process.env, LD_DEBUG: 'files' } });
+  assert.equal(r.stdout, '1\n', r.stderr);
+  assert.match(r.stderr, /libc\.so/); // the log is there...
+  assert.doesNotMatch(r.stderr, /libedit|libssl|libcrypto/); // ...without them
 });

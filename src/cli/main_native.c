@@ -1,6 +1,7 @@
 /* main_native.c - the native `lyng` binary: drives the command line state
- * machine (cli.c) with the epoll host, and the REPL (repl.c) with libedit
- * when no script is named and stdin is a terminal. */
+ * machine (cli.c) with the epoll host, and the REPL (repl.c) with libedit,
+ * loaded then (editline.h), when no script is named and stdin is a
+ * terminal. */
 #define _POSIX_C_SOURCE 200809L
 
 #include <signal.h>
@@ -10,9 +11,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <editline/readline.h>
-
+#define EDITLINE_CALLS /* libedit's functions through `editline`: loaded, not linked */
 #include "cli.h"
+#include "editline.h"
 #include "repl.h"
 #include "workers.h"
 
@@ -93,6 +94,10 @@ static void clear_prompt(void) {
 }
 
 static int run_repl(cli *c) {
+    if (!editline_load()) {
+        fprintf(stderr, "lyng: the REPL needs libedit (libedit.so.2), which could not be loaded\n");
+        return 70;
+    }
     session = repl_new(c);
     if (!session) return 70;
     const char *home = getenv("HOME");
