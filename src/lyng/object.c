@@ -264,7 +264,7 @@ static void map_rehash(VM *vm, Map *m, uint32_t want_slots) {
             /* the class's next instances get room for this many at once */
             Class *cls = ((Instance *)((char *)m - offsetof(Instance, fmap)))->h.cls;
             uint32_t need = m->live + 1 < MAP_LINEAR ? m->live + 1 : MAP_LINEAR;
-            if (cls && cls->field_hint < need) cls->field_hint = (uint8_t)need;
+            if (cls->field_hint < need) cls->field_hint = (uint8_t)need;
         }
         if (m->h.flags & OF_INLINE_SLOTS) {
             MapSlot *ns = vm_realloc(vm, NULL, 0, sizeof(MapSlot) * ncap);
@@ -317,6 +317,7 @@ OBJ_OUT_OF_LINE static void map_put_any(VM *vm, Map *m, Value key, Value value) 
     m->slots[i].hash = h;
     m->slots[i].live = true;
     m->live++;
+    if (m->h.flags & OF_FIELDS) ((Instance *)((char *)m - offsetof(Instance, fmap)))->h.cls->field_names |= 1u << (h & 31);
     if (!m->index_cap) return;
     if (m->h.flags & OF_DIRECT) {
         if (IS_INT(key) && (uint64_t)key.as.i < m->index_cap) m->index[key.as.i] = (int32_t)i;
@@ -444,6 +445,7 @@ Class *class_new(VM *vm, const char *name, Class *super) {
     c->is_exception = super && super->is_exception;
     c->is_abstract = false;
     c->field_hint = 0;
+    c->field_names = 0;
     c->body_slot = 0;
     c->has_setters = super && super->has_setters;
     c->has_hidden = super && super->has_hidden;

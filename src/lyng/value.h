@@ -235,6 +235,8 @@ struct Class {
     bool is_exception;
     bool is_abstract; /* a script class declared abstract: not instantiated */
     uint8_t field_hint; /* the fields its instances came to have (up to MAP_LINEAR): room made for them at once */
+    uint32_t field_names; /* bit (hash & 31) of each name any of its instances has had as a field: a name
+                             whose bit is clear is no instance's field, so a method call skips the field scan */
     uint32_t body_slot; /* where statics held __body when last looked up (class.c) */
     bool has_setters; /* a script class with property setters or `private set` */
     bool has_hidden;  /* a script class with private or protected members */

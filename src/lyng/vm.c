@@ -515,10 +515,12 @@ static inline uint32_t member_cache_index(Class *cls, String *name) {
     return (uint32_t)(k & (METHOD_CACHE_SIZE - 1));
 }
 
-/* A field of an instance, or NULL: first at the slot where the same field
- * of the class's last instance was. */
+/* A field of an instance, or NULL: none when no instance of its class ever
+ * had a field by that name's bit (a method's name), else first at the slot
+ * where the same field of the class's last instance was. */
 static inline Value *instance_field(VM *vm, Instance *in, String *name) {
     Map *m = in->fields;
+    if (!(in->h.cls->field_names >> (name->hash & 31) & 1)) return NULL;
     struct FieldHint *h = &vm->fhint[member_cache_index(in->h.cls, name)];
     uint32_t s = h->slot;
     if (h->cls == in->h.cls && h->name == name && s < m->nslots && m->slots[s].live &&
@@ -654,9 +656,9 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
             Value r, args[2] = {v_obj(name), v};
             if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
         }
-        Value *field = instance_field(vm, (Instance *)obj.as.o, name);
-        if (field) *field = v;
-        else map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
+        /* one lookup finds the field or makes it (a slot hint first was
+         * slower: most stores make a field in a constructor) */
+        map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
         return true;
     }
     if (IS_OT(obj, OT_CLASS)) {
