@@ -147,10 +147,21 @@ static NativeResult b_base64(VM *vm, Value self, int argc, Value *argv, Value *o
 static NativeResult b_decode_utf8(VM *vm, Value self, int argc, Value *argv, Value *out) {
     UNUSED(argc), UNUSED(argv);
     Buffer *b = SELF_BUF;
-    size_t n;
-    size_t bad = utf8_check((const char *)b->data, b->len, &n);
+    const char *text = b->len ? (const char *)b->data : "";
+#ifdef __wasm__ /* the smaller code: check, then share */
+    size_t bad = utf8_check(text, b->len, NULL);
     if (bad != b->len) return vm_throw(vm, vm->c.illegal_argument, "invalid UTF-8 at byte %zu", bad);
-    *out = v_obj(str_new_shared(vm, b->len ? (const char *)b->data : "", b->len));
+    *out = v_obj(str_new_shared(vm, text, b->len));
+#else
+    uint32_t h;
+    String *s = str_shared_get(vm, text, b->len, &h);
+    if (!s) {
+        size_t bad = utf8_check(text, b->len, NULL);
+        if (bad != b->len) return vm_throw(vm, vm->c.illegal_argument, "invalid UTF-8 at byte %zu", bad);
+        s = str_shared_put(vm, text, b->len, h);
+    }
+    *out = v_obj(s);
+#endif
     return NR_OK;
 }
 

@@ -23,10 +23,14 @@ uint32_t hash_bytes(const char *s, size_t len) {
     return h;
 }
 
-#ifdef __wasm__ /* one copy of it for its three callers: wasm's size */
-__attribute__((noinline))
+/* wasm's size: one copy of each for its callers */
+#ifdef __wasm__
+#define OBJ_ONE_COPY __attribute__((noinline))
+#else
+#define OBJ_ONE_COPY
 #endif
-static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
+
+OBJ_ONE_COPY static String *str_alloc(VM *vm, const char *s, size_t len, uint32_t hash) {
     String *str = vm_alloc(vm, OT_STRING, vm->c.string, sizeof(String) + len + 1);
     str->len = (uint32_t)len;
     str->hash = hash;
@@ -58,13 +62,23 @@ String *str_new(VM *vm, const char *s, size_t len) { return str_alloc(vm, s, len
  * the allocation and, more, the collections it would bring. Strings are
  * values, so sharing one is not visible but through ===, which promises
  * nothing for strings built at run time. */
+OBJ_ONE_COPY String *str_shared_get(VM *vm, const char *s, size_t len, uint32_t *hash) {
+    uint32_t h = *hash = hash_bytes(s, len);
+    if (len > STR_SHARED_MAX) return NULL;
+    String *x = vm->scache[h & (STR_CACHE_SLOTS - 1)];
+    return x && x->hash == h && x->len == len && memcmp(x->data, s, len) == 0 ? x : NULL;
+}
+
+OBJ_ONE_COPY String *str_shared_put(VM *vm, const char *s, size_t len, uint32_t hash) {
+    String *x = str_alloc(vm, s, len, hash);
+    if (len <= STR_SHARED_MAX) vm->scache[hash & (STR_CACHE_SLOTS - 1)] = x;
+    return x;
+}
+
 String *str_new_shared(VM *vm, const char *s, size_t len) {
-    uint32_t h = hash_bytes(s, len);
-    if (len > STR_SHARED_MAX) return str_alloc(vm, s, len, h);
-    String **slot = &vm->scache[h & (STR_CACHE_SLOTS - 1)];
-    String *x = *slot;
-    if (x && x->hash == h && x->len == len && memcmp(x->data, s, len) == 0) return x;
-    return *slot = str_alloc(vm, s, len, h);
+    uint32_t h;
+    String *x = str_shared_get(vm, s, len, &h);
+    return x ? x : str_shared_put(vm, s, len, h);
 }
 
 String *str_cstr(VM *vm, const char *s) { return str_new(vm, s, strlen(s)); }

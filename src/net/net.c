@@ -281,13 +281,19 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
             uint32_t len = nl ? (uint32_t)(nl - start) : avail;
             uint32_t consumed = nl ? len + 1 : len;
             if (len > 0 && start[len - 1] == '\r') len--;
-            size_t nchars;
-            if (!utf8_valid((const char *)start, len, &nchars)) {
+#ifdef __wasm__ /* the smaller code: check, then share */
+            String *line = utf8_valid((const char *)start, len, NULL) ? str_new_shared(vm, (const char *)start, len) : NULL;
+#else /* a line equal to a shared string needs no check */
+            uint32_t h;
+            String *line = str_shared_get(vm, (const char *)start, len, &h);
+            if (!line && utf8_valid((const char *)start, len, NULL)) line = str_shared_put(vm, (const char *)start, len, h);
+#endif
+            if (!line) {
                 s->rstart += consumed;
                 vm_throw(vm, vm->c.illegal_operation, "readLine failed: the line is not valid UTF-8");
                 return STEP_ERROR;
             }
-            *out = v_obj(str_new_shared(vm, (const char *)start, len));
+            *out = v_obj(line);
             s->rstart += consumed;
             if (s->rstart == s->rend) s->rstart = s->rend = 0;
             return STEP_DONE;
