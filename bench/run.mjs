@@ -49,6 +49,7 @@ const LUA = process.env.LUA || 'lua5.4';
 // The C baseline, built by mk/bench.mk.
 const C_SERVER = 'build/bench/echo_server';
 const C_CLIENT = 'build/bench/echo_client';
+const C_HTTP = 'build/bench/http_server';
 const NET = ['--allow-net=127.0.0.1'];
 
 // How to run a Lyng script natively and on Node. Natively stdout is a pipe,
@@ -273,6 +274,8 @@ group('wrk', async () => {
     native: () => startListening(...lyngNative('examples/http_server.lyng', 0)),
     node: () => startListening(...lyngNode('examples/http_server.lyng', 0)),
     raw: () => startListening(...nodeRaw('bench/baseline/node_http_server.mjs', 0)),
+    // the least any server can do under the same wrk: what bounds the native row's ratio
+    c: () => startListening(C_HTTP, [0]),
   };
   const r = await withServers(specs, (s) => interleaved(NET_RUNS, Object.fromEntries(Object.keys(specs).map((k) => [k, async () => {
     const res = await wrk(s[k].port, { connections: 50, seconds: SIZE.wrkSeconds });
@@ -285,6 +288,9 @@ group('wrk', async () => {
     oursLabel: 'examples/http_server.lyng, native', baselineLabel: 'node:http', better: 'higher', target: 3 }));
   rows.push(makeRow({ name: `${what}: Node`, ours: r.node, baseline: r.raw, unit,
     oursLabel: 'examples/http_server.lyng on Node', baselineLabel: 'node:http', better: 'higher', target: 1.2 }));
+  rows.push(makeRow({ name: `${what}: C epoll reference`, ours: r.c, baseline: r.raw, unit,
+    oursLabel: 'bench/baseline/http_server.c', baselineLabel: 'node:http', better: 'higher',
+    targetText: 'reported', ok: true }));
 });
 
 group('startup', async () => {

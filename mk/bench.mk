@@ -1,5 +1,5 @@
 # mk/bench.mk - benchmarks: `make bench` measures Lyng against Lua 5.4, raw
-# Node, a C epoll echo server, node:http (driven by wrk) and redis-server
+# Node, a C epoll echo server, node:http and a C HTTP server (driven by wrk) and redis-server
 # (driven by redis-benchmark), and writes build/bench/results.json and
 # build/bench/ratios.svg (see bench/run.mjs). `make test` runs a quick smoke
 # of the same harness (tiny sizes, numbers and JSON checked, speed not).
@@ -10,7 +10,7 @@
 # and node-tests/real_clients.test.mjs; redis-server is their baseline.
 SETUP_NEEDS += redis-server:redis-server redis-benchmark:redis-tools redis-cli:redis-tools
 
-BENCH_C := $(B)/bench/echo_server $(B)/bench/echo_client
+BENCH_C := $(B)/bench/echo_server $(B)/bench/echo_client $(B)/bench/http_server
 
 bench-baseline: $(BENCH_C)
 
