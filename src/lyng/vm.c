@@ -1749,11 +1749,21 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             }
             VMOVE(*sp, *l);
             sp++;
-            goto get_index;
+#if VM_COLD_APART
+            goto get_index_fast; /* wasm: GET_INDEX's fast paths */
+#else
+            goto get_index; /* natively they were tried above */
+#endif
         }
         CASE(GET_INDEX)
+#if VM_COLD_APART
+        get_index_fast:
+#endif
             INDEX_FAST(&sp[-2], &sp[-1], &sp[-2], sp--, INDEX_NO_DIRECT_MAP)
-        get_index: {
+#if !VM_COLD_APART
+        get_index:
+#endif
+        {
             SAVE_IP();
             Value idx = POP(), obj = POP(), out;
             if (!get_index(vm, obj, idx, &out)) goto handle_error;
