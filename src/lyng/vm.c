@@ -515,6 +515,10 @@ static inline uint32_t member_cache_index(Class *cls, String *name) {
     return (uint32_t)(k & (METHOD_CACHE_SIZE - 1));
 }
 
+/* map_slot by a name, apart: the key passed by value goes through memory
+ * on wasm, and instance_field's hint hit then needs no stack frame. */
+__attribute__((noinline)) static int32_t field_scan(Map *m, String *name) { return map_slot(m, v_obj(name)); }
+
 /* A field of an instance, or NULL: none when no instance of its class ever
  * had a field by that name's bit (a method's name), else first at the slot
  * where the same field of the class's last instance was. */
@@ -526,7 +530,7 @@ static inline Value *instance_field(VM *vm, Instance *in, String *name) {
     if (h->cls == in->h.cls && h->name == name && s < m->nslots && m->slots[s].live &&
         m->slots[s].key.type == VT_OBJ && m->slots[s].key.as.o == (Obj *)name)
         return &m->slots[s].value;
-    int32_t found = map_slot(m, v_obj(name));
+    int32_t found = field_scan(m, name);
     if (found < 0) return NULL;
     h->cls = in->h.cls;
     h->name = name;
@@ -666,7 +670,7 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
         uint32_t i = 0;
         if (((Class *)obj.as.o)->has_hidden && !class_access_hook(vm, obj, name)) return false;
         for (Class *c = (Class *)obj.as.o; c; c = class_next((Class *)obj.as.o, c, &i))
-            if (map_get(c->statics, v_obj(name), &(Value){0})) {
+            if (map_get(c->statics, v_obj(name), NULL)) {
                 map_put(vm, c->statics, v_obj(name), v);
                 return true;
             }
