@@ -38,7 +38,7 @@ async function waitFor(name, re, what) {
   assert.fail(`${what}: ${re} never appeared; the screen:\n${screen(name)}`);
 }
 
-const count = (s, re) => (s.match(new RegExp(re.source, 'g')) ?? []).length;
+const count = (s, re) => (s.match(new RegExp(re.source, re.flags.replace('g', '') + 'g')) ?? []).length;
 
 function start(name, cmd, history) {
   tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50',
@@ -93,7 +93,12 @@ for (const [label, cmd, present] of commands) {
       // Ctrl-C at a continuation prompt drops the partial input
       line(s, 'listOf(1,');
       await waitFor(s, /^\.\.\.\.> $/m, 'the continuation prompt');
+      const emptyPrompts = count(screen(s), /^lyng> *$/m);
       keys(s, 'C-c');
+      // keys sent in the same instant as Ctrl-C may be read before the
+      // interrupt is seen and dropped with the partial input; a user sees
+      // the fresh prompt first
+      for (const end = Date.now() + 45_000; count(screen(s), /^lyng> *$/m) === emptyPrompts && Date.now() < end;) await sleep(50);
       line(s, '"after"');
       await waitFor(s, /^"after"$/m, 'a fresh input after Ctrl-C');
 
