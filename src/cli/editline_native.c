@@ -1,8 +1,7 @@
 /* editline_native.c - loads libedit for the REPL (see editline.h). */
 #include "editline.h"
 
-#include <dlfcn.h>
-#include <stddef.h>
+#include "host/lib_load.h"
 
 editline_fns editline;
 
@@ -12,8 +11,7 @@ bool editline_load(void) {
     static int state; /* 0 not tried, 1 loaded, -1 failed */
     if (state) return state > 0;
     state = -1;
-    void *h = NULL;
-    for (size_t i = 0; !h && i < sizeof lib_names / sizeof lib_names[0]; i++) h = dlopen(lib_names[i], RTLD_NOW | RTLD_LOCAL);
+    void *h = lib_load_first(lib_names, sizeof lib_names / sizeof lib_names[0]);
     if (!h) return false;
 #define EDITLINE_RESOLVE(name)                                           \
     if (!(editline.name = (__typeof__(editline.name))dlsym(h, #name))) \

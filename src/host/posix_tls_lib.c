@@ -1,8 +1,7 @@
 /* posix_tls_lib.c - loads OpenSSL on first use (see posix_tls_lib.h). */
 #include "posix_tls_lib.h"
 
-#include <dlfcn.h>
-#include <stddef.h>
+#include "host/lib_load.h"
 
 tls_lib_fns tls_lib;
 
@@ -17,8 +16,7 @@ bool tls_lib_load(void) {
     static int state; /* 0 not tried, 1 loaded, -1 failed */
     if (state) return state > 0;
     state = -1;
-    void *h = NULL;
-    for (size_t i = 0; !h && i < sizeof lib_names / sizeof lib_names[0]; i++) h = dlopen(lib_names[i], RTLD_NOW | RTLD_LOCAL);
+    void *h = lib_load_first(lib_names, sizeof lib_names / sizeof lib_names[0]);
     if (!h) return false;
 #define TLS_LIB_RESOLVE(name)                                          \
     if (!(tls_lib.name = (__typeof__(tls_lib.name))dlsym(h, #name))) \
