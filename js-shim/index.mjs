@@ -70,7 +70,14 @@ export function createLyng(options = {}) {
 // stderr } (the default sinks), and optionally host (as LyngInstance.create
 // takes it), wasi(out, err) (makes the WASI imports, given the sinks) and
 // slice (see LyngInstance.setSlice).
+// Every option createLyng takes, on any platform (`slice` matters in the
+// browser only): a misspelt one is an error, not a silently open default.
+const OPTIONS = ['stdout', 'stderr', 'globals', 'functions', 'net', 'limits', 'module', 'slice'];
+
 export async function createLyngOn(platform, options = {}) {
+  for (const key of Object.keys(options ?? {})) {
+    if (!OPTIONS.includes(key)) throw new TypeError(`createLyng: unknown option '${key}'; the options are ${OPTIONS.join(', ')}`);
+  }
   const { stdout, stderr, globals = {}, functions = {}, net, module } = options;
   const out = sink(stdout, platform.stdout);
   const err = sink(stderr, platform.stderr);

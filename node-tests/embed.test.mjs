@@ -118,6 +118,14 @@ test('eval after close() rejects; close() twice is harmless', async () => {
   await assert.rejects(lyng.eval('1'));
 });
 
+test('an unknown option is refused, naming it and the options there are', async () => {
+  await assert.rejects(createLyng({ allowNet: ['127.0.0.1'] }),
+    (e) => e instanceof TypeError && /unknown option 'allowNet'/.test(e.message) && /\bnet\b/.test(e.message));
+  const lyng = await createLyng({ net: 'denyAll', limits: { steps: 0 }, globals: {}, functions: {} });
+  assert.equal(await lyng.eval('1 + 1'), '2');
+  lyng.close();
+});
+
 test('a bad global is refused', async () => {
   await assert.rejects(createLyng({ globals: { X: () => 1 } }), TypeError);
   await assert.rejects(createLyng({ globals: { X: Symbol('s') } }), TypeError);
