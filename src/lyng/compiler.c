@@ -2730,6 +2730,22 @@ static bool stack_exhausted(C *c) {
     return c->stack_base - (uintptr_t)__builtin_frame_address(0) > LYNG_PARSER_STACK;
 }
 
+/* `(x = 11) = 5`, `f() = 1`: the left side's value is an rvalue. As in
+ * upstream Lyng this is no syntax error: both sides run, then the
+ * assignment throws IllegalAssignmentException (so `assertThrows` can
+ * catch it). The operator is the current token. */
+static void assign_to_rvalue(C *c) {
+    advance(c);
+    expression(c);
+    emit_op(c, OP_POP);
+    emit_op(c, OP_POP);
+    emit_op_arg(c, OP_GET_GLOBAL, vm_global_slot(c->vm, "IllegalAssignmentException", 26));
+    emit_const(c, v_obj(str_cstr(c->vm, "cannot assign to this expression")));
+    emit_call(c, 1);
+    emit_op(c, OP_THROW);
+    emit_op(c, OP_NULL); /* never reached; the expression's one value */
+}
+
 static void parse_prec(C *c, Prec prec) {
     if (++c->depth > LYNG_MAX_PARSE_DEPTH || stack_exhausted(c)) {
         ERROR_CUR("expression nested too deeply");
@@ -2748,7 +2764,7 @@ static void parse_prec(C *c, Prec prec) {
         if (p == P_POSTFIX && c->cur.nl_before && c->cur.type != T_DOT && c->cur.type != T_SAFE_DOT) break;
         infix(c, can_assign, lhs_at);
     }
-    if (can_assign && is_assign_op(c->cur.type) && !c->err) ERROR_CUR("cannot assign to this expression");
+    if (can_assign && is_assign_op(c->cur.type) && !c->err) assign_to_rvalue(c);
     c->depth--;
 }
 
