@@ -817,7 +817,7 @@ void lib_list_init(VM *vm) {
     vm_def_method(vm, it, "sorted", i_sorted);
     vm_def_method(vm, it, "sortedDescending", i_sorted_descending);
     vm_def_method(vm, it, "reversed", i_reversed);
-    vm_def_method(vm, it, "toList", i_to_list);
+    vm_def_property(vm, it, "toList", i_to_list); /* a property, as upstream: x.toList and x.toList() */
     vm_def_method(vm, it, "toSet", i_to_set);
     vm_def_method(vm, it, "toMap", i_to_map);
     vm_def_method(vm, it, "flatten", i_flatten);
