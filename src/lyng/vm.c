@@ -1395,6 +1395,18 @@ static inline Value vload_words(const Value *p) {
  * would be one 16-byte load of what an instruction just wrote in two
  * halves (VMOVE's stall). */
 #define VLOAD(src) vload_words(&(src))
+/* Pushes the variable at v, or raises (`raise`, after saving ip) when it
+ * has not been assigned yet. */
+#define PUSH_ASSIGNED(v, raise)                                       \
+    do {                                                              \
+        if (IS_UNSET(*(v))) {                                         \
+            SAVE_IP();                                                \
+            raise;                                                    \
+            goto handle_error;                                        \
+        }                                                             \
+        VMOVE(*sp, *(v));                                             \
+        sp++;                                                         \
+    } while (0)
 #define PUSH(v)                                                       \
     do {                                                              \
         Value v_ = (v);                                               \
@@ -1558,13 +1570,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(GET_LOCAL) {
             const Value *v = &slots[rd_arg(ip)];
             ip += ARG;
-            if (IS_UNSET(*v)) {
-                SAVE_IP();
-                local_unset(vm);
-                goto handle_error;
-            }
-            VMOVE(*sp, *v);
-            sp++;
+            PUSH_ASSIGNED(v, local_unset(vm));
             NEXT;
         }
         CASE(SET_LOCAL) VMOVE(slots[rd_arg(ip)], TOP); ip += ARG; NEXT;
@@ -1572,13 +1578,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             Upval *u = fr->closure->upvals[rd_arg(ip)];
             ip += ARG;
             const Value *v = u->open ? &u->fiber->stack[u->slot] : &u->closed;
-            if (IS_UNSET(*v)) {
-                SAVE_IP();
-                vm_throw(vm, vm->c.unset, "variable is used before it is assigned");
-                goto handle_error;
-            }
-            VMOVE(*sp, *v);
-            sp++;
+            PUSH_ASSIGNED(v, vm_throw(vm, vm->c.unset, "variable is used before it is assigned"));
             NEXT;
         }
         CASE(SET_UPVAL) {
@@ -1730,13 +1730,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
 #if !VM_COLD_APART /* on wasm: the two instructions' way, for size */
             INDEX_FAST(g, &slots[rd_arg(ip)], sp, (void)0; ip += ARG; sp++, INDEX_DIRECT_MAP)
 #endif
-            if (IS_UNSET(*g)) {
-                SAVE_IP();
-                global_readable(vm, rd_arg(ip - ARG));
-                goto handle_error;
-            }
-            VMOVE(*sp, *g);
-            sp++;
+            PUSH_ASSIGNED(g, global_readable(vm, rd_arg(ip - ARG)));
             goto get_index_local;
         }
         CASE(GET_INDEX_LOCAL)
@@ -1746,13 +1740,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
 #if !VM_COLD_APART /* on wasm: the general instruction's way, for size */
             INDEX_FAST(&sp[-1], l, &sp[-1], (void)0, INDEX_DIRECT_MAP)
 #endif
-            if (IS_UNSET(*l)) {
-                SAVE_IP();
-                local_unset(vm);
-                goto handle_error;
-            }
-            VMOVE(*sp, *l);
-            sp++;
+            PUSH_ASSIGNED(l, local_unset(vm));
 #if VM_COLD_APART
             goto get_index_fast; /* wasm: GET_INDEX's fast paths */
 #else
