@@ -2268,13 +2268,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
          * unused: the back-edge that follows drops what the add would push
          * (it resets the stack to the loop variable), so the add goes
          * straight to it */
-#if VM_COLD_APART /* wasm: the plain way, for size */
-#define ADD_DONE(r)                                                   \
-    {                                                                 \
-        PUSH(v_int(r));                                               \
-        NEXT;                                                         \
-    }
-#else
 #define ADD_DONE(r)                                                   \
     {                                                                 \
         if (*ip == OP_FOR_LOOP) {                                     \
@@ -2284,7 +2277,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         PUSH(v_int(r));                                               \
         NEXT;                                                         \
     }
-#endif
         CASE(ADD_LOCAL_TO_LOCAL) {
             Value *dst = &slots[rd_arg(ip)], *src = &slots[rd_arg(ip + ARG)];
             ip += 2 * ARG;
