@@ -118,6 +118,10 @@ typedef struct Fn {
     uint32_t for_val_at, for_end;
     /* where end_scope put its last CLOSE_SCOPE (for_expr drops one that ends a loop body) */
     uint32_t close_at;
+    /* the forward JUMPs last patched to one place, jump_to: a RETURN
+     * emitted there replaces them (`if (c) a else b` ending a function) */
+    uint32_t jump_to, jumps_to[4];
+    int njumps_to;
     uint32_t *const_index; /* open addressing: 1 + an index into proto->consts, 0 when free */
     uint32_t const_index_cap;
 } Fn;
@@ -294,12 +298,20 @@ static void code_truncate(C *c, uint32_t at) {
     proto_of(c)->code_len = at;
     if (c->fn->for_end > at) c->fn->for_end = 0;
     if (c->fn->close_at >= at) c->fn->close_at = 0;
+    if (c->fn->jump_to > at) c->fn->njumps_to = 0;
 }
 
 static void emit_op(C *c, OpCode op) {
     Proto *p = proto_of(c);
     if (op == OP_POP && c->fn->for_end && p->code_len == c->fn->for_end && p->code[c->fn->for_val_at] == OP_FOR_LOOP_VAL)
         p->code[c->fn->for_val_at] = OP_FOR_LOOP; /* same operand */
+    if (op == OP_RETURN && c->fn->jump_to == p->code_len) {
+        /* a jump to a return returns: one dispatch less; its operand
+         * becomes filler, so the code still reads instruction by
+         * instruction */
+        for (int i = 0; i < c->fn->njumps_to; i++) memset(p->code + c->fn->jumps_to[i], OP_RETURN, 1 + ARG);
+        c->fn->njumps_to = 0;
+    }
     emit_byte(c, (uint8_t)op);
     adjust(c, op_effect[op]);
 }
@@ -384,7 +396,13 @@ static uint32_t emit_jump(C *c, OpCode op) {
 }
 
 static void patch_jump(C *c, uint32_t at) {
-    write_arg(proto_of(c)->code + at, proto_of(c)->code_len - (at + ARG));
+    Proto *p = proto_of(c);
+    Fn *fn = c->fn;
+    write_arg(p->code + at, p->code_len - (at + ARG));
+    if (p->code[at - 1] != OP_JUMP) return;
+    if (fn->jump_to != p->code_len) fn->njumps_to = 0;
+    fn->jump_to = p->code_len;
+    if (fn->njumps_to < 4) fn->jumps_to[fn->njumps_to++] = at - 1;
 }
 
 static void emit_loop(C *c, uint32_t target) {
@@ -828,6 +846,8 @@ static bool receiver_may_have(C *c, const char *name, uint32_t len) {
     return false;
 }
 
+static void emit_get_prop(C *c, uint32_t obj_at, uint32_t k);
+
 static void load_name(C *c, const char *name, uint32_t len) {
     Fn *fn = c->fn;
     OpCode dop;
@@ -851,8 +871,9 @@ static void load_name(C *c, const char *name, uint32_t len) {
         emit_op_arg(c, OP_GET_UPVAL, (uint32_t)u);
         return;
     }
+    uint32_t obj_at = proto_of(c)->code_len;
     if (member_receiver(c, name, len)) {
-        emit_op_arg(c, OP_GET_PROP, name_const(c, name, len));
+        emit_get_prop(c, obj_at, name_const(c, name, len));
         return;
     }
     emit_op_arg(c, receiver_may_have(c, name, len) ? OP_GET_RECV_OR_GLOBAL : OP_GET_GLOBAL, vm_global_slot(c->vm, name, len));
@@ -956,7 +977,7 @@ typedef struct Place {
     const char *name;
     uint32_t len;
     uint32_t name_k;
-    bool idx_known; /* PL_INDEX: the object's code starts at obj_at, the index's at idx_at */
+    bool idx_known; /* the object's code starts at obj_at, a PL_INDEX's index at idx_at */
     uint32_t obj_at, idx_at;
 } Place;
 
@@ -982,6 +1003,21 @@ static void emit_get_index(C *c, const Place *pl) {
         return;
     }
     emit_op(c, OP_GET_INDEX);
+}
+
+/* `obj.name` read, obj's code starting at obj_at: an object that is one
+ * local becomes GET_LOCAL_PROP's operand (UINT32_MAX: not known). */
+static void emit_get_prop(C *c, uint32_t obj_at, uint32_t k) {
+    Proto *p = proto_of(c);
+    if (obj_at < p->code_len && p->code_len == obj_at + 1 + ARG && p->code[obj_at] == OP_GET_LOCAL) {
+        uint32_t slot = read_arg(p->code + obj_at + 1);
+        code_truncate(c, obj_at);
+        adjust(c, -1);
+        emit_op_arg(c, OP_GET_LOCAL_PROP, slot);
+        emit_arg(c, k);
+        return;
+    }
+    emit_op_arg(c, OP_GET_PROP, k);
 }
 
 static void place_store(C *c, Place *pl) {
@@ -1123,7 +1159,7 @@ static void finish_place(C *c, Place *pl, bool can_assign) {
     }
     switch (pl->kind) {
     case PL_NAME: load_name(c, pl->name, pl->len); break;
-    case PL_PROP: emit_op_arg(c, OP_GET_PROP, pl->name_k); break;
+    case PL_PROP: emit_get_prop(c, pl->idx_known ? pl->obj_at : UINT32_MAX, pl->name_k); break;
     case PL_INDEX: emit_get_index(c, pl); break;
     }
 }
@@ -2689,7 +2725,8 @@ static void infix(C *c, bool can_assign, uint32_t lhs_at) {
         } else if (check(c, T_LBRACE) && !c->cur.nl_before) {
             call_args(c, false, k);
         } else {
-            Place pl = {PL_PROP, m.start, m.len, k, false, 0, 0};
+            /* idx_known: the object's code starts at lhs_at (emit_get_prop) */
+            Place pl = {PL_PROP, m.start, m.len, k, op.type == T_DOT, lhs_at, 0};
             finish_place(c, &pl, can_assign);
         }
         if (op.type == T_SAFE_DOT) patch_jump(c, jn);

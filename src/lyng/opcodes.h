@@ -23,6 +23,7 @@ OP(SET_GLOBAL, ARG, 0)
 OP(DEF_GLOBAL, ARG + 1, -1)      /* slot, flags byte (1 = val): pops */
 OP(ASSIGN_VAL, ARG, 0)       /* raises IllegalAssignmentException for name const */
 OP(GET_PROP, ARG, 0)         /* name const: obj -> value */
+OP(GET_LOCAL_PROP, 2 * ARG, 1) /* slot, name const: -> the local's property (GET_LOCAL GET_PROP) */
 OP(SET_PROP, ARG, -1)        /* obj value -> value */
 OP(GET_INDEX, 0, -1)       /* obj idx -> value */
 OP(GET_INDEX_LOCAL, ARG, 0)  /* slot: obj -> obj[the local] (the compiler's form of `obj[name]`) */

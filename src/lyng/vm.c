@@ -1640,7 +1640,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             VMOVE(vm->gvals[g], TOP);
             NEXT;
         }
-        CASE(GET_PROP) {
+        CASE(GET_LOCAL_PROP) {
+            const Value *v = &slots[rd_arg(ip)];
+            ip += ARG;
+            PUSH_ASSIGNED(v, local_unset(vm));
+            goto get_prop;
+        }
+        CASE(GET_PROP)
+        get_prop: {
             String *n = (String *)consts[rd_arg(ip)].as.o;
             ip += ARG;
             Value out;
