@@ -20,6 +20,32 @@
  * cheaper than malloc and free. */
 #define SMALL_CLASS(n) (((n) + SMALL_GRAIN - 1) / SMALL_GRAIN)
 
+/* Natively, small blocks are carved from chunks: an empty free list is
+ * refilled with a chunk's worth of blocks of its size, so that a block is a
+ * list pop even before a collection has freed any (a server's first
+ * collection may be thousands of requests away, and malloc's own path was
+ * 250-300 instructions for each socket read's Buffer). A small block is
+ * then never given to realloc or free: a change of size moves it to a
+ * block of the new size. Chunks go back to malloc with the VM. Under
+ * AddressSanitizer a chunk holds one block, so that every block stays an
+ * allocation of its own, which it checks. wasm keeps one malloc per block,
+ * the smaller code. */
+#if !defined(__wasm__)
+#define GC_CHUNKS 1
+#if defined(__SANITIZE_ADDRESS__)
+#define SMALL_CHUNK_BYTES 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SMALL_CHUNK_BYTES 0
+#endif
+#endif
+#ifndef SMALL_CHUNK_BYTES
+#define SMALL_CHUNK_BYTES 4096
+#endif
+#else
+#define GC_CHUNKS 0
+#endif
+
 /* The next collection comes once the heap is twice what survived, but not
  * before it holds GC_MIN_HEAP. The floor is small so that a script with
  * little live data (a server answering requests) reuses its garbage while
@@ -113,15 +139,67 @@ static void *sys_realloc(VM *vm, void *p, size_t size) {
 
 /* vm_realloc of a block that is or becomes large: kept out of line, so the
  * common path stays as short as it was before large blocks had a pace */
+#if GC_CHUNKS
+/* A refill: a chunk's worth of blocks of class c, the first on top */
+GC_OUT_OF_LINE static void **small_refill(VM *vm, size_t c) {
+    size_t bsize = c * SMALL_GRAIN, n = SMALL_CHUNK_BYTES / bsize ? SMALL_CHUNK_BYTES / bsize : 1;
+    char *chunk = sys_realloc(vm, NULL, SMALL_GRAIN + n * bsize); /* the first grain links the chunks */
+    *(void **)chunk = vm->small_chunks;
+    vm->small_chunks = chunk;
+    for (size_t i = n; i-- > 0;) {
+        void **blk = (void **)(chunk + SMALL_GRAIN + i * bsize);
+        *blk = vm->small_free[c];
+        vm->small_free[c] = blk;
+    }
+    return vm->small_free[c];
+}
+
+static inline void *small_take(VM *vm, size_t c) {
+    void **blk = vm->small_free[c];
+    if (!blk) blk = small_refill(vm, c);
+    vm->small_free[c] = *blk;
+    /* the next block of this size is likely cold (the sweep freed it a
+     * while ago): fetch it now, so the next allocation does not wait */
+    GC_PREFETCH(*blk);
+    return blk;
+}
+
+/* The bytes of block p (old bytes, not NULL) move to blk; p is given back */
+static void block_move(VM *vm, void *blk, void *p, size_t old, size_t size) {
+    memcpy(blk, p, old < size ? old : size);
+    if (old <= SMALL_MAX) {
+        *(void **)p = vm->small_free[SMALL_CLASS(old)];
+        vm->small_free[SMALL_CLASS(old)] = p;
+    } else {
+        free(p);
+    }
+}
+#endif
+
 GC_OUT_OF_LINE static void *large_realloc(VM *vm, void *p, size_t old, size_t size) {
     large_account(vm, old, size);
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+#if GC_CHUNKS
+    if (size <= SMALL_MAX) { /* shrinking into a small block */
+        void *blk = small_take(vm, SMALL_CLASS(size));
+        block_move(vm, blk, p, old, size);
+        return blk;
+    }
+    if (size < LARGE_MIN) return sys_realloc(vm, p, size);
+    if (!p || old <= SMALL_MAX) { /* a small block is never realloc'ed */
+        void *blk = large_reuse(vm, size);
+        if (!blk) blk = sys_realloc(vm, NULL, size);
+        if (p) block_move(vm, blk, p, old, size);
+        return blk;
+    }
+#else
     if (size < LARGE_MIN) /* shrinking: a small block must have its size class's room */
         return sys_realloc(vm, p, size <= SMALL_MAX ? SMALL_CLASS(size) * SMALL_GRAIN : size);
     if (!p) {
         void *blk = large_reuse(vm, size);
         if (blk) return blk;
     }
+#endif
     return sys_realloc(vm, p, size);
 }
 
@@ -156,6 +234,19 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     if ((old | size) >= LARGE_MIN) return large_realloc(vm, p, old, size);
     if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+#if GC_CHUNKS
+    if (size <= SMALL_MAX) {
+        if (p && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
+        void *blk = small_take(vm, SMALL_CLASS(size));
+        if (p) block_move(vm, blk, p, old, size);
+        return blk;
+    }
+    if (p && old <= SMALL_MAX) { /* a small block grows into a medium one */
+        void *blk = sys_realloc(vm, NULL, size);
+        block_move(vm, blk, p, old, size);
+        return blk;
+    }
+#else
     if (size <= SMALL_MAX) {
         void **blk = vm->small_free[SMALL_CLASS(size)];
         if (!p && blk) {
@@ -178,6 +269,7 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
         }
         size = SMALL_CLASS(size) * SMALL_GRAIN;
     }
+#endif
     return sys_realloc(vm, p, size);
 }
 
@@ -444,6 +536,21 @@ void gc_free_all(VM *vm) {
         o = next;
     }
     vm->objects = NULL;
+#if GC_CHUNKS
+    /* the VM's own arrays are blocks of vm_realloc too (wasm's lyng_free
+     * gives them to free) */
+    free_block(vm, vm->gvals, sizeof(Value) * vm->gcap);
+    free_block(vm, vm->gflags, vm->gcap);
+    free_block(vm, vm->gnames, sizeof(String *) * vm->gcap);
+    free_block(vm, vm->ops, sizeof(PendingOp) * vm->ops_cap);
+    large_flush(vm);
+    memset(vm->small_free, 0, sizeof vm->small_free);
+    while (vm->small_chunks) {
+        void **chunk = vm->small_chunks;
+        vm->small_chunks = *chunk;
+        free(chunk);
+    }
+#else
     large_flush(vm);
     for (size_t i = 0; i < sizeof vm->small_free / sizeof vm->small_free[0]; i++) {
         while (vm->small_free[i]) {
@@ -452,6 +559,7 @@ void gc_free_all(VM *vm) {
             free(blk);
         }
     }
+#endif
     free(vm->gray);
     vm->gray = NULL;
     vm->ngray = vm->gray_cap = 0;
