@@ -84,6 +84,23 @@ int main(void) {
     check("the policy denies what it does not list", st == LYNG_ERROR, lyng_result_text(vm));
     lyng_free(vm);
 
+    /* a module added by path is read from its file when imported */
+    const char *mod_path = "build/tools/test_embed_greet.lyng";
+    FILE *f = fopen(mod_path, "w");
+    check("the module file is written", f && fputs("fun greet(who) = \"hello \" + who\n", f) >= 0 && fclose(f) == 0, mod_path);
+    vm = lyng_new(&cfg);
+    check("a module added by path", lyng_add_source_module(vm, "embed.greet", mod_path) == 0, NULL);
+    lyng_add_source_module(vm, "embed.missing", "build/tools/test_embed_missing.lyng");
+    st = run(vm, "import embed.greet\ngreet(\"file\")", &waits);
+    check("imports the file's declarations", st == LYNG_DONE && strcmp(lyng_result_text(vm), "\"hello file\"") == 0,
+          lyng_result_text(vm));
+    st = run(vm, "import embed.missing", &waits);
+    check("a module whose file is missing fails its import",
+          st == LYNG_ERROR && strstr(lyng_result_text(vm), "cannot open build/tools/test_embed_missing.lyng"),
+          lyng_result_text(vm));
+    lyng_free(vm);
+    remove(mod_path);
+
     printf("%d passed, %d failed\n", passed, failed);
     return failed != 0;
 }

@@ -349,12 +349,14 @@ void lyng_register_module(lyng_vm *vm, const char *name, lyng_module_init init) 
 void lyng_set_module_dir(lyng_vm *vm, const char *dir) {
     free(vm->module_dir);
     vm->module_dir = dir ? dup_text(dir) : NULL;
+    vm->files = &module_files;
 }
 
 int lyng_add_source_module(lyng_vm *vm, const char *name, const char *path) {
     Module *m = vm_module_add(vm, name);
     if (!m) return -1;
     m->path = dup_text(path);
+    vm->files = &module_files;
     return 0;
 }
 

@@ -6,7 +6,9 @@
  * runs, so unrelated files nearby, however broken or clashing, never
  * matter, and a script in a huge directory starts at once. A file found
  * this way is the module its place names: a `package` line saying
- * otherwise makes the import fail. */
+ * otherwise makes the import fail. The files of modules added by path
+ * (lyng_add_source_module) are read here too. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +16,7 @@
 #include "lexer.h"
 #include "vm.h"
 
-Module *module_file_find(VM *vm, const char *name) {
+static Module *find_file(VM *vm, const char *name) {
     if (!vm->module_dir) return NULL;
     size_t dl = strlen(vm->module_dir), nl = strlen(name);
     char *path = malloc(dl + nl + sizeof "/.lyng");
@@ -53,3 +55,25 @@ bool module_package_ok(VM *vm, Module *m, const char *text, size_t len) {
     sb_free(&pkg);
     return ok;
 }
+
+static bool read_file(VM *vm, Module *m, StrBuf *sb) {
+    sb_init(sb);
+    FILE *f = fopen(m->path, "rb");
+    if (!f) {
+        vm_throw(vm, vm->c.not_found, "module '%s': cannot open %s", m->name, m->path);
+        return false;
+    }
+    char chunk[8192];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_add(sb, chunk, got);
+    bool failed = ferror(f) != 0;
+    fclose(f);
+    if (failed) {
+        sb_free(sb);
+        vm_throw(vm, vm->c.illegal_state, "module '%s': cannot read %s", m->name, m->path);
+        return false;
+    }
+    return true;
+}
+
+const ModuleFiles module_files = {find_file, read_file};

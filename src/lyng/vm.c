@@ -1280,23 +1280,8 @@ static bool compile_module(VM *vm, Module *m, const char *src, size_t len, Value
 /* Compiles a source module's text or file into the closure of its body. */
 static bool load_source_module(VM *vm, Module *m, Value *body) {
     if (m->text) return compile_module(vm, m, m->text, strlen(m->text), body);
-    FILE *f = fopen(m->path, "rb");
-    if (!f) {
-        vm_throw(vm, vm->c.not_found, "module '%s': cannot open %s", m->name, m->path);
-        return false;
-    }
     StrBuf sb;
-    sb_init(&sb);
-    char chunk[8192];
-    size_t got;
-    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) sb_add(&sb, chunk, got);
-    bool failed = ferror(f) != 0;
-    fclose(f);
-    if (failed) {
-        sb_free(&sb);
-        vm_throw(vm, vm->c.illegal_state, "module '%s': cannot read %s", m->name, m->path);
-        return false;
-    }
+    if (!vm->files->read(vm, m, &sb)) return false;
     bool ok = compile_module(vm, m, sb.data ? sb.data : "", sb.len, body);
     sb_free(&sb);
     return ok;
@@ -1344,7 +1329,7 @@ static bool import_module(VM *vm, String *name, Value *body) {
         }
         return true;
     }
-    Module *m = module_file_find(vm, name->data);
+    Module *m = vm->files ? vm->files->find(vm, name->data) : NULL;
     if (m) {
         m->loaded = true;
         return load_source_module(vm, m, body);

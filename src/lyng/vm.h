@@ -191,6 +191,11 @@ struct VM {
     Module *modules;
     uint32_t nmodules;
     char *module_dir; /* where `import a.b` finds a/b.lyng (module_files.c), or NULL */
+    /* &module_files once the embedder names files (lyng_set_module_dir,
+     * lyng_add_source_module), else NULL: reached only through this, the
+     * file access (stat, fopen and WASI's preopens) stays out of lyng.wasm,
+     * which has no files (2.3 KiB of gzip). */
+    const struct ModuleFiles *files;
     Value import_noop; /* what OP_IMPORT pushes for a module with no body to run */
     struct host *host;
     lyng_config cfg;
@@ -261,7 +266,12 @@ struct VM {
 /* A new module entry (NULL if the name is taken); module_files.c finds the
  * modules under module_dir when they are first imported. */
 Module *vm_module_add(VM *vm, const char *name);
-Module *module_file_find(VM *vm, const char *name);
+typedef struct ModuleFiles {
+    Module *(*find)(VM *vm, const char *name); /* under module_dir, or NULL */
+    /* m->path's text into *text (sb_init'ed here); false: thrown */
+    bool (*read)(VM *vm, Module *m, StrBuf *text);
+} ModuleFiles;
+extern const ModuleFiles module_files;
 bool module_package_ok(VM *vm, Module *m, const char *text, size_t len);
 uint32_t vm_global_slot(VM *vm, const char *name, size_t len);
 
