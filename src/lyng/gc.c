@@ -165,7 +165,7 @@ static inline void *small_take(VM *vm, size_t c) {
 }
 
 /* The bytes of block p (old bytes, not NULL) move to blk; p is given back */
-static void block_move(VM *vm, void *blk, void *p, size_t old, size_t size) {
+GC_OUT_OF_LINE static void block_move(VM *vm, void *blk, void *p, size_t old, size_t size) {
     memcpy(blk, p, old < size ? old : size);
     if (old <= SMALL_MAX) {
         *(void **)p = vm->small_free[SMALL_CLASS(old)];
@@ -287,7 +287,21 @@ bool vm_reserve(VM *vm, uint64_t bytes) {
 }
 
 void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size) {
+#if GC_CHUNKS
+    /* most objects are small: vm_realloc's small path for a new block,
+     * inline (a call to vm_realloc saved and restored six registers) */
+    Obj *o;
+    if (size <= SMALL_MAX) {
+        vm->bytes += size;
+        if (vm->bytes > vm->next_gc) vm->gc_requested = true;
+        if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
+        o = small_take(vm, SMALL_CLASS(size));
+    } else {
+        o = vm_realloc(vm, NULL, 0, size);
+    }
+#else
     Obj *o = vm_realloc(vm, NULL, 0, size);
+#endif
     o->type = (uint8_t)type;
     o->cls = cls;
     o->marked = 0;
