@@ -91,13 +91,14 @@ export function createNetImports(env) {
   // The first len bytes of a socket's scratch Buffer; a view of the same
   // length as the last one is that one again, so messages of one size (a
   // request/response exchange) allocate no view.
-  const scratchView = (entry, len, least) => {
-    if (!entry.scratch || entry.scratch.length < len) {
-      entry.scratch = Buffer.allocUnsafeSlow(Math.max(len, least));
-      entry.scratchView = null;
+  // (owner: a UDP socket's entry, or a TCP socket's write state)
+  const scratchView = (owner, len, least) => {
+    if (!owner.scratch || owner.scratch.length < len) {
+      owner.scratch = Buffer.allocUnsafeSlow(Math.max(len, least));
+      owner.scratchView = null;
     }
-    if (entry.scratchView?.length !== len) entry.scratchView = entry.scratch.subarray(0, len);
-    return entry.scratchView;
+    if (owner.scratchView?.length !== len) owner.scratchView = owner.scratch.subarray(0, len);
+    return owner.scratchView;
   };
   const str = (ptr, len) => decoder.decode(bytes().subarray(ptr, ptr + len));
   // written straight into wasm memory: no intermediate bytes per datagram
@@ -121,15 +122,18 @@ export function createNetImports(env) {
   }
   function afterScratchWrite(entry) {
     const after = afterWrite(entry);
-    return (err) => { entry.writing--; after(err); };
+    return (err) => { entry.out.writing--; after(err); };
   }
+  // A TCP socket's write state, made by its first write: a connection that
+  // only waits for bytes (a server's idle clients) holds none.
+  const outOf = (entry) => (entry.out ??= { writing: 0, scratch: null, scratchView: null, written: null, scratchWritten: null });
 
   // A socket's scratch Buffer may be written over once Node holds none of
   // its bytes: every write that used it has called back, or Node has no
   // bytes unwritten at all. A write the kernel took at once calls back only
   // on a later tick, after the next message is often already written: the
   // second test lets that one reuse the scratch too.
-  const scratchFree = (entry) => entry.writing === 0 || entry.sock.writableLength === 0;
+  const scratchFree = (out, sock) => out.writing === 0 || sock.writableLength === 0;
 
   // The callback of the datagrams udp_send_now sent, made once per socket.
   function afterSend(entry) {
@@ -159,6 +163,21 @@ export function createNetImports(env) {
     serveRead(entry, true);
   }
   function onEnd() { this[kEntry].ended = true; serveRead(this[kEntry], true); }
+  // Node gives every socket one 'end' listener of its own, the same
+  // function for all (onReadableStreamEnd); a second listener would turn
+  // the socket's 'end' into an array (64 bytes per connection). Ours takes
+  // its place and calls it first, as it was called before ours.
+  let nodeOnEnd = null;
+  function onEndAfterNode() { nodeOnEnd.call(this); onEnd.call(this); }
+  function listenEnd(sock) {
+    const own = sock.listeners('end');
+    if (own.length === 1 && (nodeOnEnd ??= own[0]) === own[0]) {
+      sock.removeListener('end', nodeOnEnd);
+      sock.on('end', onEndAfterNode);
+    } else {
+      sock.on('end', onEnd);
+    }
+  }
   function onError(err) { this[kEntry].error = statusOf(err); serveRead(this[kEntry], true); }
 
   // The socket whose event completed an op last. What Node's events
@@ -177,11 +196,11 @@ export function createNetImports(env) {
   function watchSocket(vm, sock) {
     // The pending read is kept in the entry (readOp 0: none) and the queue
     // made with the first bytes, so an idle connection holds one object here.
-    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, writing: 0, scratch: null, scratchView: null, written: null, scratchWritten: null };
+    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, out: null };
     sock[kEntry] = entry;
     sock.removeListener('error', noteError);
     sock.on('data', onData);
-    sock.on('end', onEnd);
+    listenEnd(sock);
     sock.on('error', onError);
     sock.on('close', onEnd);
     return entry;
@@ -463,15 +482,16 @@ export function createNetImports(env) {
       const uncopied = len >= ZERO_COPY_MIN && sock.writable && !sock.encrypted && !sock.connecting && sock.writableLength === 0;
       // Otherwise copied, as wasm memory may move. A socket reuses one
       // scratch Buffer while Node holds none of its bytes (scratchFree;
-      // entry.writing counts the writes that used it and have not called
+      // out.writing counts the writes that used it and have not called
       // back), so a stream of writes allocates nothing.
-      const scratch = !uncopied && len <= SCRATCH_MAX && scratchFree(entry);
+      const out = outOf(entry);
+      const scratch = !uncopied && len <= SCRATCH_MAX && scratchFree(out, sock);
       let data;
       if (uncopied) {
         data = Buffer.from(bytes().buffer, ptr, len);
       } else {
-        data = scratch ? scratchView(entry, len, 4096) : Buffer.allocUnsafe(len);
-        if (scratch) entry.writing++;
+        data = scratch ? scratchView(out, len, 4096) : Buffer.allocUnsafe(len);
+        if (scratch) out.writing++;
         copyFromWasm(data, ptr, len);
       }
       // Copied bytes that Node takes below its high-water mark are complete
@@ -484,7 +504,7 @@ export function createNetImports(env) {
       // does natively.
       let reported = false;
       const accepted = sock.write(data, (err) => {
-        if (scratch) entry.writing--;
+        if (scratch) out.writing--;
         // a write refused because the stream was already torn down reports
         // why it was torn down (the reset), as native does
         const status = err ? statusOf(err) : 0;
@@ -502,11 +522,12 @@ export function createNetImports(env) {
       if (!entry || entry.kind !== 'tcp' || entry.error) return 0;
       const sock = entry.sock;
       if (sock.destroyed || sock.writableLength + len >= sock.writableHighWaterMark) return 0;
-      const scratch = scratchFree(entry);
-      const data = scratch ? scratchView(entry, len, 4096) : Buffer.allocUnsafe(len);
+      const out = outOf(entry);
+      const scratch = scratchFree(out, sock);
+      const data = scratch ? scratchView(out, len, 4096) : Buffer.allocUnsafe(len);
       copyFromWasm(data, ptr, len);
-      if (scratch) entry.writing++;
-      sock.write(data, scratch ? (entry.scratchWritten ??= afterScratchWrite(entry)) : (entry.written ??= afterWrite(entry)));
+      if (scratch) out.writing++;
+      sock.write(data, scratch ? (out.scratchWritten ??= afterScratchWrite(entry)) : (out.written ??= afterWrite(entry)));
       return 1;
     },
     close(vm, handle) {

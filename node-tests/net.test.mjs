@@ -175,6 +175,44 @@ test('a peer reset during a pending read raises ECONNRESET and closes the socket
   await peer.close();
 });
 
+// The shim replaces Node's own 'end' listener of a socket with one that
+// calls it and then reports EOF (js-shim/node_net.mjs, listenEnd).
+test('a peer\'s FIN ends reads on connected and accepted sockets, during a read or before it, and ours follows', LIMIT, async () => {
+  const peerSaw = [];
+  const peer = await listen((s) => {
+    s.on('end', () => peerSaw.push('connected socket ended'));
+    s.write('early');
+    s.end(); // the FIN is there before the script reads
+  });
+  const ready = firstLine(/^port (\d+)$/);
+  const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } }, ready.onLine);
+  const running = lyng.eval(`
+    import lyng.io.net
+    fun drain(s) {
+      var got = ""
+      while (true) { val d = s.read(100); if (d == null) break; got += d.decodeUtf8() }
+      got
+    }
+    val c = Net.tcpConnect("127.0.0.1", PORT)
+    delay(50)
+    val first = drain(c)
+    val server = Net.tcpListen(0, "127.0.0.1")
+    println("port " + server.localAddress().port)
+    val a = server.accept()
+    val second = drain(a) // waits in a read when the FIN comes
+    [first, second, c.read(10), a.read(10)]`);
+  const [, port] = await ready.seen;
+  const client = net.connect(Number(port), '127.0.0.1');
+  const clientEnded = new Promise((resolve) => client.on('end', resolve));
+  client.on('connect', () => setTimeout(() => client.end('late'), 50));
+  assert.equal(await running, '[early,late,null,null]');
+  await clientEnded; // Node ends our side once the peer's FIN came
+  assert.deepEqual(peerSaw, ['connected socket ended']);
+  client.destroy();
+  lyng.close();
+  await peer.close();
+});
+
 test('closing a socket while a read is pending fails that read', LIMIT, async () => {
   const peer = await listen(() => {});
   const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
