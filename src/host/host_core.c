@@ -48,7 +48,6 @@ void host_free(host *h) {
 
 int host_sock_add(host *h, host_sock *s) { return host_handles_add(&h->socks, s); }
 
-host_sock *host_sock_get(host *h, int handle) { return host_handles_get(&h->socks, handle); }
 
 void host_start(host *h, host_sock *s, host_slot slot, uint32_t op) {
     s->op[slot] = op;

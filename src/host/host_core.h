@@ -84,7 +84,7 @@ void *host_xrealloc(void *p, size_t n);
 void host_push_done(host *h, uint32_t op, int32_t status, int64_t value);
 /* Adds a socket the backend allocated (zeroed, kind set); returns its handle. */
 int host_sock_add(host *h, host_sock *s);
-host_sock *host_sock_get(host *h, int handle);
+static inline host_sock *host_sock_get(host *h, int handle) { return host_handles_get(&h->socks, handle); }
 /* Starts an op in a slot of a socket of the given kind. A bad handle fails
  * it with HOST_ECLOSED, a busy slot with HOST_EINVAL (both queued); NULL then. */
 host_sock *host_begin(host *h, uint32_t op, int handle, host_sock_kind kind, host_slot slot);

@@ -21,11 +21,6 @@ int host_handles_add(host_handles *t, void *p) {
     return i + 1;
 }
 
-void *host_handles_get(const host_handles *t, int handle) {
-    if (handle < 1 || handle > t->n) return NULL;
-    return t->slots[handle - 1];
-}
-
 void host_handles_remove(host_handles *t, int handle) {
     if (!host_handles_get(t, handle)) return;
     t->slots[handle - 1] = NULL;

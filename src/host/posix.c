@@ -102,10 +102,9 @@ static unsigned wanted(const sock *s) {
 
 /* Adds what the pending ops need and drops nothing: an op's watch outlives
  * it (see posix_internal.h) until posix_ready finds it unwanted. */
-void posix_watch(host *h, int handle) {
-    sock *s = posix_sock(h, handle);
-    set_watch(h, s, handle, s->events | wanted(s));
-}
+void posix_watch_sock(host *h, sock *s, int handle) { set_watch(h, s, handle, s->events | wanted(s)); }
+
+void posix_watch(host *h, int handle) { posix_watch_sock(h, posix_sock(h, handle), handle); }
 
 void host_backend_watch(host *h, int handle, host_sock *s) {
     (void)s;

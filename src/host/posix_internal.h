@@ -71,8 +71,10 @@ int posix_error(int e);
 /* A new socket for fd; returns its handle. */
 int posix_sock_add(host *h, int fd, host_sock_kind kind);
 static inline sock *posix_sock(host *h, int handle) { return (sock *)host_sock_get(h, handle); }
-/* Makes the watch match the ops pending on the socket (see the top). */
+/* Makes the watch match the ops pending on the socket (see the top);
+ * posix_watch_sock when the caller has the socket already. */
 void posix_watch(host *h, int handle);
+void posix_watch_sock(host *h, sock *s, int handle);
 void posix_set_int_opt(int fd, int level, int name, int value);
 
 /* Addresses (posix_addr.c): text and port to a sockaddr, false when the

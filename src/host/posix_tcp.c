@@ -213,7 +213,7 @@ bool posix_try_connect(host *h, int handle) {
 
 void host_tcp_accept(host *h, uint32_t op, int handle) {
     sock *s = (sock *)host_begin(h, op, handle, HOST_SOCK_LISTEN, HOST_SLOT_READ);
-    if (s && !posix_try_accept(h, s)) posix_watch(h, handle);
+    if (s && !posix_try_accept(h, s)) posix_watch_sock(h, s, handle);
 }
 
 void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
@@ -225,12 +225,12 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
      * in a local ping-pong, where trying first cost 3.2 syscalls per round
      * trip instead of 3.0), so it waits for the poller instead. A read that
      * filled its buffer tries at once, as more is likely waiting. */
-    if (s->drained || !posix_try_read(h, s)) posix_watch(h, handle);
+    if (s->drained || !posix_try_read(h, s)) posix_watch_sock(h, s, handle);
 }
 
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) {
     sock *s = (sock *)host_begin_write(h, op, handle, HOST_SOCK_TCP, buf, len);
-    if (s && !posix_now_failed(h, s) && (s->wfull || !posix_try_write(h, s))) posix_watch(h, handle);
+    if (s && !posix_now_failed(h, s) && (s->wfull || !posix_try_write(h, s))) posix_watch_sock(h, s, handle);
 }
 
 bool posix_now_failed(host *h, sock *s) {

@@ -49,12 +49,12 @@ void host_udp_send(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_
         host_finish(h, &s->b, HOST_SLOT_WRITE, HOST_EINVAL, 0);
         return;
     }
-    if (!posix_try_sendto(h, s)) posix_watch(h, handle);
+    if (!posix_try_sendto(h, s)) posix_watch_sock(h, s, handle);
 }
 
 void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max) {
     sock *s = (sock *)host_begin_read(h, op, handle, HOST_SOCK_UDP, buf, max);
-    if (s && !posix_try_recvfrom(h, s)) posix_watch(h, handle);
+    if (s && !posix_try_recvfrom(h, s)) posix_watch_sock(h, s, handle);
 }
 
 /* With no send pending, a datagram the kernel takes at once needs no op. A
