@@ -33,8 +33,12 @@ INCLUDES := -Isrc -Isrc/include -I$(B)/gen
 DEPFLAGS = -MMD -MP
 
 # Hidden by default: only what lyng.h and net.h mark LYNG_API leaves
-# liblyng.a (see its rule).
-NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE -fvisibility=hidden $(INCLUDES)
+# liblyng.a (see its rule). With GCC the library is optimised across its
+# files at link time (LTO): a socket's round trip crosses the VM, the net
+# module and the host through a dozen small functions of other files, which
+# it then inlines (echo server of a ping-pong: 7% fewer instructions).
+NATIVE_LTO := $(if $(filter gcc%,$(notdir $(firstword $(NATIVE_CC)))),-flto=auto)
+NATIVE_CFLAGS := $(CSTD) -O2 $(WARN) -D_DEFAULT_SOURCE -fvisibility=hidden $(NATIVE_LTO) $(INCLUDES)
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ASAN_CFLAGS := $(CSTD) -O1 -g $(WARN) -D_DEFAULT_SOURCE $(INCLUDES) $(ASAN_FLAGS)
 # The wasm module is built for size (-Oz, then binaryen's wasm-opt -Oz): it
@@ -219,7 +223,7 @@ $(PRELUDE_IMAGE_H): $(B)/tools/prelude_image
 # every symbol not marked LYNG_API (so every one not named lyng_*) is made
 # local, archived. An embedder links it with $(NATIVE_LIBS).
 $(B)/native/liblyng.a: $(NATIVE_LIB_OBJ)
-	ld -r -o $(@:.a=.o) $^
+	$(if $(NATIVE_LTO),$(NATIVE_CC) $(NATIVE_CFLAGS) -r -flinker-output=nolto-rel,ld -r) -o $(@:.a=.o) $^
 	objcopy --localize-hidden $(@:.a=.o)
 	rm -f $@ && ar rcs $@ $(@:.a=.o)
 	@rm -f $(@:.a=.o)
