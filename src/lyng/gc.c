@@ -500,8 +500,8 @@ static void mark_roots(VM *vm) {
     gc_mark_value(vm, vm->host_value);
     for (uint32_t i = 0; i < vm->nops; i++) {
         gc_mark_obj(vm, (Obj *)vm->ops[i].fiber);
-        gc_mark_value(vm, vm->ops[i].keep[0]);
-        gc_mark_value(vm, vm->ops[i].keep[1]);
+        gc_mark_obj(vm, vm->ops[i].keep[0]);
+        gc_mark_obj(vm, vm->ops[i].keep[1]);
     }
     for (uint32_t i = 0; i < vm->nmodules; i++) gc_mark_obj(vm, (Obj *)vm->modules[i].exports);
     gc_mark_value(vm, vm->pending_exc);

@@ -143,7 +143,7 @@ uint32_t vm_op_begin(VM *vm, Fiber *f, void *data, void (*complete)(VM *, Pendin
     op->fiber = f;
     op->data = data;
     op->complete = complete;
-    op->keep[0] = op->keep[1] = V_VOID;
+    op->keep[0] = op->keep[1] = NULL;
     op->gen = (op->gen + 1) & ((1u << (32 - OP_INDEX_BITS)) - 1);
     if (op->gen == 0) op->gen = 1;
     vm->live_ops++;
@@ -160,7 +160,7 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
     op->fiber = NULL;
     op->complete = NULL;
     op->data = NULL;
-    op->keep[0] = op->keep[1] = V_VOID;
+    op->keep[0] = op->keep[1] = NULL;
     op->id = vm->op_free;
     vm->op_free = i + 1;
     vm->live_ops--;
@@ -176,7 +176,7 @@ void vm_op_complete(VM *vm, uint32_t id, int status, int64_t value) {
     }
 }
 
-void vm_op_keep(VM *vm, uint32_t id, Value a, Value b) {
+void vm_op_keep(VM *vm, uint32_t id, void *a, void *b) {
     PendingOp *op = &vm->ops[id & OP_INDEX_MASK];
     op->keep[0] = a;
     op->keep[1] = b;

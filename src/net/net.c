@@ -201,15 +201,15 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
         vm_resume(vm, op->fiber, v_obj(b));
         return;
     }
-    if (IS_OT(op->keep[1], OT_BUFFER)) { /* read straight into the Buffer returned */
-        Buffer *b = (Buffer *)op->keep[1].as.o;
+    if (op->keep[1]) { /* read straight into the Buffer returned */
+        Buffer *b = (Buffer *)op->keep[1];
         b->len = (uint32_t)value;
         s->filled = b->len == b->cap;
         if (b->len < b->cap / 2) { /* a short read keeps no idle tail */
             b->data = vm_realloc(vm, b->data, b->cap, b->len);
             b->cap = b->len;
         }
-        vm_resume(vm, op->fiber, op->keep[1]);
+        vm_resume(vm, op->fiber, v_obj(b));
         return;
     }
     s->rstart = 0;
@@ -249,7 +249,7 @@ static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *o
     if (host_read_deferred(vm->host)) { /* no buffer while waiting: see read_done */
         s->reading = true;
         uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
-        vm_op_keep(vm, op, self, V_VOID);
+        vm_op_keep(vm, op, self.as.o, NULL);
         host_read(vm->host, op, s->handle, NULL, max);
         return NR_SUSPEND;
     }
@@ -259,7 +259,7 @@ static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *o
     s->reading = true;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
     Buffer *direct = direct_read_buffer(vm, s, max);
-    vm_op_keep(vm, op, self, direct ? v_obj(direct) : V_VOID);
+    vm_op_keep(vm, op, self.as.o, direct);
     if (direct) host_read(vm->host, op, s->handle, direct->data, direct->cap);
     else host_read(vm->host, op, s->handle, s->rbuf, s->rcap);
     return NR_SUSPEND;
@@ -324,7 +324,7 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
         }
         s->reading = true;
         uint32_t op = vm_op_begin(vm, f, s, readline_done);
-        vm_op_keep(vm, op, self, V_VOID);
+        vm_op_keep(vm, op, self.as.o, NULL);
         bool deferred = host_read_deferred(vm->host);
         host_read(vm->host, op, s->handle, deferred ? NULL : s->rbuf + s->rend, s->rcap - s->rend);
         return STEP_WAIT;
@@ -346,7 +346,7 @@ static void readline_done(VM *vm, PendingOp *op, int status, int64_t value) {
     else if (host_read_deferred(vm->host)) s->rend += host_read_take(vm->host, s->handle, s->rbuf + s->rend, s->rcap - s->rend);
     else s->rend += (uint32_t)value;
     Value out;
-    Step st = readline_step(vm, op->fiber, op->keep[0], s, &out);
+    Step st = readline_step(vm, op->fiber, v_obj(op->keep[0]), s, &out);
     if (st == STEP_DONE) vm_resume(vm, op->fiber, out);
     else if (st == STEP_ERROR) {
         Value e = vm_take_exception(vm);
@@ -453,7 +453,7 @@ static NativeResult server_accept(VM *vm, Value self, int argc, Value *argv, Val
     NetSock *s = sock_of(self);
     if (check_open(vm, s, "accept") != NR_OK) return NR_ERR;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, accept_done);
-    vm_op_keep(vm, op, self, V_VOID);
+    vm_op_keep(vm, op, self.as.o, NULL);
     host_tcp_accept(vm->host, op, s->handle);
     return NR_SUSPEND;
 }
@@ -494,7 +494,7 @@ static NativeResult udp_receive(VM *vm, Value self, int argc, Value *argv, Value
     if (!ensure_rbuf(s, max)) return vm_throw(vm, vm->c.out_of_memory, "receive: no memory for the buffer");
     s->reading = true;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, recv_done);
-    vm_op_keep(vm, op, self, V_VOID);
+    vm_op_keep(vm, op, self.as.o, NULL);
     host_udp_recv(vm->host, op, s->handle, s->rbuf, max);
     return NR_SUSPEND;
 }

@@ -118,13 +118,13 @@ static void resolve_done(VM *vm, PendingOp *op, int status, int64_t value);
 static void act_done(VM *vm, PendingOp *op, int status, int64_t value);
 static void ask_done(VM *vm, PendingOp *op, int status, int64_t value);
 
-static void ask(VM *vm, Fiber *f, NetCtx *ctx, const char *host, Value keep, Value keep2) {
+static void ask(VM *vm, Fiber *f, NetCtx *ctx, const char *host, Obj *keep, Obj *keep2) {
     uint32_t op = vm_op_begin(vm, f, ctx, ask_done);
     vm_op_keep(vm, op, keep, keep2);
     vm->net_ask(vm->net_ask_ud, vm, op, policy_op(ctx->kind), host, ctx->port, ctx->kind == K_LISTEN ? ctx->backlog : 0);
 }
 
-static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2);
+static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Obj *keep, Obj *keep2);
 
 /* True when `name` is an IP address in the form the resolver would give
  * back (127.0.0.1, ::1), which then is the only address. Any other spelling
@@ -141,7 +141,7 @@ static bool canonical_ip(const char *name, host_addr *out) {
     return true;
 }
 
-static void resolve(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
+static void resolve(VM *vm, Fiber *f, NetCtx *ctx, Obj *keep, Obj *keep2) {
     /* an address needs no resolving: acting on it at once saves a round trip
      * through the host per operation (per datagram for UdpSocket.send) */
     if (ctx->kind != K_RESOLVE && canonical_ip(ctx->host, &ctx->addrs[0])) {
@@ -180,7 +180,7 @@ static bool plausible_host(const char *name) {
 }
 
 /* keep/keep2 stay reachable while the chain runs (the Buffer of a send). */
-static NativeResult start(VM *vm, NetCtx *ctx, Value keep, Value keep2) {
+static NativeResult start(VM *vm, NetCtx *ctx, Obj *keep, Obj *keep2) {
     int verdict = net_verdict(vm, policy_op(ctx->kind), ctx->host, ctx->port);
     if (verdict == NET_DENIED) {
         ctx_free(ctx);
@@ -203,9 +203,9 @@ static void finish_fail(VM *vm, Fiber *f, NetCtx *ctx, int status) {
     ctx_free(ctx);
 }
 
-static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep, Value keep2) {
+static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Obj *keep, Obj *keep2) {
     if (ctx->kind == K_SEND) {
-        Buffer *b = (Buffer *)keep.as.o;
+        Buffer *b = (Buffer *)keep;
         if (host_udp_send_now(vm->host, ctx->sock->handle, b->data, b->len, a->ip, ctx->port)) {
             ctx_free(ctx); /* sent: the fiber goes on with no host round trip */
             vm_resume(vm, f, V_VOID);
@@ -228,7 +228,7 @@ static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep
         break;
     case K_BIND: host_udp_bind(vm->host, op, a->ip, ctx->port, ctx->reuse); break;
     default: {
-        Buffer *b = (Buffer *)keep.as.o;
+        Buffer *b = (Buffer *)keep;
         host_udp_send(vm->host, op, ctx->sock->handle, b->data, b->len, a->ip, ctx->port);
         break;
     }
@@ -240,7 +240,7 @@ static void act_on(VM *vm, Fiber *f, NetCtx *ctx, const host_addr *a, Value keep
  * forbidden address: a name the allow list gives allows the addresses it
  * resolves to for this operation (as Deno does), and the deny list still
  * wins over them. */
-static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Value keep, Value keep2) {
+static void act_next(VM *vm, Fiber *f, NetCtx *ctx, Obj *keep, Obj *keep2) {
     if (ctx->next >= ctx->naddrs) {
         finish_fail(vm, f, ctx, ctx->last_status ? ctx->last_status : HOST_ENOTFOUND);
         return;
@@ -415,7 +415,7 @@ static NativeResult n_resolve(VM *vm, Value self, int argc, Value *argv, Value *
         ctx_free(ctx);
         return NR_ERR;
     }
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 }
 
 /* host, port, timeoutMillis, noDelay: what tcpConnect and tlsConnect share. */
@@ -443,7 +443,7 @@ static NativeResult n_connect(VM *vm, Value self, int argc, Value *argv, Value *
         ctx_free(ctx);
         return NR_ERR;
     }
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 }
 
 /* tlsConnect(host, port, timeoutMillis, noDelay, serverName = host,
@@ -466,7 +466,7 @@ static NativeResult n_tls_connect(VM *vm, Value self, int argc, Value *argv, Val
         ctx->server_name = strdup(ctx->host);
         if (!ctx->server_name) abort();
     }
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 }
 
 /* port, host, backlog, reuseAddress, reusePort at the given positions:
@@ -499,7 +499,7 @@ static NativeResult n_listen(VM *vm, Value self, int argc, Value *argv, Value *o
         ctx_free(ctx);
         return NR_ERR;
     }
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 }
 
 /* tlsListen(port, host, certFile, keyFile, backlog, reuseAddress, reusePort) */
@@ -516,7 +516,7 @@ static NativeResult n_tls_listen(VM *vm, Value self, int argc, Value *argv, Valu
         ctx_free(ctx);
         return NR_ERR;
     }
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 }
 
 static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out) {
@@ -529,7 +529,7 @@ static NativeResult n_bind(VM *vm, Value self, int argc, Value *argv, Value *out
         !bool_arg(vm, arg_or(argc, argv, 2), "udpBind", "reuseAddress", true, &ctx->reuse))
         goto fail;
     if (need(vm, HOST_CAP_UDP, "udpBind") != NR_OK) goto fail;
-    return start(vm, ctx, V_VOID, V_VOID);
+    return start(vm, ctx, NULL, NULL);
 fail:
     ctx_free(ctx);
     return NR_ERR;
@@ -575,7 +575,7 @@ static NativeResult udp_send(VM *vm, Value self, int argc, Value *argv, Value *o
     memcpy(ctx->host, host, sizeof host);
     ctx->port = port;
     /* keep the Buffer alive; the socket stays alive through the fiber */
-    return start(vm, ctx, argv[0], self);
+    return start(vm, ctx, argv[0].as.o, self.as.o);
 }
 
 /* ---- NetAccessOp values ---- */

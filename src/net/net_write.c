@@ -28,9 +28,9 @@ static NetSock *sock_of(Value v) { return (NetSock *)((Handle *)v.as.o)->ptr; }
 
 static void flush_done(VM *vm, PendingOp *op, int status, int64_t value);
 
-static void start_host_write(VM *vm, NetSock *s, Value keep, const uint8_t *bytes, uint32_t len) {
+static void start_host_write(VM *vm, NetSock *s, Obj *keep, const uint8_t *bytes, uint32_t len) {
     s->wop = vm_op_begin(vm, NULL, s, flush_done);
-    vm_op_keep(vm, s->wop, s->self, keep);
+    vm_op_keep(vm, s->wop, s->self.as.o, keep);
     host_write(vm->host, s->wop, s->handle, bytes, len);
 }
 
@@ -51,7 +51,7 @@ static void submit(VM *vm, NetSock *s) {
     s->wlen = 0;
     s->wspare = b;
     s->wspare_cap = cap;
-    start_host_write(vm, s, V_VOID, b + took, len - took);
+    start_host_write(vm, s, NULL, b + took, len - took);
 }
 
 /* vm->io_flush: sends what every socket written to since the last call
@@ -82,7 +82,7 @@ static void mark_dirty(VM *vm, NetSock *s) {
  * and the bytes still to be written alive; the op is completed here, by
  * wake(), when the host write finishes. */
 
-static void add_wait(VM *vm, NetSock *s, Fiber *f, Value data, void (*done)(VM *, PendingOp *, int, int64_t)) {
+static void add_wait(VM *vm, NetSock *s, Fiber *f, Obj *data, void (*done)(VM *, PendingOp *, int, int64_t)) {
     if (s->nwaits == s->waits_cap) {
         uint32_t cap = s->waits_cap ? s->waits_cap * 2 : 4;
         uint32_t *w = realloc(s->waits, sizeof *w * cap);
@@ -91,7 +91,7 @@ static void add_wait(VM *vm, NetSock *s, Fiber *f, Value data, void (*done)(VM *
         s->waits_cap = cap;
     }
     uint32_t op = vm_op_begin(vm, f, s, done);
-    vm_op_keep(vm, op, s->self, data);
+    vm_op_keep(vm, op, s->self.as.o, data);
     s->waits[s->nwaits++] = op;
 }
 
@@ -179,7 +179,7 @@ static WriteStep write_step(VM *vm, NetSock *s, Fiber *f, Value data) {
         /* a bulk write waits for the write in flight rather than being
          * copied behind it: it then goes out as it is (below) */
         if (bulk || s->wlen + len > NET_WRITE_FLUSH_BYTES) {
-            add_wait(vm, s, f, data, write_wait_done);
+            add_wait(vm, s, f, data.as.o, write_wait_done);
             return W_WAIT;
         }
         /* the completion of the write in flight sends it */
@@ -191,7 +191,7 @@ static WriteStep write_step(VM *vm, NetSock *s, Fiber *f, Value data) {
          * at once needs no op, so a writer the peer keeps up with neither
          * waits for a completion nor parks behind one */
         uint32_t took = host_write_now(vm->host, s->handle, bytes, len);
-        if (took < len) start_host_write(vm, s, data, bytes + took, len - took);
+        if (took < len) start_host_write(vm, s, data.as.o, bytes + took, len - took);
         return W_DONE;
     }
     if (!append(s, bytes, len)) goto oom;
@@ -206,7 +206,7 @@ oom:
 static void write_wait_done(VM *vm, PendingOp *op, int status, int64_t value) {
     (void)status;
     (void)value;
-    WriteStep st = write_step(vm, op->data, op->fiber, op->keep[1]);
+    WriteStep st = write_step(vm, op->data, op->fiber, v_obj(op->keep[1]));
     if (st == W_DONE) vm_resume(vm, op->fiber, V_VOID);
     else if (st == W_ERR) vm_resume_throw(vm, op->fiber, vm_take_exception(vm));
 }
@@ -229,7 +229,7 @@ static void flush_wait_done(VM *vm, PendingOp *op, int status, int64_t value) {
     (void)value;
     NetSock *s = op->data;
     if (s->werr) net_resume_fail(vm, op->fiber, "flush", NULL, -1, s->werr);
-    else if (s->wop) add_wait(vm, s, op->fiber, V_VOID, flush_wait_done);
+    else if (s->wop) add_wait(vm, s, op->fiber, NULL, flush_wait_done);
     else vm_resume(vm, op->fiber, V_VOID);
 }
 
@@ -240,7 +240,7 @@ NativeResult net_flush(VM *vm, Value self, Value *out) {
     if (!s || !s->open) return vm_throw(vm, vm->c.illegal_operation, "flush failed: the socket is closed");
     if (s->wlen && !s->wop) submit(vm, s);
     if (!s->wop) return NR_OK;
-    add_wait(vm, s, vm->current, V_VOID, flush_wait_done);
+    add_wait(vm, s, vm->current, NULL, flush_wait_done);
     vm_park(vm);
     return NR_SUSPEND;
 }
