@@ -173,6 +173,8 @@ export class LyngInstance {
       memory: () => self.memory,
       complete: (vm, op, status, value, prompt) => self.#complete(vm, op, status, value, prompt),
       output: (stream, bytes) => self.#output(stream, bytes),
+      alloc: (n) => self.exports.lyng_wasm_alloc(n),
+      release: (ptr) => self.exports.lyng_wasm_free(ptr),
     });
     // Each import declares exactly the parameters of its wasm type: V8
     // (Node 20) compiles a wrapper for each signature when instantiating,

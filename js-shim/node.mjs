@@ -18,7 +18,7 @@ const ALL_CAPS = HostCap.TCP | HostCap.TCP_SERVER | HostCap.UDP | HostCap.RESOLV
 const encoder = new TextEncoder();
 
 // env: { memory() -> WebAssembly.Memory, complete(vm, op, status, value),
-//        output(stream, bytes) }
+//        output(stream, bytes), alloc(n) / release(ptr) of wasm memory }
 export function createNodeHost(env) {
   const { closeAll, ...net } = createNetImports(env);
   const timers = createTimerImports(env);

@@ -15,15 +15,26 @@ const dgram = () => (dgramModule ??= builtin('node:dgram'));
 const dns = () => (dnsModule ??= builtin('node:dns'));
 
 const HIGH_WATER = 256 * 1024;
+const BULK_HIGH_WATER = 4 * HIGH_WATER; // for a socket reading into regions (received)
 const UDP_QUEUE_MAX = 1024;
 const SCRATCH_MAX = 256 * 1024; // larger writes get a Buffer of their own
 const ZERO_COPY_MIN = 16 * 1024; // writes this large may go from wasm memory uncopied (write)
 // A read completing with this many bytes is delivered at once, not with the
 // turn's other events (`prompt` of complete in lyng.mjs): a stream this
 // busy is not one of many small messages, and waiting would let libuv's
-// reads fill its queue up to HIGH_WATER.
+// reads fill its queue up to HIGH_WATER. Not those read before a region
+// (received says why).
 const PROMPT_READ = 16 * 1024;
 const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
+// A plain TCP socket reads through Node's `onread` (received): into one
+// Buffer that every socket shares, copied out at once, until a read fills
+// it; from then on into a REGION of wasm memory of its own while its reads
+// bring BULK_MIN bytes or more. A bulk stream then costs no Buffer of
+// Node's per read: a 64 KiB one each, whose pages glibc gave back to the
+// system and faulted in again (a tenth of a bulk echo server's CPU).
+const REGION = 64 * 1024;
+const BULK_MIN = REGION / 2;
+const SPARE_MAX = 8; // regions kept for the next bulk read, beyond them freed
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
@@ -44,13 +55,23 @@ function statusOf(err) {
 const decoder = new TextDecoder();
 const kEntry = Symbol('lyng socket entry');
 const kEarlyError = Symbol('lyng error before accept');
+// Received bytes a socket's read left in wasm memory: the region at ptr,
+// bytes off to end not taken yet (ownReads in createNetImports).
+class Held {
+  constructor(ptr, end) {
+    this.ptr = ptr;
+    this.off = 0;
+    this.end = end;
+  }
+}
 // An accepted socket may fail before the script takes it (a reset, a
 // failed TLS handshake): the error is kept for its first read.
 function noteError(err) { this[kEarlyError] ??= statusOf(err); }
 const encoder = new TextEncoder();
 
 // `env` gives: memory() -> the instance's WebAssembly.Memory,
-// complete(vm, op, status, value), and policy hooks are handled in C.
+// complete(vm, op, status, value), alloc(n) / release(ptr) of wasm memory
+// (never called from inside an import), and policy hooks are handled in C.
 export function createNetImports(env) {
   const handles = new Map(); // handle -> entry
   const results = new Map(); // op -> resolve results / udp sender text
@@ -193,17 +214,94 @@ export function createNetImports(env) {
     return same;
   }
 
+  // The pending read is kept in the entry (readOp 0: none) and the queue
+  // made with the first bytes, so an idle connection holds one object here.
+  // cur: the region the socket's next read goes to (0: the shared Buffer).
+  const tcpEntry = (vm, sock) => ({ kind: 'tcp', vm, sock, queue: null, queued: 0, ended: false, error: 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, out: null, bulk: false, cur: 0 });
+
   function watchSocket(vm, sock) {
-    // The pending read is kept in the entry (readOp 0: none) and the queue
-    // made with the first bytes, so an idle connection holds one object here.
-    const entry = { kind: 'tcp', vm, sock, queue: null, queued: 0, ended: sock.destroyed, error: sock[kEarlyError] ?? 0, readOp: 0, readPtr: 0, readMax: 0, paused: false, closed: false, out: null };
+    const own = sock[kEntry];
+    const entry = own ?? tcpEntry(vm, sock);
+    entry.vm = vm;
+    entry.ended ||= sock.destroyed;
+    entry.error ||= sock[kEarlyError] ?? 0;
     sock[kEntry] = entry;
     sock.removeListener('error', noteError);
-    sock.on('data', onData);
+    if (!own) sock.on('data', onData);
     listenEnd(sock);
     sock.on('error', onError);
-    sock.on('close', onEnd);
+    if (!own) sock.on('close', onEnd);
     return entry;
+  }
+
+  // ---- reads through onread (REGION says why) ----
+  let shared = null; // the Buffer of every socket not reading into a region
+  const spare = []; // regions nobody holds: pushed inside imports, freed from events
+  function trimSpare() { while (spare.length > SPARE_MAX) env.release(spare.pop()); }
+  // The onread option of every such socket. Node calls the callback on the
+  // socket, and right after it asks for the buffer of the socket's next
+  // read, on nothing: that socket is the one the callback left in
+  // `asking`. At the start it asks with no read before (the shared Buffer).
+  let asking = null;
+  const ownReads = {
+    buffer() {
+      const entry = asking;
+      asking = null;
+      if (entry?.bulk) entry.cur = spare.pop() ?? env.alloc(REGION); // 0: no memory
+      if (!entry?.cur) return (shared ??= Buffer.allocUnsafeSlow(REGION));
+      return new Uint8Array(env.memory().buffer, entry.cur, REGION);
+    },
+    callback(n) { return received(asking = this[kEntry], n); },
+  };
+  function received(entry, n) {
+    let chunk;
+    if (entry.cur !== 0) {
+      const ptr = entry.cur;
+      entry.cur = 0;
+      if (n >= BULK_MIN) {
+        chunk = new Held(ptr, n);
+      } else { // the stream slowed down: back to the shared Buffer
+        chunk = Buffer.from(bytes().subarray(ptr, ptr + n));
+        spare.push(ptr);
+        entry.bulk = false;
+      }
+    } else {
+      chunk = Buffer.from(shared.subarray(0, n));
+      entry.bulk = n === REGION;
+    }
+    trimSpare();
+    (entry.queue ??= []).push(chunk);
+    entry.queued += n;
+    // Node takes the region for the next read from a view of wasm memory
+    // only after the microtasks this callback queued have run: one that
+    // ran the core could grow the memory, which empties the view (ENOBUFS).
+    // So bytes read before a region wait for the check phase.
+    serveRead(entry, true, !entry.bulk);
+    // false pauses the socket; takeBytes resumes it. Read into regions,
+    // the bytes wait for the check phase while libuv reads on (up to 32
+    // times a poll): a higher mark spares stopping and restarting the
+    // reads every few of them (a 256 MiB echo: 521 epoll_ctl, not 1,844).
+    if (entry.queued >= (entry.bulk ? BULK_HIGH_WATER : HIGH_WATER) && !entry.paused) entry.paused = true;
+    return !entry.paused;
+  }
+  // A socket that reads on its own, for a connection made with onOpen
+  // (its entry, on the socket under kEntry before it is watched, is
+  // complete once it is).
+  function ownReader(vm, onOpen) {
+    asking = null;
+    const sock = onOpen(ownReads);
+    const entry = tcpEntry(vm, sock);
+    sock[kEntry] = entry;
+    sock.on('close', onOwnClose);
+    return sock;
+  }
+  // The 'close' listener of those, from the start: Node reads nothing
+  // more once the socket closed, so its region is free.
+  function onOwnClose() {
+    const entry = this[kEntry];
+    if (entry.cur !== 0) { spare.push(entry.cur); entry.cur = 0; }
+    trimSpare();
+    onEnd.call(this);
   }
 
   // Moves up to max queued bytes to wasm memory at ptr; returns how many.
@@ -212,28 +310,39 @@ export function createNetImports(env) {
     let n = 0;
     while (n < max && entry.queued > n) {
       const chunk = entry.queue[0];
+      if (chunk instanceof Held) {
+        const take = Math.min(chunk.end - chunk.off, max - n);
+        mem.copyWithin(ptr + n, chunk.ptr + chunk.off, chunk.ptr + chunk.off + take);
+        n += take;
+        chunk.off += take;
+        if (chunk.off === chunk.end) { entry.queue.shift(); spare.push(chunk.ptr); }
+        continue;
+      }
       const take = Math.min(chunk.length, max - n);
       mem.set(take === chunk.length ? chunk : chunk.subarray(0, take), ptr + n);
       n += take;
       if (take === chunk.length) entry.queue.shift();
       else entry.queue[0] = chunk.subarray(take);
     }
+    taken(entry, n);
+    return n;
+  }
+  function taken(entry, n) {
     entry.queued -= n;
     if (entry.paused && entry.queued < HIGH_WATER / 2) { entry.paused = false; entry.sock.resume(); }
-    return n;
   }
 
   // A read with ptr 0 has no buffer (host_read_deferred in src/host/host.h):
   // it completes with the count of bytes ready, which the core takes with
   // read_take from its completion handler. fromEvent: served by an event
   // of the socket, not by the read call.
-  function serveRead(entry, fromEvent) {
+  function serveRead(entry, fromEvent, mayPrompt = true) {
     const op = entry.readOp;
     if (op === 0) return;
     if (entry.queued > 0) {
       entry.readOp = 0;
       const n = entry.readPtr === 0 ? Math.min(entry.queued, entry.readMax) : takeBytes(entry, entry.readPtr, entry.readMax);
-      done(entry.vm, op, 0, n, (fromEvent && alone(entry)) || n >= PROMPT_READ);
+      done(entry.vm, op, 0, n, mayPrompt && ((fromEvent && alone(entry)) || n >= PROMPT_READ));
     } else if (entry.error) {
       entry.readOp = 0;
       done(entry.vm, op, entry.error);
@@ -265,6 +374,9 @@ export function createNetImports(env) {
     if (lastEventEntry === entry) lastEventEntry = null;
     if (entry.kind === 'tcp') {
       if (entry.readOp !== 0) { const op = entry.readOp; entry.readOp = 0; done(entry.vm, op, E.ECLOSED); }
+      for (const chunk of entry.queue ?? []) if (chunk instanceof Held) spare.push(chunk.ptr);
+      entry.queue = null;
+      entry.queued = 0;
       if (entry.sock.encrypted && !entry.sock.destroyed) endTls(entry.sock);
       else entry.sock.destroy();
     } else if (entry.kind === 'server') {
@@ -349,7 +461,8 @@ export function createNetImports(env) {
   function connect(vm, op, host, port, timeoutMs, nodelay, tlsArgs) {
     let settled = false;
     let timer = null;
-    const raw = net().connect({ host, port, noDelay: !!nodelay });
+    const raw = tlsArgs ? net().connect({ host, port, noDelay: !!nodelay })
+      : ownReader(vm, (onread) => net().connect({ host, port, noDelay: !!nodelay, onread }));
     let sock = raw;
     if (tlsArgs) {
       raw.on('error', (err) => fail(statusOf(err))); // refused, reset: before TLS saw it
@@ -383,14 +496,39 @@ export function createNetImports(env) {
     });
   }
 
+  // Node gives an accepted socket no onread option: it gets one as Node's
+  // constructor gives it, under the keys Node keeps it in (found by name
+  // once). The socket started paused (pauseOnConnect), so nothing was read
+  // yet. Where the keys are missing, it reads through 'data' (watchSocket).
+  let onreadKeys;
+  function acceptOwnReads(vm, sock) {
+    if (onreadKeys === undefined) {
+      const keys = new Map(Object.getOwnPropertySymbols(sock).map((k) => [k.description, k]));
+      onreadKeys = ['kBuffer', 'kBufferCb', 'kBufferGen'].every((name) => keys.has(name))
+        ? { buffer: keys.get('kBuffer'), callback: keys.get('kBufferCb'), gen: keys.get('kBufferGen') } : null;
+    }
+    if (!onreadKeys || typeof sock._handle?.useUserBuffer !== 'function') return;
+    sock[kEntry] = tcpEntry(vm, sock);
+    sock.on('close', onOwnClose);
+    asking = null;
+    const first = ownReads.buffer();
+    sock[onreadKeys.gen] = ownReads.buffer;
+    sock[onreadKeys.callback] = ownReads.callback;
+    sock[onreadKeys.buffer] = first;
+    sock._handle.useUserBuffer(first);
+    sock.resume();
+  }
+
   // A listener; with wrap, each accepted socket is wrapped (TLS).
   function listen(vm, op, host, port, backlog, reuse, reusePort, wrap) {
     // A socket that TLS will wrap starts paused: TLS reads it from the start,
     // which halved the handshakes a Lyng TLS server on Node took per second.
-    const server = net().createServer({ noDelay: true, pauseOnConnect: !!wrap });
+    // A plain one too, until it reads on its own (acceptOwnReads).
+    const server = net().createServer({ noDelay: true, pauseOnConnect: true });
     const entry = { kind: 'server', vm, server, pending: [], acceptors: [], closed: false };
     let listening = false;
     server.on('connection', (sock) => {
+      if (!wrap) acceptOwnReads(vm, sock);
       sock.on('error', noteError); // reported to the reader once accepted
       if (wrap) { sock = wrap(sock); sock.on('error', noteError); }
       if (entry.pending.length >= backlog * 4) { sock.destroy(); return; }

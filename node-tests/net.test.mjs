@@ -162,6 +162,61 @@ test('64 MiB echoed through a Lyng server come back byte for byte', LIMIT, async
   lyng.close();
 });
 
+// The read side of back-pressure, on an accepted socket (Node gives those
+// no onread: node_net.mjs moves the handle to a socket that has one): while
+// the script does not read, the socket stops reading, so the peer's writes
+// stall once the kernel's buffers are full; then everything arrives, in order.
+test('a socket the script does not read stops the peer; then all of it arrives', LIMIT, async () => {
+  const SIZE = 48 * 1024 * 1024;
+  const port = firstLine(/^port (\d+)$/);
+  const { lyng } = await vm({ net: 'permit-all' }, port.onLine);
+  const served = lyng.eval(`
+    import lyng.io.net
+    val server = Net.tcpListen(0, "127.0.0.1")
+    println("port " + server.localAddress().port)
+    val c = server.accept()
+    delay(700)
+    var total = 0
+    while (true) {
+        val chunk = c.read(65536)
+        if (chunk == null) break
+        total += chunk.size
+        c.write(chunk)
+    }
+    c.close()
+    server.close()
+    total`);
+  const p = Number((await port.seen)[1]);
+  const data = randomBytes(SIZE);
+  let flushed = 0;
+  let stalledAt = -1;
+  const received = await new Promise((resolve, reject) => {
+    const s = net.connect(p, '127.0.0.1');
+    const hash = createHash('sha256');
+    let n = 0;
+    s.on('data', (d) => { hash.update(d); n += d.length; if (n === SIZE) s.end(); });
+    s.on('close', () => resolve({ n, digest: hash.digest('hex') }));
+    s.on('error', reject);
+    let off = 0;
+    const pump = () => {
+      while (off < SIZE) {
+        const piece = data.subarray(off, off + 65536);
+        const ok = s.write(piece, () => { flushed += piece.length; });
+        off += piece.length;
+        if (!ok) { s.once('drain', pump); return; }
+      }
+    };
+    s.on('connect', () => { pump(); setTimeout(() => { stalledAt = flushed; }, 500); });
+  });
+  // the kernel's buffers on loopback hold a few MiB, the shim at most a
+  // MiB more: far below what the peer had to send
+  assert.ok(stalledAt >= 0 && stalledAt < SIZE / 2, `the peer was not held back: ${stalledAt} bytes flushed`);
+  assert.equal(received.n, SIZE);
+  assert.equal(received.digest, createHash('sha256').update(data).digest('hex'));
+  assert.equal(await served, String(SIZE));
+  lyng.close();
+});
+
 test('a peer reset during a pending read raises ECONNRESET and closes the socket', LIMIT, async () => {
   const peer = await listen((s) => setTimeout(() => s.resetAndDestroy(), 50));
   const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });

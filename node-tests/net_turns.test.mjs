@@ -8,7 +8,6 @@
 // slice of steps.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { LyngInstance } from '../js-shim/lyng.mjs';
 import { LIMIT, listen, vm } from './net_helpers.mjs';
 
@@ -98,40 +97,4 @@ test('reads of many connections that complete in one turn reach the core as one 
     await peer.close();
   }
   assert.ok(Math.max(...batches) >= N, `the ${N} reads came in batches of ${batches.join(', ')}`);
-});
-
-// A large read is delivered at once, not with the turn's other events:
-// libuv reads a busy socket up to 32 times in one poll, and bytes left
-// waiting for the check phase would fill the socket's queue past its
-// high-water mark, pausing and resuming the socket every turn. Read in
-// pieces as large as Node's, with a read waiting when the first bytes
-// come, the stream never reaches the mark.
-test('a stream read in large pieces is taken as it comes, never paused', LIMIT, async () => {
-  const TOTAL = 8 << 20;
-  // sent once asked, so that the script is already waiting in a read
-  const peer = await listen((sock) => sock.once('data', () => sock.end(Buffer.alloc(TOTAL, 1))));
-  const pause = net.Socket.prototype.pause;
-  let pauses = 0;
-  net.Socket.prototype.pause = function (...args) { pauses++; return pause.apply(this, args); };
-  try {
-    const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
-    const result = await lyng.eval(`
-      import lyng.io.net
-      val s = Net.tcpConnect("127.0.0.1", PORT)
-      s.writeUtf8("go")
-      var got = 0
-      while (true) {
-        val data = s.read(65536)
-        if (data == null) break
-        got += data.size
-      }
-      s.close()
-      got`);
-    assert.equal(result, String(TOTAL));
-    lyng.close();
-  } finally {
-    net.Socket.prototype.pause = pause;
-    await peer.close();
-  }
-  assert.equal(pauses, 0);
 });
