@@ -156,6 +156,11 @@ export function createNetImports(env) {
   // second test lets that one reuse the scratch too.
   const scratchFree = (out, sock) => out.writing === 0 || sock.writableLength === 0;
 
+  // A datagram's destination is an IP address already (the core resolves
+  // names first, src/net/net_api.c): Node's lookup would test it for one
+  // and send on the next tick; this one sends at once.
+  const ipLookup = (address, family, callback) => callback(null, address, family);
+
   // The callback of the datagrams udp_send_now sent, made once per socket.
   function afterSend(entry) {
     return (err) => {
@@ -689,7 +694,7 @@ export function createNetImports(env) {
     },
     udp_bind(vm, op, ipPtr, ipLen, port, reuse) {
       const host = str(ipPtr, ipLen);
-      const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse });
+      const sock = dgram().createSocket({ type: net().isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: !!reuse, lookup: ipLookup });
       const entry = { kind: 'udp', vm, sock, queue: null, senders: null, readOp: 0, readPtr: 0, readMax: 0, closed: false, sending: false, scratch: null, scratchView: null, inFlight: 0, opSends: 0, sendError: 0, afterSend: null };
       sock[kEntry] = entry;
       let bound = false;
