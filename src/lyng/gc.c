@@ -200,6 +200,7 @@ GC_OUT_OF_LINE static void *large_realloc(VM *vm, void *p, size_t old, size_t si
         if (blk) return blk;
     }
 #endif
+    if (p) lyng_mem_room(old, size); /* a big List or Map growing at the heap's top grows in place */
     return sys_realloc(vm, p, size);
 }
 

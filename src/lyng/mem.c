@@ -42,6 +42,23 @@ void *lyng_mem_realloc(void *p, size_t size) {
     return np;
 }
 
+#ifdef __wasm__
+/* wasi-libc's allocator (dlmalloc) grows a block in place only into free
+ * room after it, and extends its heap (sbrk) by only what an allocation
+ * needs: a List or Map growing at the top of the heap was copied into
+ * fresh memory at every doubling, which faulted in twice the pages
+ * (natively, glibc's realloc moves a big block's pages with mremap).
+ * Allocating the room and freeing it leaves it free right after such a
+ * block, as the heap's top, so the realloc that follows extends the block
+ * in place; a block elsewhere is copied as before, and the room stays for
+ * the next allocations. Large blocks only (gc.c's large_realloc). */
+void lyng_mem_room(size_t old, size_t size) {
+    if (size <= old) return;
+    void *volatile room = malloc(size - old); /* volatile: kept, not optimized away */
+    free(room);
+}
+#endif
+
 bool lyng_mem_refused(void) {
     bool r = refused;
     refused = false;

@@ -129,6 +129,13 @@ void lyng_mem_unreserve(void); /* once per lyng_mem_reserve, when a VM ends */
 void *lyng_mem_realloc(void *p, size_t size);
 /* Whether it fell back since the last call. */
 bool lyng_mem_refused(void);
+/* On wasm: frees room for a block of `old` bytes to grow to `size` in
+ * place, when it is the last block of the heap (mem.c). */
+#ifdef __wasm__
+void lyng_mem_room(size_t old, size_t size);
+#else
+#define lyng_mem_room(old, size) ((void)0)
+#endif
 
 typedef struct Module {
     char *name;
