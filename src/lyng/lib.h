@@ -5,6 +5,10 @@
 
 #include "vm.h"
 
+/* The byte offset of needle in hay at or after `from`, or -1 (lib_string.c;
+ * `in` too: libc's strstr stopped at a NUL and cost 0.7 KiB of lyng.wasm). */
+int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, size_t from);
+
 /* "%s:%d"(a, b): printf-style formatting. NULL after raising
  * IllegalArgumentException on a bad specifier or argument. */
 String *fmt_printf(VM *vm, String *fmt, int argc, Value *argv);

@@ -94,8 +94,7 @@ static bool text_arg(VM *vm, int argc, Value *argv, int i, const char *fn, const
     return false;
 }
 
-/* byte offset of needle in hay at or after `from`, or -1 */
-static int64_t find(const char *hay, size_t hlen, const char *needle, size_t nlen, size_t from) {
+int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, size_t from) {
     if (nlen == 0) return from <= hlen ? (int64_t)from : -1;
     if (nlen > hlen) return -1;
     for (size_t i = from; i + nlen <= hlen; i++) {
@@ -249,7 +248,7 @@ static NativeResult s_contains(VM *vm, Value self, int argc, Value *argv, Value 
     size_t n;
     char tmp[4];
     if (arg_count(vm, argc, 1, 1, "contains") != NR_OK || !text_arg(vm, argc, argv, 0, "contains", &p, &n, tmp)) return NR_ERR;
-    *out = v_bool(find(SELF_STR->data, SELF_STR->len, p, n, 0) >= 0);
+    *out = v_bool(str_find(SELF_STR->data, SELF_STR->len, p, n, 0) >= 0);
     return NR_OK;
 }
 
@@ -266,7 +265,7 @@ static NativeResult s_index_of(VM *vm, Value self, int argc, Value *argv, Value 
         *out = v_int(-1);
         return NR_OK;
     }
-    int64_t at = find(s->data, s->len, p, n, utf8_offset(s, (uint32_t)from));
+    int64_t at = str_find(s->data, s->len, p, n, utf8_offset(s, (uint32_t)from));
     *out = v_int(at < 0 ? -1 : (int64_t)utf8_char_index(s, (size_t)at));
     return NR_OK;
 }
@@ -301,7 +300,7 @@ static NativeResult s_split(VM *vm, Value self, int argc, Value *argv, Value *ou
     } else {
         size_t start = 0;
         for (;;) {
-            int64_t at = find(s->data, s->len, p, n, start);
+            int64_t at = str_find(s->data, s->len, p, n, start);
             size_t end = at < 0 ? s->len : (size_t)at;
             list_push(vm, l, v_obj(mk(vm, s->data + start, end - start)));
             if (at < 0) break;
@@ -350,7 +349,7 @@ static NativeResult s_replace(VM *vm, Value self, int argc, Value *argv, Value *
     } else {
         size_t start = 0;
         for (;;) {
-            int64_t at = find(s->data, s->len, a, an, start);
+            int64_t at = str_find(s->data, s->len, a, an, start);
             if (at < 0) break;
             sb_add(&sb, s->data + start, (size_t)at - start);
             sb_add(&sb, b, bn);

@@ -1028,15 +1028,13 @@ static bool contains(VM *vm, Value container, Value x, bool *out) {
         case OT_STRING: {
             String *s = (String *)container.as.o;
             if (IS_CHAR(x)) {
-                StrBuf sb;
-                sb_init(&sb);
-                sb_add_utf8(&sb, x.as.c);
-                *out = strstr(s->data, sb.data) != NULL;
-                sb_free(&sb);
+                char c[4];
+                *out = str_find(s->data, s->len, c, utf8_encode(x.as.c, c), 0) >= 0;
                 return true;
             }
             if (IS_OT(x, OT_STRING)) {
-                *out = strstr(s->data, ((String *)x.as.o)->data) != NULL;
+                String *sub = (String *)x.as.o;
+                *out = str_find(s->data, s->len, sub->data, sub->len, 0) >= 0;
                 return true;
             }
             break;
