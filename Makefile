@@ -73,8 +73,12 @@ WASM_VM_CFLAGS := -Xclang -disable-lifetime-markers
 # that put vm_run_cold (vm.c) back into the run loop, which V8 must then
 # optimize whole again. Above 3000 binaryen size units a one-caller function
 # stays a call; vm_run_cold is the only one that large (one function more,
-# 14 bytes more gzip).
-WASM_OPT_FLAGS := -Oz -ocimfs 3000 --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
+# 14 bytes more gzip). --low-memory-unused: wasm-ld places the data from
+# address 1024 on, and the stack and heap above it, so nothing lives in the
+# first KiB; binaryen may then fold a constant under 1 KiB added to a
+# pointer into the offset of the load or store using it (only a sum that
+# wrapped around could have pointed there): 1.5 KiB less gzip.
+WASM_OPT_FLAGS := -Oz -ocimfs 3000 --low-memory-unused --enable-bulk-memory --enable-sign-ext --enable-mutable-globals --enable-nontrapping-float-to-int
 # 2 MiB of C stack instead of the linker default of 64 KiB: the compiler and
 # the printer of nested values recurse in C, as they do natively, and
 # brackets nested LYNG_MAX_NESTING deep must compile (src/lyng/limits.h).
