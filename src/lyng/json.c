@@ -4,7 +4,6 @@
  * (Map, List, String, Int, Real, Bool, null) and `Json.parse(text)` reads
  * JSON back into them. Malformed text raises IllegalArgumentException naming
  * the line and column. */
-#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,10 +260,9 @@ static bool read_number(Rd *r, Value *out) {
     memcpy(copy, r->s, n);
     copy[n] = 0;
     if (!real) {
-        char *e;
-        long long i = strtoll(copy, &e, 10);
+        int64_t i;
         /* an integer beyond Int becomes a Real, as the text asks for a number */
-        if (i != LLONG_MAX && i != LLONG_MIN) *out = v_int(i);
+        if (parse_i64(copy, n, &i)) *out = v_int(i);
         else real = true;
     }
     if (real) *out = v_real(strtod(copy, NULL));

@@ -5,6 +5,11 @@
 
 #include "vm.h"
 
+/* Decimal digits with an optional sign and nothing else; false for
+ * anything else and for a value outside the range of Int (lib_string.c;
+ * JSON's numbers too: libc's strtoll cost lyng.wasm 0.3 KiB). */
+bool parse_i64(const char *s, size_t len, int64_t *out);
+
 /* The byte offset of needle in hay at or after `from`, or -1 (lib_string.c;
  * `in` too: libc's strstr stopped at a NUL and cost 0.7 KiB of lyng.wasm). */
 int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, size_t from);

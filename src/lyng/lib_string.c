@@ -501,24 +501,28 @@ static bool trimmed_copy(String *s, char *buf, size_t cap) {
     return true;
 }
 
-/* Decimal digits with an optional sign, blanks around them allowed; false
- * for anything else and for a value outside the range of Int. */
-static bool parse_int(String *s, int64_t *out) {
-    size_t a = 0, b = s->len;
-    while (a < b && cp_is_space((unsigned char)s->data[a])) a++;
-    while (b > a && cp_is_space((unsigned char)s->data[b - 1])) b--;
-    bool neg = a < b && s->data[a] == '-';
-    if (a < b && (s->data[a] == '+' || s->data[a] == '-')) a++;
-    if (a == b) return false;
+bool parse_i64(const char *s, size_t len, int64_t *out) {
+    size_t a = 0;
+    bool neg = a < len && s[a] == '-';
+    if (a < len && (s[a] == '+' || s[a] == '-')) a++;
+    if (a == len) return false;
     uint64_t limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX, v = 0;
-    for (size_t i = a; i < b; i++) {
-        unsigned d = (unsigned)(unsigned char)s->data[i] - '0';
+    for (size_t i = a; i < len; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
         if (d > 9) return false;
         if (v > (limit - d) / 10) return false;
         v = v * 10 + d;
     }
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
     return true;
+}
+
+/* parse_i64 with blanks around the number allowed */
+static bool parse_int(String *s, int64_t *out) {
+    size_t a = 0, b = s->len;
+    while (a < b && cp_is_space((unsigned char)s->data[a])) a++;
+    while (b > a && cp_is_space((unsigned char)s->data[b - 1])) b--;
+    return parse_i64(s->data + a, b - a, out);
 }
 
 static bool parse_real(String *s, double *out) {
