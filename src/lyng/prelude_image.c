@@ -14,7 +14,9 @@
  * Encoding: unsigned LEB128 numbers, zigzag for signed ones, a Real as its
  * 8 bytes little-endian, a string as its number in the table of strings
  * that comes first. Line information (one entry per code byte in a Proto)
- * is stored as runs. */
+ * is stored as runs, each with the change of line and of column, and all
+ * of it after the prototypes, in their order: apart from the bytecode it
+ * compresses better (lyng.wasm's gzip 0.6 KiB less). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,7 @@ static const unsigned char lyng_prelude_image[1];
 #endif
 
 #define IMAGE_MAGIC "LyPI"
-#define IMAGE_VERSION 1
+#define IMAGE_VERSION 2
 
 /* K_SPLAT: the VM's splat marker (vm->cls_names.splat), known by identity */
 enum { K_VOID, K_NULL, K_FALSE, K_TRUE, K_INT, K_REAL, K_CHAR, K_UNSET, K_STR, K_NAME, K_LIST, K_PROTO, K_SPLAT };
@@ -80,9 +82,9 @@ static void put_bytes(StrBuf *sb, const void *p, size_t n) {
     sb_add(sb, p, n);
 }
 
-static bool put_value(StrBuf *sb, StrTable *t, Value v, const char **why);
+static bool put_value(StrBuf *sb, StrBuf *lines, StrTable *t, Value v, const char **why);
 
-static bool put_proto(StrBuf *sb, StrTable *t, Proto *p, const char **why) {
+static bool put_proto(StrBuf *sb, StrBuf *lines, StrTable *t, Proto *p, const char **why) {
     put_str(sb, t, p->name->data, p->name->len);
     put_u(sb, p->nparams);
     put_s(sb, p->rest_param);
@@ -93,20 +95,21 @@ static bool put_proto(StrBuf *sb, StrTable *t, Proto *p, const char **why) {
     uint32_t runs = 0;
     for (uint32_t i = 0; i < p->code_len; i++)
         if (i == 0 || p->lines[i].line != p->lines[i - 1].line || p->lines[i].col != p->lines[i - 1].col) runs++;
-    put_u(sb, runs);
-    uint32_t line = 0;
+    put_u(lines, runs);
+    uint32_t line = 0, col = 0;
     for (uint32_t i = 0; i < p->code_len;) {
         uint32_t j = i;
         while (j < p->code_len && p->lines[j].line == p->lines[i].line && p->lines[j].col == p->lines[i].col) j++;
-        put_u(sb, j - i);
-        put_s(sb, (int64_t)p->lines[i].line - line); /* lines change by little */
-        put_u(sb, p->lines[i].col);
+        put_u(lines, j - i);
+        put_s(lines, (int64_t)p->lines[i].line - line); /* lines change by little */
+        put_s(lines, (int64_t)p->lines[i].col - col);
         line = p->lines[i].line;
+        col = p->lines[i].col;
         i = j;
     }
     put_u(sb, p->nconsts);
     for (uint32_t i = 0; i < p->nconsts; i++)
-        if (!put_value(sb, t, p->consts[i], why)) return false;
+        if (!put_value(sb, lines, t, p->consts[i], why)) return false;
     if (p->param_names)
         for (uint32_t i = 0; i < p->nparams; i++) {
             if (!(p->param_names[i]->h.flags & OF_INTERNED)) return *why = "a parameter name that is not interned", false;
@@ -120,7 +123,7 @@ static bool put_proto(StrBuf *sb, StrTable *t, Proto *p, const char **why) {
     return true;
 }
 
-static bool put_value(StrBuf *sb, StrTable *t, Value v, const char **why) {
+static bool put_value(StrBuf *sb, StrBuf *lines, StrTable *t, Value v, const char **why) {
     switch (v.type) {
     case VT_VOID: put_u(sb, K_VOID); return true;
     case VT_NULL: put_u(sb, K_NULL); return true;
@@ -153,12 +156,12 @@ static bool put_value(StrBuf *sb, StrTable *t, Value v, const char **why) {
         put_u(sb, K_LIST);
         put_u(sb, l->count);
         for (uint32_t i = 0; i < l->count; i++)
-            if (!put_value(sb, t, l->items[i], why)) return false;
+            if (!put_value(sb, lines, t, l->items[i], why)) return false;
         return true;
     }
     if (o->type == OT_PROTO) {
         put_u(sb, K_PROTO);
-        return put_proto(sb, t, (Proto *)o, why);
+        return put_proto(sb, lines, t, (Proto *)o, why);
     }
     *why = "a constant of a kind the image cannot hold";
     return false;
@@ -179,19 +182,22 @@ bool prelude_image_write(VM *vm, Proto *p, uint32_t globals_before, StrBuf *out,
         if (vm->gflags[i] || !IS_UNSET(vm->gvals[i])) return *why = "compiling defined a global", false;
     StrTable t = {0};
     t.splat = (const Obj *)vm->cls_names.splat;
-    StrBuf body;
+    StrBuf body, lines;
     sb_init(&body);
+    sb_init(&lines);
     put_u(&body, globals_before);
     put_u(&body, globals_hash(vm, globals_before));
     put_u(&body, vm->nglobals);
     for (uint32_t i = globals_before; i < vm->nglobals; i++) put_str(&body, &t, vm->gnames[i]->data, vm->gnames[i]->len);
-    bool ok = put_proto(&body, &t, p, why);
+    bool ok = put_proto(&body, &lines, &t, p, why);
     sb_add(out, IMAGE_MAGIC, 4);
     put_u(out, IMAGE_VERSION);
     put_u(out, t.n);
     for (uint32_t i = 0; i < t.n; i++) put_bytes(out, t.s[i], t.len[i]);
-    sb_add(out, body.data, body.len);
+    put_bytes(out, body.data, body.len);
+    sb_add(out, lines.data, lines.len);
     sb_free(&body);
+    sb_free(&lines);
     free(t.s);
     free(t.len);
     return ok;
@@ -202,6 +208,7 @@ bool prelude_image_write(VM *vm, Proto *p, uint32_t globals_before, StrBuf *out,
 typedef struct Reader {
     const uint8_t *p, *end;
     bool bad;
+    struct Reader *lines; /* the line information, after the prototypes */
     VM *vm;
     String *source;
     const char **str; /* the string table: text and length */
@@ -281,16 +288,18 @@ static Proto *get_proto(Reader *r, int depth) {
     p->lines = vm_realloc(vm, NULL, 0, sizeof(LineInfo) * code_len);
     p->code_len = p->code_cap = code_len;
     proto_set_checked_entry(p);
-    uint64_t runs = get_u(r), at = 0;
-    uint32_t line = 0;
-    for (uint64_t i = 0; i < runs && !r->bad; i++) {
-        uint64_t n = get_u(r);
-        line += (uint32_t)get_s(r);
-        LineInfo li = {line, (uint32_t)get_u(r)};
+    Reader *lr = r->lines;
+    uint64_t runs = get_u(lr), at = 0;
+    uint32_t line = 0, col = 0;
+    for (uint64_t i = 0; i < runs && !lr->bad; i++) {
+        uint64_t n = get_u(lr);
+        line += (uint32_t)get_s(lr);
+        col += (uint32_t)get_s(lr);
+        LineInfo li = {line, col};
         if (n > code_len - at) return r->bad = true, NULL;
         for (uint64_t k = 0; k < n; k++) p->lines[at++] = li;
     }
-    if (at != code_len) return r->bad = true, NULL;
+    if (lr->bad || at != code_len) return r->bad = true, NULL;
     uint64_t nconsts = get_u(r);
     if (nconsts > (uint64_t)(r->end - r->p)) return r->bad = true, NULL;
     if (nconsts) p->consts = vm_realloc(vm, NULL, 0, sizeof(Value) * nconsts);
@@ -393,15 +402,24 @@ static bool get_table(Reader *r) {
 }
 
 Proto *prelude_image_load(VM *vm, const char *source_name) {
-    Reader r = {lyng_prelude_image, lyng_prelude_image + LYNG_PRELUDE_IMAGE_LEN, false, vm, NULL, NULL, NULL, 0};
+    const uint8_t *end = lyng_prelude_image + LYNG_PRELUDE_IMAGE_LEN;
+    Reader lines = {end, end, false, NULL, vm, NULL, NULL, NULL, 0};
+    Reader r = {lyng_prelude_image, end, false, &lines, vm, NULL, NULL, NULL, 0};
     if (LYNG_PRELUDE_IMAGE_LEN < 5 || memcmp(r.p, IMAGE_MAGIC, 4) != 0) return NULL;
     r.p += 4;
     Proto *p = NULL;
-    if (get_u(&r) == IMAGE_VERSION && get_table(&r) && get_globals(&r)) {
-        r.source = str_cstr(vm, source_name);
-        p = get_proto(&r, 0);
+    uint32_t body_len;
+    if (get_u(&r) == IMAGE_VERSION && get_table(&r) && get_bytes(&r, &body_len)) {
+        /* the prototypes end where the line information starts */
+        lines.p = r.p;
+        r.end = r.p;
+        r.p -= body_len;
+        if (get_globals(&r)) {
+            r.source = str_cstr(vm, source_name);
+            p = get_proto(&r, 0);
+        }
     }
     free(r.str);
     free(r.len);
-    return r.bad || r.p != r.end ? NULL : p;
+    return r.bad || lines.bad || r.p != r.end || lines.p != lines.end ? NULL : p;
 }
