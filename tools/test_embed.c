@@ -78,6 +78,37 @@ int main(void) {
           st == LYNG_DONE ? out : lyng_result_text(vm));
     lyng_free(vm);
 
+    /* a UDP socket keeps the verdict for its last destination: a policy
+     * set between two sends to it decides the second */
+    vm = lyng_new(&cfg);
+    lyng_net_register(vm);
+    lyng_net_set_policy(vm, "127.0.0.1", NULL);
+    out_len = 0;
+    st = run(vm,
+             "import lyng.buffer\n"
+             "import lyng.io.net\n"
+             "val u = Net.udpBind(0, \"127.0.0.1\")\n"
+             "val port = u.localAddress().port\n"
+             "u.send(\"ab\".encodeUtf8(), \"127.0.0.1\", port)\n"
+             "u.send(\"c\".encodeUtf8(), \"127.0.0.1\", port)\n"
+             "println(u.receive().data.size + u.receive().data.size)\n",
+             &waits);
+    check("datagrams to a listed address", st == LYNG_DONE && strcmp(out, "3\n") == 0,
+          st == LYNG_DONE ? out : lyng_result_text(vm));
+    lyng_net_set_policy(vm, "127.0.0.2", NULL);
+    st = run(vm, "u.send(\"d\".encodeUtf8(), \"127.0.0.1\", port)", &waits);
+    check("a send the new policy denies", st == LYNG_ERROR && strstr(lyng_result_text(vm), "denied"),
+          lyng_result_text(vm));
+    lyng_net_set_policy(vm, "127.0.0.1", "127.0.0.1");
+    st = run(vm, "u.send(\"e\".encodeUtf8(), \"127.0.0.1\", port)", &waits);
+    check("a send the new deny list denies", st == LYNG_ERROR && strstr(lyng_result_text(vm), "denied"),
+          lyng_result_text(vm));
+    lyng_net_set_policy(vm, "127.0.0.1", NULL);
+    out_len = 0;
+    st = run(vm, "u.send(\"xyz\".encodeUtf8(), \"127.0.0.1\", port)\nprintln(u.receive().data.size)\nu.close()", &waits);
+    check("and allowed again", st == LYNG_DONE && strcmp(out, "3\n") == 0, st == LYNG_DONE ? out : lyng_result_text(vm));
+    lyng_free(vm);
+
     vm = lyng_new(&cfg);
     lyng_net_register(vm);
     st = run(vm, "import lyng.io.net\nNet.tcpConnect(\"127.0.0.1\", 9)", &waits);

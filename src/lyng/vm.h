@@ -223,6 +223,7 @@ struct VM {
      * so nothing a fiber waits for stays unsent. */
     void (*io_flush)(VM *vm);
     char *net_allow, *net_deny;
+    uint32_t net_policy_gen; /* bumped when the lists change: verdicts sockets kept are stale */
     bool net_embedded; /* denials name createLyng's `net` option, not --allow-net */
     void (*net_ask)(void *ud, lyng_vm *vm, uint32_t op, const char *kind, const char *host, int port, int backlog);
     void *net_ask_ud;

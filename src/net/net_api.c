@@ -547,11 +547,20 @@ static int send_at_once(VM *vm, NetSock *s, Buffer *b, const char *host, int por
     if (!u || strcmp(u->dest, host) != 0) {
         host_addr a;
         if (!canonical_ip(host, &a)) return SEND_CHAIN;
-        if (u) memcpy(u->dest, a.ip, sizeof u->dest); /* a.ip is host: canonical */
+        if (u) {
+            memcpy(u->dest, a.ip, sizeof u->dest); /* a.ip is host: canonical */
+            u->allowed_port = 0;
+        }
     }
-    int verdict = net_verdict(vm, policy_op(K_SEND), host, port);
-    if (verdict == NET_DENIED) return SEND_FAILED;
-    if (verdict != NET_ALLOWED) return SEND_CHAIN;
+    if (!u || u->allowed_port != port + 1 || u->allowed_gen != vm->net_policy_gen) {
+        int verdict = net_verdict(vm, policy_op(K_SEND), host, port);
+        if (verdict == NET_DENIED) return SEND_FAILED;
+        if (verdict != NET_ALLOWED) return SEND_CHAIN;
+        if (u) {
+            u->allowed_port = port + 1;
+            u->allowed_gen = vm->net_policy_gen;
+        }
+    }
     return host_udp_send_now(vm->host, s->handle, b->data, b->len, host, port) ? SEND_DONE : SEND_CHAIN;
 }
 

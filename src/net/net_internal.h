@@ -42,6 +42,11 @@ typedef struct NetUdp {
     /* the last destination of send() found to be an address in canonical
      * form, so a socket sending to one peer checks its text once */
     char dest[64];
+    /* the lists allowed sending to dest at port allowed_port - 1 (0: not
+     * asked) while the VM's net_policy_gen was allowed_gen: a socket
+     * sending to one peer matches them once, not per datagram */
+    int allowed_port;
+    uint32_t allowed_gen;
 } NetUdp;
 
 typedef struct NetModule {

@@ -22,6 +22,7 @@ void lyng_net_set_policy(lyng_vm *vm, const char *allow, const char *deny) {
     free(vm->net_deny);
     vm->net_allow = dup_or_null(allow);
     vm->net_deny = dup_or_null(deny);
+    vm->net_policy_gen++;
 }
 
 void lyng_net_set_embedded(lyng_vm *vm, bool embedded) { vm->net_embedded = embedded; }
