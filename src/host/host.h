@@ -100,6 +100,10 @@ void host_read(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max);
  * (native, WASI) answer false and never see a NULL buf. */
 bool host_read_deferred(host *h);
 uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len);
+/* Or, before that: the block of malloc'ed memory of exactly len bytes that
+ * holds the next len bytes, when the backend received them into one (JS,
+ * bulk reads); the caller owns it. NULL: none, take them. */
+uint8_t *host_read_block(host *h, int handle, uint32_t len);
 /* completes when every byte was handed to the OS (value = len) */
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len);
 /* Takes bytes at once, with no op, when no write is pending: returns how

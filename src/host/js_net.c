@@ -102,6 +102,10 @@ bool host_read_deferred(host *h) {
 uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
     return js_read_take(host_vm(h), handle, buf, len);
 }
+/* read_take with no buffer answers with the block's address, or 0 */
+uint8_t *host_read_block(host *h, int handle, uint32_t len) {
+    return (uint8_t *)(uintptr_t)js_read_take(host_vm(h), handle, NULL, len);
+}
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
 /* Node copies all of them or none. */
 uint32_t host_write_now(host *h, int handle, const uint8_t *buf, uint32_t len) {

@@ -192,8 +192,12 @@ static void read_done(VM *vm, PendingOp *op, int status, int64_t value) {
     }
     if (host_read_deferred(vm->host)) { /* the bytes wait in the host: copied into the Buffer returned */
         uint32_t n = (uint32_t)value < s->want ? (uint32_t)value : s->want;
-        Buffer *b = buffer_new_fixed(vm, NULL, n);
-        b->len = host_read_take(vm->host, s->handle, b->data, n);
+        /* received where it stays (a bulk read on Node): that block becomes
+         * the Buffer's storage, counted from now; otherwise copied */
+        uint8_t *blk = host_read_block(vm->host, s->handle, n);
+        Buffer *b = buffer_new_fixed(vm, NULL, blk ? 0 : n);
+        if (blk) b->data = vm_realloc(vm, blk, 0, b->cap = n);
+        b->len = blk ? n : host_read_take(vm->host, s->handle, b->data, n);
         if (b->len == 0) {
             net_resume_fail(vm, op->fiber, "read", NULL, -1, HOST_ECLOSED);
             return;
