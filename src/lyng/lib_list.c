@@ -223,7 +223,10 @@ static NativeResult l_indices(VM *vm, Value self, int argc, Value *argv, Value *
 static NativeResult l_add(VM *vm, Value self, int argc, Value *argv, Value *out) {
     *out = V_VOID;
     if (argc == 1) { /* the common case: one call, no loop */
-        list_push(vm, SELF_LIST, argv[0]);
+        List *l = SELF_LIST;
+        /* with room, no call (on wasm list_push stays one) */
+        if (l->count < l->cap) l->items[l->count++] = argv[0];
+        else list_push(vm, l, argv[0]);
         return NR_OK;
     }
     for (int i = 0; i < argc; i++) list_push(vm, SELF_LIST, argv[i]);
