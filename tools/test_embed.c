@@ -44,6 +44,15 @@ static int run(lyng_vm *vm, const char *src, int *waits) {
     return st;
 }
 
+/* A VM with lyng.io.net allowed to reach loopback only, output cleared. */
+static lyng_vm *loopback_vm(const lyng_config *cfg) {
+    lyng_vm *vm = lyng_new(cfg);
+    lyng_net_register(vm);
+    lyng_net_set_policy(vm, "127.0.0.1", NULL);
+    out_len = 0;
+    return vm;
+}
+
 int main(void) {
     lyng_config cfg = {.write = collect};
     int waits;
@@ -60,10 +69,7 @@ int main(void) {
     check("a delay waits for the host", st == LYNG_DONE && waits >= 1 && strcmp(out, "after\n") == 0, out);
     lyng_free(vm);
 
-    vm = lyng_new(&cfg);
-    lyng_net_register(vm);
-    lyng_net_set_policy(vm, "127.0.0.1", NULL);
-    out_len = 0;
+    vm = loopback_vm(&cfg);
     st = run(vm,
              "import lyng.buffer\n"
              "import lyng.io.net\n"
@@ -80,10 +86,7 @@ int main(void) {
 
     /* a UDP socket keeps the verdict for its last destination: a policy
      * set between two sends to it decides the second */
-    vm = lyng_new(&cfg);
-    lyng_net_register(vm);
-    lyng_net_set_policy(vm, "127.0.0.1", NULL);
-    out_len = 0;
+    vm = loopback_vm(&cfg);
     st = run(vm,
              "import lyng.buffer\n"
              "import lyng.io.net\n"
