@@ -1356,6 +1356,21 @@ static inline Value vload_words(const Value *p) {
     return v;
 }
 
+/* A collection the allocator asked for runs at the run loop's safe points
+ * (calls and loop back-edges, after SAVE_IP); past the memory limit it
+ * raises OutOfMemoryException there. */
+#define COLLECT_IF_REQUESTED()                                                  \
+    do {                                                                        \
+        if (vm->gc_requested && !vm->gc_paused) {                               \
+            gc_collect(vm);                                                     \
+            if (vm->oom) {                                                      \
+                vm_throw(vm, vm->c.out_of_memory,                               \
+                         "memory limit of %zu MiB exceeded", vm->mem_limit >> 20); \
+                goto handle_error;                                              \
+            }                                                                   \
+        }                                                                       \
+    } while (0)
+
 /* The run loop's state, in locals of vm_run_fiber (and vm_run_cold): the
  * frame, its next instruction, its slots and constants, and sp, the top of
  * the stack. */
@@ -1937,14 +1952,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(LOOP)
             ip = ip + ARG - rd_arg(ip);
             if (vm->pending) {
-                if (vm->gc_requested && !vm->gc_paused) {
-                    SAVE_IP();
-                    gc_collect(vm);
-                    if (vm->oom) {
-                        vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                        goto handle_error;
-                    }
-                }
+                SAVE_IP();
+                COLLECT_IF_REQUESTED();
                 if (vm->exiting) { SAVE_IP(); goto suspended; }
             }
             STEP_CHECK(ip);
@@ -1991,13 +2000,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             int argc = (int)rd_arg(ip + ARG);
             ip += 2 * ARG;
             SAVE_IP();
-            if (vm->gc_requested && !vm->gc_paused) {
-                gc_collect(vm);
-                if (vm->oom) {
-                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                    goto handle_error;
-                }
-            }
+            COLLECT_IF_REQUESTED();
             CallResult r;
             Value *recvp = f->stack + f->sp - argc - 1, m; /* f->sp: SAVE_IP above */
             if (!IS_NULL(*recvp) && !IS_OT(*recvp, OT_INSTANCE) && !IS_OT(*recvp, OT_CLASS) &&
@@ -2047,13 +2050,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             else if (op == OP_INVOKE) { argc = (int)rd_arg(ip + ARG); ip += 2 * ARG; }
             else { argc = (int)rd_arg(ip + ARG); names = (List *)consts[rd_arg(ip + 2 * ARG)].as.o; ip += 3 * ARG; }
             SAVE_IP();
-            if (vm->gc_requested && !vm->gc_paused) {
-                gc_collect(vm);
-                if (vm->oom) {
-                    vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                    goto handle_error;
-                }
-            }
+            COLLECT_IF_REQUESTED();
             if (op == OP_CALL) {
                 /* fast path: a closure called with exactly its parameters */
                 uint32_t base = f->sp - (uint32_t)argc - 1; /* f->sp: SAVE_IP above */
@@ -2183,14 +2180,8 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             close_upvals(f, s);
             sp = f->stack + s;
             if (vm->pending) {
-                if (vm->gc_requested && !vm->gc_paused) {
-                    SAVE_IP();
-                    gc_collect(vm);
-                    if (vm->oom) {
-                        vm_throw(vm, vm->c.out_of_memory, "memory limit of %zu MiB exceeded", vm->mem_limit >> 20);
-                        goto handle_error;
-                    }
-                }
+                SAVE_IP();
+                COLLECT_IF_REQUESTED();
                 if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
             }
             STEP_CHECK(ip - 1);
