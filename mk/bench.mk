@@ -14,7 +14,7 @@ BENCH_C := $(B)/bench/echo_server $(B)/bench/echo_client $(B)/bench/http_server
 
 bench-baseline: $(BENCH_C)
 
-$(B)/bench/%: bench/baseline/%.c | $(SETUP_STAMP)
+$(B)/bench/%: bench/baseline/%.c bench/baseline/loopback.h | $(SETUP_STAMP)
 	@mkdir -p $(@D)
 	$(NATIVE_CC) $(CSTD) -O2 $(WARN) -o $@ $<
 

@@ -26,12 +26,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { DEADLINE_MS = 120000, MAX_EVENTS = 256 };
+#include "loopback.h"
 
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
+enum { DEADLINE_MS = 120000, MAX_EVENTS = 256 };
 
 static int connect_to(int port, int nonblock) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 enum { READ_SIZE = 65536, MAX_EVENTS = 256 };
 
 /* What one connection still owes its peer when the kernel's send buffer was
@@ -26,11 +28,6 @@ typedef struct conn {
     char *pending;
     size_t pending_len, pending_off;
 } conn;
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
 
 static void conn_close(int ep, conn *c) {
     epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -80,18 +77,10 @@ static int echo(int ep, conn *c, char *buf) {
 }
 
 int main(int argc, char **argv) {
-    int port = argc > 1 ? atoi(argv[1]) : 0;
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (lfd < 0) die("socket");
-    int one = 1;
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
-    if (listen(lfd, 1024) < 0) die("listen");
-    socklen_t alen = sizeof a;
-    getsockname(lfd, (struct sockaddr *)&a, &alen);
-    printf("port %d\n", ntohs(a.sin_port));
+    int port = argc > 1 ? atoi(argv[1]) : 0, one = 1;
+    int bound;
+    int lfd = listen_loopback(port, &bound);
+    printf("port %d\n", bound);
     fflush(stdout);
 
     int ep = epoll_create1(0);

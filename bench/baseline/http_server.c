@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback.h"
+
 enum { IN_SIZE = 16384, OUT_SIZE = 65536, MAX_EVENTS = 256 };
 
 typedef struct conn {
@@ -27,11 +29,6 @@ typedef struct conn {
     size_t len; /* bytes of an unfinished request kept in `in` */
     char in[IN_SIZE];
 } conn;
-
-static void die(const char *what) {
-    perror(what);
-    exit(1);
-}
 
 /* Appends the answer to the request whose head is req..end (request line
  * "METHOD PATH VERSION"); returns the new length of `out`. */
@@ -69,16 +66,9 @@ static int serve(conn *c, char *out) {
 
 int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 0, one = 1;
-    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    if (lfd < 0) die("socket");
-    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(lfd, (struct sockaddr *)&a, sizeof a) < 0) die("bind");
-    if (listen(lfd, 1024) < 0) die("listen");
-    socklen_t alen = sizeof a;
-    getsockname(lfd, (struct sockaddr *)&a, &alen);
-    printf("http on 127.0.0.1:%d\n", ntohs(a.sin_port));
+    int bound;
+    int lfd = listen_loopback(port, &bound);
+    printf("http on 127.0.0.1:%d\n", bound);
     fflush(stdout);
 
     int ep = epoll_create1(0);
