@@ -2060,13 +2060,19 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                     Proto *p = cl->proto;
                     if (p->nparams == argc && p->rest_param < 0 && !p->implicit_it && f->nframes < f->frame_cap &&
                         f->nframes < vm->max_frames && f->sp + p->max_stack + 8 <= f->stack_cap) {
-                        f->stack[base] = cl->self;
+                        Value *stack = f->stack;
+                        stack[base] = cl->self;
                         Frame *nf = &f->frames[f->nframes++];
                         nf->closure = cl;
                         nf->ip = p->code + p->checked_entry;
                         nf->base = base;
                         nf->nhandlers = f->nhandlers;
-                        LOAD_FRAME();
+                        /* LOAD_FRAME's values, from what is at hand */
+                        fr = nf;
+                        ip = nf->ip;
+                        slots = stack + base;
+                        consts = p->consts;
+                        sp = stack + f->sp;
                         NEXT;
                     }
                 }
@@ -2163,9 +2169,15 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 f->result = result;
                 goto finished;
             }
-            VMOVE(f->stack[f->sp], result);
+            /* the caller's frame is the one below; the result goes where
+             * the callee was, slot 0 of the frame left */
+            VMOVE(slots[0], result);
+            sp = slots + 1;
             f->sp++;
-            LOAD_FRAME();
+            fr--;
+            ip = fr->ip;
+            slots = f->stack + fr->base;
+            consts = fr->closure->proto->consts;
             NEXT;
         }
         CASE(FOR_LOOP_VAL)
