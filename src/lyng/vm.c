@@ -2187,10 +2187,10 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         for_loop: {
             /* the back-edge: drop this iteration's variable (closures keep
              * their own copy), then go on as the FOR_NEXT that follows */
-            uint32_t s = fr->base + rd_arg(ip);
+            uint32_t s = rd_arg(ip); /* in the frame */
             ip += ARG + 1; /* to FOR_NEXT's operand */
-            close_upvals(f, s);
-            sp = f->stack + s;
+            if (f->open_upvals) close_upvals(f, fr->base + s);
+            sp = slots + s;
             if (vm->pending) {
                 SAVE_IP();
                 COLLECT_IF_REQUESTED();
