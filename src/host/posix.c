@@ -116,6 +116,7 @@ void host_backend_close(host *h, int handle, host_sock *hs) {
     set_watch(h, s, handle, 0);
     bool alerted = tls_conn_free(s->tls);
     tls_server_free(s->tls_server);
+    posix_udp_free(s);
     if (alerted) posix_linger_add(h->backend, s->fd);
     else close(s->fd);
     free(s);

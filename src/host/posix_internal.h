@@ -29,8 +29,7 @@ typedef struct sock {
     unsigned events; /* watched for (POLLER_*); 0 = not watched */
     bool drained;    /* the last read emptied the kernel's buffer (see host_read) */
     bool wfull;      /* the last send found the kernel's buffer full (see posix_try_write) */
-    struct sockaddr_storage dest; /* udp send */
-    socklen_t dest_len;
+    struct posix_udp *udp; /* UDP sockets only, from their first datagram (posix_udp.c) */
     /* what each pending op waits for: POLLER_IN for reads and POLLER_OUT
      * for writes and connects, except that TLS may need the other
      * direction (a handshake step, a read that must send first) */
@@ -65,6 +64,9 @@ void posix_linger_add(host_backend *b, int fd);
 void posix_linger_service(host_backend *b);
 /* Waits for all of them (within their time) and closes them. */
 void posix_linger_finish(host_backend *b);
+
+/* Frees what a UDP socket kept between datagrams (posix_udp.c). */
+void posix_udp_free(sock *s);
 
 /* errno as a HOST_E* code. */
 int posix_error(int e);

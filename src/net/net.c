@@ -483,8 +483,8 @@ static void recv_done(VM *vm, PendingOp *op, int status, int64_t value) {
     }
     NetModule *m = mod_of(vm);
     Instance *d = instance_new(vm, m->datagram);
-    map_put_str(vm, d->fields, "data", v_obj(buffer_new(vm, s->rbuf, (size_t)value, false)));
-    map_put_str(vm, d->fields, "address", u->from_value);
+    map_put(vm, d->fields, v_obj(m->key_data), v_obj(buffer_new(vm, s->rbuf, (size_t)value, false)));
+    map_put(vm, d->fields, v_obj(m->key_address), u->from_value);
     vm_resume(vm, op->fiber, v_obj(d));
 }
 

@@ -629,6 +629,8 @@ static void net_init(lyng_vm *vm, void *exports_map) {
     m->tcp_server = sub(vm, ex, "TcpServer", vm->c.any);
     m->udp_socket = sub(vm, ex, "UdpSocket", vm->c.any);
     m->datagram = sub(vm, ex, "Datagram", vm->c.any);
+    m->key_data = str_intern(vm, "data", 4);
+    m->key_address = str_intern(vm, "address", 7);
     m->access_op = sub(vm, ex, "NetAccessOp", vm->c.any);
     m->access_policy = sub(vm, ex, "NetAccessPolicy", vm->c.any);
     m->ipv4 = ip_version(vm, m->ip_version, "IPV4");

@@ -54,6 +54,9 @@ typedef struct NetModule {
         *datagram, *access_op, *access_policy;
     Value ipv4, ipv6;
     List *dirty; /* sockets with buffered bytes (rooted through vm->roots) */
+    /* a Datagram's field names, interned (so kept) once rather than looked
+     * up in the intern table per datagram */
+    String *key_data, *key_address;
 } NetModule;
 
 NativeResult net_fail(VM *vm, const char *what, const char *host, int port, int status);
