@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LyngInstance } from '../js-shim/lyng.mjs';
+import { createNodeHost } from '../js-shim/node.mjs';
 import { LIMIT, listen, vm } from './net_helpers.mjs';
 
 test('a script whose reads all complete at once still lets the event loop turn', LIMIT, async () => {
@@ -97,4 +98,63 @@ test('reads of many connections that complete in one turn reach the core as one 
     await peer.close();
   }
   assert.ok(Math.max(...batches) >= N, `the ${N} reads came in batches of ${batches.join(', ')}`);
+});
+
+// A pipelined batch of requests larger than a socket's first receive
+// buffer (512 bytes): readLine takes the whole batch at once, growing the
+// buffer, so the replies to the batch leave in one write, not in one for
+// the lines that fitted and one for the rest (a second read, a second
+// flush). Counted at the socket imports the core calls.
+test('the replies to a pipelined batch of lines leave in one write', LIMIT, async () => {
+  const LINES = 60; // 60 x 15 bytes: the batch is 900 bytes, one segment on loopback
+  const BATCHES = 3;
+  const batch = Array.from({ length: LINES }, (_, i) => `GET key-${String(i).padStart(4, '0')}\r\n`).join('');
+  let got = '';
+  const peer = await listen(async (sock) => {
+    sock.setNoDelay(true);
+    for (let b = 0; b < BATCHES; b++) {
+      const want = (b + 1) * LINES;
+      sock.write(batch);
+      await new Promise((resolve) => {
+        const onData = (d) => {
+          got += d;
+          if (got.split('\r\n').length - 1 >= want) { sock.off('data', onData); resolve(); }
+        };
+        sock.on('data', onData);
+      });
+    }
+    sock.end();
+  });
+  const script = `
+    import lyng.io.net
+    val c = Net.tcpConnect("127.0.0.1", ${peer.port})
+    var answered = 0
+    while (true) {
+      val line = c.readLine()
+      if (line == null) break
+      c.writeUtf8("+" + line.substring(4) + "\\r\\n")
+      answered++
+    }
+    c.close()
+    exit(if (answered == ${LINES * BATCHES}) 0 else 3)`;
+  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
+  let writes = 0;
+  const host = (env) => {
+    const h = createNodeHost(env);
+    const { write, write_now: writeNow } = h.imports;
+    h.imports.write = (...args) => { writes++; return write(...args); };
+    h.imports.write_now = (...args) => { writes++; return writeNow(...args); };
+    return h;
+  };
+  const inst = await LyngInstance.create({ cli: true, preopens: {}, host, output: () => {} });
+  const { cli, release } = inst.cliNew(argv);
+  try {
+    assert.equal(await inst.runCli(cli), 0);
+  } finally {
+    release();
+    inst.close();
+    await peer.close();
+  }
+  assert.equal(got, batch.repeat(BATCHES).replaceAll('GET ', '+'));
+  assert.equal(writes, BATCHES, `the replies to ${BATCHES} batches took ${writes} writes`);
 });

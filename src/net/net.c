@@ -325,12 +325,20 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
                 vm_throw(vm, vm->c.out_of_memory, "readLine: no memory for the line buffer");
                 return STEP_ERROR;
             }
+        } else if (s->filled && s->rcap < RBUF_MAX) {
+            /* the last read filled the buffer (a pipelined batch of
+             * requests): a larger one takes the next batch in one read, so
+             * its replies leave together instead of in two writes */
+            ensure_rbuf(s, s->rcap * 4 < RBUF_MAX ? s->rcap * 4 : RBUF_MAX);
         }
         s->reading = true;
         uint32_t op = vm_op_begin(vm, f, s, readline_done);
         vm_op_keep(vm, op, self.as.o, NULL);
         bool deferred = host_read_deferred(vm->host);
-        host_read(vm->host, op, s->handle, deferred ? NULL : s->rbuf + s->rend, s->rcap - s->rend);
+        /* deferred: the host reports how many bytes wait, up to the most the
+         * buffer may grow to, and readline_done grows it to take them */
+        uint32_t room = deferred && s->rcap < RBUF_MAX ? RBUF_MAX : s->rcap;
+        host_read(vm->host, op, s->handle, deferred ? NULL : s->rbuf + s->rend, room - s->rend);
         return STEP_WAIT;
     }
 }
@@ -346,9 +354,17 @@ static void readline_done(VM *vm, PendingOp *op, int status, int64_t value) {
         net_resume_fail(vm, op->fiber, "readLine", NULL, -1, status ? status : HOST_ECLOSED);
         return;
     }
-    if (value == 0) s->eof = true;
-    else if (host_read_deferred(vm->host)) s->rend += host_read_take(vm->host, s->handle, s->rbuf + s->rend, s->rcap - s->rend);
-    else s->rend += (uint32_t)value;
+    if (value == 0) {
+        s->eof = true;
+    } else if (host_read_deferred(vm->host)) {
+        uint32_t cap = s->rcap;
+        while (cap - s->rend < (uint64_t)value && cap < RBUF_MAX) cap *= 2;
+        ensure_rbuf(s, cap); /* without memory it takes what fits */
+        s->rend += host_read_take(vm->host, s->handle, s->rbuf + s->rend, s->rcap - s->rend);
+    } else {
+        s->rend += (uint32_t)value;
+        s->filled = s->rend == s->rcap;
+    }
     Value out;
     Step st = readline_step(vm, op->fiber, v_obj(op->keep[0]), s, &out);
     if (st == STEP_DONE) vm_resume(vm, op->fiber, out);
