@@ -274,12 +274,6 @@ void lyng_free(lyng_vm *vm) {
     lyng_mem_unreserve();
     if (vm->host) host_free(vm->host);
     free(vm->itab);
-#if defined(__wasm__) /* natively gc_free_all gives them back: small blocks are not malloc's there */
-    free(vm->gvals);
-    free(vm->gflags);
-    free(vm->gnames);
-    free(vm->ops);
-#endif
     for (uint32_t i = 0; i < vm->nmodules; i++) {
         free(vm->modules[i].name);
         free(vm->modules[i].path);

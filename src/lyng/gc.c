@@ -13,25 +13,23 @@
 #include "vm.h"
 
 
-/* Small blocks (most objects, small maps and lists) are asked of malloc
- * rounded up to SMALL_GRAIN, and a freed one goes on the VM's free list of
- * its size for the next allocation of that size: the sweep frees in bulk
- * what the interpreter allocates again at once, and a list pop is much
- * cheaper than malloc and free. */
+/* Small blocks (most objects, small maps and lists) come in SMALL_GRAIN
+ * size classes, and a freed one goes on the VM's free list of its class for
+ * the next allocation of that size: the sweep frees in bulk what the
+ * interpreter allocates again at once, and a list pop is much cheaper than
+ * malloc and free. */
 #define SMALL_CLASS(n) (((n) + SMALL_GRAIN - 1) / SMALL_GRAIN)
 
-/* Natively, small blocks are carved from chunks: an empty free list is
- * refilled with a chunk's worth of blocks of its size, so that a block is a
- * list pop even before a collection has freed any (a server's first
- * collection may be thousands of requests away, and malloc's own path was
- * 250-300 instructions for each socket read's Buffer). A small block is
- * then never given to realloc or free: a change of size moves it to a
- * block of the new size. Chunks go back to malloc with the VM. Under
- * AddressSanitizer a chunk holds one block, so that every block stays an
- * allocation of its own, which it checks. wasm keeps one malloc per block,
- * the smaller code. */
-#if !defined(__wasm__)
-#define GC_CHUNKS 1
+/* Small blocks are carved from chunks: an empty free list is refilled with
+ * a chunk's worth of blocks of its size, so that a block is a list pop even
+ * before a collection has freed any (a server's first collection may be
+ * thousands of requests away, and malloc's own path was 250-300
+ * instructions for each socket read's Buffer natively; on wasm dlmalloc's
+ * was the most of string build's allocations). A small block is then never
+ * given to realloc or free: a change of size moves it to a block of the new
+ * size. Chunks go back to malloc with the VM. Under AddressSanitizer a
+ * chunk holds one block, so that every block stays an allocation of its
+ * own, which it checks. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SMALL_CHUNK_BYTES 0
 #elif defined(__has_feature)
@@ -41,9 +39,6 @@
 #endif
 #ifndef SMALL_CHUNK_BYTES
 #define SMALL_CHUNK_BYTES 4096
-#endif
-#else
-#define GC_CHUNKS 0
 #endif
 
 /* The next collection comes once the heap is twice what survived, but not
@@ -137,9 +132,6 @@ static void *sys_realloc(VM *vm, void *p, size_t size) {
     return np;
 }
 
-/* vm_realloc of a block that is or becomes large: kept out of line, so the
- * common path stays as short as it was before large blocks had a pace */
-#if GC_CHUNKS
 /* A refill: a chunk's worth of blocks of class c, the first on top */
 GC_OUT_OF_LINE static void **small_refill(VM *vm, size_t c) {
     size_t bsize = c * SMALL_GRAIN, n = SMALL_CHUNK_BYTES / bsize ? SMALL_CHUNK_BYTES / bsize : 1;
@@ -174,32 +166,24 @@ GC_OUT_OF_LINE static void block_move(VM *vm, void *blk, void *p, size_t old, si
         free(p);
     }
 }
-#endif
 
+/* vm_realloc of a block that is or becomes large: kept out of line, so the
+ * common path stays as short as it was before large blocks had a pace */
 GC_OUT_OF_LINE static void *large_realloc(VM *vm, void *p, size_t old, size_t size) {
     large_account(vm, old, size);
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
-#if GC_CHUNKS
     if (size <= SMALL_MAX) { /* shrinking into a small block */
         void *blk = small_take(vm, SMALL_CLASS(size));
         block_move(vm, blk, p, old, size);
         return blk;
     }
     if (size < LARGE_MIN) return sys_realloc(vm, p, size);
-    if (!p || old <= SMALL_MAX) { /* a small block is never realloc'ed */
+    if (!p || (old && old <= SMALL_MAX)) { /* a small block is never realloc'ed (old 0: malloc's, adopted) */
         void *blk = large_reuse(vm, size);
         if (!blk) blk = sys_realloc(vm, NULL, size);
         if (p) block_move(vm, blk, p, old, size);
         return blk;
     }
-#else
-    if (size < LARGE_MIN) /* shrinking: a small block must have its size class's room */
-        return sys_realloc(vm, p, size <= SMALL_MAX ? SMALL_CLASS(size) * SMALL_GRAIN : size);
-    if (!p) {
-        void *blk = large_reuse(vm, size);
-        if (blk) return blk;
-    }
-#endif
     if (p) lyng_mem_room(old, size); /* a big List or Map growing at the heap's top grows in place */
     return sys_realloc(vm, p, size);
 }
@@ -235,7 +219,6 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
     if ((old | size) >= LARGE_MIN) return large_realloc(vm, p, old, size);
     if (size > old && vm->bytes > vm->next_gc) vm->gc_requested = true;
     if (vm->bytes > vm->mem_limit) vm->oom = vm->gc_requested = true; /* garbage may make room */
-#if GC_CHUNKS
     if (size <= SMALL_MAX) {
         if (p && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
         void *blk = small_take(vm, SMALL_CLASS(size));
@@ -247,30 +230,6 @@ void *vm_realloc(VM *vm, void *p, size_t old, size_t size) {
         block_move(vm, blk, p, old, size);
         return blk;
     }
-#else
-    if (size <= SMALL_MAX) {
-        void **blk = vm->small_free[SMALL_CLASS(size)];
-        if (!p && blk) {
-            vm->small_free[SMALL_CLASS(size)] = *blk;
-            /* the next block of this size is likely cold (the sweep
-             * freed it a while ago): fetch it now, so the next
-             * allocation does not wait for it */
-            GC_PREFETCH(*blk);
-            return blk;
-        }
-        if (p && old && SMALL_CLASS(old) == SMALL_CLASS(size)) return p; /* fits already */
-        if (p && old && old <= SMALL_MAX && blk) {
-            /* from one small size to another: blocks of both lists, no malloc */
-            vm->small_free[SMALL_CLASS(size)] = *blk;
-            memcpy(blk, p, old < size ? old : size);
-            void **was = p;
-            *was = vm->small_free[SMALL_CLASS(old)];
-            vm->small_free[SMALL_CLASS(old)] = was;
-            return blk;
-        }
-        size = SMALL_CLASS(size) * SMALL_GRAIN;
-    }
-#endif
     return sys_realloc(vm, p, size);
 }
 
@@ -288,7 +247,6 @@ bool vm_reserve(VM *vm, uint64_t bytes) {
 }
 
 void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size) {
-#if GC_CHUNKS
     /* most objects are small: vm_realloc's small path for a new block,
      * inline (a call to vm_realloc saved and restored six registers) */
     Obj *o;
@@ -300,9 +258,6 @@ void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size) {
     } else {
         o = vm_realloc(vm, NULL, 0, size);
     }
-#else
-    Obj *o = vm_realloc(vm, NULL, 0, size);
-#endif
     o->type = (uint8_t)type;
     o->cls = cls;
     o->marked = 0;
@@ -551,9 +506,7 @@ void gc_free_all(VM *vm) {
         o = next;
     }
     vm->objects = NULL;
-#if GC_CHUNKS
-    /* the VM's own arrays are blocks of vm_realloc too (wasm's lyng_free
-     * gives them to free) */
+    /* the VM's own arrays are blocks of vm_realloc too */
     free_block(vm, vm->gvals, sizeof(Value) * vm->gcap);
     free_block(vm, vm->gflags, vm->gcap);
     free_block(vm, vm->gnames, sizeof(String *) * vm->gcap);
@@ -565,16 +518,6 @@ void gc_free_all(VM *vm) {
         vm->small_chunks = *chunk;
         free(chunk);
     }
-#else
-    large_flush(vm);
-    for (size_t i = 0; i < sizeof vm->small_free / sizeof vm->small_free[0]; i++) {
-        while (vm->small_free[i]) {
-            void **blk = vm->small_free[i];
-            vm->small_free[i] = *blk;
-            free(blk);
-        }
-    }
-#endif
     free(vm->gray);
     vm->gray = NULL;
     vm->ngray = vm->gray_cap = 0;

@@ -27,6 +27,9 @@ void lyng_mem_unreserve(void) {
     }
 }
 
+#ifdef __wasm__
+__attribute__((noinline)) /* one copy, not one in each caller */
+#endif
 void *lyng_mem_realloc(void *p, size_t size) {
     void *np = realloc(p, size);
     if (!np && reserve) {

@@ -317,6 +317,8 @@ Handle *handle_new(VM *vm, Class *cls, void *ptr, void (*finalize)(VM *, Handle 
 
 /* Generic allocation through the VM's accounting (gc.c). */
 void *vm_alloc(VM *vm, ObjType type, Class *cls, size_t size);
+/* p with old 0 and size >= LARGE_MIN: a block of malloc's, adopted (a bulk
+ * read's region on Node, net.c) */
 void *vm_realloc(VM *vm, void *p, size_t old, size_t size);
 #define VM_FREE(vm, p, size) vm_realloc(vm, p, size, 0)
 

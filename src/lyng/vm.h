@@ -268,7 +268,7 @@ struct VM {
      * collection so that it keeps nothing alive (last: the
      * fields before it keep their short offsets in wasm's code) */
     String *scache[STR_CACHE_SLOTS];
-    void *small_chunks; /* gc.c, natively: the chunks small blocks are carved from */
+    void *small_chunks; /* gc.c: the chunks small blocks are carved from */
 };
 
 #define GF_DEFINED 1
