@@ -153,12 +153,12 @@ static NativeResult b_decode_utf8(VM *vm, Value self, int argc, Value *argv, Val
     if (bad != b->len) return vm_throw(vm, vm->c.illegal_argument, "invalid UTF-8 at byte %zu", bad);
     *out = v_obj(str_new_shared(vm, text, b->len));
 #else
-    uint32_t h;
-    String *s = str_shared_get(vm, text, b->len, &h);
+    uint32_t slot;
+    String *s = str_shared_get(vm, text, b->len, &slot);
     if (!s) {
         size_t bad = utf8_check(text, b->len, NULL);
         if (bad != b->len) return vm_throw(vm, vm->c.illegal_argument, "invalid UTF-8 at byte %zu", bad);
-        s = str_shared_put(vm, text, b->len, h);
+        s = str_shared_put(vm, text, b->len, slot);
     }
     *out = v_obj(s);
 #endif

@@ -72,23 +72,49 @@ String *str_new(VM *vm, const char *s, size_t len) { return str_alloc(vm, s, len
  * the allocation and, more, the collections it would bring. Strings are
  * values, so sharing one is not visible but through ===, which promises
  * nothing for strings built at run time. */
-OBJ_ONE_COPY String *str_shared_get(VM *vm, const char *s, size_t len, uint32_t *hash) {
-    uint32_t h = *hash = hash_bytes(s, len);
-    if (len > STR_SHARED_MAX) return NULL;
-    String *x = vm->scache[h & (STR_CACHE_SLOTS - 1)];
-    return x && x->hash == h && x->len == len && memcmp(x->data, s, len) == 0 ? x : NULL;
+
+/* The slot of the shared strings' table for some text: its length and its
+ * first and last bytes mixed, so that a hit compares the text and never
+ * hashes it (FNV-1a over all of it, one multiply per byte); only a new
+ * string gets its hash. Texts differing only in their middle share a slot
+ * and replace each other. */
+static uint32_t shared_slot(const char *s, size_t len) {
+    uint64_t a = 0, b = 0;
+    if (len >= 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t x, y;
+        memcpy(&x, s, 4);
+        memcpy(&y, s + len - 4, 4);
+        a = x;
+        b = y;
+    } else if (len) {
+        a = (uint8_t)s[0] | (uint32_t)(uint8_t)s[len / 2] << 8 | (uint32_t)(uint8_t)s[len - 1] << 16;
+    }
+    uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ull) ^ len) * 0xFF51AFD7ED558CCDull;
+    return (uint32_t)(h ^ h >> 32) & (STR_CACHE_SLOTS - 1); /* the well-mixed high half in */
 }
 
-OBJ_ONE_COPY String *str_shared_put(VM *vm, const char *s, size_t len, uint32_t hash) {
-    String *x = str_alloc(vm, s, len, hash);
-    if (len <= STR_SHARED_MAX) vm->scache[hash & (STR_CACHE_SLOTS - 1)] = x;
+OBJ_ONE_COPY String *str_shared_get(VM *vm, const char *s, size_t len, uint32_t *slot) {
+    if (len > STR_SHARED_MAX) {
+        *slot = 0; /* not kept by str_shared_put */
+        return NULL;
+    }
+    String *x = vm->scache[*slot = shared_slot(s, len)];
+    return x && x->len == len && memcmp(x->data, s, len) == 0 ? x : NULL;
+}
+
+OBJ_ONE_COPY String *str_shared_put(VM *vm, const char *s, size_t len, uint32_t slot) {
+    String *x = str_alloc(vm, s, len, hash_bytes(s, len));
+    if (len <= STR_SHARED_MAX) vm->scache[slot] = x;
     return x;
 }
 
 String *str_new_shared(VM *vm, const char *s, size_t len) {
-    uint32_t h;
-    String *x = str_shared_get(vm, s, len, &h);
-    return x ? x : str_shared_put(vm, s, len, h);
+    uint32_t slot;
+    String *x = str_shared_get(vm, s, len, &slot);
+    return x ? x : str_shared_put(vm, s, len, slot);
 }
 
 String *str_cstr(VM *vm, const char *s) { return str_new(vm, s, strlen(s)); }

@@ -280,9 +280,10 @@ String *str_new(VM *vm, const char *s, size_t len); /* copies; validates nothing
 String *str_new_shared(VM *vm, const char *s, size_t len);
 /* Its two halves, for bytes still to be checked: the shared string with this
  * text, or NULL (a hit needs no check: its text was valid when it was made),
- * with the bytes' hash for str_shared_put, which makes the string. */
-String *str_shared_get(VM *vm, const char *s, size_t len, uint32_t *hash);
-String *str_shared_put(VM *vm, const char *s, size_t len, uint32_t hash);
+ * with the text's slot in the table for str_shared_put, which makes the
+ * string. */
+String *str_shared_get(VM *vm, const char *s, size_t len, uint32_t *slot);
+String *str_shared_put(VM *vm, const char *s, size_t len, uint32_t slot);
 String *str_cstr(VM *vm, const char *s);
 String *str_intern(VM *vm, const char *s, size_t len); /* for names and keys */
 String *str_concat(VM *vm, String *a, String *b);

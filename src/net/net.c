@@ -288,9 +288,9 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
 #ifdef __wasm__ /* the smaller code: check, then share */
             String *line = utf8_valid((const char *)start, len, NULL) ? str_new_shared(vm, (const char *)start, len) : NULL;
 #else /* a line equal to a shared string needs no check */
-            uint32_t h;
-            String *line = str_shared_get(vm, (const char *)start, len, &h);
-            if (!line && utf8_valid((const char *)start, len, NULL)) line = str_shared_put(vm, (const char *)start, len, h);
+            uint32_t slot;
+            String *line = str_shared_get(vm, (const char *)start, len, &slot);
+            if (!line && utf8_valid((const char *)start, len, NULL)) line = str_shared_put(vm, (const char *)start, len, slot);
 #endif
             if (!line) {
                 s->rstart += consumed;
