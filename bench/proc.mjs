@@ -16,8 +16,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); proc
 
 // A running process whose stdout is read line by line; waitFor(re) resolves
 // with the match of the first line (from now on or already seen) matching re.
-export function start(cmd, args, { deadlineMs = DEFAULT_DEADLINE_MS, stdin = 'ignore' } = {}) {
-  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'] });
+export function start(cmd, args, { deadlineMs = DEFAULT_DEADLINE_MS, stdin = 'ignore', env = process.env } = {}) {
+  const child = spawn(cmd, args, { stdio: [stdin, 'pipe', 'pipe'], env });
   live.add(child);
   const lines = [];
   const waiters = [];
@@ -64,8 +64,8 @@ export function describe(cmd, args) {
 
 // Starts a server that prints "port N" and returns it with its port.
 // It serves every run of its group, so it gets a longer deadline.
-export async function startServer(cmd, args) {
-  const h = start(cmd, args, { deadlineMs: SERVER_DEADLINE_MS });
+export async function startServer(cmd, args, { env } = {}) {
+  const h = start(cmd, args, { deadlineMs: SERVER_DEADLINE_MS, env });
   const { match } = await h.waitFor(/^port (\d+)$/);
   h.port = Number(match[1]);
   return h;

@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start, startServer, timeClient, timeCommand, rssBytes, sleep } from './proc.mjs';
-import { interleaved, summarize } from './stats.mjs';
+import { interleaved } from './stats.mjs';
 import { startListening, startRedisServer, redisBenchmark, wrk } from './clients.mjs';
 import { makeRow, printTable } from './report.mjs';
 import { ratioChart } from './chart.mjs';
@@ -37,11 +37,18 @@ const SIZE = QUICK ? {
   redisPipelined: 2_000, redisSingle: 300, wrkSeconds: 1,
 } : {
   runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000, objects: 1_000_000, closures: 1_000_000, creates: 21,
-  pingpong: 20_000, bulk: 1 << 30, concurrent: 100_000, udp: 20_000, idle: 10_000,
-  redisPipelined: 200_000, redisSingle: 50_000, wrkSeconds: 5,
+  // the groups of ROUNDS rounds: runs of ping-pong, 100 connections and
+  // unpipelined Redis are shorter than with three rounds, for about the
+  // same time in all
+  pingpong: 12_000, bulk: 1 << 30, concurrent: 60_000, udp: 20_000, idle: 10_000,
+  redisPipelined: 200_000, redisSingle: 30_000, wrkSeconds: 5,
 };
 const NET_RUNS = QUICK ? 1 : 3;
+// The groups whose rows moved most between quiet runs take more rounds.
+const ROUNDS = QUICK ? 1 : 5;
 const CONNS = 100;
+// A warm-up run does a quarter of a measured one's work.
+const warmSize = (n, warmup) => (warmup ? Math.max(1, Math.round(n / 4)) : n);
 
 const NATIVE = 'build/native/lyng';
 const WASM = 'bin/lyng';
@@ -126,15 +133,20 @@ const SERVER = {
   c: [C_SERVER, []],
 };
 
+// Each of these groups warms its servers up with one smaller unmeasured run
+// of every client first, the baselines' as ours.
 group('tcp ping-pong', async () => {
-  const n = SIZE.pingpong;
-  const rate = (cmd, args) => async () => n / await timeClient(cmd, args);
-  const r = await withServers(SERVER, (s) => interleaved(NET_RUNS, {
-    node: rate(...lyngNode('bench/net/echo_client.lyng', 'pingpong', s.node.port, 4, n)),
-    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'pingpong', s.raw.port, 4, n)),
-    native: rate(...lyngNative('bench/net/echo_client.lyng', 'pingpong', s.native.port, 4, n)),
-    c: rate(C_CLIENT, ['pingpong', s.c.port, 1, 4, n]),
-  }));
+  // client(m): the command doing m round trips
+  const rate = (client) => async ({ warmup }) => {
+    const m = warmSize(SIZE.pingpong, warmup);
+    return m / await timeClient(...client(m));
+  };
+  const r = await withServers(SERVER, (s) => interleaved(ROUNDS, {
+    node: rate((m) => lyngNode('bench/net/echo_client.lyng', 'pingpong', s.node.port, 4, m)),
+    raw: rate((m) => nodeRaw('bench/baseline/node_echo_client.mjs', 'pingpong', s.raw.port, 4, m)),
+    native: rate((m) => lyngNative('bench/net/echo_client.lyng', 'pingpong', s.native.port, 4, m)),
+    c: rate((m) => [C_CLIENT, ['pingpong', s.c.port, 1, 4, m]]),
+  }, { warmup: true }));
   const unit = 'round trips/s';
   rows.push(makeRow({ name: 'TCP ping-pong, 4 B: Node', ours: r.node, baseline: r.raw, unit,
     oursLabel: 'Lyng server + client on Node', baselineLabel: 'raw Node net', better: 'higher', target: 0.85 }));
@@ -147,13 +159,17 @@ group('tcp ping-pong', async () => {
 group('tcp bulk', async () => {
   const total = SIZE.bulk;
   const CHUNK = 65536;
-  const rate = (cmd, args) => async () => total / (1 << 20) / await timeClient(cmd, args);
-  const r = await withServers(SERVER, (s) => interleaved(NET_RUNS, {
-    node: rate(...lyngNode('bench/net/echo_client.lyng', 'bulk', s.node.port, total, CHUNK)),
-    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'bulk', s.raw.port, total, CHUNK)),
-    native: rate(...lyngNative('bench/net/echo_client.lyng', 'bulk', s.native.port, total, CHUNK)),
-    c: rate(C_CLIENT, ['bulk', s.c.port, total, CHUNK]),
-  }));
+  // client(bytes): the command echoing that many bytes
+  const rate = (client) => async ({ warmup }) => {
+    const bytes = warmSize(total, warmup);
+    return bytes / (1 << 20) / await timeClient(...client(bytes));
+  };
+  const r = await withServers(SERVER, (s) => interleaved(ROUNDS, {
+    node: rate((b) => lyngNode('bench/net/echo_client.lyng', 'bulk', s.node.port, b, CHUNK)),
+    raw: rate((b) => nodeRaw('bench/baseline/node_echo_client.mjs', 'bulk', s.raw.port, b, CHUNK)),
+    native: rate((b) => lyngNative('bench/net/echo_client.lyng', 'bulk', s.native.port, b, CHUNK)),
+    c: rate((b) => [C_CLIENT, ['bulk', s.c.port, b, CHUNK]]),
+  }, { warmup: true }));
   const unit = 'MiB/s';
   const what = `TCP bulk echo, 64 KiB writes, ${total >> 20} MiB`;
   rows.push(makeRow({ name: `${what}: Node`, ours: r.node, baseline: r.raw, unit,
@@ -167,12 +183,14 @@ group('tcp bulk', async () => {
 // The load comes from the C client for every server, so only the server
 // differs between the compared numbers.
 group('tcp concurrent', async () => {
-  const n = SIZE.concurrent;
   const { c: _c, ...servers } = SERVER;
-  const rate = (port) => async () => n / await timeClient(C_CLIENT, ['pingpong', port, CONNS, 32, n]);
-  const r = await withServers(servers, (s) => interleaved(NET_RUNS, {
+  const rate = (port) => async ({ warmup }) => {
+    const n = warmSize(SIZE.concurrent, warmup);
+    return n / await timeClient(C_CLIENT, ['pingpong', port, CONNS, 32, n]);
+  };
+  const r = await withServers(servers, (s) => interleaved(ROUNDS, {
     native: rate(s.native.port), node: rate(s.node.port), raw: rate(s.raw.port),
-  }));
+  }, { warmup: true }));
   const unit = 'requests/s';
   const what = `TCP ${CONNS} connections, 32 B requests`;
   rows.push(makeRow({ name: `${what}: native server`, ours: r.native, baseline: r.raw, unit,
@@ -182,17 +200,19 @@ group('tcp concurrent', async () => {
 });
 
 group('udp', async () => {
-  const n = SIZE.udp;
-  const rate = (cmd, args) => async () => n / await timeClient(cmd, args);
+  const rate = (client) => async ({ warmup }) => {
+    const m = warmSize(SIZE.udp, warmup);
+    return m / await timeClient(...client(m));
+  };
   const r = await withServers({
     native: lyngNative('bench/net/echo_server.lyng', 'udp'),
     node: lyngNode('bench/net/echo_server.lyng', 'udp'),
     raw: nodeRaw('bench/baseline/node_echo_server.mjs', 'udp'),
   }, (s) => interleaved(NET_RUNS, {
-    native: rate(...lyngNative('bench/net/echo_client.lyng', 'udp', s.native.port, 32, n)),
-    node: rate(...lyngNode('bench/net/echo_client.lyng', 'udp', s.node.port, 32, n)),
-    raw: rate(...nodeRaw('bench/baseline/node_echo_client.mjs', 'udp', s.raw.port, 32, n)),
-  }));
+    native: rate((m) => lyngNative('bench/net/echo_client.lyng', 'udp', s.native.port, 32, m)),
+    node: rate((m) => lyngNode('bench/net/echo_client.lyng', 'udp', s.node.port, 32, m)),
+    raw: rate((m) => nodeRaw('bench/baseline/node_echo_client.mjs', 'udp', s.raw.port, 32, m)),
+  }, { warmup: true }));
   const unit = 'datagrams/s';
   const what = 'UDP echo, 32 B, one in flight';
   rows.push(makeRow({ name: `${what}: native`, ours: r.native, baseline: r.raw, unit,
@@ -202,29 +222,49 @@ group('udp', async () => {
 });
 
 // Memory of a server holding N idle connections, each with a pending read:
-// the growth of its resident set from listening to having accepted all N.
+// the growth of its resident set from listening to having accepted all N,
+// each read after a settle. The two servers on V8 (raw Node's and Lyng's on
+// Node) have bench/collect_on_signal.cjs preloaded and run a full collection
+// before each read: an idle server allocates nothing, so without one the
+// figure keeps whatever young garbage the connections' arrival left, which
+// moved a single Node reading by up to 1.6 KiB per connection from one
+// process to the next. The native server has no such garbage to shed. A
+// reading is one fresh server; the rounds start the servers in turns.
+const COLLECT_ON_SIGNAL = join(root, 'bench/collect_on_signal.cjs');
+const IDLE_ROUNDS = QUICK ? 1 : 3;
 group('idle connections', async () => {
   const n = SIZE.idle;
-  const perConnection = async ([cmd, args]) => {
-    const server = await startServer(cmd, [...args, n]);
-    await sleep(200);
-    const before = rssBytes(server.child.pid);
-    const client = start(C_CLIENT, ['idle', server.port, n], { stdin: 'pipe' });
+  const perConnection = ([cmd, args], { v8 = false } = {}) => async () => {
+    const env = v8 ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require "${COLLECT_ON_SIGNAL}"` } : undefined;
+    const server = await startServer(cmd, [...args, n], { env });
+    let collections = 0;
+    const settled = async (ms) => {
+      await sleep(ms);
+      if (v8) {
+        server.child.kill('SIGUSR2');
+        await server.waitFor(new RegExp(`^collected ${++collections}$`));
+      }
+      return rssBytes(server.child.pid);
+    };
+    let client = null;
     try {
+      const before = await settled(200);
+      client = start(C_CLIENT, ['idle', server.port, n], { stdin: 'pipe' });
       await server.waitFor(/^accepted \d+$/);
       await client.waitFor(/^connected \d+$/);
-      await sleep(QUICK ? 100 : 500);
-      return (rssBytes(server.child.pid) - before) / n / 1024;
+      return (await settled(QUICK ? 100 : 500) - before) / n / 1024;
     } finally {
       await server.stop();
-      client.child.stdin.end();
-      await client.exited;
+      if (client) {
+        client.child.stdin.end();
+        await client.exited;
+      }
     }
   };
-  const r = await interleaved(1, {
-    native: () => perConnection(SERVER.native),
-    node: () => perConnection(SERVER.node),
-    raw: () => perConnection(SERVER.raw),
+  const r = await interleaved(IDLE_ROUNDS, {
+    native: perConnection(SERVER.native),
+    node: perConnection(SERVER.node, { v8: true }),
+    raw: perConnection(SERVER.raw, { v8: true }),
   });
   const unit = 'KiB/connection';
   const what = `idle connections, memory at ${n}`;
@@ -248,20 +288,18 @@ group('redis-benchmark', async () => {
   await withServers(specs, async (s) => {
     for (const pipeline of [16, 1]) {
       const requests = pipeline > 1 ? SIZE.redisPipelined : SIZE.redisSingle;
-      const samples = {};
-      for (let i = 0; i < NET_RUNS; i++) {
-        for (const k of Object.keys(specs)) {
-          const rates = await redisBenchmark(s[k].port, { requests, clients: 50, pipeline });
-          for (const cmd of ['SET', 'GET']) (samples[`${k} ${cmd}`] ??= []).push(rates[cmd]);
-        }
-      }
+      // { SET, GET } rates per server; the servers are warmed up once, before
+      // the first (pipelined) rounds
+      const r = await interleaved(ROUNDS, Object.fromEntries(Object.keys(specs).map((k) => [k, ({ warmup }) =>
+        redisBenchmark(s[k].port, { requests: warmSize(requests, warmup), clients: 50, pipeline })])),
+      { warmup: pipeline > 1 });
       const what = `redis-benchmark -c 50 ${pipeline > 1 ? `-P ${pipeline}` : 'unpipelined'}`;
       for (const cmd of ['SET', 'GET']) {
-        const base = summarize(samples[`redis ${cmd}`]);
-        rows.push(makeRow({ name: `${what}, ${cmd}: native`, ours: summarize(samples[`native ${cmd}`]), baseline: base, unit,
+        const base = r.redis[cmd];
+        rows.push(makeRow({ name: `${what}, ${cmd}: native`, ours: r.native[cmd], baseline: base, unit,
           oursLabel: 'examples/redis_server.lyng, native', baselineLabel: 'redis-server', better: 'higher',
           target: pipeline > 1 ? 0.35 : 1 }));
-        rows.push(makeRow({ name: `${what}, ${cmd}: Node`, ours: summarize(samples[`node ${cmd}`]), baseline: base, unit,
+        rows.push(makeRow({ name: `${what}, ${cmd}: Node`, ours: r.node[cmd], baseline: base, unit,
           oursLabel: 'examples/redis_server.lyng on Node', baselineLabel: 'redis-server', better: 'higher',
           target: pipeline > 1 ? 0.2 : 0.8 }));
       }
@@ -277,11 +315,12 @@ group('wrk', async () => {
     // the least any server can do under the same wrk: what bounds the native row's ratio
     c: () => startListening(C_HTTP, [0]),
   };
-  const r = await withServers(specs, (s) => interleaved(NET_RUNS, Object.fromEntries(Object.keys(specs).map((k) => [k, async () => {
-    const res = await wrk(s[k].port, { connections: 50, seconds: SIZE.wrkSeconds });
+  // the warm-up is one second of wrk against each server
+  const r = await withServers(specs, (s) => interleaved(NET_RUNS, Object.fromEntries(Object.keys(specs).map((k) => [k, async ({ warmup }) => {
+    const res = await wrk(s[k].port, { connections: 50, seconds: warmup ? 1 : SIZE.wrkSeconds });
     if (res.errors) throw new Error(`wrk against ${k}: ${res.errors} errors\n${res.text}`);
     return res.rate;
-  }]))));
+  }])), { warmup: true }));
   const unit = 'requests/s';
   const what = 'wrk -c 50, HTTP/1.1 keep-alive';
   rows.push(makeRow({ name: `${what}: native`, ours: r.native, baseline: r.raw, unit,
