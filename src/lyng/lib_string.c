@@ -97,6 +97,26 @@ static bool text_arg(VM *vm, int argc, Value *argv, int i, const char *fn, const
 int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, size_t from) {
     if (nlen == 0) return from <= hlen ? (int64_t)from : -1;
     if (nlen > hlen) return -1;
+#ifdef __wasm__
+    /* wasi-libc's memchr and memcmp are calls into loops of words and
+     * bytes: in text that repeats the needle's first byte every few bytes (a
+     * joined list) a search was mostly those calls. Here each position is
+     * one 8-byte compare with the needle's head (or its first and last
+     * byte, for a needle shorter than 8) before the rest is compared. */
+    if (nlen >= 8) {
+        uint64_t head, w;
+        memcpy(&head, needle, 8);
+        for (size_t i = from; i + nlen <= hlen; i++) {
+            memcpy(&w, hay + i, 8);
+            if (w == head && memcmp(hay + i + 8, needle + 8, nlen - 8) == 0) return (int64_t)i;
+        }
+        return -1;
+    }
+    for (size_t i = from; i + nlen <= hlen; i++)
+        if (hay[i] == needle[0] && hay[i + nlen - 1] == needle[nlen - 1] && memcmp(hay + i, needle, nlen) == 0)
+            return (int64_t)i;
+    return -1;
+#endif
     for (size_t i = from; i + nlen <= hlen; i++) {
         const char *p = memchr(hay + i, needle[0], hlen - nlen + 1 - i);
         if (!p) return -1;
