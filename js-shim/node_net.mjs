@@ -35,7 +35,7 @@ const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
 // region that holds just the bytes a read takes becomes the Buffer it
 // returns (handOver): no copy either.
 const REGION = 64 * 1024;
-const BULK_MIN = REGION / 2;
+const BULK_MIN = JsHost.BLOCK_MIN; // REGION / 2; the core asks for a region only for reads this large
 const SPARE_MAX = 8; // regions kept for the next bulk read, beyond them freed
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
@@ -272,8 +272,10 @@ export function createNetImports(env) {
         spare.push(ptr);
         entry.bulk = false;
       }
-    } else {
-      chunk = Buffer.from(shared.subarray(0, n));
+    } else { // copied out of the shared Buffer: no view of it made first
+      chunk = Buffer.allocUnsafe(n);
+      if (n <= SMALL_COPY) for (let i = 0; i < n; i++) chunk[i] = shared[i];
+      else shared.copy(chunk, 0, 0, n);
       entry.bulk = n === REGION;
     }
     trimSpare();

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LyngInstance } from '../js-shim/lyng.mjs';
 import { createNodeHost } from '../js-shim/node.mjs';
+import { JsHost } from '../build/js/constants.mjs';
 import { LIMIT, listen, vm } from './net_helpers.mjs';
 
 test('a script whose reads all complete at once still lets the event loop turn', LIMIT, async () => {
@@ -157,4 +158,63 @@ test('the replies to a pipelined batch of lines leave in one write', LIMIT, asyn
   }
   assert.equal(got, batch.repeat(BATCHES).replaceAll('GET ', '+'));
   assert.equal(writes, BATCHES, `the replies to ${BATCHES} batches took ${writes} writes`);
+});
+
+// A read asks JS for a block of its own (host_read_block: a region of wasm
+// memory that becomes the Buffer returned, uncopied) only when it is large
+// enough to have one (JsHost.BLOCK_MIN): messages cost one call to take
+// their bytes, not two, while a bulk stream still gets its regions.
+test('only reads of BLOCK_MIN bytes or more look for a block of their own', LIMIT, async () => {
+  const BULK = 16 << 20;
+  const peer = await listen((sock) => {
+    sock.setNoDelay(true);
+    let n = 0;
+    sock.on('data', (d) => {
+      n += d.length;
+      if (n <= 3 * 32) sock.write(d); // 32 echoes of 3 bytes, then the bulk stream
+      else if (n === 3 * 33) sock.end(Buffer.alloc(BULK, 1));
+    });
+  });
+  const script = `
+    import lyng.buffer
+    import lyng.io.net
+    val s = Net.tcpConnect("127.0.0.1", ${peer.port})
+    for (i in 0..<32) {
+      s.write(Buffer("abc"))
+      var got = 0
+      while (got < 3) got += s.read(3 - got).size
+    }
+    s.write(Buffer("abc"))
+    var bulk = 0
+    while (true) {
+      val d = s.read(65536)
+      if (d == null) break
+      bulk += d.size
+    }
+    s.close()
+    exit(if (bulk == ${BULK}) 0 else 3)`;
+  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
+  const asked = []; // the lengths of read_take calls without a buffer, and whether a block came back
+  const host = (env) => {
+    const h = createNodeHost(env);
+    const { read_take: readTake } = h.imports;
+    h.imports.read_take = (vm, handle, ptr, len) => {
+      const r = readTake(vm, handle, ptr, len);
+      if (ptr === 0) asked.push([len, r !== 0]);
+      return r;
+    };
+    return h;
+  };
+  const inst = await LyngInstance.create({ cli: true, preopens: {}, host, output: () => {} });
+  const { cli, release } = inst.cliNew(argv);
+  try {
+    assert.equal(await inst.runCli(cli), 0);
+  } finally {
+    release();
+    inst.close();
+    await peer.close();
+  }
+  assert.ok(JsHost.BLOCK_MIN > 3);
+  assert.deepEqual(asked.filter(([len]) => len < JsHost.BLOCK_MIN), []);
+  assert.ok(asked.some(([, block]) => block), `no bulk read of ${asked.length} got a block`);
 });

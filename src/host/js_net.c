@@ -102,8 +102,14 @@ bool host_read_deferred(host *h) {
 uint32_t host_read_take(host *h, int handle, uint8_t *buf, uint32_t len) {
     return js_read_take(host_vm(h), handle, buf, len);
 }
-/* read_take with no buffer answers with the block's address, or 0 */
+#define JS_HOST_ENUM(name, value) JS_##name = value,
+enum { LYNG_JS_HOST_MAP(JS_HOST_ENUM) };
+#undef JS_HOST_ENUM
+
+/* read_take with no buffer answers with the block's address, or 0. A
+ * smaller read (a request, a message) never has one: no call for it. */
 uint8_t *host_read_block(host *h, int handle, uint32_t len) {
+    if (len < JS_BLOCK_MIN) return NULL;
     return (uint8_t *)(uintptr_t)js_read_take(host_vm(h), handle, NULL, len);
 }
 void host_write(host *h, uint32_t op, int handle, const uint8_t *buf, uint32_t len) { js_write(host_vm(h), op, handle, buf, len); }
@@ -141,9 +147,6 @@ void host_udp_recv(host *h, uint32_t op, int handle, uint8_t *buf, uint32_t max)
 /* The sender the JS side reported last, parsed: it answers JS_SAME_SENDER
  * while datagrams keep coming from that peer, so an exchange with one peer
  * crosses no text per datagram. One per instance, as on the JS side. */
-#define JS_HOST_ENUM(name, value) JS_##name = value,
-enum { LYNG_JS_HOST_MAP(JS_HOST_ENUM) };
-#undef JS_HOST_ENUM
 static host_addr last_sender;
 static bool have_last_sender;
 

@@ -82,7 +82,8 @@
 /* Answers of the JavaScript host's imports besides a length
  * (src/host/js_net.c): JS_<NAME>. */
 #define LYNG_JS_HOST_MAP(X)                                                                             \
-    X(SAME_SENDER, -1) /* udp_sender: the datagram came from the sender reported last */
+    X(SAME_SENDER, -1) /* udp_sender: the datagram came from the sender reported last */                \
+    X(BLOCK_MIN, 32768) /* read_take: only a read of this many bytes or more has a block of its own */
 
 /* The command line (src/cli/, not part of the library): cli_step returns
  * an exit code (>= 0) or CLI_<NAME>; repl_step returns REPL_<NAME>. */
