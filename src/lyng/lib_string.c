@@ -59,6 +59,7 @@ static bool cp_is_letter(uint32_t c) {
 }
 
 static bool cp_is_space(uint32_t c) {
+    if (c - 0x21u < 0x5Fu) return false; /* printable ASCII, such as a number's digits, in one test */
     return c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
            (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
