@@ -70,23 +70,29 @@ Class *vm_def_class(VM *vm, const char *name, Class *super) {
 
 /* ---- argument helpers for natives ---- */
 
+NativeResult arg_count_fail(VM *vm, int argc, int min, int max, const char *fn) {
+    if (min == max) return vm_throw(vm, vm->c.illegal_argument, "%s takes %d argument%s, got %d", fn, min, min == 1 ? "" : "s", argc);
+    return vm_throw(vm, vm->c.illegal_argument, "%s takes %d to %d arguments, got %d", fn, min, max, argc);
+}
+
+bool arg_int_fail(VM *vm, Value *argv, int argc, int i, const char *fn) {
+    vm_throw(vm, vm->c.illegal_argument, "%s: argument %d must be an Int, got %s", fn, i + 1,
+             i < argc ? v_type_name(vm, argv[i]) : "nothing");
+    return false;
+}
+
+#ifdef __wasm__
 NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn) {
-    if (argc < min || (max >= 0 && argc > max)) {
-        if (min == max) return vm_throw(vm, vm->c.illegal_argument, "%s takes %d argument%s, got %d", fn, min, min == 1 ? "" : "s", argc);
-        return vm_throw(vm, vm->c.illegal_argument, "%s takes %d to %d arguments, got %d", fn, min, max, argc);
-    }
+    if (argc < min || (max >= 0 && argc > max)) return arg_count_fail(vm, argc, min, max, fn);
     return NR_OK;
 }
 
 bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out) {
-    if (i >= argc || !IS_INT(argv[i])) {
-        vm_throw(vm, vm->c.illegal_argument, "%s: argument %d must be an Int, got %s", fn, i + 1,
-                 i < argc ? v_type_name(vm, argv[i]) : "nothing");
-        return false;
-    }
+    if (i >= argc || !IS_INT(argv[i])) return arg_int_fail(vm, argv, argc, i, fn);
     *out = argv[i].as.i;
     return true;
 }
+#endif
 
 bool arg_str(VM *vm, Value *argv, int argc, int i, const char *fn, String **out) {
     if (i >= argc || !IS_OT(argv[i], OT_STRING)) {
