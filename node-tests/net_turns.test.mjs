@@ -13,6 +13,24 @@ import { createNodeHost } from '../js-shim/node.mjs';
 import { JsHost } from '../build/js/constants.mjs';
 import { LIMIT, listen, vm } from './net_helpers.mjs';
 
+// Runs `script` as the command line's -e through a fresh instance whose
+// Node host is made by `host` (default: createNodeHost) and whose exports
+// `exports` may wrap; expects exit code 0, then closes the instance and
+// `peer`.
+async function runScript(script, peer, { host, exports } = {}) {
+  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
+  const inst = await LyngInstance.create({ cli: true, env: {}, preopens: {}, output: () => {}, ...(host ? { host } : {}) });
+  if (exports) inst.exports = exports(inst.exports);
+  const { cli, release } = inst.cliNew(argv);
+  try {
+    assert.equal(await inst.runCli(cli), 0);
+  } finally {
+    release();
+    inst.close();
+    await peer.close();
+  }
+}
+
 test('a script whose reads all complete at once still lets the event loop turn', LIMIT, async () => {
   const peer = await listen((sock) => sock.write(Buffer.alloc(2000, 7)));
   const { lyng } = await vm({ net: 'permit-all', globals: { PORT: peer.port } });
@@ -85,19 +103,10 @@ test('reads of many connections that complete in one turn reach the core as one 
     for (r in readers) got += r.await()
     for (s in socks) s.close()
     exit(if (got == ${N}) 0 else 3)`;
-  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
-  const inst = await LyngInstance.create({ cli: true, args: argv, env: {}, preopens: {}, output: () => {} });
   const batches = [];
-  const wasm = inst.exports;
-  inst.exports = { ...wasm, lyng_wasm_complete_batch: (records, n) => { batches.push(n); return wasm.lyng_wasm_complete_batch(records, n); } };
-  const { cli, release } = inst.cliNew(argv);
-  try {
-    assert.equal(await inst.runCli(cli), 0);
-  } finally {
-    release();
-    inst.close();
-    await peer.close();
-  }
+  await runScript(script, peer, {
+    exports: (wasm) => ({ ...wasm, lyng_wasm_complete_batch: (records, n) => { batches.push(n); return wasm.lyng_wasm_complete_batch(records, n); } }),
+  });
   assert.ok(Math.max(...batches) >= N, `the ${N} reads came in batches of ${batches.join(', ')}`);
 });
 
@@ -138,7 +147,6 @@ test('the replies to a pipelined batch of lines leave in one write', LIMIT, asyn
     }
     c.close()
     exit(if (answered == ${LINES * BATCHES}) 0 else 3)`;
-  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
   let writes = 0;
   const host = (env) => {
     const h = createNodeHost(env);
@@ -147,15 +155,7 @@ test('the replies to a pipelined batch of lines leave in one write', LIMIT, asyn
     h.imports.write_now = (...args) => { writes++; return writeNow(...args); };
     return h;
   };
-  const inst = await LyngInstance.create({ cli: true, preopens: {}, host, output: () => {} });
-  const { cli, release } = inst.cliNew(argv);
-  try {
-    assert.equal(await inst.runCli(cli), 0);
-  } finally {
-    release();
-    inst.close();
-    await peer.close();
-  }
+  await runScript(script, peer, { host });
   assert.equal(got, batch.repeat(BATCHES).replaceAll('GET ', '+'));
   assert.equal(writes, BATCHES, `the replies to ${BATCHES} batches took ${writes} writes`);
 });
@@ -193,7 +193,6 @@ test('only reads of BLOCK_MIN bytes or more look for a block of their own', LIMI
     }
     s.close()
     exit(if (bulk == ${BULK}) 0 else 3)`;
-  const argv = ['lyng', '--allow-net=127.0.0.1', '-e', script];
   const asked = []; // the lengths of read_take calls without a buffer, and whether a block came back
   const host = (env) => {
     const h = createNodeHost(env);
@@ -205,15 +204,7 @@ test('only reads of BLOCK_MIN bytes or more look for a block of their own', LIMI
     };
     return h;
   };
-  const inst = await LyngInstance.create({ cli: true, preopens: {}, host, output: () => {} });
-  const { cli, release } = inst.cliNew(argv);
-  try {
-    assert.equal(await inst.runCli(cli), 0);
-  } finally {
-    release();
-    inst.close();
-    await peer.close();
-  }
+  await runScript(script, peer, { host });
   assert.ok(JsHost.BLOCK_MIN > 3);
   assert.deepEqual(asked.filter(([len]) => len < JsHost.BLOCK_MIN), []);
   assert.ok(asked.some(([, block]) => block), `no bulk read of ${asked.length} got a block`);
