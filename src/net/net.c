@@ -143,6 +143,15 @@ static bool ensure_rbuf(NetSock *s, uint32_t cap) {
     return true;
 }
 
+/* The receive buffer's size for the next read: after a read that filled
+ * it (a bulk stream, a pipelined batch of requests) four times larger, up
+ * to RBUF_MAX, so that the next read takes more at once. */
+static uint32_t rbuf_next_cap(const NetSock *s) {
+    uint32_t cap = s->rcap ? s->rcap : RBUF_START;
+    if (s->filled && cap < RBUF_MAX) cap = cap * 4 < RBUF_MAX ? cap * 4 : RBUF_MAX;
+    return cap;
+}
+
 static NativeResult check_open(VM *vm, NetSock *s, const char *what) {
     if (!s || !s->open) return vm_throw(vm, vm->c.illegal_operation, "%s failed: the socket is closed", what);
     return NR_OK;
@@ -257,9 +266,7 @@ static NativeResult tcp_read(VM *vm, Value self, int argc, Value *argv, Value *o
         host_read(vm->host, op, s->handle, NULL, max);
         return NR_SUSPEND;
     }
-    uint32_t cap = s->rcap ? s->rcap : RBUF_START;
-    if (s->filled && cap < RBUF_MAX) cap = cap * 4 < RBUF_MAX ? cap * 4 : RBUF_MAX;
-    if (!ensure_rbuf(s, cap)) return vm_throw(vm, vm->c.out_of_memory, "read: no memory for the receive buffer");
+    if (!ensure_rbuf(s, rbuf_next_cap(s))) return vm_throw(vm, vm->c.out_of_memory, "read: no memory for the receive buffer");
     s->reading = true;
     uint32_t op = vm_op_begin(vm, vm_park(vm), s, read_done);
     Buffer *direct = direct_read_buffer(vm, s, max);
@@ -325,11 +332,10 @@ static Step readline_step(VM *vm, Fiber *f, Value self, NetSock *s, Value *out) 
                 vm_throw(vm, vm->c.out_of_memory, "readLine: no memory for the line buffer");
                 return STEP_ERROR;
             }
-        } else if (s->filled && s->rcap < RBUF_MAX) {
-            /* the last read filled the buffer (a pipelined batch of
-             * requests): a larger one takes the next batch in one read, so
-             * its replies leave together instead of in two writes */
-            ensure_rbuf(s, s->rcap * 4 < RBUF_MAX ? s->rcap * 4 : RBUF_MAX);
+        } else {
+            /* a pipelined batch of requests in one read: their replies
+             * leave together instead of in two writes */
+            ensure_rbuf(s, rbuf_next_cap(s));
         }
         s->reading = true;
         uint32_t op = vm_op_begin(vm, f, s, readline_done);
