@@ -117,7 +117,7 @@ int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, 
         if (hay[i] == needle[0] && hay[i + nlen - 1] == needle[nlen - 1] && memcmp(hay + i, needle, nlen) == 0)
             return (int64_t)i;
     return -1;
-#endif
+#else
     for (size_t i = from; i + nlen <= hlen; i++) {
         const char *p = memchr(hay + i, needle[0], hlen - nlen + 1 - i);
         if (!p) return -1;
@@ -125,6 +125,7 @@ int64_t str_find(const char *hay, size_t hlen, const char *needle, size_t nlen, 
         if (memcmp(p, needle, nlen) == 0) return (int64_t)i;
     }
     return -1;
+#endif
 }
 
 static int64_t rfind(const char *hay, size_t hlen, const char *needle, size_t nlen) {
