@@ -1,5 +1,6 @@
 /* api.c - the embedding API (lyng.h): creating a VM with its builtin
  * classes, globals and prelude, starting scripts and reporting results. */
+#define VM_ARG_CHECKS_HERE /* wasm's one copy of arg_int and arg_count (vm.h) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,19 +81,6 @@ bool arg_int_fail(VM *vm, Value *argv, int argc, int i, const char *fn) {
              i < argc ? v_type_name(vm, argv[i]) : "nothing");
     return false;
 }
-
-#ifdef __wasm__
-NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn) {
-    if (argc < min || (max >= 0 && argc > max)) return arg_count_fail(vm, argc, min, max, fn);
-    return NR_OK;
-}
-
-bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out) {
-    if (i >= argc || !IS_INT(argv[i])) return arg_int_fail(vm, argv, argc, i, fn);
-    *out = argv[i].as.i;
-    return true;
-}
-#endif
 
 bool arg_str(VM *vm, Value *argv, int argc, int i, const char *fn, String **out) {
     if (i >= argc || !IS_OT(argv[i], OT_STRING)) {

@@ -329,21 +329,27 @@ bool vm_find_method(VM *vm, Class *cls, String *name, Value *out);
 
 /* Argument checking helpers: raise IllegalArgumentException on mismatch. */
 bool arg_str(VM *vm, Value *argv, int argc, int i, const char *fn, String **out);
-/* The raise of arg_int and arg_count. Natively their check is inline: a
- * call of its own from every native cost 10-19 instructions a call; wasm
- * keeps one copy of each (its size). */
+/* The raise of arg_int and arg_count. */
 bool arg_int_fail(VM *vm, Value *argv, int argc, int i, const char *fn);
 NativeResult arg_count_fail(VM *vm, int argc, int min, int max, const char *fn);
-#ifdef __wasm__
+/* Natively their check is inline: a call of its own from every native cost
+ * 10-19 instructions a call. wasm keeps one copy of each (its size), made
+ * from these bodies in api.c, which defines VM_ARG_CHECKS_HERE. */
+#if defined(__wasm__) && !defined(VM_ARG_CHECKS_HERE)
 bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out);
 NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn);
 #else
-static inline bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out) {
+#ifdef __wasm__
+#define VM_ARG_CHECK
+#else
+#define VM_ARG_CHECK static inline
+#endif
+VM_ARG_CHECK bool arg_int(VM *vm, Value *argv, int argc, int i, const char *fn, int64_t *out) {
     if (i >= argc || !IS_INT(argv[i])) return arg_int_fail(vm, argv, argc, i, fn);
     *out = argv[i].as.i;
     return true;
 }
-static inline NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn) {
+VM_ARG_CHECK NativeResult arg_count(VM *vm, int argc, int min, int max, const char *fn) {
     if (argc < min || (max >= 0 && argc > max)) return arg_count_fail(vm, argc, min, max, fn);
     return NR_OK;
 }
