@@ -25,7 +25,7 @@ const ZERO_COPY_MIN = 16 * 1024; // writes this large may go from wasm memory un
 // reads fill its queue up to HIGH_WATER. Not those read before a region
 // (received says why).
 const PROMPT_READ = 16 * 1024;
-const SMALL_COPY = 64; // copies up to this many bytes go byte by byte
+const SMALL_COPY = 64; // copies up to this many bytes go byte by byte (copyBytes)
 // A plain TCP socket reads through Node's `onread` (received): into one
 // Buffer that every socket shares, copied out at once, until a read fills
 // it; from then on into a REGION of wasm memory of its own while its reads
@@ -74,6 +74,13 @@ const encoder = new TextEncoder();
 // `env` gives: memory() -> the instance's WebAssembly.Memory,
 // complete(vm, op, status, value), alloc(n) / release(ptr) of wasm memory
 // (never called from inside an import), and policy hooks are handled in C.
+// Copies n bytes of src from `from` into dst at `at`. A few bytes go one by
+// one: a subarray view for them would cost more than the copy.
+function copyBytes(dst, at, src, from, n) {
+  if (n <= SMALL_COPY) for (let i = 0; i < n; i++) dst[at + i] = src[from + i];
+  else dst.set(from === 0 && n === src.length ? src : src.subarray(from, from + n), at);
+}
+
 export function createNetImports(env) {
   const handles = new Map(); // handle -> entry
   const results = new Map(); // op -> resolve results / udp sender text
@@ -104,13 +111,8 @@ export function createNetImports(env) {
     if (view === null || view.length === 0) view = new Uint8Array(env.memory().buffer);
     return view;
   };
-  // Copies len bytes at ptr out of wasm memory. A few bytes go one by one:
-  // a subarray view for them would cost more than the copy.
-  const copyFromWasm = (dst, ptr, len) => {
-    const mem = bytes();
-    if (len <= SMALL_COPY) for (let i = 0; i < len; i++) dst[i] = mem[ptr + i];
-    else dst.set(mem.subarray(ptr, ptr + len));
-  };
+  // Copies len bytes at ptr out of wasm memory.
+  const copyFromWasm = (dst, ptr, len) => copyBytes(dst, 0, bytes(), ptr, len);
   // The first len bytes of a socket's scratch Buffer; a view of the same
   // length as the last one is that one again, so messages of one size (a
   // request/response exchange) allocate no view.
@@ -272,10 +274,9 @@ export function createNetImports(env) {
         spare.push(ptr);
         entry.bulk = false;
       }
-    } else { // copied out of the shared Buffer: no view of it made first
+    } else { // copied out of the shared Buffer
       chunk = Buffer.allocUnsafe(n);
-      if (n <= SMALL_COPY) for (let i = 0; i < n; i++) chunk[i] = shared[i];
-      else shared.copy(chunk, 0, 0, n);
+      copyBytes(chunk, 0, shared, 0, n);
       entry.bulk = n === REGION;
     }
     trimSpare();
@@ -442,13 +443,7 @@ export function createNetImports(env) {
     const op = entry.readOp;
     entry.readOp = 0;
     const n = Math.min(msg.length, entry.readMax);
-    if (n <= SMALL_COPY) {
-      const mem = bytes();
-      const ptr = entry.readPtr;
-      for (let i = 0; i < n; i++) mem[ptr + i] = msg[i];
-    } else {
-      bytes().set(n === msg.length ? msg : msg.subarray(0, n), entry.readPtr);
-    }
+    copyBytes(bytes(), entry.readPtr, msg, 0, n);
     keepSender(op, rinfo);
     done(entry.vm, op, 0, n, prompt);
   }
