@@ -54,8 +54,12 @@ async function output(cmd, args) {
   return text;
 }
 
-// redis-benchmark -t set,get: { SET, GET } requests per second.
-export async function redisBenchmark(port, { requests, clients = 50, pipeline = 1 }) {
+// redis-benchmark -t set,get: { SET, GET } requests per second. A run
+// shorter than redis-benchmark's clock (milliseconds) reports "inf", which
+// is no rate: a measured run fails on it, a warm-up run (whose figures are
+// dropped; a quarter of a quick run's pipelined requests take under a
+// millisecond on redis-server) returns what it got.
+export async function redisBenchmark(port, { requests, clients = 50, pipeline = 1, warmup = false }) {
   const text = await output('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'set,get',
     '-n', String(requests), '-c', String(clients), '-P', String(pipeline), '--csv']);
   const rates = {};
@@ -63,7 +67,7 @@ export async function redisBenchmark(port, { requests, clients = 50, pipeline = 
     const m = /^"(SET|GET)","([\d.]+)"/.exec(line);
     if (m) rates[m[1]] = Number(m[2]);
   }
-  if (!(rates.SET > 0 && rates.GET > 0)) throw new Error(`redis-benchmark printed no SET/GET rates: ${text.slice(0, 300)}`);
+  if (!warmup && !(rates.SET > 0 && rates.GET > 0)) throw new Error(`redis-benchmark printed no SET/GET rates: ${text.slice(0, 300)}`);
   return rates;
 }
 
