@@ -133,6 +133,20 @@ export function loadModule(source, name = 'lyng', sync = false) {
 // and a dozen modules behind it (process.getBuiltinModule: Node 20.16+).
 const nodeFs = async () => process.getBuiltinModule?.('node:fs') ?? import('node:fs');
 
+// Keeps Node's event loop turning while an instance is made. What create
+// awaits is V8's work (module loading, compiling, instantiating), which no
+// libuv handle stands for; with nothing else pending the loop then stops,
+// and before it looks again Node drains V8's platform: it blocks until
+// every job on V8's worker threads has finished (NodePlatform::DrainTasks),
+// compile and GC jobs that have nothing to do with what is awaited. Seen as
+// the main thread asleep 20-35 ms before a script's first step (strace).
+// A timer keeps the loop alive, and V8 wakes it when its results are in.
+// Gone before create returns: the first step then runs in the same turn.
+function holdEventLoop() {
+  if (typeof process === 'undefined' || !process.versions?.node) return null;
+  return setInterval(() => {}, 2 ** 30);
+}
+
 // The WASI imports on Node (node_wasi.mjs): the command line reads scripts
 // and modules through the preopened directories; stdout and stderr are
 // written synchronously, as the native binary writes them. The modules
@@ -160,6 +174,15 @@ async function nodeWasi({ preopens }) {
 //   cli                                 true: lyng-cli.wasm, with the command line (cliNew)
 export class LyngInstance {
   static async create(options = {}) {
+    const hold = holdEventLoop();
+    try {
+      return await LyngInstance.#create(options);
+    } finally {
+      if (hold) clearInterval(hold);
+    }
+  }
+
+  static async #create(options) {
     // V8 compiles the library's module on other threads while Node loads
     // the JS modules of the host (the command line's on this thread, see
     // loadModule): the three are awaited together.
