@@ -11,6 +11,9 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h> /* mallopt */
+#endif
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -171,8 +174,24 @@ static void raise_fd_limit(void) {
     }
 }
 
+/* glibc gives the top of its heap back to the system once 128 KiB of it
+ * are free, and the collector frees a cycle's unused large blocks (socket
+ * reads) together: a bulk echo shrank and regrew the heap every few
+ * collections and faulted the pages in again each time (a 1 GiB echo: 860
+ * page faults in the client instead of 110 after its start). Up to 8 MiB
+ * free stay in the heap. Like the descriptor limit, this is the process's
+ * choice, not the library's. Setting it also fixes the mmap threshold at
+ * its default, 128 KiB, which measured the same on the interpreter's
+ * benchmarks. */
+static void keep_heap_top(void) {
+#ifdef __GLIBC__
+    mallopt(M_TRIM_THRESHOLD, 8 << 20);
+#endif
+}
+
 int main(int argc, char **argv) {
     raise_fd_limit();
+    keep_heap_top();
     int at = 0, width = 0, workers = workers_option(argc, argv, &at, &width);
     if (workers == 0) return 2;
     if (workers > 0) return workers_run(argc, argv, at, width, workers);
