@@ -173,7 +173,7 @@ static const uint8_t *encode(VM *vm, Value v, size_t *len) {
 const uint8_t *lyng_task_result_bytes(lyng_vm *vm, uint32_t task, size_t *len) {
     Value v = V_VOID;
     for (uint32_t i = 0; i < vm->ntasks; i++)
-        if (vm->tasks[i].main && vm->tasks[i].id == task && vm->tasks[i].main->state == FS_DONE) v = vm->tasks[i].main->result;
+        if (vm->tasks[i].main && vm->tasks[i].id == task && vm->tasks[i].main->state == FS_DONE && !vm->tasks[i].main->failed) v = vm->tasks[i].main->result;
     return encode(vm, v, len);
 }
 

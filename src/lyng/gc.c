@@ -320,7 +320,7 @@ static void blacken(VM *vm, Obj *o) {
     }
     case OT_UPVAL: {
         Upval *u = (Upval *)o;
-        if (u->open) gc_mark_obj(vm, (Obj *)u->fiber);
+        if (u->fiber) gc_mark_obj(vm, (Obj *)u->fiber); /* open */
         else gc_mark_value(vm, u->closed);
         break;
     }
@@ -345,11 +345,9 @@ static void blacken(VM *vm, Obj *o) {
         for (uint32_t i = 0; i < f->sp; i++) gc_mark_value(vm, f->stack[i]);
         for (uint32_t i = 0; i < f->nframes; i++) gc_mark_obj(vm, (Obj *)f->frames[i].closure);
         for (Upval *u = f->open_upvals; u; u = u->next_open) gc_mark_obj(vm, (Obj *)u);
-        gc_mark_value(vm, f->resume_value);
-        gc_mark_value(vm, f->resume_error);
+        gc_mark_value(vm, f->resume);
         gc_mark_obj(vm, (Obj *)f->deferred);
         gc_mark_value(vm, f->result);
-        gc_mark_value(vm, f->error);
         break;
     }
     case OT_DEFERRED: {

@@ -9,10 +9,8 @@
 Fiber *vm_fiber_new(VM *vm, Value callable, int argc, Value *argv) {
     Fiber *f = vm_alloc(vm, OT_FIBER, vm->c.fiber, sizeof(Fiber));
     memset((char *)f + sizeof(Obj), 0, sizeof(Fiber) - sizeof(Obj));
-    f->resume_value = V_UNSET;
-    f->resume_error = V_VOID;
+    f->resume = V_UNSET;
     f->result = V_VOID;
-    f->error = V_VOID;
     f->state = FS_NEW;
     f->task = vm->current ? vm->current->task : 0;
     if (f->task) vm_task_fiber(vm, f, 1);
@@ -52,14 +50,15 @@ Fiber *vm_park(VM *vm) {
 }
 
 void vm_resume(VM *vm, Fiber *f, Value v) {
-    f->resume_value = v;
-    f->resume_error = V_VOID;
+    f->resume = v;
+    f->resume_throws = false;
     vm_ready(vm, f);
 }
 
 void vm_resume_throw(VM *vm, Fiber *f, Value exc) {
-    f->resume_error = exc;
-    f->resume_value = V_UNSET;
+    /* a VOID exception delivers nothing, as no value does */
+    f->resume_throws = !IS_VOID(exc);
+    f->resume = f->resume_throws ? exc : V_UNSET;
     vm_ready(vm, f);
 }
 
@@ -89,14 +88,14 @@ void deferred_complete(VM *vm, Deferred *d, Value v, bool failed) {
 }
 
 void vm_fiber_finished(VM *vm, Fiber *f) {
-    bool failed = !IS_VOID(f->error);
+    bool failed = f->failed;
     if (f->task) vm_task_fiber(vm, f, -1);
     if (f == vm->main) {
         vm->main_done = true;
-        if (failed) vm->main_error = f->error;
+        if (failed) vm->main_error = f->result;
         else vm->main_result = f->result;
     }
-    if (f->deferred) deferred_complete(vm, f->deferred, failed ? f->error : f->result, failed);
+    if (f->deferred) deferred_complete(vm, f->deferred, f->result, failed);
 }
 
 bool vm_run_ready(VM *vm) {

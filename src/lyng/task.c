@@ -104,10 +104,10 @@ int lyng_task_status(lyng_vm *vm, uint32_t task, int with_coroutines) {
         return LYNG_ERROR;
     }
     bool idle = !vm->ready_head && vm->live_ops == 0;
-    if (f->state == FS_DONE && IS_VOID(f->error) && with_coroutines && t->live > 0 && !idle) return LYNG_WAITING;
+    if (f->state == FS_DONE && !f->failed && with_coroutines && t->live > 0 && !idle) return LYNG_WAITING;
     if (f->state == FS_DONE) {
-        if (!IS_VOID(f->error)) {
-            vm_report_error(vm, f->error);
+        if (f->failed) {
+            vm_report_error(vm, f->result);
             return LYNG_ERROR;
         }
         StrBuf sb;
@@ -134,8 +134,8 @@ static void stop_fibers(VM *vm, uint32_t task, Value exc) {
         Fiber *f = (Fiber *)o;
         if (f->task != task || f->state == FS_DONE || f == vm->current) continue;
         f->state = FS_DONE;
-        f->error = exc;
-        f->result = V_VOID;
+        f->result = exc;
+        f->failed = !IS_VOID(exc);
         vm_fiber_finished(vm, f);
     }
 }
@@ -166,7 +166,7 @@ void lyng_task_free(lyng_vm *vm, uint32_t task) {
  * identity: `fun f() {}` at a prompt echoes "fun f". */
 const char *lyng_task_echo(lyng_vm *vm, uint32_t task) {
     Task *t = task_get(vm, task);
-    if (!t || t->main->state != FS_DONE || !IS_VOID(t->main->error)) return NULL;
+    if (!t || t->main->state != FS_DONE || t->main->failed) return NULL;
     Value v = t->main->result;
     if (IS_VOID(v)) return NULL;
     StrBuf sb;

@@ -184,10 +184,9 @@ typedef struct Proto {
 
 typedef struct Upval {
     Obj h;
-    Fiber *fiber;      /* while open: the slot lives in fiber->stack[slot] */
     uint32_t slot;
     Value closed;
-    bool open;
+    Fiber *fiber;      /* while open: the slot lives in fiber->stack[slot]; NULL once closed */
     struct Upval *next_open;
 } Upval;
 

@@ -106,7 +106,6 @@ static void close_upvals_from(Fiber *f, uint32_t from) {
     while (f->open_upvals && f->open_upvals->slot >= from) {
         Upval *u = f->open_upvals;
         u->closed = f->stack[u->slot];
-        u->open = false;
         u->fiber = NULL;
         f->open_upvals = u->next_open;
     }
@@ -142,7 +141,8 @@ static bool unwind(VM *vm, Fiber *f, Value exc) {
     abandon_flow_iters(vm, f, f->nhandlers ? f->handlers[f->nhandlers - 1].sp : 0);
     if (f->nhandlers == 0) {
         close_upvals(f, 0);
-        f->error = exc;
+        f->result = exc;
+        f->failed = !IS_VOID(exc);
         f->nframes = 0;
         f->sp = 0;
         return false;
@@ -1555,7 +1555,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
     Fiber *saved = vm->current;
     vm->current = f;
     f->state = FS_RUNNING;
-    if (f->nframes == 0 && IS_UNSET(f->resume_value) && IS_VOID(f->resume_error) && f->sp > 0) {
+    if (f->nframes == 0 && IS_UNSET(f->resume) && f->sp > 0) {
         /* a new fiber: stack holds [callee, args...] */
         uint32_t argc = f->sp - 1;
         CallResult r = call_value(vm, f, f->stack[0], V_VOID, false, 0, (int)argc, NULL);
@@ -1570,15 +1570,15 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             goto finished;
         }
         if (r == CR_SUSPEND) goto suspended;
-    } else if (!IS_VOID(f->resume_error)) {
-        Value exc = f->resume_error;
-        f->resume_error = V_VOID;
-        f->resume_value = V_UNSET;
+    } else if (f->resume_throws) {
+        Value exc = f->resume;
+        f->resume = V_UNSET;
+        f->resume_throws = false;
         if (!unwind(vm, f, exc)) goto finished;
-    } else if (!IS_UNSET(f->resume_value)) {
+    } else if (!IS_UNSET(f->resume)) {
         ensure_stack(vm, f, 1);
-        push(f, f->resume_value);
-        f->resume_value = V_UNSET;
+        push(f, f->resume);
+        f->resume = V_UNSET;
     }
 
     Frame *fr;
@@ -1651,14 +1651,14 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         CASE(GET_UPVAL) {
             Upval *u = fr->closure->upvals[rd_arg(ip)];
             ip += ARG;
-            const Value *v = u->open ? &u->fiber->stack[u->slot] : &u->closed;
+            const Value *v = u->fiber ? &u->fiber->stack[u->slot] : &u->closed;
             PUSH_ASSIGNED(v, vm_throw(vm, vm->c.unset, "variable is used before it is assigned"));
             NEXT;
         }
         CASE(SET_UPVAL) {
             Upval *u = fr->closure->upvals[rd_arg(ip)];
             ip += ARG;
-            if (u->open) VMOVE(u->fiber->stack[u->slot], TOP);
+            if (u->fiber) VMOVE(u->fiber->stack[u->slot], TOP);
             else VMOVE(u->closed, TOP);
             NEXT;
         }
@@ -2217,7 +2217,6 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                         u->fiber = f;
                         u->slot = abs;
                         u->closed = V_NULL;
-                        u->open = true;
                         u->next_open = *link;
                         *link = u;
                         cl->upvals[i] = u;
@@ -2494,8 +2493,8 @@ NativeResult vm_call_sync(VM *vm, Value fn, Value self, int argc, Value *argv, V
     if (f->state != FS_DONE) {
         return vm_throw(vm, vm->c.illegal_state, "%s cannot suspend here", callable_name(fn));
     }
-    if (!IS_VOID(f->error) && !IS_NULL(f->error)) return vm_throw_value(vm, f->error);
-    *out = f->result;
+    if (f->failed && !IS_NULL(f->result)) return vm_throw_value(vm, f->result);
+    *out = f->failed ? V_VOID : f->result;
     return NR_OK;
 }
 
