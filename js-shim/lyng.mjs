@@ -43,6 +43,8 @@ const afterEvents = globalThis.setImmediate ?? null;
 const settled = Promise.resolve();
 
 const MICRO_DRAINS = 64;
+// The `prompt` of a completion that an event handler delivers at once (#complete).
+export const NOW = 2;
 // Completions handed to the core per wasm call (#deliver).
 const BATCH = 256;
 // Queue entries (four per completion) whose array a drain keeps for reuse.
@@ -225,8 +227,10 @@ export class LyngInstance {
   #recordView = null;
   #scheduled = false;
   #microDrains = 0; // drains since the event loop last had a turn
-  #drainNow = () => this.#drain();
-  #drainLater = () => { this.#microDrains = 0; this.#drain(); };
+  // A drain that finds nothing scheduled any more was done early (a
+  // completion delivered at once, #complete): the VM has run since.
+  #drainNow = () => { if (this.#scheduled) this.#drain(); };
+  #drainLater = () => { this.#microDrains = 0; if (this.#scheduled) this.#drain(); };
   #draining = false; // a batch is delivered or the VM runs (#complete)
   #waitingForCheck = false; // the drain scheduled is the check phase's (#complete)
   #drive = null;
@@ -259,6 +263,11 @@ export class LyngInstance {
   // finds less to do.
   // Made by an event, it also restarts the count of drains in a row: the
   // event loop is turning, so the chain's bound has nothing to protect.
+  // prompt NOW: made by an event handler of Node's, outside any wasm call,
+  // with nothing of its own left to do that the VM could disturb
+  // (node_net.mjs): the queue is delivered and the VM run at once, as
+  // raw Node runs a 'data' listener, instead of from a microtask queued
+  // for it (a promise reaction per message).
   #complete(vm, op, status, value, prompt = false) {
     if (this.#closed) return;
     const q = this.#queue;
@@ -269,7 +278,9 @@ export class LyngInstance {
     q[n + 3] = Number(value);
     this.#queued = n + 4;
     if (prompt && !this.#draining) this.#microDrains = 0;
-    if (this.#draining || prompt || !afterEvents) {
+    if (prompt === NOW && !this.#draining) {
+      this.#drain();
+    } else if (this.#draining || prompt || !afterEvents) {
       this.#schedule();
     } else if (!this.#scheduled) {
       this.#scheduled = this.#waitingForCheck = true;
@@ -360,7 +371,9 @@ export class LyngInstance {
     }
     for (let start = 0; start < count; start += 4 * BATCH) {
       const end = Math.min(count, start + 4 * BATCH);
-      if (!this.#recordView || this.#recordView.buffer !== this.memory.buffer) {
+      // a view of memory that grew since reads as empty (its ArrayBuffer
+      // was detached): that test costs no call of the memory's buffer getter
+      if (!this.#recordView || this.#recordView.length === 0) {
         this.#recordView = new Float64Array(this.memory.buffer, this.#records, 4 * BATCH);
       }
       const view = this.#recordView;

@@ -40,6 +40,11 @@ const SPARE_MAX = 8; // regions kept for the next bulk read, beyond them freed
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
+// The `prompt` of a completion that an event handler makes with nothing
+// left to do that running the VM could disturb: delivered at once, the VM
+// run inside the handler (lyng.mjs #complete), as raw Node runs a 'data'
+// listener, rather than from a microtask queued for it.
+const NOW = 2;
 
 function statusOf(err) {
   if (!err) return 0;
@@ -215,7 +220,7 @@ export function createNetImports(env) {
   // other events (lyng.mjs); while one socket alone makes them (a
   // ping-pong, an exchange with one peer) there is nothing to batch, and
   // waiting would cost a setImmediate per message (5 % more CPU in a UDP
-  // echo), so they go at once (prompt).
+  // echo), so they go at once (prompt), from the event's handler (NOW).
   let lastEventEntry = null;
   function alone(entry) {
     const same = lastEventEntry === entry;
@@ -245,6 +250,12 @@ export function createNetImports(env) {
 
   // ---- reads through onread (REGION says why) ----
   let shared = null; // the Buffer of every socket not reading into a region
+  // The bytes of the read just made into `shared`, queued as they are
+  // while its callback runs (received): the core takes them from there
+  // when the read's completion goes at once (NOW), with no Buffer of their
+  // own; whatever it leaves is copied out before the callback returns, so
+  // one such object serves every socket.
+  const inShared = { off: 0, end: 0 };
   const spare = []; // regions nobody holds: pushed inside imports, freed from events
   function trimSpare() { while (spare.length > SPARE_MAX) env.release(spare.pop()); }
   // The onread option of every such socket. Node calls the callback on the
@@ -260,7 +271,13 @@ export function createNetImports(env) {
       if (!entry?.cur) return (shared ??= Buffer.allocUnsafeSlow(REGION));
       return new Uint8Array(env.memory().buffer, entry.cur, REGION);
     },
-    callback(n) { return received(asking = this[kEntry], n); },
+    callback(n) {
+      const entry = this[kEntry];
+      asking = entry;
+      const more = received(entry, n);
+      asking = entry; // the VM may have run since (NOW) and opened a socket
+      return more;
+    },
   };
   function received(entry, n) {
     let chunk;
@@ -274,9 +291,10 @@ export function createNetImports(env) {
         spare.push(ptr);
         entry.bulk = false;
       }
-    } else { // copied out of the shared Buffer
-      chunk = Buffer.allocUnsafe(n);
-      copyBytes(chunk, 0, shared, 0, n);
+    } else { // left in the shared Buffer (inShared)
+      chunk = inShared;
+      inShared.off = 0;
+      inShared.end = n;
       entry.bulk = n === REGION;
     }
     trimSpare();
@@ -287,6 +305,12 @@ export function createNetImports(env) {
     // ran the core could grow the memory, which empties the view (ENOBUFS).
     // So bytes read before a region wait for the check phase.
     serveRead(entry, true, !entry.bulk);
+    const queue = entry.queue; // null if the VM closed the socket meanwhile
+    if (queue !== null && queue[queue.length - 1] === inShared) {
+      const rest = Buffer.allocUnsafe(inShared.end - inShared.off);
+      copyBytes(rest, 0, shared, inShared.off, rest.length);
+      queue[queue.length - 1] = rest;
+    }
     // false pauses the socket; takeBytes resumes it. Read into regions,
     // the bytes wait for the check phase while libuv reads on (up to 32
     // times a poll): a higher mark spares stopping and restarting the
@@ -320,6 +344,14 @@ export function createNetImports(env) {
     let n = 0;
     while (n < max && entry.queued > n) {
       const chunk = entry.queue[0];
+      if (chunk === inShared) {
+        const take = Math.min(chunk.end - chunk.off, max - n);
+        copyBytes(mem, ptr + n, shared, chunk.off, take);
+        n += take;
+        chunk.off += take;
+        if (chunk.off === chunk.end) entry.queue.shift();
+        continue;
+      }
       if (chunk instanceof Held) {
         const take = Math.min(chunk.end - chunk.off, max - n);
         mem.copyWithin(ptr + n, chunk.ptr + chunk.off, chunk.ptr + chunk.off + take);
@@ -354,14 +386,16 @@ export function createNetImports(env) {
   // A read with ptr 0 has no buffer (host_read_deferred in src/host/host.h):
   // it completes with the count of bytes ready, which the core takes with
   // read_take from its completion handler. fromEvent: served by an event
-  // of the socket, not by the read call.
+  // of the socket, not by the read call; its handler does nothing after
+  // serveRead that the VM could disturb, so a prompt completion is NOW.
   function serveRead(entry, fromEvent, mayPrompt = true) {
     const op = entry.readOp;
     if (op === 0) return;
     if (entry.queued > 0) {
       entry.readOp = 0;
       const n = entry.readPtr === 0 ? Math.min(entry.queued, entry.readMax) : takeBytes(entry, entry.readPtr, entry.readMax);
-      done(entry.vm, op, 0, n, mayPrompt && ((fromEvent && alone(entry)) || n >= PROMPT_READ));
+      const prompt = mayPrompt && ((fromEvent && alone(entry)) || n >= PROMPT_READ);
+      done(entry.vm, op, 0, n, prompt && fromEvent ? NOW : prompt);
     } else if (entry.error) {
       entry.readOp = 0;
       done(entry.vm, op, entry.error);
@@ -425,7 +459,7 @@ export function createNetImports(env) {
   function onUdpMessage(msg, rinfo) {
     const entry = this[kEntry];
     if (entry.readOp !== 0 && entry.queue === null) {
-      takeDatagram(entry, msg, rinfo, alone(entry));
+      takeDatagram(entry, msg, rinfo, alone(entry) ? NOW : false);
       return;
     }
     if (entry.queue === null) { entry.queue = []; entry.senders = []; }

@@ -3,7 +3,8 @@
 // extra turn of the event loop, but a script whose I/O always completes at
 // once cannot starve it: a chain of drains gives the loop a turn every so
 // often. Those of Node's events wait for the check phase, so the events of
-// one turn reach the core as one batch. (Writes Node takes at once need no
+// one turn reach the core as one batch, except while one socket alone
+// makes them: its reads complete inside the event's handler. (Writes Node takes at once need no
 // completion at all: a loop of them is bounded like any busy loop, by the
 // slice of steps.)
 import { test } from 'node:test';
@@ -208,4 +209,46 @@ test('only reads of BLOCK_MIN bytes or more look for a block of their own', LIMI
   assert.ok(JsHost.BLOCK_MIN > 3);
   assert.deepEqual(asked.filter(([len]) => len < JsHost.BLOCK_MIN), []);
   assert.ok(asked.some(([, block]) => block), `no bulk read of ${asked.length} got a block`);
+});
+
+// A read that waits when its socket's bytes arrive, the last socket whose
+// events completed a read, completes at once from the read's callback
+// (prompt NOW): the core takes its share straight from the Buffer Node read
+// into, which every socket shares, and the rest is copied out before the
+// next read can write over it. Here each message (10 bytes) meets a read of
+// 3; the next message is asked for before the rest is read, so it arrives,
+// into that shared Buffer, while the rest waits.
+test('bytes a waiting read leaves of a message delivered at once stay whole and in order', LIMIT, async () => {
+  const ROUNDS = 8;
+  const message = (k) => Array.from({ length: 10 }, (_, i) => String.fromCharCode(97 + ((10 * k + i) % 26))).join('');
+  const peer = await listen((sock) => {
+    sock.setNoDelay(true);
+    let k = 0;
+    sock.on('data', (d) => { for (let i = 0; i < d.length; i++) sock.write(message(k++)); });
+  });
+  const script = `
+    import lyng.buffer
+    import lyng.io.net
+    val s = Net.tcpConnect("127.0.0.1", ${peer.port})
+    var text = ""
+    s.writeUtf8("g")
+    text += (s.read(100) as Buffer).decodeUtf8()
+    for (i in 0..<${ROUNDS}) {
+      s.writeUtf8("g")
+      text += (s.read(3) as Buffer).decodeUtf8()
+      s.writeUtf8("g")
+      delay(20)
+      var want = 17
+      while (want > 0) {
+        val d = s.read(want) as Buffer
+        want -= d.size
+        text += d.decodeUtf8()
+      }
+    }
+    s.close()
+    exit(if (text.size == ${10 * (2 * ROUNDS + 1)} && text == "${Array.from({ length: 2 * ROUNDS + 1 }, (_, k) => message(k)).join('')}") 0 else 3)`;
+  const prompts = [];
+  const host = (env) => createNodeHost({ ...env, complete: (vm, op, status, value, prompt) => { prompts.push(prompt); env.complete(vm, op, status, value, prompt); } });
+  await runScript(script, peer, { host });
+  assert.ok(prompts.includes(2), `no completion went at once: ${prompts.join(', ')}`);
 });
