@@ -699,6 +699,38 @@ static bool get_prop(VM *vm, Fiber *f, Value obj, String *name, Value *out, Call
     return true;
 }
 
+/* `in.name = v` for a map of fields without an index (up to MAP_LINEAR):
+ * its few slots scanned here, the field made in the next slot when the
+ * instance has room (instance_new made room for the fields of the class's
+ * last instance). Anything else is map_put's. Through instance_field and
+ * map_put's layers, a constructor's stores cost as much on wasm as they
+ * did through map_put alone. */
+static void field_put(VM *vm, Instance *in, String *name, Value v) {
+    Map *m = in->fields;
+    if (!m->index_cap) {
+        uint32_t h = name->hash;
+        for (uint32_t i = 0; i < m->nslots; i++) {
+            MapSlot *sl = &m->slots[i];
+            if (sl->hash == h && sl->live &&
+                ((sl->key.type == VT_OBJ && sl->key.as.o == (Obj *)name) || v_equal(sl->key, v_obj(name)))) {
+                sl->value = v;
+                return;
+            }
+        }
+        if (m->nslots < m->slot_cap) {
+            MapSlot *sl = &m->slots[m->nslots++];
+            sl->key = v_obj(name);
+            sl->value = v;
+            sl->hash = h;
+            sl->live = true;
+            m->live++;
+            in->h.cls->field_names |= 1u << (h & 31);
+            return;
+        }
+    }
+    map_put(vm, m, v_obj(name), v);
+}
+
 static bool set_prop(VM *vm, Value obj, String *name, Value v) {
     if (IS_OT(obj, OT_INSTANCE)) {
         bool ok;
@@ -709,9 +741,7 @@ static bool set_prop(VM *vm, Value obj, String *name, Value v) {
             Value r, args[2] = {v_obj(name), v};
             if (class_op_hook(vm, obj, CLS_OP_PUT_AT, 2, args, &r, &ok)) return ok;
         }
-        /* one lookup finds the field or makes it (a slot hint first was
-         * slower: most stores make a field in a constructor) */
-        map_put(vm, ((Instance *)obj.as.o)->fields, v_obj(name), v);
+        field_put(vm, (Instance *)obj.as.o, name, v);
         return true;
     }
     if (IS_OT(obj, OT_CLASS)) {
