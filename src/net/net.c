@@ -119,7 +119,7 @@ static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     NetSock *s = calloc(1, sizeof *s);
     if (!s) abort();
     s->handle = handle;
-    s->kind = kind;
+    s->kind = (uint8_t)kind;
     s->open = true;
     if (kind == NET_UDP) {
         s->udp = calloc(1, sizeof *s->udp);
@@ -128,8 +128,8 @@ static Value sock_new(VM *vm, Class *cls, int handle, int kind) {
     }
     Handle *h = handle_new(vm, cls, s, sock_finalize);
     h->mark = sock_mark;
-    s->self = v_obj(h);
-    return s->self;
+    s->self = (Obj *)h;
+    return v_obj(h);
 }
 
 static NetSock *sock_of(Value self) { return (NetSock *)((Handle *)self.as.o)->ptr; }

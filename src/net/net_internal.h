@@ -7,19 +7,11 @@
 
 enum { NET_TCP, NET_SERVER, NET_UDP };
 
-typedef struct NetSock {
-    int handle;
-    int kind;
-    bool open;
-    bool eof;
-    bool reading;
-    bool filled;   /* the last read filled the receive buffer: grow it */
-    uint8_t *rbuf; /* receive buffer, reused for the socket's life */
-    uint32_t rstart, rend, rcap;
-    uint32_t want; /* maxBytes of the pending read */
-    Value self;    /* the script's socket object, kept alive by ops in flight */
-    /* the send buffer (net_write.c): bytes written but not yet handed to
-     * the host, and the one host write in flight */
+/* The send buffer of a TCP socket (net_write.c): bytes written but not yet
+ * handed to the host, and the one host write in flight. Made by the
+ * socket's first write, so that a server's idle connection, which has
+ * written nothing, holds none (its NetSock is 48 bytes on wasm, not 96). */
+typedef struct NetWrite {
     uint8_t *wbuf;
     uint32_t wlen, wcap;
     uint8_t *wspare; /* the in-flight buffer, reused once its write is done */
@@ -27,9 +19,23 @@ typedef struct NetSock {
     uint32_t wop;    /* the host write in flight, 0 = none */
     uint32_t *waits; /* ops of fibers waiting for that write (flush, back-pressure) */
     uint32_t nwaits, waits_cap;
-    int werr;        /* a background write failed: raised by the next write/flush */
-    bool dirty;      /* in the module's list of sockets to flush */
-    bool closing;    /* close() was called with bytes pending: close once they are out */
+} NetWrite;
+
+typedef struct NetSock {
+    int handle;
+    uint8_t kind;
+    bool open;
+    bool eof;
+    bool reading;
+    bool filled;   /* the last read filled the receive buffer: grow it */
+    bool dirty;    /* in the module's list of sockets to flush */
+    bool closing;  /* close() was called with bytes pending: close once they are out */
+    uint8_t *rbuf; /* receive buffer, reused for the socket's life */
+    uint32_t rstart, rend, rcap;
+    uint32_t want; /* maxBytes of the pending read */
+    Obj *self;     /* the script's socket object (a Handle), kept alive by ops in flight */
+    NetWrite *w;   /* NULL until the first write */
+    int werr;      /* a background write failed: raised by the next write/flush */
     struct NetUdp *udp; /* UDP sockets only: a TCP connection does not carry it */
 } NetSock;
 

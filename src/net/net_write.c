@@ -18,7 +18,10 @@
  * String or an immutable Buffer) is never copied: with nothing buffered it
  * goes to the host as it is (what the kernel takes at once needing no op),
  * and behind a write in flight it waits for that one instead of being
- * appended, so a stream of 64 KiB writes costs no memcpy per write. */
+ * appended, so a stream of 64 KiB writes costs no memcpy per write.
+ *
+ * All of this (NetWrite) is made by the socket's first write: a connection
+ * that only waits for bytes (a server's idle clients) holds none of it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,9 +32,9 @@ static NetSock *sock_of(Value v) { return (NetSock *)((Handle *)v.as.o)->ptr; }
 static void flush_done(VM *vm, PendingOp *op, int status, int64_t value);
 
 static void start_host_write(VM *vm, NetSock *s, Obj *keep, const uint8_t *bytes, uint32_t len) {
-    s->wop = vm_op_begin(vm, NULL, s, flush_done);
-    vm_op_keep(vm, s->wop, s->self.as.o, keep);
-    host_write(vm->host, s->wop, s->handle, bytes, len);
+    s->w->wop = vm_op_begin(vm, NULL, s, flush_done);
+    vm_op_keep(vm, s->w->wop, s->self, keep);
+    host_write(vm->host, s->w->wop, s->handle, bytes, len);
 }
 
 /* Hands the buffered bytes to the host: what it takes at once needs no op
@@ -39,20 +42,24 @@ static void start_host_write(VM *vm, NetSock *s, Obj *keep, const uint8_t *bytes
  * buffer in flight and the spare one swap, so a busy socket allocates
  * nothing per write. */
 static void submit(VM *vm, NetSock *s) {
-    uint32_t took = host_write_now(vm->host, s->handle, s->wbuf, s->wlen);
-    if (took == s->wlen) {
-        s->wlen = 0;
+    NetWrite *w = s->w;
+    uint32_t took = host_write_now(vm->host, s->handle, w->wbuf, w->wlen);
+    if (took == w->wlen) {
+        w->wlen = 0;
         return;
     }
-    uint8_t *b = s->wbuf;
-    uint32_t cap = s->wcap, len = s->wlen;
-    s->wbuf = s->wspare;
-    s->wcap = s->wspare_cap;
-    s->wlen = 0;
-    s->wspare = b;
-    s->wspare_cap = cap;
+    uint8_t *b = w->wbuf;
+    uint32_t cap = w->wcap, len = w->wlen;
+    w->wbuf = w->wspare;
+    w->wcap = w->wspare_cap;
+    w->wlen = 0;
+    w->wspare = b;
+    w->wspare_cap = cap;
     start_host_write(vm, s, NULL, b + took, len - took);
 }
+
+/* bytes buffered and no host write in flight (none before the first write) */
+static bool unsent(const NetSock *s) { return s->w && s->w->wlen && !s->w->wop; }
 
 /* vm->io_flush: sends what every socket written to since the last call
  * holds, unless a host write of that socket is in flight (its completion
@@ -64,7 +71,7 @@ static void flush_all(VM *vm) {
         NetSock *s = sock_of(m->dirty->items[i]);
         if (!s) continue;
         s->dirty = false;
-        if (s->wlen && !s->wop && (s->open || s->closing)) submit(vm, s);
+        if (unsent(s) && (s->open || s->closing)) submit(vm, s);
     }
     m->dirty->count = 0;
 }
@@ -73,7 +80,7 @@ static void mark_dirty(VM *vm, NetSock *s) {
     if (s->dirty) return;
     NetModule *m = vm->net;
     s->dirty = true;
-    list_push(vm, m->dirty, s->self);
+    list_push(vm, m->dirty, v_obj(s->self));
     vm->io_flush = flush_all;
 }
 
@@ -83,26 +90,28 @@ static void mark_dirty(VM *vm, NetSock *s) {
  * wake(), when the host write finishes. */
 
 static void add_wait(VM *vm, NetSock *s, Fiber *f, Obj *data, void (*done)(VM *, PendingOp *, int, int64_t)) {
-    if (s->nwaits == s->waits_cap) {
-        uint32_t cap = s->waits_cap ? s->waits_cap * 2 : 4;
-        uint32_t *w = realloc(s->waits, sizeof *w * cap);
-        if (!w) abort();
-        s->waits = w;
-        s->waits_cap = cap;
+    NetWrite *w = s->w;
+    if (w->nwaits == w->waits_cap) {
+        uint32_t cap = w->waits_cap ? w->waits_cap * 2 : 4;
+        uint32_t *nw = realloc(w->waits, sizeof *nw * cap);
+        if (!nw) abort();
+        w->waits = nw;
+        w->waits_cap = cap;
     }
     uint32_t op = vm_op_begin(vm, f, s, done);
-    vm_op_keep(vm, op, s->self.as.o, data);
-    s->waits[s->nwaits++] = op;
+    vm_op_keep(vm, op, s->self, data);
+    w->waits[w->nwaits++] = op;
 }
 
 static void wake(VM *vm, NetSock *s) {
-    uint32_t n = s->nwaits;
+    NetWrite *w = s->w;
+    uint32_t n = w->nwaits;
     if (!n) return;
     uint32_t local[8];
     uint32_t *ids = n <= 8 ? local : malloc(sizeof *ids * n);
     if (!ids) abort();
-    memcpy(ids, s->waits, sizeof *ids * n);
-    s->nwaits = 0; /* a waiter that must wait again adds itself anew */
+    memcpy(ids, w->waits, sizeof *ids * n);
+    w->nwaits = 0; /* a waiter that must wait again adds itself anew */
     for (uint32_t i = 0; i < n; i++) vm_op_complete(vm, ids[i], 0, 0);
     if (ids != local) free(ids);
 }
@@ -110,16 +119,16 @@ static void wake(VM *vm, NetSock *s) {
 static void flush_done(VM *vm, PendingOp *op, int status, int64_t value) {
     (void)value;
     NetSock *s = op->data;
-    s->wop = 0;
+    s->w->wop = 0;
     if (status != 0) {
         /* what was not sent never will be; a closed socket reports itself */
-        s->wlen = 0;
+        s->w->wlen = 0;
         if (status != HOST_ECLOSED && !s->werr) s->werr = status;
         if (s->open || s->closing) host_close(vm->host, s->handle);
         s->open = s->closing = false;
     } else {
-        if (s->wlen) submit(vm, s); /* written meanwhile: goes out at once */
-        if (!s->wop && s->closing) {
+        if (s->w->wlen) submit(vm, s); /* written meanwhile: goes out at once */
+        if (!s->w->wop && s->closing) {
             s->closing = false;
             host_close(vm->host, s->handle);
         }
@@ -131,17 +140,17 @@ static void flush_done(VM *vm, PendingOp *op, int status, int64_t value) {
 
 typedef enum { W_DONE, W_WAIT, W_ERR } WriteStep;
 
-static bool append(NetSock *s, const uint8_t *bytes, uint32_t len) {
-    if (s->wlen + len > s->wcap) {
-        uint32_t cap = s->wcap ? s->wcap : 1024;
-        while (cap < s->wlen + len) cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
-        uint8_t *nb = realloc(s->wbuf, cap);
+static bool append(NetWrite *w, const uint8_t *bytes, uint32_t len) {
+    if (w->wlen + len > w->wcap) {
+        uint32_t cap = w->wcap ? w->wcap : 1024;
+        while (cap < w->wlen + len) cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+        uint8_t *nb = realloc(w->wbuf, cap);
         if (!nb) return false;
-        s->wbuf = nb;
-        s->wcap = cap;
+        w->wbuf = nb;
+        w->wcap = cap;
     }
-    memcpy(s->wbuf + s->wlen, bytes, len);
-    s->wlen += len;
+    memcpy(w->wbuf + w->wlen, bytes, len);
+    w->wlen += len;
     return true;
 }
 
@@ -174,19 +183,21 @@ static WriteStep write_step(VM *vm, NetSock *s, Fiber *f, Value data) {
         return W_ERR;
     }
     if (len == 0) return W_DONE;
+    if (!s->w && !(s->w = calloc(1, sizeof *s->w))) goto oom;
+    NetWrite *w = s->w;
     bool bulk = len >= NET_WRITE_FLUSH_BYTES && immutable(vm, data);
-    if (s->wop) {
+    if (w->wop) {
         /* a bulk write waits for the write in flight rather than being
          * copied behind it: it then goes out as it is (below) */
-        if (bulk || s->wlen + len > NET_WRITE_FLUSH_BYTES) {
+        if (bulk || w->wlen + len > NET_WRITE_FLUSH_BYTES) {
             add_wait(vm, s, f, data.as.o, write_wait_done);
             return W_WAIT;
         }
         /* the completion of the write in flight sends it */
-        if (!append(s, bytes, len)) goto oom;
+        if (!append(w, bytes, len)) goto oom;
         return W_DONE;
     }
-    if (s->wlen == 0 && bulk) {
+    if (w->wlen == 0 && bulk) {
         /* a bulk write goes out as it is, uncopied; what the kernel takes
          * at once needs no op, so a writer the peer keeps up with neither
          * waits for a completion nor parks behind one */
@@ -194,8 +205,8 @@ static WriteStep write_step(VM *vm, NetSock *s, Fiber *f, Value data) {
         if (took < len) start_host_write(vm, s, data.as.o, bytes + took, len - took);
         return W_DONE;
     }
-    if (!append(s, bytes, len)) goto oom;
-    if (s->wlen >= NET_WRITE_FLUSH_BYTES) submit(vm, s);
+    if (!append(w, bytes, len)) goto oom;
+    if (w->wlen >= NET_WRITE_FLUSH_BYTES) submit(vm, s);
     else mark_dirty(vm, s);
     return W_DONE;
 oom:
@@ -229,7 +240,7 @@ static void flush_wait_done(VM *vm, PendingOp *op, int status, int64_t value) {
     (void)value;
     NetSock *s = op->data;
     if (s->werr) net_resume_fail(vm, op->fiber, "flush", NULL, -1, s->werr);
-    else if (s->wop) add_wait(vm, s, op->fiber, NULL, flush_wait_done);
+    else if (s->w->wop) add_wait(vm, s, op->fiber, NULL, flush_wait_done);
     else vm_resume(vm, op->fiber, V_VOID);
 }
 
@@ -238,8 +249,8 @@ NativeResult net_flush(VM *vm, Value self, Value *out) {
     NetSock *s = sock_of(self);
     if (s && s->werr) return net_fail(vm, "flush", NULL, -1, s->werr);
     if (!s || !s->open) return vm_throw(vm, vm->c.illegal_operation, "flush failed: the socket is closed");
-    if (s->wlen && !s->wop) submit(vm, s);
-    if (!s->wop) return NR_OK;
+    if (unsent(s)) submit(vm, s);
+    if (!s->w || !s->w->wop) return NR_OK;
     add_wait(vm, s, vm->current, NULL, flush_wait_done);
     vm_park(vm);
     return NR_SUSPEND;
@@ -247,15 +258,18 @@ NativeResult net_flush(VM *vm, Value self, Value *out) {
 
 void net_close_stream(VM *vm, NetSock *s) {
     s->open = false;
-    if (s->wlen && !s->wop) submit(vm, s);
-    if (s->wop) s->closing = true; /* flush_done closes it */
+    if (unsent(s)) submit(vm, s);
+    if (s->w && s->w->wop) s->closing = true; /* flush_done closes it */
     else host_close(vm->host, s->handle);
 }
 
 void net_write_free(NetSock *s) {
-    free(s->wbuf);
-    free(s->wspare);
-    free(s->waits);
+    if (!s->w) return;
+    free(s->w->wbuf);
+    free(s->w->wspare);
+    free(s->w->waits);
+    free(s->w);
+    s->w = NULL;
 }
 
 void net_write_init(VM *vm, NetModule *m) {
