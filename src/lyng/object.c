@@ -367,7 +367,7 @@ OBJ_OUT_OF_LINE static void map_put_any(VM *vm, Map *m, Value key, Value value) 
     m->slots[i].hash = h;
     m->slots[i].live = true;
     m->live++;
-    if (m->h.flags & OF_FIELDS) ((Instance *)((char *)m - offsetof(Instance, fmap)))->h.cls->field_names |= 1u << (h & 31);
+    if (m->h.flags & OF_FIELDS) ((Instance *)((char *)m - offsetof(Instance, fmap)))->h.cls->field_names |= FIELD_BIT(h);
     if (!m->index_cap) return;
     if (m->h.flags & OF_DIRECT) {
         if (IS_INT(key) && (uint64_t)key.as.i < m->index_cap) m->index[key.as.i] = (int32_t)i;

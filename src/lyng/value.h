@@ -221,6 +221,12 @@ typedef struct Bound {
     Value fn;
 } Bound;
 
+/* A name's bit in Class.field_names: the top 6 bits of its FNV-1a hash,
+ * where the multiplies have carried every byte's bits (the low bits of
+ * short names repeat: "add" and "y" shared bit 20 of the 32 the filter
+ * had, and every call of Vec.add in bench/objects.lyng scanned the
+ * fields). */
+#define FIELD_BIT(hash) ((uint64_t)1 << ((hash) >> 26))
 struct Class {
     Obj h;
     String *name;
@@ -234,7 +240,7 @@ struct Class {
     bool is_exception;
     bool is_abstract; /* a script class declared abstract: not instantiated */
     uint8_t field_hint; /* the fields its instances came to have (up to MAP_LINEAR): room made for them at once */
-    uint32_t field_names; /* bit (hash & 31) of each name any of its instances has had as a field: a name
+    uint64_t field_names; /* bit FIELD_BIT(hash) of each name any of its instances has had as a field: a name
                              whose bit is clear is no instance's field, so a method call skips the field scan */
     uint32_t body_slot; /* where statics held __body when last looked up (class.c) */
     bool has_setters; /* a script class with property setters or `private set` */

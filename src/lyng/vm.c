@@ -533,7 +533,7 @@ __attribute__((noinline)) static int32_t field_scan(Map *m, String *name) { retu
  * where the same field of the class's last instance was. */
 static inline Value *instance_field(VM *vm, Instance *in, String *name) {
     Map *m = in->fields;
-    if (!(in->h.cls->field_names >> (name->hash & 31) & 1)) return NULL;
+    if (!(in->h.cls->field_names & FIELD_BIT(name->hash))) return NULL;
     struct FieldHint *h = &vm->fhint[member_cache_index(in->h.cls, name)];
     uint32_t s = h->slot;
     if (h->cls == in->h.cls && h->name == name && s < m->nslots && m->slots[s].live &&
@@ -724,7 +724,7 @@ static void field_put(VM *vm, Instance *in, String *name, Value v) {
             sl->hash = h;
             sl->live = true;
             m->live++;
-            in->h.cls->field_names |= 1u << (h & 31);
+            in->h.cls->field_names |= FIELD_BIT(h);
             return;
         }
     }
