@@ -2080,6 +2080,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             NEXT;
         }
         CASE(JUMP) ip += ARG + rd_arg(ip); NEXT;
+        /* On wasm the rare work of a back-edge runs with the loop's state
+         * saved and read again after it (see FOR_LOOP); natively, where
+         * the state stays in callee-saved registers across calls, the
+         * checks in place ran fewer instructions (objects -0.4%). */
+#if VM_COLD_APART
         CASE(LOOP)
             ip = ip + ARG - rd_arg(ip);
             if (vm->pending || --vm->budget == 0) {
@@ -2088,6 +2093,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 goto back_edge_slow; /* resumes at ip */
             }
             NEXT;
+#else
+        CASE(LOOP)
+            ip = ip + ARG - rd_arg(ip);
+            if (vm->pending) {
+                SAVE_IP();
+                COLLECT_IF_REQUESTED();
+                if (vm->exiting) { SAVE_IP(); goto suspended; }
+            }
+            STEP_CHECK(ip);
+            NEXT;
+#endif
         CASE(JUMP_IF_FALSE)
         CASE(JUMP_IF_TRUE) {
             Value c = POP();
@@ -2330,6 +2346,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
              * their own copy), then go on as the FOR_NEXT that follows */
             uint32_t s = rd_arg(ip); /* in the frame */
             ip += ARG + 1; /* to FOR_NEXT's operand */
+#if VM_COLD_APART
             sp = slots + s;
             if (f->open_upvals || vm->pending || --vm->budget == 0) {
                 if (!f->open_upvals && !vm->pending) vm->budget = 1; /* counted again by back_edge_slow */
@@ -2356,6 +2373,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                 NEXT;
             }
             goto for_next;
+#else
+            if (f->open_upvals) close_upvals(f, fr->base + s);
+            sp = slots + s;
+            if (vm->pending) {
+                SAVE_IP();
+                COLLECT_IF_REQUESTED();
+                if (vm->exiting) { SAVE_IP(); fr->ip = ip - 1; goto suspended; }
+            }
+            STEP_CHECK(ip - 1);
+            goto for_next;
+#endif
         }
         CASE(FOR_NEXT)
         for_next: {
@@ -2514,6 +2542,7 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         continue;
 
+#if VM_COLD_APART
     back_edge_slow: {
         /* a loop's back-edge with a collection or exit pending, or its
          * step budget spent: fr->ip is where the loop goes on */
@@ -2528,9 +2557,11 @@ void vm_run_fiber(VM *vm, Fiber *f) {
         }
         goto reload;
     }
+#endif
     handle_error: {
         Value exc = vm_take_exception(vm);
         if (!unwind(vm, f, exc)) goto finished;
+        goto reload;
     }
     reload: /* the state saved in the fiber, read again */
         LOAD_FRAME();
