@@ -1569,6 +1569,19 @@ static bool add_local_slow(VM *vm, Fiber *f, bool global) {
     return true;
 }
 
+/* SET_INDEX the general way, on the stack as the run loop saved it
+ * ([obj, idx, v] -> [v]): the loop
+ * reads its state again afterwards, so none of it lives across these
+ * calls (see add_local_slow). false: an exception is pending. */
+static bool set_index_saved(VM *vm, Fiber *f) {
+    const Value *t = &f->stack[f->sp - 3];
+    Value v = VLOAD(t[2]);
+    if (!set_index(vm, VLOAD(t[0]), VLOAD(t[1]), v)) return false;
+    f->sp -= 2;
+    VMOVE(f->stack[f->sp - 1], v);
+    return true;
+}
+
 /* On wasm the rare instructions (vm_cold_ops.h) run in a function of their
  * own, so that the loop V8 must optimize stays small: V8 runs its baseline
  * code of a wasm function, at about half speed, until its optimizing
@@ -1929,17 +1942,17 @@ void vm_run_fiber(VM *vm, Fiber *f) {
                      * first step) without the call */
                     if ((o->flags & (OF_DIRECT | OF_MEMBERS)) == OF_DIRECT && IS_INT(*idx) && (uint64_t)idx->as.i < m->index_cap)
                         slot = m->index[idx->as.i];
-                    if (slot >= 0) VMOVE(m->slots[slot].value, sp[-1]);
-                    else map_put(vm, m, VLOAD(*idx), VLOAD(sp[-1]));
-                    sp -= 2;
-                    VMOVE(sp[-1], sp[1]);
-                    NEXT;
+                    if (slot >= 0) {
+                        VMOVE(m->slots[slot].value, sp[-1]);
+                        sp -= 2;
+                        VMOVE(sp[-1], sp[1]);
+                        NEXT;
+                    }
                 }
             }
-            SAVE_IP();
-            Value v = POP(), idx = POP(), obj = POP();
-            if (!set_index(vm, obj, idx, v)) goto handle_error;
-            PUSH(v);
+            SAVE_IP(); /* a new key too: set_index's map_put */
+            if (!set_index_saved(vm, f)) goto handle_error;
+            LOAD_FRAME();
             NEXT;
         }
         CASE(ADD)
