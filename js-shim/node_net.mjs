@@ -6,6 +6,11 @@
 // paused, so a script that reads slowly never makes memory grow.
 import { HostError as E, JsHost } from '../build/js/constants.mjs';
 import { acceptTls, builtin, clientOptions, connectTls, serverContext, tlsStatusOf } from './node_tls.mjs';
+// NOW: the `prompt` of a completion that an event handler makes with
+// nothing left to do that running the VM could disturb: delivered at once,
+// the VM run inside the handler (lyng.mjs #complete), as raw Node runs a
+// 'data' listener, rather than from a microtask queued for it.
+import { NOW } from './lyng.mjs';
 
 // net, dgram and dns load on a script's first socket call: most scripts
 // never open one, and loading them is a tenth of the command line's start.
@@ -40,11 +45,6 @@ const SPARE_MAX = 8; // regions kept for the next bulk read, beyond them freed
 const SEND_NOW_MAX = 64; // datagrams of a socket sent with no op and not yet out
 const TLS_LINGER_MS = 2000; // a closed TLS socket waits this long for its peer (endTls)
 const { SAME_SENDER } = JsHost; // udp_sender: as reported last (src/host/js_net.c)
-// The `prompt` of a completion that an event handler makes with nothing
-// left to do that running the VM could disturb: delivered at once, the VM
-// run inside the handler (lyng.mjs #complete), as raw Node runs a 'data'
-// listener, rather than from a microtask queued for it.
-const NOW = 2;
 
 function statusOf(err) {
   if (!err) return 0;
