@@ -25,6 +25,10 @@ bool regex_match_op(VM *vm, Value text, Value pattern, Value *out);
  * raising. False when idx is not a Regex. */
 bool regex_index(VM *vm, Value text, Value idx, Value *out, bool *ok);
 
+/* List.add (lib_list.c): the run loop on wasm recognizes it to store one
+ * item into a list with room without the call. */
+NativeResult list_add_native(VM *vm, Value self, int argc, Value *argv, Value *out);
+
 /* Resolves a list index (negative counts from the end); raises
  * IndexOutOfBoundsException "index 5 is out of bounds for size 3". */
 bool list_index(VM *vm, List *l, int64_t i, uint32_t *out);

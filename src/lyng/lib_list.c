@@ -220,16 +220,16 @@ static NativeResult l_indices(VM *vm, Value self, int argc, Value *argv, Value *
     return NR_OK;
 }
 
-static NativeResult l_add(VM *vm, Value self, int argc, Value *argv, Value *out) {
+NativeResult list_add_native(VM *vm, Value self, int argc, Value *argv, Value *out) {
     *out = V_VOID;
     if (argc == 1) { /* the common case: one call, no loop */
         List *l = SELF_LIST;
         /* with room, no call (on wasm list_push stays one) */
         if (l->count < l->cap) l->items[l->count++] = argv[0];
-        else list_push(vm, l, argv[0]);
+        else list_push_ref(vm, l, argv);
         return NR_OK;
     }
-    for (int i = 0; i < argc; i++) list_push(vm, SELF_LIST, argv[i]);
+    for (int i = 0; i < argc; i++) list_push_ref(vm, SELF_LIST, &argv[i]);
     return NR_OK;
 }
 
@@ -794,7 +794,7 @@ void lib_list_init(VM *vm) {
     vm_def_property(vm, l, "size", l_size);
     vm_def_property(vm, l, "lastIndex", l_last_index);
     vm_def_property(vm, l, "indices", l_indices);
-    vm_def_method(vm, l, "add", l_add);
+    vm_def_method(vm, l, "add", list_add_native);
     vm_def_method(vm, l, "addAll", l_add_all);
     vm_def_method(vm, l, "insertAt", l_insert_at);
     vm_def_method(vm, l, "removeAt", l_remove_at);

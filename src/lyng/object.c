@@ -194,6 +194,17 @@ void list_push(VM *vm, List *l, Value v) {
     l->items[l->count++] = v;
 }
 
+/* list_push of the value at `v` (not in l's items): on wasm a Value passed
+ * by value is a copy in the caller's shadow-stack frame, which List.add
+ * then needs no more. */
+void list_push_ref(VM *vm, List *l, const Value *v) {
+    if (l->count == l->cap) {
+        list_grow_push(vm, l, *v);
+        return;
+    }
+    l->items[l->count++] = *v;
+}
+
 /* ---- Map ---- */
 
 static Map *map_alloc(VM *vm, Class *cls, uint8_t flags) {

@@ -297,6 +297,7 @@ uint32_t hash_bytes(const char *s, size_t len);
 
 List *list_new(VM *vm, uint32_t cap);
 void list_push(VM *vm, List *l, Value v);
+void list_push_ref(VM *vm, List *l, const Value *v);
 
 Map *map_new(VM *vm);
 Map *set_new(VM *vm);
