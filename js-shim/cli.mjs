@@ -7,11 +7,6 @@
 import { LyngInstance, NODE_SLICE_STEPS, ReplStep } from './lyng.mjs';
 import { runWorkers, workersOption } from './workers.mjs';
 
-// Built-in modules without the namespace object of an import, which costs
-// a millisecond or two at every start for node:v8 (Node 20.16 and later
-// have process.getBuiltinModule).
-const builtin = async (name) => process.getBuiltinModule?.(name) ?? import(name);
-
 const argv = ['lyng', ...process.argv.slice(2)];
 
 // The whole file system is visible, as it is to the native binary; relative
@@ -189,23 +184,8 @@ async function main(bin) {
 const leaveCluster = () => { if (process.connected) process.exit(process.exitCode); };
 
 // Runs the command line of this process; bin: the path of bin/lyng, which
-// --workers starts again for each copy.
-export async function runCommandLine(bin) {
-  const { setFlagsFromString } = await builtin('node:v8');
-  // How much code (roughly, bytes of wasm executed) a function runs in V8's
-  // baseline tier before it is optimized; the default is 1.8 million. With
-  // the default, the first milliseconds of every run (compiling the prelude
-  // and the script) start optimizing dozens of functions, and Node then waits
-  // for those compile jobs before it exits: `lyng -e 1` took 2.5 times as long
-  // as `node -e 0`. A higher threshold optimizes only what runs for long, like
-  // the interpreter loop, which also leaves the second core free sooner.
-  // Set before the module is compiled (LyngInstance.create).
-  setFlagsFromString('--wasm-tiering-budget=300000000');
-  // Function bodies are validated when V8 first compiles them (it compiles
-  // lazily, at a function's first call) rather than all of them when the
-  // module is compiled: a short script runs about a third of the 360 KiB of
-  // code, and compiling the module took 1.5 to 3 times as long.
-  setFlagsFromString('--wasm-lazy-validation');
+// --workers starts again for each copy. bin/lyng has set V8's flags.
+export function runCommandLine(bin) {
   main(bin).then(
     (code) => { process.exitCode = code; leaveCluster(); },
     (err) => {
