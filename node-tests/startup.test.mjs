@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 
 import { LyngInstance } from '../js-shim/lyng.mjs';
@@ -118,4 +119,47 @@ test('build/native/lyng running a script loads neither libedit nor libssl', { sk
   assert.equal(r.stdout, '1\n', r.stderr);
   assert.match(r.stderr, /libc\.so/); // the log is there...
   assert.doesNotMatch(r.stderr, /libedit|libssl|libcrypto/); // ...without them
+});
+
+// bin/lyng, its bundle and (if given) the wasm module in a directory of
+// their own, outside a git checkout (the bundle is then always run).
+function bundleTree({ wasm }) {
+  const dir = mkdtempSync(join(tmpdir(), 'lyng-cache-'));
+  for (const f of ['bin/lyng', 'bin/package.json', 'build/js/lyng-cli.cjs', ...(wasm ? ['build/wasm/lyng-cli.wasm'] : [])]) {
+    mkdirSync(dirname(join(dir, f)), { recursive: true });
+    copyFileSync(join(ROOT, f), join(dir, f));
+  }
+  return dir;
+}
+const cacheOf = (dir) => join(dir, 'build', 'js', `lyng-cli-${process.version}-${process.arch}.cache`);
+
+test('bin/lyng caches V8\'s code for the bundle and runs with it', () => {
+  const dir = bundleTree({ wasm: true });
+  const run = () => spawnSync(process.execPath, [join(dir, 'bin', 'lyng'), '-e', 'println(6 * 7)'], { encoding: 'utf8' });
+  const first = run();
+  assert.equal(first.stdout, '42\n', first.stderr);
+  const made = statSync(cacheOf(dir));
+  const second = run();
+  assert.equal(second.stdout, '42\n', second.stderr);
+  // a cache V8 rejected would have been written again
+  assert.equal(statSync(cacheOf(dir)).mtimeMs, made.mtimeMs);
+});
+
+// bin/lyng compiles the bundle as a vm.Script, whose import() calls would
+// fail without an experimental loader.
+test('the bundle makes no import() call', () => {
+  assert.doesNotMatch(readFileSync(join(ROOT, 'build', 'js', 'lyng-cli.cjs'), 'utf8'), /\bimport\(/);
+});
+
+// V8 checks only the length of the source a cache was made from.
+test('a cache made from another bundle of the same length is not used', () => {
+  const dir = bundleTree({ wasm: false });
+  const run = () => spawnSync(process.execPath, [join(dir, 'bin', 'lyng'), '-e', '1'], { encoding: 'utf8' });
+  assert.match(run().stderr, /is missing; build it with/);
+  assert.ok(existsSync(cacheOf(dir)));
+  const file = join(dir, 'build', 'js', 'lyng-cli.cjs');
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.includes('build it with'));
+  writeFileSync(file, text.replace('build it with', 'BUILD IT WITH'));
+  assert.match(run().stderr, /is missing; BUILD IT WITH/);
 });
