@@ -52,7 +52,7 @@ void host_backend_poll(host *h, int timeout_ms, int fd, bool *readable) {
     (void)fd; /* the REPL's key wait is native only */
     (void)readable;
     host_backend *b = h->backend;
-    size_t cap = b->nlookups + 1;
+    size_t cap = b->nlookups + b->nlinger + 1;
     for (int i = 1; i <= h->socks.n; i++)
         if (host_sock_get(h, i)) cap += HOST_NSLOTS;
     int32_t *list = host_xrealloc(NULL, cap * sizeof *list);
@@ -72,15 +72,17 @@ void host_backend_poll(host *h, int timeout_ms, int fd, bool *readable) {
             at[n] = (poll_entry){0, (int)i, b->lookups[i].op};
             list[n++] = b->lookups[i].pollable;
         }
+    /* closed connections still sending: after the ops' entries */
+    size_t m = n + wasi_linger_pollables(b, list + n, &timeout_ms);
     int32_t clock = timeout_ms >= 0 ? wasi_monotonic_subscribe_duration((int64_t)timeout_ms * 1000000) : 0;
-    if (clock) list[n] = clock;
-    if (n + (clock ? 1 : 0) > 0) {
+    if (clock) list[m] = clock;
+    if (m + (clock ? 1 : 0) > 0) {
         wasi_ret r;
-        wasi_poll(list, (int32_t)(n + (clock ? 1 : 0)), &r);
+        wasi_poll(list, (int32_t)(m + (clock ? 1 : 0)), &r);
         uint32_t *ready = (uint32_t *)(uintptr_t)wasi_u32(&r, 0);
         uint32_t nready = wasi_u32(&r, 4);
         for (uint32_t i = 0; i < nready; i++) {
-            if (ready[i] >= n) continue; /* the clock */
+            if (ready[i] >= n) continue; /* a lingering connection's, or the clock */
             if (at[ready[i]].handle) step_socket(h, &at[ready[i]]);
             else step_lookup(h, &at[ready[i]]);
         }
@@ -90,4 +92,5 @@ void host_backend_poll(host *h, int timeout_ms, int fd, bool *readable) {
     free(list);
     free(at);
     compact_lookups(b);
+    wasi_linger_service(b);
 }

@@ -68,6 +68,8 @@ void host_backend_free(host *h) {
     host_backend *b = h->backend;
     for (size_t i = 0; i < b->nlookups; i++)
         if (b->lookups[i].op) wasi_lookup_end(h, &b->lookups[i]);
+    b->nlookups = 0;
+    wasi_linger_finish(h); /* polls: no lookup may be stepped then */
     if (b->network) wasi_network_drop(b->network);
     free(b->lookups);
     free(b);
@@ -169,7 +171,8 @@ void host_backend_watch(host *h, int handle, host_sock *hs) {
 }
 
 /* Children go before their parents: pollables, then the streams, then the
- * socket. */
+ * socket. A connection whose written bytes are still queued in the host
+ * keeps its output stream and socket until they are out (wasi_linger.c). */
 void host_backend_close(host *h, int handle, host_sock *hs) {
     wsock *s = (wsock *)hs;
     host_backend_watch(h, handle, hs); /* its ops have ended: drops their pollables */
@@ -179,8 +182,10 @@ void host_backend_close(host *h, int handle, host_sock *hs) {
         wasi_udp_drop(s->sock);
     } else {
         if (s->in) wasi_input_drop(s->in);
-        if (s->out) wasi_output_drop(s->out);
-        wasi_tcp_drop(s->sock);
+        if (!s->out || !wasi_linger_add(h, s)) {
+            if (s->out) wasi_output_drop(s->out);
+            wasi_tcp_drop(s->sock);
+        }
     }
     free(s);
 }

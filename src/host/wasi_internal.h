@@ -25,8 +25,17 @@ typedef struct wsock {
     int32_t sock;
     int32_t in, out;
     int32_t pollable[HOST_NSLOTS]; /* what each pending op waits on; 0 = none */
+    uint64_t wcap;                 /* the most check-write allowed: the idle stream's room */
     wasi_sockaddr dest;            /* udp send */
 } wsock;
+
+/* A closed TCP connection whose output stream still queues bytes in the
+ * host (wasi_linger.c). */
+typedef struct wasi_linger {
+    int32_t sock, out, pollable;
+    uint64_t cap, room; /* the idle stream's room; the room seen last */
+    int64_t moved;      /* when the room last grew (monotonic us) */
+} wasi_linger;
 
 /* A name lookup in flight: its address stream and what it found so far. */
 typedef struct wasi_lookup {
@@ -41,6 +50,10 @@ struct host_backend {
     int caps;        /* -1 until probed */
     wasi_lookup *lookups;
     size_t nlookups, lookups_cap;
+    wasi_linger *linger;
+    size_t nlinger, linger_cap;
+    int linger_tick_ms;  /* how long the poll step waits before looking again */
+    bool linger_exiting; /* the run ended: waits less for a stalled peer */
 };
 
 /* What a step did with its op. */
@@ -65,5 +78,16 @@ step_result wasi_step_udp(host *h, wsock *s, host_slot slot);
 step_result wasi_step_lookup(host *h, wasi_lookup *l);
 /* Drops what a lookup owns and marks it ended. */
 void wasi_lookup_end(host *h, wasi_lookup *l);
+
+/* Closing a TCP connection that still queues written bytes (wasi_linger.c).
+ * add: true when it took the socket and its output stream to wait for the
+ * queue (the caller drops the rest); pollables: puts the pollables to wait
+ * on in list (at most nlinger) and shortens *timeout_ms (-1: none) to the
+ * next look; service: releases the connections whose queue drained, failed
+ * or stalled too long; finish: waits for all of them, boundedly. */
+bool wasi_linger_add(host *h, wsock *s);
+size_t wasi_linger_pollables(host_backend *b, int32_t *list, int *timeout_ms);
+void wasi_linger_service(host_backend *b);
+void wasi_linger_finish(host *h);
 
 #endif

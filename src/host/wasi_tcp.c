@@ -177,6 +177,7 @@ static step_result step_write(host *h, wsock *s) {
         wasi_output_check_write(s->out, &r);
         if (wasi_u8(&r, 0)) return stream_failed(h, s, HOST_SLOT_WRITE, &r, 8, HOST_EPIPE);
         uint64_t room = wasi_u64(&r, 8);
+        if (room > s->wcap) s->wcap = room; /* the first check is on the idle stream */
         if (room == 0) return STEP_WAIT;
         uint32_t n = b->wlen - b->woff;
         if (room < n) n = (uint32_t)room;
