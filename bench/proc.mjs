@@ -87,10 +87,9 @@ export async function timeClient(cmd, args) {
 }
 
 // Runs a command to its end; returns its wall time in seconds and stdout.
-// options: start's (env).
-export async function timeCommand(cmd, args, options) {
+export async function timeCommand(cmd, args) {
   const t0 = performance.now();
-  const h = start(cmd, args, options);
+  const h = start(cmd, args);
   const { code } = await h.exited;
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${describe(cmd, args)} exited with ${code}: ${h.stderr().trim().slice(0, 300)}`);

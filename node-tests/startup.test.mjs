@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { LyngInstance } from '../js-shim/lyng.mjs';
 import { hasNative, NATIVE_LYNG, NODE_LYNG, ROOT, tempFiles } from './helpers.mjs';
@@ -23,34 +23,6 @@ function modulesLoaded(args) {
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stderr).map((m) => m.replace(/^NativeModule /, ''));
 }
-
-// The same for bin/lyng run as a program (its first line starts node), on
-// this test's node.
-function modulesLoadedByProgram(args) {
-  const dir = tempFiles({ 'watch.cjs': WATCH });
-  const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH}`, NODE_OPTIONS: `--require ${join(dir, 'watch.cjs')}` };
-  const r = spawnSync(NODE_LYNG, args, { encoding: 'utf8', cwd: ROOT, env });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stderr).map((m) => m.replace(/^NativeModule /, ''));
-}
-
-// bin/lyng gives node V8's flags on its first line; `node bin/lyng` sets
-// them through node:v8, which costs milliseconds to load. The two lists
-// must agree.
-test('bin/lyng\'s first line gives node the V8 flags bin/lyng would set', () => {
-  const text = readFileSync(NODE_LYNG, 'utf8');
-  const shebang = text.split('\n')[0].match(/^#!\/usr\/bin\/env -S node (.*)$/);
-  assert.ok(shebang, text.split('\n')[0]);
-  const list = text.match(/const V8_FLAGS = \[(.*)\];/);
-  assert.ok(list, 'bin/lyng defines V8_FLAGS');
-  assert.deepEqual(shebang[1].trim().split(/\s+/), JSON.parse(`[${list[1].replace(/'/g, '"')}]`));
-});
-
-test('bin/lyng run as a program does not load node:v8; run by node, it does (to set the flags)', () => {
-  const asProgram = modulesLoadedByProgram(['-e', 'println(1)']);
-  assert.ok(!asProgram.includes('v8'), asProgram.join(' '));
-  assert.ok(modulesLoaded(() => [NODE_LYNG, '-e', '1']).includes('v8'));
-});
 
 test('bin/lyng -e 1 loads no module loader, WASI, socket or terminal module Node itself does not', () => {
   const baseline = new Set(modulesLoaded((dir) => [join(dir, 'empty.cjs')]));
