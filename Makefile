@@ -241,15 +241,19 @@ $(B)/asan/lyng: $(ASAN_OBJ)
 	$(CLANG) $(ASAN_FLAGS) -o $@ $^ $(NATIVE_LIBS)
 
 # lyng.wasm is the library (createLyng, the playground); lyng-cli.wasm adds
-# the command line, its REPL and doc tests (bin/lyng).
+# the command line, its REPL and doc tests (bin/lyng), and for bin/lyng's
+# cache of V8's compiled code (js-shim/code_cache.mjs) a build id
+# (tools/wasm_build_id.mjs) and the run loop as an export, whose tier V8
+# can be asked (nothing calls it from outside).
 $(B)/wasm/lyng.wasm: $(WASM_LIB_OBJ)
 	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm
 	wasm-opt $(WASM_OPT_FLAGS) $@.linked -o $@
 	@rm -f $@.linked
 
-$(B)/wasm/lyng-cli.wasm: $(WASM_LIB_OBJ) $(WASM_CLI_OBJ)
-	$(CLANG) $(WASM_LDFLAGS) -o $@.linked $^ -lm
+$(B)/wasm/lyng-cli.wasm: $(WASM_LIB_OBJ) $(WASM_CLI_OBJ) tools/wasm_build_id.mjs
+	$(CLANG) $(WASM_LDFLAGS) -Wl,--export=vm_run_fiber -o $@.linked $(filter %.o,$^) -lm
 	wasm-opt $(WASM_OPT_FLAGS) $@.linked -o $@
+	node tools/wasm_build_id.mjs $@
 	@rm -f $@.linked
 
 # The generated header must exist before the first compile; afterwards the

@@ -6,6 +6,7 @@
 // into build/js/lyng-cli.cjs, which bin/lyng loads when it is up to date.
 import { LyngInstance, NODE_SLICE_STEPS, ReplStep } from './lyng.mjs';
 import { runWorkers, workersOption } from './workers.mjs';
+import { openCodeCache } from './code_cache.mjs';
 
 const argv = ['lyng', ...process.argv.slice(2)];
 
@@ -134,6 +135,19 @@ async function repl(inst, cli) {
   });
 }
 
+// lyng-cli.wasm through bin/lyng's code cache (code_cache.mjs), or null if
+// the file cannot be read: LyngInstance.create then reads it and reports.
+async function openModule() {
+  const fs = process.getBuiltinModule?.('node:fs') ?? await import('node:fs');
+  let bytes;
+  try {
+    bytes = fs.readFileSync(new URL('../build/wasm/lyng-cli.wasm', import.meta.url));
+  } catch {
+    return null;
+  }
+  return openCodeCache(bytes, fs);
+}
+
 async function main(bin) {
   let workers;
   try {
@@ -145,7 +159,8 @@ async function main(bin) {
   if (workers) {
     return runWorkers(bin, argv.slice(1), workers);
   }
-  const inst = await LyngInstance.create({ cli: true, preopens });
+  const codeCache = await openModule();
+  const inst = await LyngInstance.create({ cli: true, preopens, module: codeCache?.module });
   inst.chdir(process.cwd());
   const { cli } = inst.cliNew(argv, { slice: NODE_SLICE_STEPS });
   let code;
@@ -168,6 +183,8 @@ async function main(bin) {
     process.removeListener('beforeExit', onBeforeExit);
   }
   inst.flush();
+  // Written only once V8 has optimized the run loop (code_cache.mjs).
+  if (code === 0) codeCache?.save(inst.exports);
   // The command line is not freed: the process ends here, and the wasm
   // memory with it. Freeing every object the script left one by one is
   // pure loss (100 ms after a script that kept 200000 strings); close()
