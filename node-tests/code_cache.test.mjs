@@ -15,8 +15,8 @@ import { ROOT, NODE_LYNG } from './helpers.mjs';
 import { buildId } from '../js-shim/code_cache.mjs';
 
 const CLI_WASM = join(ROOT, 'build', 'wasm', 'lyng-cli.wasm');
-// The V8 versions code_cache.mjs uses its cache on.
-const CACHING = /^(11\.3|13\.6)\./.test(process.versions.v8);
+// The V8 version code_cache.mjs uses its cache on (Node 20's).
+const CACHING = /^11\.3\./.test(process.versions.v8);
 
 // About five million steps: the command line's 64 slices of 65,536 and a
 // few of a million.
