@@ -241,12 +241,29 @@ static inline int64_t direct_key(const Map *m, Value key) {
     return -1;
 }
 
+/* v_equal of a slot's key and the key looked up when they are not the same
+ * value: two Strings compared here (v_equal's way), anything else by
+ * v_equal out of line on wasm, where inlined it gave map_find a 672-byte
+ * shadow-stack frame and spills that every lookup paid. */
+#ifdef __wasm__
+__attribute__((noinline))
+#endif
+static bool key_equal_other(const Value *a, const Value *b) { return v_equal(*a, *b); }
+
+static inline bool key_equal(const Value *a, const Value *b) {
+    if (IS_OT(*a, OT_STRING) && IS_OT(*b, OT_STRING)) {
+        const String *x = (const String *)a->as.o, *y = (const String *)b->as.o;
+        return x->len == y->len && x->hash == y->hash && memcmp(x->data, y->data, x->len) == 0;
+    }
+    return key_equal_other(a, b);
+}
+
 /* a small map: its few slots are scanned */
 static int32_t map_scan(Map *m, Value key, uint32_t h) {
     for (uint32_t i = 0; i < m->nslots; i++) {
         const MapSlot *sl = &m->slots[i];
         if (sl->hash != h || !sl->live) continue;
-        if (key_same(sl->key, key) || v_equal(sl->key, key)) return (int32_t)i;
+        if (key_same(sl->key, key) || key_equal(&sl->key, &key)) return (int32_t)i;
     }
     return -1;
 }
@@ -259,7 +276,7 @@ static int32_t map_probe(Map *m, Value key, uint32_t h) {
         if (s < 0) continue;
         const MapSlot *sl = &m->slots[s];
         if (sl->hash != h || !sl->live) continue;
-        if (key_same(sl->key, key) || v_equal(sl->key, key)) return s;
+        if (key_same(sl->key, key) || key_equal(&sl->key, &key)) return s;
         /* a user equals() may have changed this map: give up rather than
          * probe a stale index */
         if (m->index_cap - 1 != mask || (m->h.flags & OF_DIRECT)) return -1;
