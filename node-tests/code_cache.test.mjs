@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, NODE_LYNG } from './helpers.mjs';
-import { buildId } from '../js-shim/code_cache.mjs';
+import { buildId, checksum } from '../js-shim/code_cache.mjs';
 
 const CLI_WASM = join(ROOT, 'build', 'wasm', 'lyng-cli.wasm');
 // The V8 version code_cache.mjs uses its cache on (Node 20's).
@@ -81,8 +81,9 @@ test('a long run writes the cache, the next run loads it and leaves it as it is'
   assert.deepEqual(files(dir), [name]);
   const file = join(dir, name);
   const data = readFileSync(file);
-  assert.equal(data.toString('latin1', 0, 8), 'lyngv8c1');
-  assert.equal(data.readUInt32LE(8), data.length - 12);
+  assert.equal(data.toString('latin1', 0, 8), 'lyngv8c2');
+  assert.equal(data.readUInt32LE(8), data.length - 16);
+  assert.equal(data.readUInt32LE(12), checksum(data.subarray(16)));
   const written = statSync(file).mtimeMs;
 
   const second = run(['-e', LONG], { LYNG_CODE_CACHE: dir });
@@ -91,17 +92,26 @@ test('a long run writes the cache, the next run loads it and leaves it as it is'
   assert.equal(statSync(file).mtimeMs, written, 'loaded, so not written again');
   assert.deepEqual(files(dir), [name]);
 
-  // A file cut short, then one of ours holding no code V8 accepts: each is
-  // passed over, the script runs as without it, and a good file replaces it.
+  // A file cut short, one of ours holding no code V8 accepts, and one with
+  // a byte of its machine code changed (V8 checks only its own header):
+  // each is passed over, the script runs as without it, and a good file
+  // replaces it.
+  const flipped = Buffer.from(data);
+  flipped[16 + ((data.length - 16) >> 1)] ^= 0x40;
+  const filler = Buffer.alloc(data.length - 16, 7);
+  const filled = Buffer.concat([data.subarray(0, 12), Buffer.alloc(4), filler]);
+  filled.writeUInt32LE(checksum(filler), 12);
   for (const damage of [() => truncateSync(file, data.length - 100),
-    () => writeFileSync(file, Buffer.concat([data.subarray(0, 12), Buffer.alloc(data.length - 12, 7)]))]) {
+    () => writeFileSync(file, filled), () => writeFileSync(file, flipped)]) {
     damage();
+    utimesSync(file, 1000, 1000);
     const again = run(['-e', LONG], { LYNG_CODE_CACHE: dir });
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, '14999995\n');
     const fixed = readFileSync(file);
-    assert.equal(fixed.readUInt32LE(8), fixed.length - 12);
-    assert.equal(fixed.subarray(12, 40).equals(Buffer.alloc(28, 7)), false);
+    assert.notEqual(statSync(file).mtimeMs, 1000 * 1000, 'written anew');
+    assert.equal(fixed.readUInt32LE(8), fixed.length - 16);
+    assert.equal(fixed.readUInt32LE(12), checksum(fixed.subarray(16)));
   }
 });
 
