@@ -2593,7 +2593,7 @@ static void type_operand(C *c) {
  * operand is a single Int constant, ADD, SUB, MUL, MOD and the ordering
  * comparisons take it as an operand instead (ADD_K, LT_K...); a comparison
  * with a literal null is one instruction (EQ_NULL, NE_NULL). */
-static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
+static void emit_binary(C *c, OpCode op, uint32_t lhs_at, uint32_t rhs_at) {
     Proto *p = proto_of(c);
     if ((op == OP_EQ || op == OP_NE) && p->code_len == rhs_at + 1 && p->code[rhs_at] == OP_NULL) {
         /* `x == null`, `x != null` */
@@ -2608,6 +2608,16 @@ static void emit_binary(C *c, OpCode op, uint32_t rhs_at) {
                    : op == OP_LT ? OP_LT_K : op == OP_LE ? OP_LE_K
                    : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
         if (kop != op && IS_INT(p->consts[k])) {
+            OpCode lop = kop == OP_ADD_K ? OP_LOCAL_ADD_K : kop == OP_SUB_K ? OP_LOCAL_SUB_K : kop == OP_LT_K ? OP_LOCAL_LT_K : kop;
+            if (lop != kop && rhs_at == lhs_at + 1 + ARG && p->code[lhs_at] == OP_GET_LOCAL) {
+                /* the left side is one local: its GET_LOCAL becomes
+                 * LOCAL_SUB_K and the like, the K instruction follows */
+                p->code[lhs_at] = (uint8_t)lop;
+                code_truncate(c, rhs_at);
+                adjust(c, -1);
+                emit_op_arg(c, kop, k);
+                return;
+            }
             code_truncate(c, rhs_at);
             adjust(c, -1);
             emit_op_arg(c, kop, k);
@@ -2623,24 +2633,24 @@ static void infix(C *c, bool can_assign, uint32_t lhs_at) {
     advance(c);
     uint32_t rhs_at = proto_of(c)->code_len;
     switch (op.type) {
-    case T_PLUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_ADD, rhs_at); break;
-    case T_MINUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_SUB, rhs_at); break;
-    case T_STAR: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MUL, rhs_at); break;
+    case T_PLUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_ADD, lhs_at, rhs_at); break;
+    case T_MINUS: parse_prec(c, P_TERM + 1); emit_binary(c, OP_SUB, lhs_at, rhs_at); break;
+    case T_STAR: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MUL, lhs_at, rhs_at); break;
     case T_SLASH: parse_prec(c, P_FACTOR + 1); emit_op(c, OP_DIV); break;
-    case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MOD, rhs_at); break;
+    case T_PERCENT: parse_prec(c, P_FACTOR + 1); emit_binary(c, OP_MOD, lhs_at, rhs_at); break;
     case T_SHL: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHL); break;
     case T_SHR: parse_prec(c, P_SHIFT + 1); emit_op(c, OP_SHR); break;
     case T_AMP: parse_prec(c, P_BAND + 1); emit_op(c, OP_BAND); break;
     case T_PIPE: parse_prec(c, P_BOR + 1); emit_op(c, OP_BOR); break;
     case T_CARET: parse_prec(c, P_BXOR + 1); emit_op(c, OP_BXOR); break;
-    case T_EQ: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_EQ, rhs_at); break;
-    case T_NE: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_NE, rhs_at); break;
+    case T_EQ: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_EQ, lhs_at, rhs_at); break;
+    case T_NE: parse_prec(c, P_EQUALITY + 1); emit_binary(c, OP_NE, lhs_at, rhs_at); break;
     case T_ID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_ID); break;
     case T_NID: parse_prec(c, P_EQUALITY + 1); emit_op(c, OP_NID); break;
-    case T_LT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LT, rhs_at); break;
-    case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, rhs_at); break;
-    case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, rhs_at); break;
-    case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, rhs_at); break;
+    case T_LT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LT, lhs_at, rhs_at); break;
+    case T_LE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_LE, lhs_at, rhs_at); break;
+    case T_GT: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GT, lhs_at, rhs_at); break;
+    case T_GE: parse_prec(c, P_COMPARE + 1); emit_binary(c, OP_GE, lhs_at, rhs_at); break;
     case T_CMP: parse_prec(c, P_ENTRY + 1); emit_op(c, OP_CMP); break;
     case T_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); break;
     case T_NOT_MATCH: parse_prec(c, P_COMPARE + 1); emit_op(c, OP_MATCH); emit_op(c, OP_NOT); break;

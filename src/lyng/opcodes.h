@@ -116,3 +116,9 @@ OP(ADD_SET_LOCAL, ARG, -1)   /* slot: `name += value` for a local var: old value
 OP(ADD_SET_GLOBAL, ARG, -1)  /* global slot: the same for a global */
 OP(ADD_LOCAL_TO_LOCAL, 2 * ARG, 1)  /* slot, other slot: `name += other` for local vars, as GET_LOCAL GET_LOCAL ADD_SET_LOCAL */
 OP(ADD_LOCAL_TO_GLOBAL, 2 * ARG, 1) /* global slot, local slot: the same for a global, as GET_GLOBAL GET_LOCAL ADD_SET_GLOBAL */
+/* `n - 1`, `n < 2` with n a local and an Int constant: GET_LOCAL, followed
+ * by the K instruction (ADD_K, SUB_K, LT_K), which it runs as well when the
+ * local is an Int (a dispatch less for a recursive call's argument and test) */
+OP(LOCAL_ADD_K, ARG, 1)      /* local slot; then ADD_K */
+OP(LOCAL_SUB_K, ARG, 1)      /* local slot; then SUB_K */
+OP(LOCAL_LT_K, ARG, 1)       /* local slot; then LT_K */

@@ -2553,6 +2553,28 @@ void vm_run_fiber(VM *vm, Fiber *f) {
             } else { SAVE_IP(); vm_throw(vm, vm->c.illegal_argument, "++/-- need a number, got %s", v_type_name(vm, v)); goto handle_error; }
             NEXT;
         }
+        /* `n - 1`, `n < 2`: GET_LOCAL as LOCAL_SUB_K and the like, which
+         * on an Int local does the K instruction that follows as well (a
+         * dispatch less for a recursive call's argument and test), and on
+         * anything else is GET_LOCAL, the K instruction then running as
+         * usual: no way of its own into the general operators */
+#define LOCAL_K_OP(NAME, INT_RESULT)                                    \
+        CASE(NAME) {                                                  \
+            const Value *v = &slots[rd_arg(ip)];                      \
+            if (IS_INT(*v)) {                                         \
+                int64_t x = v->as.i, y = consts[rd_arg(ip + ARG + 1)].as.i; \
+                ip += 2 * ARG + 1;                                    \
+                INT_RESULT;                                           \
+                NEXT;                                                 \
+            }                                                         \
+            ip += ARG;                                                \
+            PUSH_ASSIGNED(v, local_unset(vm));                        \
+            NEXT;                                                     \
+        }
+        LOCAL_K_OP(LOCAL_ADD_K, PUSH(v_int((int64_t)((uint64_t)x + (uint64_t)y))))
+        LOCAL_K_OP(LOCAL_SUB_K, PUSH(v_int((int64_t)((uint64_t)x - (uint64_t)y))))
+        LOCAL_K_OP(LOCAL_LT_K, COND_RESULT(x < y, 0))
+#undef LOCAL_K_OP
 #if VM_COLD_APART
         DEFAULT
             SAVE_IP();
