@@ -87,9 +87,9 @@ export async function timeClient(cmd, args) {
 }
 
 // Runs a command to its end; returns its wall time in seconds and stdout.
-export async function timeCommand(cmd, args) {
+export async function timeCommand(cmd, args, env = process.env) {
   const t0 = performance.now();
-  const h = start(cmd, args);
+  const h = start(cmd, args, { env });
   const { code } = await h.exited;
   const seconds = (performance.now() - t0) / 1000;
   if (code !== 0) throw new Error(`${describe(cmd, args)} exited with ${code}: ${h.stderr().trim().slice(0, 300)}`);

@@ -14,6 +14,7 @@ const out = join(root, 'build/bench-smoke');
 const EXPECTED = [
   [/^(fib|loop|string|list|objects|closures).*: native vs Lua$/, 6],
   [/: Node vs native, Node start subtracted$/, 6], [/: Node vs native, whole$/, 6],
+  [/: Node vs native, no code cache, Node start subtracted$/, 6],
   [/^TCP ping-pong/, 3], [/^TCP bulk echo/, 3], [/^TCP 100 connections/, 2],
   [/^UDP echo/, 2], [/^idle connections/, 2], [/^redis-benchmark/, 8], [/^wrk/, 3],
   [/^startup/, 2], [/^createLyng/, 1], [/^wasm size/, 2], [/^command-line wasm size/, 1],
