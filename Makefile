@@ -251,7 +251,7 @@ $(B)/wasm/lyng.wasm: $(WASM_LIB_OBJ)
 	@rm -f $@.linked
 
 $(B)/wasm/lyng-cli.wasm: $(WASM_LIB_OBJ) $(WASM_CLI_OBJ) tools/wasm_build_id.mjs
-	$(CLANG) $(WASM_LDFLAGS) -Wl,--export=vm_run_fiber -o $@.linked $(filter %.o,$^) -lm
+	$(CLANG) $(WASM_LDFLAGS) -Wl,--export=vm_run_fiber -Wl,--export=parse_prec -o $@.linked $(filter %.o,$^) -lm
 	wasm-opt $(WASM_OPT_FLAGS) $@.linked -o $@
 	node tools/wasm_build_id.mjs $@
 	@rm -f $@.linked

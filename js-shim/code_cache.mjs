@@ -6,9 +6,11 @@
 // the baseline code, 3-4 times slower on this loop, keeps running the
 // script, and every run pays that again. After a run that ran long enough
 // for the loop to be optimized, the compiled module is written to a file;
-// later runs load it and start with the optimized loop. Nothing else is
-// optimized ahead: the functions the run had used are compiled by Liftoff
-// when the file is loaded, the rest lazily as usual.
+// later runs load it and start with the optimized loop and whatever else
+// was optimized; a later run that optimizes more (another kind of script:
+// string building optimizes the collector and the search) writes it again.
+// Nothing else is optimized ahead: the functions the saving runs had used
+// are compiled by Liftoff when the file is loaded, the rest lazily.
 //
 // V8 offers this (the code cache of Chrome) to JavaScript only through its
 // test functions %SerializeWasmModule and %DeserializeWasmModule, so the
@@ -99,10 +101,11 @@ function prune(fs, dir) {
 // The command line's module: { module, save(exports) }, the module loaded
 // from the cache if it holds a usable one, else compiled from `bytes`
 // (lyng-cli.wasm). save, called at the end of a run that went well, writes
-// the cache if the module was not loaded from it and the run loop (which
-// lyng-cli.wasm exports for this question alone) has TurboFan's code by
-// now: a run too short for that has nothing worth keeping, and a module
-// without any TurboFan code would be a fatal error for V8's serializer.
+// the cache if the module holds more optimized code than was loaded and
+// the run loop (which lyng-cli.wasm exports for this question alone) has
+// TurboFan's code by now (a run too short for that has nothing worth
+// keeping, and a module without any TurboFan code would be a fatal error
+// for V8's serializer) and the parser does not.
 export function openCodeCache(bytes, fs, env = process.env) {
   const compile = () => new WebAssembly.Module(bytes);
   const id = buildId(bytes);
@@ -110,6 +113,12 @@ export function openCodeCache(bytes, fs, env = process.env) {
   const v8 = id && dir ? natives() : null;
   if (!v8) return { module: compile(), save() {} };
   const file = `${dir}/lyng-cli-${id}-v8-${process.versions.v8}-${process.arch}.bin`;
+  // The loaded file's length: a run that optimized more functions than it
+  // held (another workload's) writes the module again, so the file comes
+  // to hold the optimized code of every kind of script run, where the first
+  // run's alone would leave string building or a collector running
+  // baseline code on every later run.
+  let loaded = 0;
   let module = null;
   try {
     const data = fs.readFileSync(file);
@@ -120,17 +129,26 @@ export function openCodeCache(bytes, fs, env = process.env) {
       if (checksum(code) === data.readUInt32LE(MAGIC.length + 4)) {
         const wire = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
         module = v8.deserialize(code.buffer, wire) ?? null;
+        if (module) loaded = length;
       }
     }
   } catch { /* no file, or not ours */ }
-  if (module) return { module, save() {} };
-  module = compile();
+  module ??= compile();
   return {
     module,
     save(exports) {
       try {
         if (!exports.vm_run_fiber || v8.optimized(exports.vm_run_fiber) !== true) return;
+        // The parser optimized (by a script of a megabyte or more) takes
+        // more of V8's native stack than its baseline code, and brackets
+        // nested as deep as the language allows (LYNG_MAX_NESTING) then
+        // overflow it: such a module is not kept, whatever else it holds.
+        if (!exports.parse_prec || v8.optimized(exports.parse_prec) !== false) return;
+        // Serializing copies the optimized code only (0.1 ms for 100 KB);
+        // V8 never drops a function's optimized code, so more bytes than
+        // were loaded means functions optimized by this run.
         const code = new Uint8Array(v8.serialize(module));
+        if (code.length <= loaded) return;
         const header = Buffer.alloc(HEADER);
         header.write(MAGIC, 'latin1');
         header.writeUInt32LE(code.length, MAGIC.length);

@@ -1,9 +1,10 @@
 // code_cache.test.mjs - bin/lyng's cache of V8's compiled code
 // (js-shim/code_cache.mjs): lyng-cli.wasm carries its build id
 // (tools/wasm_build_id.mjs); a run long enough for V8 to have optimized the
-// interpreter loop writes the cache, the next run loads it (and so leaves
-// the file as it is), a damaged file is replaced, short runs and
-// LYNG_CODE_CACHE=off write nothing.
+// interpreter loop writes the cache, the next run loads it (and leaves the
+// file as it is unless it optimized functions the file lacks, which it then
+// adds), a damaged file is replaced, short runs, runs that optimized the
+// parser and LYNG_CODE_CACHE=off write nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -113,6 +114,74 @@ test('a long run writes the cache, the next run loads it and leaves it as it is'
     assert.equal(fixed.readUInt32LE(8), fixed.length - 16);
     assert.equal(fixed.readUInt32LE(12), checksum(fixed.subarray(16)));
   }
+});
+
+// Strings built, joined and searched: the collector, concatenation and the
+// search run long enough for V8 to optimize them, which LONG's loop alone
+// does not call.
+const STRINGS = `
+val parts = []
+for (i in 0..<200000) parts.add("item" + i.toString() + ";")
+val text = parts.joinToString("")
+var hits = 0
+for (i in 0..<10) if (text.contains("item" + (199999 - i * 7) + ";")) hits++
+println(text.length, hits)
+`;
+
+test('a run that optimized functions the loaded cache lacks writes it again, with them', () => {
+  if (!CACHING) return;
+  const dir = tempDir();
+  const first = run(['-e', LONG], { LYNG_CODE_CACHE: dir });
+  assert.equal(first.code, 0, first.stderr);
+  const [name] = files(dir);
+  const file = join(dir, name);
+  const before = readFileSync(file);
+  utimesSync(file, 1000, 1000);
+  const strings = run(['-e', STRINGS], { LYNG_CODE_CACHE: dir });
+  assert.equal(strings.code, 0, strings.stderr);
+  assert.equal(strings.stdout, '2088890 10\n');
+  assert.deepEqual(files(dir), [name]);
+  const after = readFileSync(file);
+  assert.notEqual(statSync(file).mtimeMs, 1000 * 1000, 'written anew');
+  assert.ok(after.length > before.length, `${after.length} bytes after ${before.length}`);
+  assert.equal(after.readUInt32LE(8), after.length - 16);
+  assert.equal(after.readUInt32LE(12), checksum(after.subarray(16)));
+  // The file written is loaded: the loop's script runs with it and, having
+  // nothing to add, leaves it as it is.
+  utimesSync(file, 2000, 2000);
+  const again = run(['-e', LONG], { LYNG_CODE_CACHE: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, '14999995\n');
+  assert.equal(statSync(file).mtimeMs, 2000 * 1000, 'loaded, so not written again');
+});
+
+// A script whose compile runs long enough for V8 to optimize the parser,
+// then LONG's loop; and brackets nested as deep as src/lyng/limits.h allows.
+const PARSING = `var x = 0\n${Array.from({ length: 20000 }, (_, i) => `x = x + ${i} * (x - 3) / 7 % 11\n`).join('')}${LONG}`;
+const MAX_NESTING = Number(readFileSync(join(ROOT, 'src/lyng/limits.h'), 'utf8').match(/#define LYNG_MAX_NESTING (\d+)/)[1]);
+const NESTED = `${'if (true) {\n'.repeat(MAX_NESTING - 1)}println(1)\n${'}\n'.repeat(MAX_NESTING - 1)}`;
+
+test("a run that optimized the parser writes no cache: its code overflows V8's stack on the deepest brackets", () => {
+  if (!CACHING) return;
+  const dir = tempDir();
+  const script = join(dir, 'parsing.lyng');
+  writeFileSync(script, PARSING);
+  const nested = join(dir, 'nested.lyng');
+  writeFileSync(nested, NESTED);
+  const cache = join(dir, 'cache');
+  const parsing = run([script], { LYNG_CODE_CACHE: cache });
+  assert.equal(parsing.code, 0, parsing.stderr);
+  assert.equal(parsing.stdout, '14999995\n');
+  assert.deepEqual(files(cache), [], 'nothing written');
+  // Nor added to a file made by another run.
+  run(['-e', LONG], { LYNG_CODE_CACHE: cache });
+  const [name] = files(cache);
+  utimesSync(join(cache, name), 1000, 1000);
+  assert.equal(run([script], { LYNG_CODE_CACHE: cache }).stdout, '14999995\n');
+  assert.equal(statSync(join(cache, name)).mtimeMs, 1000 * 1000, 'left as it was');
+  const deep = run([nested], { LYNG_CODE_CACHE: cache });
+  assert.equal(deep.stderr, '');
+  assert.equal(deep.stdout, '1\n');
 });
 
 test('the directory keeps the newest eight files of the cache', () => {

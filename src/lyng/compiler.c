@@ -590,7 +590,15 @@ typedef enum {
 } Prec;
 
 static void expression(C *c);
-static void parse_prec(C *c, Prec p);
+/* Not static on wasm: lyng-cli.wasm exports it (Makefile) so that bin/lyng
+ * can ask V8 whether the parser runs optimized code (js-shim/code_cache.mjs);
+ * lyng.wasm exports nothing of it. */
+#ifdef __wasm__
+#define PARSER_ENTRY
+#else
+#define PARSER_ENTRY static
+#endif
+PARSER_ENTRY void parse_prec(C *c, Prec p);
 static void block_expr(C *c);
 static void statement(C *c, bool *is_local);
 static void function_body(C *c, Fn *fn, bool lambda);
@@ -2793,7 +2801,7 @@ static void assign_to_rvalue(C *c) {
     emit_op(c, OP_NULL); /* never reached; the expression's one value */
 }
 
-static void parse_prec(C *c, Prec prec) {
+PARSER_ENTRY void parse_prec(C *c, Prec prec) {
     if (++c->depth > LYNG_MAX_PARSE_DEPTH || stack_exhausted(c)) {
         ERROR_CUR("expression nested too deeply");
         c->depth--;
