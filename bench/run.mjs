@@ -48,7 +48,9 @@ const SIZE = QUICK ? {
   pingpong: 200, bulk: 4 << 20, concurrent: 2_000, udp: 200, idle: 200,
   redisPipelined: 8_000, redisSingle: 300, wrkSeconds: 1, // pipelined: long enough for redis-benchmark's millisecond clock on redis-server
 } : {
-  runs: 3, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000, objects: 1_000_000, closures: 1_000_000, creates: 21,
+  // five rounds of each interpreter workload: with three, one slow round of
+  // a 0.2 s run on a shared machine moved a row's median by 15%
+  runs: 5, startupRuns: 11, fib: 32, loop: 30_000_000, strings: 200_000, lists: 1_000_000, objects: 1_000_000, closures: 1_000_000, creates: 21,
   // the groups of ROUNDS rounds: runs of ping-pong, 100 connections and
   // unpipelined Redis are shorter than with three rounds, for about the
   // same time in all
