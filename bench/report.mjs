@@ -56,5 +56,10 @@ export function printTable(rows, { quick = false } = {}) {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const b of body) console.log(line(b));
   for (const r of rows) if (r.note) console.log(`${r.name}: ${r.note}`);
-  if (!quick) console.log(`${rows.filter((r) => r.ok).length} of ${rows.length} rows meet their targets`);
+  // Rows whose target is 'reported' carry no line to meet and are not counted.
+  const targeted = rows.filter((r) => r.target !== 'reported');
+  if (!quick) {
+    console.log(`${targeted.filter((r) => r.ok).length} of ${targeted.length} rows with a target meet it`
+      + ` (${rows.length - targeted.length} more are reported only)`);
+  }
 }
