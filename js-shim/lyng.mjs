@@ -240,9 +240,6 @@ export class LyngInstance {
   #callers = new Map(); // vm -> (fn, args) => value | Promise (setCallHandler)
   #tasks = new Map(); // task -> { vm, done(outcome) } (startTask)
   #warmups = new Map(); // cli -> { slice, left }: short slices still to run (cliNew)
-  // Slices the command line has run out of (runCli): how far V8 has come in
-  // optimizing the interpreter loop (code_cache.mjs).
-  cliSlices = 0;
   onReplPrint = null; // the REPL is about to print over its prompt
   #decoders = [null, new TextDecoder(), new TextDecoder()];
 
@@ -664,7 +661,6 @@ export class LyngInstance {
       const code = this.exports.lyng_wasm_cli_step(cli);
       if (code >= 0) return code;
       if (code === CliStep.YIELDED) { // the slice ran out: go on after one turn
-        this.cliSlices++;
         const warmup = this.#warmups.get(cli);
         if (warmup && --warmup.left === 0) {
           this.#warmups.delete(cli);

@@ -2617,15 +2617,10 @@ static void emit_binary(C *c, OpCode op, uint32_t lhs_at, uint32_t rhs_at) {
                    : op == OP_GT ? OP_GT_K : op == OP_GE ? OP_GE_K : op;
         if (kop != op && IS_INT(p->consts[k])) {
             OpCode lop = kop == OP_ADD_K ? OP_LOCAL_ADD_K : kop == OP_SUB_K ? OP_LOCAL_SUB_K : kop == OP_LT_K ? OP_LOCAL_LT_K : kop;
-            if (lop != kop && rhs_at == lhs_at + 1 + ARG && p->code[lhs_at] == OP_GET_LOCAL) {
+            if (lop != kop && rhs_at == lhs_at + 1 + ARG && p->code[lhs_at] == OP_GET_LOCAL)
                 /* the left side is one local: its GET_LOCAL becomes
                  * LOCAL_SUB_K and the like, the K instruction follows */
                 p->code[lhs_at] = (uint8_t)lop;
-                code_truncate(c, rhs_at);
-                adjust(c, -1);
-                emit_op_arg(c, kop, k);
-                return;
-            }
             code_truncate(c, rhs_at);
             adjust(c, -1);
             emit_op_arg(c, kop, k);

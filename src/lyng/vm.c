@@ -168,24 +168,25 @@ static inline Class *receiver_class(VM *vm, Value v) {
     return IS_OBJ(v) && v.as.o->cls ? v.as.o->cls : v_class(vm, v);
 }
 
+/* The method cache's entry for (cls, name) if it is current, always inline:
+ * the run loop's paths take a hit without a call. */
+static inline __attribute__((always_inline)) bool method_cache_hit(VM *vm, Class *cls, String *name, Value *out) {
+    const struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
+    if (e->cls != cls || e->name != name || e->epoch != vm->member_epoch) return false;
+    *out = e->method;
+    return true;
+}
+
 /* vm_find_method with its cache hit inlined, for the run loop. */
 static inline bool find_method_cached(VM *vm, Class *cls, String *name, Value *out) {
-    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
-    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
-        *out = e->method;
-        return true;
-    }
-    return vm_find_method(vm, cls, name, out);
+    return method_cache_hit(vm, cls, name, out) || vm_find_method(vm, cls, name, out);
 }
 
 bool vm_find_method(VM *vm, Class *cls, String *name, Value *out) {
-    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
-    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) {
-        *out = e->method;
-        return true;
-    }
+    if (method_cache_hit(vm, cls, name, out)) return true;
     if (!find_method_uncached(cls, name, out)) return false;
     if (!(name->h.flags & OF_INTERNED)) return true; /* its address may be reused by another text */
+    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
     e->cls = cls;
     e->name = name;
     e->epoch = vm->member_epoch;
@@ -1610,9 +1611,7 @@ static int invoke_native_saved(VM *vm, Fiber *f, String *name, int argc) {
     Value *recvp = &f->stack[base], m;
     if (IS_NULL(*recvp) || IS_OT(*recvp, OT_INSTANCE) || IS_OT(*recvp, OT_CLASS)) return -1;
     Class *cls = receiver_class(vm, *recvp);
-    struct MethodCacheEntry *e = &vm->mcache[member_cache_index(cls, name)];
-    if (e->cls == cls && e->name == name && e->epoch == vm->member_epoch) m = e->method;
-    else if (!vm_find_method(vm, cls, name, &m)) return -1;
+    if (!method_cache_hit(vm, cls, name, &m) && !vm_find_method(vm, cls, name, &m)) return -1;
     if (!IS_OT(m, OT_NATIVE) || ((Native *)m.as.o)->data == CALL_WITH_MARK) return -1;
     if (((Native *)m.as.o)->fn == list_add_native && argc == 1 && IS_OT(*recvp, OT_LIST)) {
         /* List.add of one item with room: no call (an indirect call and
